@@ -1,0 +1,22 @@
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::Value;
+use std::time::SystemTime;
+use stop_glue_session::{Config, Deps, handle};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    shared::init_tracing();
+    let config = Config::from_vars(&shared::config::process_env)?;
+    let aws = shared::aws::load_config().await;
+    let deps = Deps {
+        glue: aws_sdk_glue::Client::new(&aws),
+        sns: aws_sdk_sns::Client::new(&aws),
+        config,
+    };
+    let deps = &deps;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let arn = event.context.invoked_function_arn;
+        handle(deps, event.payload, &arn, SystemTime::now()).await
+    }))
+    .await
+}

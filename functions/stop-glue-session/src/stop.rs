@@ -1,0 +1,192 @@
+//! Stopping one session: read it first, act only when it is READY.
+
+use crate::error::StopError;
+use crate::text;
+use crate::{Deps, Outcome};
+use aws_sdk_glue::types::Session;
+use serde::Serialize;
+use shared::Error;
+use std::time::SystemTime;
+
+/// What was done to a session.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Stopped,
+    /// Dry run: it would have been stopped.
+    WouldStop,
+    /// STOPPING, STOPPED, TIMEOUT or FAILED already: no call made.
+    AlreadyEnded,
+    /// Tagged to be left running.
+    OptedOut,
+}
+
+/// What the session's status lets us do.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    Stop,
+    AlreadyEnded,
+    NotReady,
+    Unknown,
+}
+
+fn step(status: &str) -> Step {
+    match status {
+        "READY" => Step::Stop,
+        "STOPPING" | "STOPPED" | "TIMEOUT" | "FAILED" => Step::AlreadyEnded,
+        "PROVISIONING" | "PENDING" => Step::NotReady,
+        _ => Step::Unknown,
+    }
+}
+
+/// Stops the session if it is READY and not opted out. Calls StopSession at most once.
+pub async fn stop_session(
+    deps: &Deps,
+    session_arn: &str,
+    session_id: &str,
+    now: SystemTime,
+) -> Result<Outcome, StopError> {
+    let session = get_session(deps, session_id).await?;
+    let status = session
+        .status()
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_else(|| "UNKNOWN".into());
+    let step = step(&status);
+
+    let action = if step == Step::AlreadyEnded {
+        Action::AlreadyEnded
+    } else if opted_out(deps, session_arn).await? {
+        Action::OptedOut
+    } else {
+        match step {
+            Step::NotReady => {
+                tracing::info!(session_id, status, "session not ready yet");
+                return Err(StopError::SessionNotReady {
+                    session_id: session_id.to_owned(),
+                    status,
+                });
+            }
+            Step::Unknown => {
+                return Err(StopError::UnknownStatus {
+                    session_id: session_id.to_owned(),
+                    status,
+                });
+            }
+            Step::Stop if deps.config.dry_run => Action::WouldStop,
+            Step::Stop => {
+                call_stop_session(deps, session_id).await?;
+                Action::Stopped
+            }
+            Step::AlreadyEnded => Action::AlreadyEnded,
+        }
+    };
+    let outcome = Outcome::new(&session, session_id, status, action, &deps.config, now);
+    tracing::info!(
+        session_id,
+        previous_status = outcome.previous_status,
+        action = ?outcome.action,
+        dry_run = deps.config.dry_run,
+        "{}",
+        outcome.summary
+    );
+    Ok(outcome)
+}
+
+async fn get_session(deps: &Deps, session_id: &str) -> Result<Session, StopError> {
+    let out = deps
+        .glue
+        .get_session()
+        .id(session_id)
+        .send()
+        .await
+        .map_err(|e| {
+            if e.as_service_error()
+                .is_some_and(|s| s.is_entity_not_found_exception())
+            {
+                Error::NotFound(format!("Glue session '{session_id}' does not exist"))
+            } else {
+                Error::from_sdk(format!("Glue GetSession '{session_id}'"), e)
+            }
+        })?;
+    out.session.ok_or_else(|| {
+        Error::Aws(format!(
+            "Glue GetSession '{session_id}' returned no session"
+        ))
+        .into()
+    })
+}
+
+async fn opted_out(deps: &Deps, session_arn: &str) -> Result<bool, StopError> {
+    let out = deps
+        .glue
+        .get_tags()
+        .resource_arn(session_arn)
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk(format!("Glue GetTags '{session_arn}'"), e))?;
+    let (key, value) = &deps.config.opt_out_tag;
+    Ok(out.tags().and_then(|t| t.get(key)) == Some(value))
+}
+
+async fn call_stop_session(deps: &Deps, session_id: &str) -> Result<(), StopError> {
+    deps.glue
+        .stop_session()
+        .id(session_id)
+        .send()
+        .await
+        .map_err(|e| match e.as_service_error() {
+            // It left READY between our read and the call: read it again on the next attempt.
+            Some(s) if s.is_illegal_session_state_exception() => StopError::SessionNotReady {
+                session_id: session_id.to_owned(),
+                status: "changing state".into(),
+            },
+            _ => Error::from_sdk(format!("Glue StopSession '{session_id}'"), e).into(),
+        })?;
+    Ok(())
+}
+
+impl Outcome {
+    fn new(
+        session: &Session,
+        session_id: &str,
+        previous_status: String,
+        action: Action,
+        config: &crate::Config,
+        now: SystemTime,
+    ) -> Self {
+        let running_seconds = session.created_on().map(|created| {
+            (aws_sdk_glue::primitives::DateTime::from(now).secs() - created.secs()).max(0)
+        });
+        let mut outcome = Outcome {
+            session_id: session_id.to_owned(),
+            previous_status,
+            action,
+            dry_run: config.dry_run,
+            dpu_seconds: session.dpu_seconds(),
+            execution_time: session.execution_time(),
+            running_seconds,
+            subject: String::new(),
+            summary: String::new(),
+        };
+        outcome.subject = text::subject(&outcome);
+        outcome.summary = text::summary(&outcome, &config.opt_out_tag);
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ready_sessions_are_stopped() {
+        assert_eq!(step("READY"), Step::Stop);
+        for s in ["STOPPING", "STOPPED", "TIMEOUT", "FAILED"] {
+            assert_eq!(step(s), Step::AlreadyEnded, "{s}");
+        }
+        assert_eq!(step("PROVISIONING"), Step::NotReady);
+        assert_eq!(step("PENDING"), Step::NotReady);
+        assert_eq!(step("ready"), Step::Unknown);
+        assert_eq!(step("HIBERNATING"), Step::Unknown);
+    }
+}

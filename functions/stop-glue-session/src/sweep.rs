@@ -1,0 +1,156 @@
+//! The scheduled sweep: stop every session running past the limit, so a CreateSession event
+//! that never arrived, or a workflow that failed, never leaves a session running for long.
+
+use crate::error::StopError;
+use crate::stop::{Action, stop_session};
+use crate::{Deps, session_arn};
+use aws_sdk_glue::primitives::DateTime;
+use serde::Serialize;
+use shared::Error;
+use std::time::SystemTime;
+
+#[derive(Debug, Default, Serialize, PartialEq)]
+pub struct SweepReport {
+    pub mode: &'static str,
+    pub dry_run: bool,
+    /// Sessions listed.
+    pub checked: usize,
+    /// Sessions past the limit, stopped (or that would be, in a dry run).
+    pub stopped: Vec<String>,
+    pub would_stop: Vec<String>,
+    pub opted_out: Vec<String>,
+    /// Past the limit but still provisioning: the next sweep stops them.
+    pub not_ready: Vec<String>,
+    pub failed: Vec<SweepFailure>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct SweepFailure {
+    pub session_id: String,
+    pub error_type: &'static str,
+    pub error: String,
+}
+
+pub async fn sweep(
+    deps: &Deps,
+    function_arn: &str,
+    now: SystemTime,
+) -> Result<SweepReport, StopError> {
+    let limit = deps.config.max_session_age.as_secs() as i64;
+    let now_secs = DateTime::from(now).secs();
+    let mut report = SweepReport {
+        mode: "sweep",
+        dry_run: deps.config.dry_run,
+        ..SweepReport::default()
+    };
+
+    let mut pages = deps.glue.list_sessions().into_paginator().send();
+    let mut overdue = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::from_sdk("Glue ListSessions", e))?;
+        for session in page.sessions() {
+            report.checked += 1;
+            let (Some(id), Some(created)) = (session.id(), session.created_on()) else {
+                continue;
+            };
+            let running = matches!(
+                session.status().map(|s| s.as_str()),
+                Some("READY" | "PROVISIONING" | "PENDING")
+            );
+            if running && now_secs - created.secs() > limit {
+                overdue.push(id.to_owned());
+            }
+        }
+    }
+
+    for id in overdue {
+        let arn = session_arn(function_arn, &id)?;
+        match stop_session(deps, &arn, &id, now).await {
+            Ok(o) => match o.action {
+                Action::Stopped => report.stopped.push(id),
+                Action::WouldStop => report.would_stop.push(id),
+                Action::OptedOut => report.opted_out.push(id),
+                Action::AlreadyEnded => {}
+            },
+            Err(StopError::SessionNotReady { .. }) => report.not_ready.push(id),
+            Err(e) => report.failed.push(SweepFailure {
+                session_id: id,
+                error_type: e.error_type(),
+                error: e.to_string(),
+            }),
+        }
+    }
+    tracing::info!(
+        checked = report.checked,
+        stopped = report.stopped.len(),
+        would_stop = report.would_stop.len(),
+        opted_out = report.opted_out.len(),
+        not_ready = report.not_ready.len(),
+        failed = report.failed.len(),
+        "sweep done"
+    );
+    notify(deps, &report).await?;
+    if report.failed.is_empty() {
+        Ok(report)
+    } else {
+        Err(StopError::SweepIncomplete {
+            failed: report.failed.len(),
+            details: failures(&report),
+        })
+    }
+}
+
+async fn notify(deps: &Deps, report: &SweepReport) -> Result<(), StopError> {
+    let acted: Vec<&String> = report.stopped.iter().chain(&report.would_stop).collect();
+    if let (Some(topic), false) = (&deps.config.success_topic_arn, acted.is_empty()) {
+        let verb = if report.dry_run {
+            "would stop (dry run)"
+        } else {
+            "stopped"
+        };
+        let message = format!(
+            "The Glue session sweep {verb} {} session(s) running longer than {} minutes:\n{}",
+            acted.len(),
+            deps.config.max_session_age.as_secs() / 60,
+            list(acted.iter().map(|s| s.as_str()))
+        );
+        shared::sns::publish(
+            &deps.sns,
+            topic,
+            &format!("Glue sweep {verb} {} session(s)", acted.len()),
+            &message,
+        )
+        .await?;
+    }
+    if let (Some(topic), false) = (&deps.config.failure_topic_arn, report.failed.is_empty()) {
+        let message = format!(
+            "The Glue session sweep could not stop {} session(s); they may still be running and \
+             costing money. Stop them in the Glue console and check the function's logs.\n{}",
+            report.failed.len(),
+            failures(report)
+        );
+        shared::sns::publish(
+            &deps.sns,
+            topic,
+            &format!("Glue sweep FAILED on {} session(s)", report.failed.len()),
+            &message,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn list<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    ids.map(|id| format!("- {id}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn failures(report: &SweepReport) -> String {
+    report
+        .failed
+        .iter()
+        .map(|f| format!("- {} ({}): {}", f.session_id, f.error_type, f.error))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,392 @@
+//! The handler against mocked Glue and SNS clients: the error paths and sequences an emulator
+//! cannot produce (a session stuck in PROVISIONING, throttling, access denied).
+
+use aws_sdk_glue::Client as Glue;
+use aws_sdk_glue::operation::get_session::{GetSessionError, GetSessionOutput};
+use aws_sdk_glue::operation::get_tags::GetTagsOutput;
+use aws_sdk_glue::operation::list_sessions::ListSessionsOutput;
+use aws_sdk_glue::operation::stop_session::{StopSessionError, StopSessionOutput};
+use aws_sdk_glue::primitives::DateTime;
+use aws_sdk_glue::types::error::{AccessDeniedException, EntityNotFoundException};
+use aws_sdk_glue::types::{Session, SessionStatus};
+use aws_sdk_sns::Client as Sns;
+use aws_sdk_sns::operation::publish::PublishOutput;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_types::error::ErrorMetadata;
+use serde_json::{Value, json};
+use std::time::{Duration, SystemTime};
+use stop_glue_session::{Action, Config, Deps, Response, StopError, handle};
+
+const FUNCTION_ARN: &str = "arn:aws:lambda:eu-west-1:123456789012:function:stop-glue-session";
+const NOW: u64 = 1_800_000_000;
+
+fn now() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)
+}
+
+fn session(id: &str, status: SessionStatus, age_secs: u64) -> Session {
+    Session::builder()
+        .id(id)
+        .status(status)
+        .created_on(DateTime::from_secs((NOW - age_secs) as i64))
+        .dpu_seconds(42.0)
+        .build()
+}
+
+fn get_session(status: SessionStatus) -> Rule {
+    mock!(Glue::get_session).then_output(move || {
+        GetSessionOutput::builder()
+            .session(session("s-1", status.clone(), 600))
+            .build()
+    })
+}
+
+fn no_tags() -> Rule {
+    mock!(Glue::get_tags).then_output(|| GetTagsOutput::builder().build())
+}
+
+fn stop_ok() -> Rule {
+    mock!(Glue::stop_session).then_output(|| StopSessionOutput::builder().id("s-1").build())
+}
+
+fn config() -> Config {
+    Config::from_vars(&|_: &str| None).unwrap()
+}
+
+fn deps(glue: Glue, config: Config) -> Deps {
+    Deps {
+        glue,
+        sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, []),
+        config,
+    }
+}
+
+async fn run(deps: &Deps, event: Value) -> Result<Response, StopError> {
+    handle(deps, event, FUNCTION_ARN, now()).await
+}
+
+fn outcome(r: Response) -> stop_glue_session::Outcome {
+    match r {
+        Response::Session(o) => o,
+        other => panic!("expected a session outcome, got {other:?}"),
+    }
+}
+
+fn glue(rules: &[&Rule]) -> Glue {
+    mock_client!(aws_sdk_glue, RuleMode::MatchAny, rules)
+}
+
+#[tokio::test]
+async fn provisioning_five_times_then_ready_stops_exactly_once() {
+    let get = mock!(Glue::get_session)
+        .sequence()
+        .output(|| {
+            GetSessionOutput::builder()
+                .session(session("s-1", SessionStatus::Provisioning, 60))
+                .build()
+        })
+        .times(5)
+        .output(|| {
+            GetSessionOutput::builder()
+                .session(session("s-1", SessionStatus::Ready, 600))
+                .build()
+        })
+        .build();
+    let (tags, stop) = (no_tags(), stop_ok());
+    let deps = deps(glue(&[&get, &tags, &stop]), config());
+    // The state machine's Retry calls the function again after each SessionNotReady.
+    for attempt in 1..=5 {
+        let err = run(&deps, json!({"session_id": "s-1"})).await.unwrap_err();
+        assert_eq!(err.error_type(), "SessionNotReady", "attempt {attempt}");
+        assert_eq!(stop.num_calls(), 0);
+    }
+    let o = outcome(run(&deps, json!({"session_id": "s-1"})).await.unwrap());
+    assert_eq!(o.action, Action::Stopped);
+    assert_eq!(o.previous_status, "READY");
+    assert_eq!(o.running_seconds, Some(600));
+    assert_eq!(o.dpu_seconds, Some(42.0));
+    assert_eq!(stop.num_calls(), 1);
+    assert_eq!(get.num_calls(), 6);
+}
+
+#[tokio::test]
+async fn stopping_twice_calls_stop_session_once() {
+    let get = mock!(Glue::get_session)
+        .sequence()
+        .output(|| {
+            GetSessionOutput::builder()
+                .session(session("s-1", SessionStatus::Ready, 600))
+                .build()
+        })
+        .output(|| {
+            GetSessionOutput::builder()
+                .session(session("s-1", SessionStatus::Stopping, 610))
+                .build()
+        })
+        .build();
+    let (tags, stop) = (no_tags(), stop_ok());
+    let deps = deps(glue(&[&get, &tags, &stop]), config());
+    let first = outcome(run(&deps, json!({"session_id": "s-1"})).await.unwrap());
+    let second = outcome(run(&deps, json!({"session_id": "s-1"})).await.unwrap());
+    assert_eq!(first.action, Action::Stopped);
+    assert_eq!(second.action, Action::AlreadyEnded);
+    assert_eq!(stop.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn ended_sessions_need_no_call() {
+    for status in [
+        SessionStatus::Stopping,
+        SessionStatus::Stopped,
+        SessionStatus::Timeout,
+        SessionStatus::Failed,
+    ] {
+        let (get, tags, stop) = (get_session(status.clone()), no_tags(), stop_ok());
+        let deps = deps(glue(&[&get, &tags, &stop]), config());
+        let o = outcome(run(&deps, json!({"session_id": "s-1"})).await.unwrap());
+        assert_eq!(o.action, Action::AlreadyEnded, "{status:?}");
+        assert_eq!(o.previous_status, status.as_str());
+        assert_eq!(stop.num_calls() + tags.num_calls(), 0, "{status:?}");
+    }
+}
+
+#[tokio::test]
+async fn dry_run_stops_nothing_and_says_what_it_would_do() {
+    let (get, tags, stop) = (get_session(SessionStatus::Ready), no_tags(), stop_ok());
+    let config = Config {
+        dry_run: true,
+        ..config()
+    };
+    let deps = deps(glue(&[&get, &tags, &stop]), config);
+    let o = outcome(run(&deps, json!({"session_id": "s-1"})).await.unwrap());
+    assert_eq!(o.action, Action::WouldStop);
+    assert!(o.dry_run);
+    assert!(
+        o.summary
+            .starts_with("Dry run: would have stopped Glue session 's-1'"),
+        "{}",
+        o.summary
+    );
+    assert_eq!(stop.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn opted_out_session_is_left_running() {
+    let get = get_session(SessionStatus::Ready);
+    let tags = mock!(Glue::get_tags)
+        .match_requests(|r| {
+            r.resource_arn() == Some("arn:aws:glue:eu-west-1:123456789012:session/s-1")
+        })
+        .then_output(|| GetTagsOutput::builder().tags("auto-stop", "false").build());
+    let stop = stop_ok();
+    let deps = deps(glue(&[&get, &tags, &stop]), config());
+    let o = outcome(run(&deps, json!({"session_id": "s-1"})).await.unwrap());
+    assert_eq!(o.action, Action::OptedOut);
+    assert_eq!(stop.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn unknown_status_is_never_stopped() {
+    let get = mock!(Glue::get_session).then_output(|| {
+        GetSessionOutput::builder()
+            .session(session("s-1", SessionStatus::from("HIBERNATING"), 60))
+            .build()
+    });
+    let (tags, stop) = (no_tags(), stop_ok());
+    let deps = deps(glue(&[&get, &tags, &stop]), config());
+    let err = run(&deps, json!({"session_id": "s-1"})).await.unwrap_err();
+    assert_eq!(err.error_type(), "UnknownSessionStatus");
+    assert_eq!(stop.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn missing_session_is_a_permanent_error_naming_it() {
+    let get = mock!(Glue::get_session).then_error(|| {
+        GetSessionError::EntityNotFoundException(EntityNotFoundException::builder().build())
+    });
+    let deps = deps(glue(&[&get]), config());
+    let err = run(&deps, json!({"session_id": "no-such-session"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), "NotFound");
+    assert!(
+        err.to_string().contains("'no-such-session' does not exist"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn throttling_is_retryable() {
+    let get = mock!(Glue::get_session).then_error(|| {
+        GetSessionError::generic(ErrorMetadata::builder().code("ThrottlingException").build())
+    });
+    let deps = deps(glue(&[&get]), config());
+    let err = run(&deps, json!({"session_id": "s-1"})).await.unwrap_err();
+    assert_eq!(err.error_type(), "Throttled");
+}
+
+#[tokio::test]
+async fn access_denied_on_stop_is_permanent() {
+    let (get, tags) = (get_session(SessionStatus::Ready), no_tags());
+    let stop = mock!(Glue::stop_session).then_error(|| {
+        StopSessionError::AccessDeniedException(
+            AccessDeniedException::builder()
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("AccessDeniedException")
+                        .build(),
+                )
+                .build(),
+        )
+    });
+    let deps = deps(glue(&[&get, &tags, &stop]), config());
+    let err = run(&deps, json!({"session_id": "s-1"})).await.unwrap_err();
+    assert_eq!(err.error_type(), "AccessDenied");
+}
+
+#[tokio::test]
+async fn bad_inputs_touch_nothing() {
+    let (get, tags, stop) = (get_session(SessionStatus::Ready), no_tags(), stop_ok());
+    let list = mock!(Glue::list_sessions).then_output(|| ListSessionsOutput::builder().build());
+    let deps = deps(glue(&[&get, &tags, &stop, &list]), config());
+    for event in [
+        json!({}),
+        json!({"session_id": ""}),
+        json!({"session_id": 12}),
+        json!("s-1"),
+        json!({"detail-type": "Object Created", "source": "aws.s3", "detail": {}}),
+        json!({"detail-type": "AWS API Call via CloudTrail", "detail": {
+            "eventSource": "glue.amazonaws.com", "eventName": "StopSession"}}),
+    ] {
+        let err = run(&deps, event.clone()).await.unwrap_err();
+        assert_eq!(err.error_type(), "InvalidInput", "{event}");
+    }
+    let failed_call = json!({"detail-type": "AWS API Call via CloudTrail", "detail": {
+        "eventSource": "glue.amazonaws.com", "eventName": "CreateSession",
+        "errorCode": "ValidationException", "requestParameters": {"id": "s-1"},
+        "responseElements": null}});
+    assert!(matches!(
+        run(&deps, failed_call).await.unwrap(),
+        Response::Ignored { .. }
+    ));
+    assert_eq!(
+        get.num_calls() + tags.num_calls() + stop.num_calls() + list.num_calls(),
+        0
+    );
+}
+
+fn listed(sessions: Vec<Session>) -> Rule {
+    mock!(Glue::list_sessions).then_output(move || {
+        ListSessionsOutput::builder()
+            .set_sessions(Some(sessions.clone()))
+            .build()
+    })
+}
+
+#[tokio::test]
+async fn sweep_stops_only_sessions_past_the_limit() {
+    let hour = 3600;
+    let list = listed(vec![
+        session("old-ready", SessionStatus::Ready, 3 * hour),
+        session("young-ready", SessionStatus::Ready, 60),
+        session("old-stopped", SessionStatus::Stopped, 3 * hour),
+        session("old-provisioning", SessionStatus::Provisioning, 3 * hour),
+    ]);
+    let get = mock!(Glue::get_session).then_compute_output(|r| {
+        let id = r.id().unwrap_or_default();
+        let status = if id == "old-provisioning" {
+            SessionStatus::Provisioning
+        } else {
+            SessionStatus::Ready
+        };
+        GetSessionOutput::builder()
+            .session(session(id, status, 3 * 3600))
+            .build()
+    });
+    let (tags, stop) = (
+        no_tags(),
+        mock!(Glue::stop_session)
+            .match_requests(|r| r.id() == Some("old-ready"))
+            .then_output(|| StopSessionOutput::builder().build()),
+    );
+    let publish = mock!(Sns::publish)
+        .match_requests(|r| {
+            r.topic_arn() == Some("arn:ok")
+                && r.message().is_some_and(|m| m.contains("- old-ready"))
+        })
+        .then_output(|| PublishOutput::builder().message_id("m").build());
+    let config = Config {
+        success_topic_arn: Some("arn:ok".into()),
+        ..config()
+    };
+    let deps = Deps {
+        glue: glue(&[&list, &get, &tags, &stop]),
+        sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&publish]),
+        config,
+    };
+    let event = json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+    let Response::Sweep(report) = run(&deps, event).await.unwrap() else {
+        panic!("expected a sweep report");
+    };
+    assert_eq!(report.checked, 4);
+    assert_eq!(report.stopped, ["old-ready"]);
+    assert_eq!(report.not_ready, ["old-provisioning"]);
+    assert!(report.failed.is_empty());
+    assert_eq!(stop.num_calls(), 1);
+    assert_eq!(publish.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn sweep_reports_failures_and_still_stops_the_rest() {
+    let list = listed(vec![
+        session("a", SessionStatus::Ready, 7200 * 2),
+        session("b", SessionStatus::Ready, 7200 * 2),
+    ]);
+    let get = mock!(Glue::get_session).then_compute_output(|r| {
+        GetSessionOutput::builder()
+            .session(session(
+                r.id().unwrap_or_default(),
+                SessionStatus::Ready,
+                14400,
+            ))
+            .build()
+    });
+    let stop_a = mock!(Glue::stop_session)
+        .match_requests(|r| r.id() == Some("a"))
+        .then_error(|| {
+            StopSessionError::AccessDeniedException(
+                AccessDeniedException::builder()
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("AccessDeniedException")
+                            .build(),
+                    )
+                    .build(),
+            )
+        });
+    let stop_b = mock!(Glue::stop_session)
+        .match_requests(|r| r.id() == Some("b"))
+        .then_output(|| StopSessionOutput::builder().build());
+    let tags = no_tags();
+    let failure = mock!(Sns::publish)
+        .match_requests(|r| {
+            r.topic_arn() == Some("arn:ko")
+                && r.message()
+                    .is_some_and(|m| m.contains("- a (AccessDenied)"))
+        })
+        .then_output(|| PublishOutput::builder().build());
+    let config = Config {
+        failure_topic_arn: Some("arn:ko".into()),
+        ..config()
+    };
+    let deps = Deps {
+        glue: glue(&[&list, &get, &tags, &stop_a, &stop_b]),
+        sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&failure]),
+        config,
+    };
+    let event = json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+    let err = run(&deps, event).await.unwrap_err();
+    assert_eq!(err.error_type(), "SweepIncomplete");
+    assert_eq!(stop_b.num_calls(), 1);
+    assert_eq!(failure.num_calls(), 1);
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs the local stack into the cache directory (outside the clone, so it survives between
+# runs): moto, cargo-lambda, SAM CLI, cfn-lint, aws-local-stepfunctions and asl-validator.
+# Each tool is installed once per pinned version; a second run does nothing.
+#
+#   scripts/install-tools.sh            tools for `make demo` and `make test`
+#   scripts/install-tools.sh package    also zig and the arm64 target, for `sam build`
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+MOTO_VERSION=5.2.5
+CARGO_LAMBDA_VERSION=1.9.2
+SAM_VERSION=1.170.0
+# cfn-lint 1.54 and later miss value errors on AWS::Serverless::* resources.
+CFN_LINT_VERSION=1.53.0
+
+# pip_tool NAME SPEC...: a venv of its own per tool, so pinned dependencies never clash.
+pip_tool() {
+  local name=$1; shift
+  local venv="$TOOLS_DIR/$name" stamp="$TOOLS_DIR/$name/.installed"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$*" ]]; then return; fi
+  log "installing $*"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+  echo "$*" >"$stamp"
+}
+
+mkdir -p "$TOOLS_DIR"
+pip_tool moto "moto[server]==$MOTO_VERSION"
+# Without its zig dependency: `cargo lambda watch` needs no linker. `package` adds zig.
+pip_tool cargo-lambda --no-deps "cargo-lambda==$CARGO_LAMBDA_VERSION"
+pip_tool sam "aws-sam-cli==$SAM_VERSION"
+pip_tool cfn-lint "cfn-lint==$CFN_LINT_VERSION"
+
+# Node packages from the committed lock file, shared through a symlink.
+node_dir="$TOOLS_DIR/node"
+lock_sum=$(cat "$ROOT/tests/sfn/package.json" "$ROOT/tests/sfn/package-lock.json" | sha256sum | cut -d' ' -f1)
+if [[ ! -f "$node_dir/.installed" || "$(cat "$node_dir/.installed")" != "$lock_sum" ]]; then
+  log "installing aws-local-stepfunctions and asl-validator"
+  rm -rf "$node_dir" && mkdir -p "$node_dir"
+  cp "$ROOT/tests/sfn/package.json" "$ROOT/tests/sfn/package-lock.json" "$node_dir/"
+  (cd "$node_dir" && npm ci --silent --no-audit --no-fund)
+  echo "$lock_sum" >"$node_dir/.installed"
+fi
+ln -sfn "$node_dir/node_modules" "$ROOT/tests/sfn/node_modules"
+
+if [[ "${1:-}" == package ]]; then
+  if ! "$TOOLS_DIR/cargo-lambda/bin/python" -c 'import ziglang' 2>/dev/null; then
+    log "installing zig (the arm64 linker for cargo-lambda)"
+    "$TOOLS_DIR/cargo-lambda/bin/pip" install --quiet --disable-pip-version-check ziglang
+  fi
+  rustup target list --installed | grep -q aarch64-unknown-linux-gnu \
+    || rustup target add aarch64-unknown-linux-gnu
+fi

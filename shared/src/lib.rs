@@ -1,0 +1,21 @@
+//! What every function shares: AWS client set-up, typed configuration, the error type that
+//! becomes the Lambda `errorType`, tracing, and the SSM, SNS and S3 helpers (each behind a
+//! feature, so a function compiles only the SDKs it calls).
+
+pub mod aws;
+pub mod config;
+mod error;
+#[cfg(feature = "s3")]
+pub mod s3;
+#[cfg(feature = "sns")]
+pub mod sns;
+#[cfg(feature = "ssm")]
+pub mod ssm;
+
+pub use error::{Error, Result};
+
+/// Logs as JSON when the function's `LoggingConfig.LogFormat` is `JSON` (Lambda sets
+/// `AWS_LAMBDA_LOG_FORMAT`), at the level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`.
+pub fn init_tracing() {
+    lambda_runtime::tracing::init_default_subscriber();
+}

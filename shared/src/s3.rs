@@ -1,0 +1,123 @@
+//! S3 object helpers: whole-object put and get, and a paginated key listing.
+
+use crate::{Error, Result};
+use aws_sdk_s3::Client;
+use aws_sdk_s3::primitives::ByteStream;
+
+/// Writes one object in a single PUT, so readers see all of it or nothing.
+pub async fn put_object(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    body: Vec<u8>,
+    content_type: &str,
+) -> Result<()> {
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type(content_type)
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk(format!("S3 PutObject s3://{bucket}/{key}"), e))?;
+    Ok(())
+}
+
+/// Reads a whole object. A missing key is `NotFound`.
+pub async fn get_object(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>> {
+    let out = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| {
+            if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
+                Error::NotFound(format!("s3://{bucket}/{key} does not exist"))
+            } else {
+                Error::from_sdk(format!("S3 GetObject s3://{bucket}/{key}"), e)
+            }
+        })?;
+    let body = out
+        .body
+        .collect()
+        .await
+        .map_err(|e| Error::Transient(format!("reading s3://{bucket}/{key}: {e}")))?;
+    Ok(body.into_bytes().to_vec())
+}
+
+/// Every key under `prefix`, across all pages.
+pub async fn list_keys(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<String>> {
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    let mut keys = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page
+            .map_err(|e| Error::from_sdk(format!("S3 ListObjectsV2 s3://{bucket}/{prefix}"), e))?;
+        keys.extend(
+            page.contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_owned)),
+        );
+    }
+    Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
+    use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
+    use aws_sdk_s3::types::Object;
+    use aws_sdk_s3::types::error::NoSuchKey;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    #[tokio::test]
+    async fn list_follows_continuation_tokens() {
+        let first = mock!(Client::list_objects_v2)
+            .match_requests(|r| r.continuation_token().is_none())
+            .then_output(|| {
+                ListObjectsV2Output::builder()
+                    .contents(Object::builder().key("p/a.json").build())
+                    .is_truncated(true)
+                    .next_continuation_token("t1")
+                    .build()
+            });
+        let second = mock!(Client::list_objects_v2)
+            .match_requests(|r| r.continuation_token() == Some("t1"))
+            .then_output(|| {
+                ListObjectsV2Output::builder()
+                    .contents(Object::builder().key("p/b.json").build())
+                    .is_truncated(false)
+                    .build()
+            });
+        let client = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&first, &second]);
+        let keys = list_keys(&client, "bucket", "p/").await.unwrap();
+        assert_eq!(keys, ["p/a.json", "p/b.json"]);
+    }
+
+    #[tokio::test]
+    async fn missing_key_is_not_found() {
+        let rule = mock!(Client::get_object)
+            .then_error(|| GetObjectError::NoSuchKey(NoSuchKey::builder().build()));
+        let client = mock_client!(aws_sdk_s3, [&rule]);
+        let err = get_object(&client, "b", "k").await.unwrap_err();
+        assert_eq!(err, Error::NotFound("s3://b/k does not exist".into()));
+    }
+
+    #[tokio::test]
+    async fn get_returns_the_body() {
+        let rule = mock!(Client::get_object).then_output(|| {
+            GetObjectOutput::builder()
+                .body(ByteStream::from_static(b"[1,2]"))
+                .build()
+        });
+        let client = mock_client!(aws_sdk_s3, [&rule]);
+        assert_eq!(get_object(&client, "b", "k").await.unwrap(), b"[1,2]");
+    }
+}
