@@ -10,3 +10,32 @@ export PATH="$TOOLS_DIR/moto/bin:$TOOLS_DIR/cargo-lambda/bin:$TOOLS_DIR/sam/bin:
 export SAM_CLI_TELEMETRY=0
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# The local stack: moto and cargo-lambda's emulated Lambda APIs, on loopback only.
+export MOTO_PORT=${MOTO_PORT:-5000}
+export LAMBDA_PORT=${LAMBDA_PORT:-9001}
+export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
+export LAMBDA_URL="http://127.0.0.1:$LAMBDA_PORT"
+# What the functions and tests see: every AWS call goes to moto, with dummy credentials.
+export AWS_ENDPOINT_URL="$MOTO_URL"
+export AWS_REGION=${AWS_REGION:-us-east-1}
+export AWS_DEFAULT_REGION="$AWS_REGION"
+export AWS_ACCESS_KEY_ID=testing
+export AWS_SECRET_ACCESS_KEY=testing
+unset AWS_PROFILE AWS_SESSION_TOKEN
+
+# wait_for_port PORT SECONDS NAME: until something listens on 127.0.0.1:PORT, or fail naming it.
+# (A plain TCP check: any HTTP request to cargo lambda's root would invoke a function.)
+wait_for_port() {
+  local port=$1 seconds=$2 name=$3 i
+  for ((i = 0; i < seconds * 4; i++)); do
+    port_free "$port" || return 0
+    sleep 0.25
+  done
+  log "$name did not listen on 127.0.0.1:$port within ${seconds}s"
+  return 1
+}
+
+port_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}

@@ -1,7 +1,7 @@
 //! Settings, from the environment variables the template sets.
 
 use shared::Result;
-use shared::config::{Vars, flag, optional, parsed};
+use shared::config::{Vars, flag, optional, parsed, required};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +12,9 @@ pub struct Config {
     pub max_session_age: Duration,
     /// Sessions with this tag key and value are never stopped.
     pub opt_out_tag: (String, String),
+    /// `arn:<partition>:glue:<region>:<account>:session/`, for reading a session's tags; the
+    /// template sets it from the stack's own partition, region and account.
+    pub session_arn_prefix: String,
     /// Where the sweep reports the sessions it stopped (the state machine notifies for its
     /// own); unset: the sweep only logs.
     pub success_topic_arn: Option<String>,
@@ -34,9 +37,25 @@ impl Config {
                 optional(vars, "OPT_OUT_TAG_KEY").unwrap_or_else(|| "auto-stop".into()),
                 optional(vars, "OPT_OUT_TAG_VALUE").unwrap_or_else(|| "false".into()),
             ),
+            session_arn_prefix: session_arn_prefix(vars)?,
             success_topic_arn: optional(vars, "SUCCESS_TOPIC_ARN"),
             failure_topic_arn: optional(vars, "FAILURE_TOPIC_ARN"),
         })
+    }
+}
+
+fn session_arn_prefix(vars: &impl Vars) -> Result<String> {
+    let prefix = required(vars, "GLUE_SESSION_ARN_PREFIX")?;
+    let valid = prefix.starts_with("arn:")
+        && prefix.ends_with(":session/")
+        && prefix.split(':').nth(2) == Some("glue");
+    if valid {
+        Ok(prefix)
+    } else {
+        Err(shared::Error::Configuration(format!(
+            "environment variable GLUE_SESSION_ARN_PREFIX='{prefix}' must look like \
+             arn:aws:glue:<region>:<account>:session/"
+        )))
     }
 }
 
@@ -44,9 +63,15 @@ impl Config {
 mod tests {
     use super::*;
 
+    const PREFIX: &str = "arn:aws:glue:eu-west-1:123456789012:session/";
+
+    fn only_prefix(name: &str) -> Option<String> {
+        (name == "GLUE_SESSION_ARN_PREFIX").then(|| PREFIX.to_owned())
+    }
+
     #[test]
     fn defaults() {
-        let config = Config::from_vars(&|_: &str| None).unwrap();
+        let config = Config::from_vars(&only_prefix).unwrap();
         assert!(!config.dry_run);
         assert_eq!(config.max_session_age, Duration::from_secs(90 * 60));
         assert_eq!(config.opt_out_tag, ("auto-stop".into(), "false".into()));
@@ -63,6 +88,7 @@ mod tests {
                 "OPT_OUT_TAG_VALUE" => Some("yes"),
                 "SUCCESS_TOPIC_ARN" => Some("arn:ok"),
                 "FAILURE_TOPIC_ARN" => Some("arn:ko"),
+                "GLUE_SESSION_ARN_PREFIX" => Some(PREFIX),
                 _ => None,
             }
             .map(str::to_owned)
@@ -77,9 +103,29 @@ mod tests {
 
     #[test]
     fn rejects_a_zero_limit_and_a_vague_dry_run() {
-        let zero = |n: &str| (n == "MAX_SESSION_MINUTES").then(|| "0".to_owned());
+        let zero = |n: &str| match n {
+            "MAX_SESSION_MINUTES" => Some("0".to_owned()),
+            _ => only_prefix(n),
+        };
         assert!(Config::from_vars(&zero).is_err());
-        let vague = |n: &str| (n == "DRY_RUN").then(|| "maybe".to_owned());
+        let vague = |n: &str| match n {
+            "DRY_RUN" => Some("maybe".to_owned()),
+            _ => only_prefix(n),
+        };
         assert!(Config::from_vars(&vague).is_err());
+    }
+
+    #[test]
+    fn session_arn_prefix_is_required_and_checked() {
+        let err = Config::from_vars(&|_: &str| None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("GLUE_SESSION_ARN_PREFIX is not set"),
+            "{err}"
+        );
+        let wrong =
+            |n: &str| (n == "GLUE_SESSION_ARN_PREFIX").then(|| "arn:aws:s3:::b/".to_owned());
+        let err = Config::from_vars(&wrong).unwrap_err();
+        assert!(err.to_string().contains("must look like"), "{err}");
     }
 }

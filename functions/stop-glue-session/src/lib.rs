@@ -18,7 +18,6 @@ pub use sweep::{SweepFailure, SweepReport};
 
 use serde::Serialize;
 use serde_json::Value;
-use shared::Error;
 use std::time::SystemTime;
 
 /// What the handler needs; built once per cold start in `main`, by hand in tests.
@@ -53,24 +52,13 @@ pub enum Response {
     Ignored { ignored: bool, reason: String },
 }
 
-/// Handles one event. `function_arn` (the invoked function's ARN) gives the partition, region
-/// and account that the session ARNs share.
-pub async fn handle(
-    deps: &Deps,
-    event: Value,
-    function_arn: &str,
-    now: SystemTime,
-) -> Result<Response, StopError> {
+/// Handles one event.
+pub async fn handle(deps: &Deps, event: Value, now: SystemTime) -> Result<Response, StopError> {
     match Request::parse(&event)? {
-        Request::Stop { session_id } => {
-            let arn = session_arn(function_arn, &session_id)?;
-            stop::stop_session(deps, &arn, &session_id, now)
-                .await
-                .map(Response::Session)
-        }
-        Request::Sweep => sweep::sweep(deps, function_arn, now)
+        Request::Stop { session_id } => stop::stop_session(deps, &session_id, now)
             .await
-            .map(Response::Sweep),
+            .map(Response::Session),
+        Request::Sweep => sweep::sweep(deps, now).await.map(Response::Sweep),
         Request::Ignore { reason } => {
             tracing::info!(reason, "event ignored");
             Ok(Response::Ignored {
@@ -78,39 +66,5 @@ pub async fn handle(
                 reason,
             })
         }
-    }
-}
-
-/// `arn:aws:lambda:eu-west-1:123456789012:function:f` → `arn:aws:glue:eu-west-1:123456789012:session/<id>`.
-pub fn session_arn(function_arn: &str, session_id: &str) -> Result<String, Error> {
-    match function_arn.split(':').collect::<Vec<_>>().as_slice() {
-        ["arn", partition, "lambda", region, account, ..]
-            if !region.is_empty() && account.len() == 12 =>
-        {
-            Ok(format!(
-                "arn:{partition}:glue:{region}:{account}:session/{session_id}"
-            ))
-        }
-        _ => Err(Error::Configuration(format!(
-            "cannot tell the account and region from the function ARN '{function_arn}'"
-        ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn session_arn_shares_the_function_partition_region_and_account() {
-        assert_eq!(
-            session_arn(
-                "arn:aws-cn:lambda:cn-north-1:123456789012:function:f:live",
-                "s-1"
-            )
-            .unwrap(),
-            "arn:aws-cn:glue:cn-north-1:123456789012:session/s-1"
-        );
-        assert!(session_arn("not-an-arn", "s-1").is_err());
     }
 }

@@ -14,9 +14,8 @@ async fn main() -> Result<(), Error> {
         config,
     };
     let deps = &deps;
-    run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let arn = event.context.invoked_function_arn;
-        handle(deps, event.payload, &arn, SystemTime::now()).await
+    run(service_fn(move |event: LambdaEvent<Value>| {
+        handle(deps, event.payload, SystemTime::now())
     }))
     .await
 }

@@ -42,7 +42,6 @@ fn step(status: &str) -> Step {
 /// Stops the session if it is READY and not opted out. Calls StopSession at most once.
 pub async fn stop_session(
     deps: &Deps,
-    session_arn: &str,
     session_id: &str,
     now: SystemTime,
 ) -> Result<Outcome, StopError> {
@@ -55,7 +54,7 @@ pub async fn stop_session(
 
     let action = if step == Step::AlreadyEnded {
         Action::AlreadyEnded
-    } else if opted_out(deps, session_arn).await? {
+    } else if opted_out(deps, session_id).await? {
         Action::OptedOut
     } else {
         match step {
@@ -116,11 +115,12 @@ async fn get_session(deps: &Deps, session_id: &str) -> Result<Session, StopError
     })
 }
 
-async fn opted_out(deps: &Deps, session_arn: &str) -> Result<bool, StopError> {
+async fn opted_out(deps: &Deps, session_id: &str) -> Result<bool, StopError> {
+    let session_arn = format!("{}{session_id}", deps.config.session_arn_prefix);
     let out = deps
         .glue
         .get_tags()
-        .resource_arn(session_arn)
+        .resource_arn(&session_arn)
         .send()
         .await
         .map_err(|e| Error::from_sdk(format!("Glue GetTags '{session_arn}'"), e))?;

@@ -1,9 +1,9 @@
 //! The scheduled sweep: stop every session running past the limit, so a CreateSession event
 //! that never arrived, or a workflow that failed, never leaves a session running for long.
 
+use crate::Deps;
 use crate::error::StopError;
 use crate::stop::{Action, stop_session};
-use crate::{Deps, session_arn};
 use aws_sdk_glue::primitives::DateTime;
 use serde::Serialize;
 use shared::Error;
@@ -31,11 +31,7 @@ pub struct SweepFailure {
     pub error: String,
 }
 
-pub async fn sweep(
-    deps: &Deps,
-    function_arn: &str,
-    now: SystemTime,
-) -> Result<SweepReport, StopError> {
+pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopError> {
     let limit = deps.config.max_session_age.as_secs() as i64;
     let now_secs = DateTime::from(now).secs();
     let mut report = SweepReport {
@@ -64,8 +60,7 @@ pub async fn sweep(
     }
 
     for id in overdue {
-        let arn = session_arn(function_arn, &id)?;
-        match stop_session(deps, &arn, &id, now).await {
+        match stop_session(deps, &id, now).await {
             Ok(o) => match o.action {
                 Action::Stopped => report.stopped.push(id),
                 Action::WouldStop => report.would_stop.push(id),

@@ -17,7 +17,6 @@ use serde_json::{Value, json};
 use std::time::{Duration, SystemTime};
 use stop_glue_session::{Action, Config, Deps, Response, StopError, handle};
 
-const FUNCTION_ARN: &str = "arn:aws:lambda:eu-west-1:123456789012:function:stop-glue-session";
 const NOW: u64 = 1_800_000_000;
 
 fn now() -> SystemTime {
@@ -50,7 +49,11 @@ fn stop_ok() -> Rule {
 }
 
 fn config() -> Config {
-    Config::from_vars(&|_: &str| None).unwrap()
+    Config::from_vars(&|name: &str| {
+        (name == "GLUE_SESSION_ARN_PREFIX")
+            .then(|| "arn:aws:glue:eu-west-1:123456789012:session/".to_owned())
+    })
+    .unwrap()
 }
 
 fn deps(glue: Glue, config: Config) -> Deps {
@@ -62,7 +65,7 @@ fn deps(glue: Glue, config: Config) -> Deps {
 }
 
 async fn run(deps: &Deps, event: Value) -> Result<Response, StopError> {
-    handle(deps, event, FUNCTION_ARN, now()).await
+    handle(deps, event, now()).await
 }
 
 fn outcome(r: Response) -> stop_glue_session::Outcome {

@@ -1,0 +1,69 @@
+//! Every sample under `events/stop-glue-session/` parses into the request it stands for.
+
+use serde_json::Value;
+use std::path::Path;
+use stop_glue_session::Request;
+
+fn stop(id: &str) -> Result<Request, &'static str> {
+    Ok(Request::Stop {
+        session_id: id.into(),
+    })
+}
+
+#[test]
+fn every_sample_event_parses_as_expected() {
+    let expected: &[(&str, Result<Request, &str>)] = &[
+        (
+            "cloudtrail-create-session.json",
+            stop("glue-studio-notebook-7c1e5d"),
+        ),
+        (
+            "state-machine-input.json",
+            stop("glue-studio-notebook-7c1e5d"),
+        ),
+        ("session-not-found.json", stop("no-such-session-3f9a")),
+        ("scheduled-sweep.json", Ok(Request::Sweep)),
+        (
+            "cloudtrail-create-session-failed.json",
+            Ok(Request::Ignore {
+                reason: "CreateSession failed with ValidationException: no session was created"
+                    .into(),
+            }),
+        ),
+        (
+            "malformed-event.json",
+            Err("CloudTrail event has no detail object"),
+        ),
+        ("empty-session-id.json", Err("session_id is empty")),
+        ("missing-session-id.json", Err("expected {\"session_id\"")),
+        (
+            "not-cloudtrail-event.json",
+            Err("unsupported event detail-type 'Glue Job State Change'"),
+        ),
+    ];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/stop-glue-session");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let mut listed: Vec<String> = expected.iter().map(|(f, _)| (*f).to_owned()).collect();
+    listed.sort();
+    assert_eq!(
+        files, listed,
+        "every sample needs an expectation, and every expectation a sample"
+    );
+
+    for (file, want) in expected {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let event: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        match (Request::parse(&event), want) {
+            (Ok(got), Ok(want)) => assert_eq!(&got, want, "{file}"),
+            (Err(got), Err(want)) => {
+                assert_eq!(got.error_type(), "InvalidInput", "{file}");
+                assert!(got.to_string().contains(want), "{file}: {got}");
+            }
+            (got, want) => panic!("{file}: got {got:?}, want {want:?}"),
+        }
+    }
+}

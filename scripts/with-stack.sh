@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs a command with the local stack up, and always stops the stack afterwards:
+#   moto          AWS emulator                       $MOTO_URL   (127.0.0.1:5000)
+#   cargo lambda  Lambda Runtime and Invoke APIs     $LAMBDA_URL (127.0.0.1:9001)
+#                 serving every function binary, talking to moto
+#
+#   scripts/with-stack.sh [--moto-only] COMMAND...
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+moto_only=false
+if [[ "${1:-}" == --moto-only ]]; then moto_only=true; shift; fi
+
+run_dir=$(mktemp -d)
+pids=()
+stop_stack() {
+  local pid
+  for pid in "${pids[@]}"; do
+    # cargo lambda starts the functions as children: stop the whole process group.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$run_dir"
+}
+trap stop_stack EXIT
+trap 'exit 130' INT TERM
+
+for port in "$MOTO_PORT" $($moto_only || echo "$LAMBDA_PORT"); do
+  port_free "$port" || { log "port $port on 127.0.0.1 is in use: stop what uses it, or set MOTO_PORT / LAMBDA_PORT"; exit 1; }
+done
+
+command -v moto_server >/dev/null || { log "moto is not installed: run scripts/install-tools.sh"; exit 1; }
+setsid moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$run_dir/moto.log" 2>&1 &
+pids+=($!)
+wait_for_port "$MOTO_PORT" 30 moto || { cat "$run_dir/moto.log" >&2; exit 1; }
+
+if ! $moto_only; then
+  # Build first, so the first invocation does not wait for the compiler.
+  cargo build --quiet --workspace --bins
+  setsid cargo lambda watch --ignore-changes --quiet --env-file "$ROOT/scripts/local.env" \
+    -A 127.0.0.1 -P "$LAMBDA_PORT" \
+    >"$run_dir/lambda.log" 2>&1 &
+  pids+=($!)
+  wait_for_port "$LAMBDA_PORT" 60 "cargo lambda watch" || { cat "$run_dir/lambda.log" >&2; exit 1; }
+  export LAMBDA_LOG="$run_dir/lambda.log"
+fi
+
+"$@"
