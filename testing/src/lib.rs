@@ -1,0 +1,95 @@
+//! Support for the tests that run against moto (`scripts/with-stack.sh` starts it and sets
+//! `AWS_ENDPOINT_URL`). Tests share one moto, so every resource gets a unique name.
+#![allow(clippy::expect_used, clippy::panic)]
+
+use aws_config::SdkConfig;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The SDK configuration pointing at moto. Panics with the fix when moto is not running.
+pub async fn moto() -> SdkConfig {
+    match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(url) if url.starts_with("http://127.0.0.1:") => shared::aws::load_config().await,
+        _ => panic!(
+            "these tests need moto on 127.0.0.1: run them with `scripts/with-stack.sh --moto-only \
+             cargo test`, or `make test`"
+        ),
+    }
+}
+
+/// `prefix-<pid>-<time>-<n>`: unique across tests and runs on one moto.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{prefix}-{}-{nanos}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// One SNS notification as a subscriber receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub subject: Option<String>,
+    pub message: String,
+}
+
+/// An SQS queue subscribed to SNS topics: how a test reads what was published.
+pub struct Inbox {
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl Inbox {
+    pub async fn subscribe(config: &SdkConfig, topic_arns: &[&str]) -> Self {
+        let sqs = aws_sdk_sqs::Client::new(config);
+        let sns = aws_sdk_sns::Client::new(config);
+        let name = unique("inbox");
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .expect("create queue")
+            .queue_url
+            .expect("queue url");
+        let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+        for topic in topic_arns {
+            sns.subscribe()
+                .topic_arn(*topic)
+                .protocol("sqs")
+                .endpoint(format!("arn:aws:sqs:{region}:123456789012:{name}"))
+                .send()
+                .await
+                .expect("subscribe queue");
+        }
+        Inbox { sqs, queue_url }
+    }
+
+    /// Everything delivered so far.
+    pub async fn read(&self) -> Vec<Notification> {
+        let out = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("receive");
+        out.messages()
+            .iter()
+            .map(|m| {
+                let envelope: serde_json::Value =
+                    serde_json::from_str(m.body().unwrap_or("{}")).expect("SNS envelope");
+                Notification {
+                    subject: envelope["Subject"].as_str().map(str::to_owned),
+                    message: envelope["Message"].as_str().unwrap_or_default().to_owned(),
+                }
+            })
+            .collect()
+    }
+}

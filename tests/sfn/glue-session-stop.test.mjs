@@ -1,0 +1,180 @@
+// statemachines/glue-session-stop.asl.json, run end to end: a real ASL interpreter, the real
+// stop-glue-session binary (cargo lambda), moto for Glue and SNS. Flow tests replace the
+// Lambda task with a fake to produce what moto cannot (a session stuck in PROVISIONING).
+
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { execute, functionArn, loadDefinition } from './lib/local-sfn.mjs';
+import { glue, inbox, sns } from './lib/moto.mjs';
+
+let definition;
+let notifications;
+
+before(async () => {
+  const succeeded = await sns.createTopic('glue-session-stop-succeeded');
+  const failed = await sns.createTopic('glue-session-stop-failed');
+  definition = loadDefinition('glue-session-stop', {
+    StopAfterSeconds: 3600,
+    StopGlueSessionFunctionArn: functionArn('stop-glue-session'),
+    SuccessTopicArn: succeeded,
+    FailureTopicArn: failed,
+  });
+  notifications = await inbox(`glue-e2e-${randomUUID()}`, [succeeded, failed]);
+});
+
+const newId = (label) => `${label}-${randomUUID().slice(0, 8)}`;
+
+// Notifications about one session (tests share the topics).
+async function about(text) {
+  const all = [];
+  for (let i = 0; i < 20; i++) {
+    all.push(...(await notifications.read()));
+    const mine = all.filter((n) => n.message.includes(text));
+    if (mine.length) return mine;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return [];
+}
+
+const stopCalls = (run) => run.calls.filter((c) => c.state === 'Stop session');
+
+test('a READY session is stopped and the confirmation names it, its status and run time', async () => {
+  const id = newId('ready');
+  await glue.createSession(id);
+  const run = await execute(definition, { session_id: id });
+  assert.equal(run.status, 'SUCCEEDED');
+  assert.equal(run.output.action, 'stopped');
+  assert.equal(await glue.status(id), 'STOPPING');
+  const [note] = await about(id);
+  assert.equal(note.subject, `Glue session stopped: ${id}`);
+  assert.match(note.message, new RegExp(`Stopped Glue session '${id}' \\(was READY, running for \\d+s\\)`));
+});
+
+test('stopping twice succeeds twice; the second run makes no stop call', async () => {
+  const id = newId('twice');
+  await glue.createSession(id);
+  const first = await execute(definition, { session_id: id });
+  const second = await execute(definition, { session_id: id });
+  assert.equal(first.status, 'SUCCEEDED');
+  assert.equal(second.status, 'SUCCEEDED');
+  assert.equal(first.output.action, 'stopped');
+  assert.equal(second.output.action, 'already_ended');
+  assert.equal(second.output.previous_status, 'STOPPING');
+});
+
+test('an opted-out session is left running', async () => {
+  const id = newId('opted-out');
+  await glue.createSession(id, { 'auto-stop': 'false' });
+  const run = await execute(definition, { session_id: id });
+  assert.equal(run.status, 'SUCCEEDED');
+  assert.equal(run.output.action, 'opted_out');
+  assert.equal(await glue.status(id), 'READY');
+});
+
+test('a session that does not exist fails the execution and the notification names it', async () => {
+  const id = newId('missing');
+  const run = await execute(definition, { session_id: id });
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.error, 'NotFound');
+  const [note] = await about(id);
+  assert.match(note.subject, /FAILED/);
+  assert.match(note.message, /Error: NotFound/);
+  assert.match(note.message, new RegExp(`Glue session '${id}' does not exist`));
+});
+
+for (const [label, input, expected] of [
+  ['missing session_id', { id: 'x' }, /expected \{\\"session_id\\"/],
+  ['empty session_id', { session_id: '' }, /session_id is empty/],
+]) {
+  test(`bad input (${label}) fails with InvalidInput and stops nothing`, async () => {
+    const run = await execute(definition, input);
+    assert.equal(run.status, 'FAILED');
+    assert.equal(run.error, 'InvalidInput');
+    assert.match(run.cause, expected);
+    assert.equal(stopCalls(run).length, 1, 'a permanent error is not retried');
+  });
+}
+
+test('a CreateSession event whose call failed is ignored without a notification', async () => {
+  const event = {
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.glue',
+    detail: {
+      eventSource: 'glue.amazonaws.com', eventName: 'CreateSession', errorCode: 'AccessDenied',
+      requestParameters: { id: 'never-created' }, responseElements: null,
+    },
+  };
+  const run = await execute(definition, event);
+  assert.equal(run.status, 'SUCCEEDED');
+  assert.equal(run.output.ignored, true);
+  assert.equal(run.calls.filter((c) => c.state.startsWith('Notify')).length, 0);
+});
+
+// Flow tests: the Lambda task replaced by a fake that plays a session's states.
+function fakeStopper(states) {
+  let calls = 0;
+  let stops = 0;
+  const handler = async ({ Payload }) => {
+    const status = states[Math.min(calls++, states.length - 1)];
+    if (status === 'PROVISIONING') {
+      const error = new Error(JSON.stringify({ errorType: 'SessionNotReady', errorMessage: `Glue session '${Payload.session_id}' is PROVISIONING, not READY yet` }));
+      error.name = 'SessionNotReady';
+      throw error;
+    }
+    stops++;
+    return {
+      Payload: {
+        session_id: Payload.session_id, previous_status: status, action: 'stopped', dry_run: false,
+        subject: `Glue session stopped: ${Payload.session_id}`,
+        summary: `Stopped Glue session '${Payload.session_id}' (was ${status}).`,
+      },
+    };
+  };
+  return { handler, stops: () => stops, calls: () => calls };
+}
+
+test('PROVISIONING for 5 attempts, then READY: succeeds with exactly one stop', async () => {
+  const fake = fakeStopper(['PROVISIONING', 'PROVISIONING', 'PROVISIONING', 'PROVISIONING', 'PROVISIONING', 'READY']);
+  const run = await execute(definition, { session_id: 'slow-1' }, { handlers: { 'Stop session': fake.handler } });
+  assert.equal(run.status, 'SUCCEEDED');
+  assert.equal(fake.calls(), 6);
+  assert.equal(fake.stops(), 1);
+  assert.equal(run.calls.filter((c) => c.state === 'Notify success').length, 1);
+});
+
+test('a session that never becomes ready fails after the bounded budget, naming it', async () => {
+  const id = newId('stuck');
+  const fake = fakeStopper(['PROVISIONING']);
+  const run = await execute(definition, { session_id: id }, { handlers: { 'Stop session': fake.handler } });
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.error, 'SessionNotReady');
+  const retrier = definition.States['Stop session'].Retry.find((r) => r.ErrorEquals.includes('SessionNotReady'));
+  assert.equal(fake.calls(), 1 + retrier.MaxAttempts);
+  assert.equal(fake.stops(), 0);
+  const [note] = await about(id);
+  assert.match(note.message, /Error: SessionNotReady/);
+  assert.match(note.message, new RegExp(`'${id}' is PROVISIONING`));
+});
+
+test('the SessionNotReady budget is at least 15 minutes', () => {
+  const r = definition.States['Stop session'].Retry.find((x) => x.ErrorEquals.includes('SessionNotReady'));
+  let total = 0;
+  for (let i = 0; i < r.MaxAttempts; i++) total += Math.min(r.IntervalSeconds * r.BackoffRate ** i, r.MaxDelaySeconds);
+  assert.ok(total >= 15 * 60, `budget ${total}s`);
+});
+
+test('throttling is retried, then the stop goes through', async () => {
+  let calls = 0;
+  const throttledOnce = async (params) => {
+    if (calls++ < 2) {
+      const error = new Error('Rate exceeded');
+      error.name = 'Lambda.TooManyRequestsException';
+      throw error;
+    }
+    return { Payload: { session_id: params.Payload.session_id, subject: 's', summary: 'ok', previous_status: 'READY', action: 'stopped' } };
+  };
+  const run = await execute(definition, { session_id: 'throttled-1' }, { handlers: { 'Stop session': throttledOnce } });
+  assert.equal(run.status, 'SUCCEEDED');
+  assert.equal(calls, 3);
+});

@@ -1,0 +1,119 @@
+// Runs our ASL files in aws-local-stepfunctions, a real JSONPath interpreter: Lambda tasks go to
+// the real function binaries through cargo lambda's Invoke API, SNS tasks to moto.
+
+import { readFileSync } from 'node:fs';
+import { StateMachine, ExecutionError } from 'aws-local-stepfunctions';
+import { ACCOUNT, sns } from './moto.mjs';
+
+const LAMBDA_URL = process.env.LAMBDA_URL ?? 'http://127.0.0.1:9001';
+const REGION = process.env.AWS_REGION ?? 'us-east-1';
+const ROOT = new URL('../../../', import.meta.url);
+
+export const functionArn = (name) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+
+// Reads statemachines/<name>.asl.json and fills in ${...} as CloudFormation's
+// DefinitionSubstitutions would; an unknown placeholder is an error, not a silent blank.
+export function loadDefinition(name, substitutions) {
+  const text = readFileSync(new URL(`statemachines/${name}.asl.json`, ROOT), 'utf8');
+  const filled = text.replace(/\$\{(\w+)\}/g, (_, key) => {
+    if (!(key in substitutions)) throw new Error(`${name}: no value for \${${key}}`);
+    return String(substitutions[key]);
+  });
+  return JSON.parse(filled);
+}
+
+function taskStates(definition, found = []) {
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === 'Task') found.push([name, state]);
+    if (state.Type === 'Map') taskStates(state.ItemProcessor ?? state.Iterator, found);
+    if (state.Type === 'Parallel') state.Branches.forEach((b) => taskStates(b, found));
+  }
+  return found;
+}
+
+function lambdaError(name, message) {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+// The lambda:invoke integration: calls the binary named by the ARN's function part. A function
+// error becomes a task error named by its errorType, as in Step Functions.
+export async function invokeLambda({ FunctionName, Payload }) {
+  const name = FunctionName.split(':').at(6) ?? FunctionName;
+  let res;
+  try {
+    res = await fetch(`${LAMBDA_URL}/2015-03-31/functions/${name}/invocations`, {
+      method: 'POST',
+      body: JSON.stringify(Payload ?? {}),
+    });
+  } catch (err) {
+    throw lambdaError('Lambda.ServiceException', `cannot reach ${LAMBDA_URL}: ${err.message}`);
+  }
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw lambdaError('Lambda.ServiceException', `${name} answered ${res.status}: ${text}`);
+  }
+  if (!res.ok || res.headers.get('x-amz-function-error')) {
+    if (!body?.errorType) throw lambdaError('Lambda.ServiceException', `${name} answered ${res.status}: ${text}`);
+    throw lambdaError(body.errorType, JSON.stringify(body));
+  }
+  return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: body };
+}
+
+export async function publishSns({ TopicArn, Subject, Message }) {
+  return { MessageId: await sns.publish(TopicArn, Subject, Message) };
+}
+
+const integrations = {
+  'arn:aws:states:::lambda:invoke': invokeLambda,
+  'arn:aws:states:::sns:publish': publishSns,
+};
+
+// Runs one execution to its end. `handlers` replaces chosen Task states (fakes for flow
+// tests); `calls` records every Task call. Waits and retry intervals are 0 unless `realTime`.
+export async function execute(definition, input, { handlers = {}, realTime = false, name = 'test' } = {}) {
+  const calls = [];
+  const taskResourceLocalHandlers = {};
+  const retryIntervalOverrides = {};
+  const waitTimeOverrides = {};
+  for (const [stateName, state] of taskStates(definition)) {
+    const handler = handlers[stateName] ?? integrations[state.Resource];
+    if (!handler) throw new Error(`no local handler for ${stateName} (${state.Resource})`);
+    taskResourceLocalHandlers[stateName] = async (params) => {
+      const call = { state: stateName, input: params };
+      calls.push(call);
+      try {
+        call.output = await handler(params);
+        return call.output;
+      } catch (err) {
+        call.error = err.name;
+        throw err;
+      }
+    };
+  }
+  if (!realTime) {
+    for (const [stateName, state] of Object.entries(definition.States)) {
+      if (state.Type === 'Wait') waitTimeOverrides[stateName] = 0;
+      if (state.Retry) retryIntervalOverrides[stateName] = 0;
+    }
+  }
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${name}:${crypto.randomUUID()}`;
+  const execution = machine.run(input, {
+    overrides: { taskResourceLocalHandlers, retryIntervalOverrides, waitTimeOverrides },
+    context: {
+      Execution: { Id: executionArn, Name: executionArn.split(':').at(-1), Input: input, StartTime: new Date().toISOString() },
+      StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`, Name: name },
+    },
+  });
+  try {
+    return { status: 'SUCCEEDED', output: await execution.result, calls };
+  } catch (err) {
+    if (!(err instanceof ExecutionError)) throw err;
+    return { status: 'FAILED', error: err.cause?.name, cause: err.cause?.message, calls };
+  }
+}

@@ -1,0 +1,85 @@
+// A few AWS calls against moto, with fetch: enough to set up resources and read back what the
+// functions and state machines did. moto picks the service from the credential scope.
+
+const MOTO_URL = process.env.MOTO_URL ?? 'http://127.0.0.1:5000';
+const REGION = process.env.AWS_REGION ?? 'us-east-1';
+export const ACCOUNT = '123456789012';
+
+function auth(service) {
+  return `AWS4-HMAC-SHA256 Credential=testing/20260101/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
+}
+
+async function call(service, headers, body) {
+  const res = await fetch(`${MOTO_URL}/`, {
+    method: 'POST',
+    headers: { Authorization: auth(service), ...headers },
+    body,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`moto ${service} ${res.status}: ${text}`);
+  return text;
+}
+
+async function json(service, target, body) {
+  const text = await call(
+    service,
+    { 'X-Amz-Target': target, 'Content-Type': 'application/x-amz-json-1.1' },
+    JSON.stringify(body),
+  );
+  return text ? JSON.parse(text) : {};
+}
+
+async function query(service, params) {
+  return call(service, { 'Content-Type': 'application/x-www-form-urlencoded' }, new URLSearchParams(params));
+}
+
+const tag = (xml, name) => xml.match(new RegExp(`<${name}>([^<]*)</${name}>`))?.[1];
+
+export const glue = {
+  async createSession(id, tags = {}) {
+    await json('glue', 'AWSGlue.CreateSession', {
+      Id: id,
+      Role: `arn:aws:iam::${ACCOUNT}:role/GlueInteractiveSessionRole`,
+      Command: { Name: 'glueetl', PythonVersion: '3' },
+      Tags: tags,
+    });
+  },
+  async status(id) {
+    const out = await json('glue', 'AWSGlue.GetSession', { Id: id });
+    return out.Session.Status;
+  },
+};
+
+export const sns = {
+  async createTopic(name) {
+    return tag(await query('sns', { Action: 'CreateTopic', Name: name, Version: '2010-03-31' }), 'TopicArn');
+  },
+  async publish(topicArn, subject, message) {
+    const params = { Action: 'Publish', TopicArn: topicArn, Message: message, Version: '2010-03-31' };
+    if (subject !== undefined) params.Subject = subject;
+    return tag(await query('sns', params), 'MessageId');
+  },
+};
+
+// An SQS queue subscribed to topics: how a test reads what SNS delivered.
+export async function inbox(name, topicArns) {
+  const sqs = (action, body) =>
+    json('sqs', `AmazonSQS.${action}`, body);
+  const { QueueUrl } = await sqs('CreateQueue', { QueueName: name });
+  const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`;
+  for (const topicArn of topicArns) {
+    await query('sns', {
+      Action: 'Subscribe', TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Version: '2010-03-31',
+    });
+  }
+  return {
+    // Every notification delivered so far: [{ topic, subject, message }].
+    async read() {
+      const out = await sqs('ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 });
+      return (out.Messages ?? []).map((m) => {
+        const envelope = JSON.parse(m.Body);
+        return { topic: envelope.TopicArn, subject: envelope.Subject, message: envelope.Message };
+      });
+    },
+  };
+}
