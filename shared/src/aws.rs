@@ -2,8 +2,8 @@
 //! every client at a local emulator; S3 then also needs path-style addressing, since an
 //! emulator on 127.0.0.1 has no per-bucket host names.
 
-pub use aws_config::SdkConfig;
 use aws_config::BehaviorVersion;
+pub use aws_config::SdkConfig;
 
 /// The shared SDK configuration: region, credentials and endpoint from the environment.
 pub async fn load_config() -> SdkConfig {

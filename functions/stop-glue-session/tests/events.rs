@@ -1,4 +1,5 @@
 //! Every sample under `events/stop-glue-session/` parses into the request it stands for.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use serde_json::Value;
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! The handler against mocked Glue and SNS clients: the error paths and sequences an emulator
 //! cannot produce (a session stuck in PROVISIONING, throttling, access denied).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use aws_sdk_glue::Client as Glue;
 use aws_sdk_glue::operation::get_session::{GetSessionError, GetSessionOutput};

@@ -1,16 +1,16 @@
 //! The handler against moto's Glue and SNS: real requests and responses. (moto's sessions are
 //! READY at once and stay STOPPING after a stop; the mocked tests cover the other states.)
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
-use shared::aws::SdkConfig;
 use aws_sdk_glue::types::SessionCommand;
 use serde_json::json;
-use std::sync::Mutex;
+use shared::aws::SdkConfig;
 use std::time::{Duration, SystemTime};
 use stop_glue_session::{Action, Config, Deps, Response, handle};
 use testing::{Inbox, moto, unique};
 
 // The sweep acts on every session in moto: the tests here take turns.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn config(dry_run: bool) -> Config {
     Config {
@@ -58,7 +58,7 @@ async fn status(deps: &Deps, id: &str) -> String {
 
 #[tokio::test]
 async fn stops_a_ready_session() {
-    let _turn = ONE_AT_A_TIME.lock();
+    let _turn = ONE_AT_A_TIME.lock().await;
     let aws = moto().await;
     let deps = deps(&aws, config(false)).await;
     let id = create_session(&deps, &[]).await;
@@ -74,7 +74,7 @@ async fn stops_a_ready_session() {
 
 #[tokio::test]
 async fn dry_run_leaves_the_session_running() {
-    let _turn = ONE_AT_A_TIME.lock();
+    let _turn = ONE_AT_A_TIME.lock().await;
     let aws = moto().await;
     let deps = deps(&aws, config(true)).await;
     let id = create_session(&deps, &[]).await;
@@ -91,7 +91,7 @@ async fn dry_run_leaves_the_session_running() {
 
 #[tokio::test]
 async fn sweep_stops_old_sessions_except_opted_out_and_notifies() {
-    let _turn = ONE_AT_A_TIME.lock();
+    let _turn = ONE_AT_A_TIME.lock().await;
     let aws = moto().await;
     let sns = aws_sdk_sns::Client::new(&aws);
     let topic = sns

@@ -74,8 +74,9 @@ const integrations = {
 };
 
 // Runs one execution to its end. `handlers` replaces chosen Task states (fakes for flow
-// tests); `calls` records every Task call. Waits and retry intervals are 0 unless `realTime`.
-export async function execute(definition, input, { handlers = {}, realTime = false, name = 'test' } = {}) {
+// tests); `calls` records every Task call; `onEvent` sees the execution's event log. Waits and
+// retry intervals are 0 unless `realTime`.
+export async function execute(definition, input, { handlers = {}, realTime = false, name = 'test', onEvent } = {}) {
   const calls = [];
   const taskResourceLocalHandlers = {};
   const retryIntervalOverrides = {};
@@ -110,6 +111,11 @@ export async function execute(definition, input, { handlers = {}, realTime = fal
       StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`, Name: name },
     },
   });
+  if (onEvent) {
+    (async () => {
+      for await (const event of execution.eventLogs) onEvent(event);
+    })();
+  }
   try {
     return { status: 'SUCCEEDED', output: await execution.result, calls };
   } catch (err) {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make test`: formatting, lints, unit tests, integration tests against moto, the state
+# machines end to end, and the template and state machine checks. Stops at the first failure.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/install-tools.sh"
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo clippy -D warnings"
+cargo clippy --quiet --workspace --all-targets --all-features -- -D warnings
+
+log "template: sam validate, cfn-lint"
+sam validate --template-file template.yaml
+"$TOOLS_DIR/cfn-lint/bin/cfn-lint" template.yaml
+
+log "state machines: asl-validator"
+for asl in statemachines/*.asl.json; do
+  "$ROOT/tests/sfn/node_modules/.bin/asl-validator" --json-path "$asl"
+done
+
+log "unit, moto integration and end-to-end state machine tests"
+"$ROOT/scripts/with-stack.sh" bash -c '
+  set -euo pipefail
+  cargo test --workspace --all-features
+  cd tests/sfn && node --require ./lib/polyfill.cjs --test ./*.test.mjs
+'
+log "all checks passed"
