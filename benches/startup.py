@@ -1,0 +1,59 @@
+"""Start-up time of a Lambda function: from process start to its first Runtime API poll
+(GET /2018-06-01/runtime/invocation/next), the moment it is ready for its first event.
+
+A one-shot HTTP listener on 127.0.0.1 stands in for the Runtime API; each run starts the
+program fresh, waits for that request, then stops it. Prints the median of N runs in ms.
+
+    python3 startup.py RUNS PROGRAM [ARGS...]
+"""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+
+def one_run(argv, env):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(30)
+        port = listener.getsockname()[1]
+        env = dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}")
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(10)
+                request = conn.recv(4096)
+                elapsed = time.perf_counter() - start
+            if b"/runtime/invocation/next" not in request:
+                raise RuntimeError(f"unexpected first request: {request[:80]!r}")
+            return elapsed * 1000
+        finally:
+            proc.kill()
+            proc.wait()
+
+
+def main():
+    runs, argv = int(sys.argv[1]), sys.argv[2:]
+    env = dict(
+        os.environ,
+        AWS_LAMBDA_FUNCTION_NAME="startup-bench",
+        AWS_LAMBDA_FUNCTION_VERSION="1",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
+        AWS_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        GLUE_SESSION_ARN_PREFIX="arn:aws:glue:us-east-1:123456789012:session/",
+    )
+    one_run(argv, env)  # warm the page cache; not counted
+    times = [one_run(argv, env) for _ in range(runs)]
+    print(f"{statistics.median(times):.1f}")
+
+
+if __name__ == "__main__":
+    main()
