@@ -50,6 +50,9 @@ if [[ "${1:-}" == package ]]; then
     log "installing zig (the arm64 linker for cargo-lambda)"
     "$TOOLS_DIR/cargo-lambda/bin/pip" install --quiet --disable-pip-version-check ziglang
   fi
+  # cargo-lambda looks for `zig` on PATH.
+  ln -sfn "$("$TOOLS_DIR/cargo-lambda/bin/python" -c 'import ziglang, os; print(os.path.dirname(ziglang.__file__))')/zig" \
+    "$TOOLS_DIR/cargo-lambda/bin/zig"
   rustup target list --installed | grep -q aarch64-unknown-linux-gnu \
     || rustup target add aarch64-unknown-linux-gnu
 fi

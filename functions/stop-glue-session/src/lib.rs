@@ -13,7 +13,7 @@ mod text;
 pub use config::Config;
 pub use error::StopError;
 pub use event::Request;
-pub use stop::Action;
+pub use stop::{Action, Outcome};
 pub use sweep::{SweepFailure, SweepReport};
 
 use serde::Serialize;
@@ -25,23 +25,6 @@ pub struct Deps {
     pub glue: aws_sdk_glue::Client,
     pub sns: aws_sdk_sns::Client,
     pub config: Config,
-}
-
-/// The result for one session: the state machine's notification reads `subject` and `summary`.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct Outcome {
-    pub session_id: String,
-    pub previous_status: String,
-    pub action: Action,
-    pub dry_run: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dpu_seconds: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub execution_time: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub running_seconds: Option<i64>,
-    pub subject: String,
-    pub summary: String,
 }
 
 #[derive(Debug, Serialize, PartialEq)]

@@ -1,8 +1,8 @@
 //! Stopping one session: read it first, act only when it is READY.
 
+use crate::Deps;
 use crate::error::StopError;
 use crate::text;
-use crate::{Deps, Outcome};
 use aws_sdk_glue::types::Session;
 use serde::Serialize;
 use shared::Error;
@@ -19,6 +19,23 @@ pub enum Action {
     AlreadyEnded,
     /// Tagged to be left running.
     OptedOut,
+}
+
+/// The result for one session: the state machine's notification reads `subject` and `summary`.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Outcome {
+    pub session_id: String,
+    pub previous_status: String,
+    pub action: Action,
+    pub dry_run: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpu_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub running_seconds: Option<i64>,
+    pub subject: String,
+    pub summary: String,
 }
 
 /// What the session's status lets us do.

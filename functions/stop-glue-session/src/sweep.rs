@@ -107,7 +107,11 @@ async fn notify(deps: &Deps, report: &SweepReport) -> Result<(), StopError> {
             "The Glue session sweep {verb} {} session(s) running longer than {} minutes:\n{}",
             acted.len(),
             deps.config.max_session_age.as_secs() / 60,
-            list(acted.iter().map(|s| s.as_str()))
+            acted
+                .iter()
+                .map(|id| format!("- {id}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         );
         shared::sns::publish(
             &deps.sns,
@@ -133,12 +137,6 @@ async fn notify(deps: &Deps, report: &SweepReport) -> Result<(), StopError> {
         .await?;
     }
     Ok(())
-}
-
-fn list<'a>(ids: impl Iterator<Item = &'a str>) -> String {
-    ids.map(|id| format!("- {id}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn failures(report: &SweepReport) -> String {

@@ -50,6 +50,58 @@ export const glue = {
   },
 };
 
+function rdsTags(tags) {
+  const params = {};
+  Object.entries(tags).forEach(([k, v], i) => {
+    params[`Tags.Tag.${i + 1}.Key`] = k;
+    params[`Tags.Tag.${i + 1}.Value`] = v;
+  });
+  return params;
+}
+
+export const rds = {
+  async createInstance(id, tags = {}) {
+    await query('rds', {
+      Action: 'CreateDBInstance', Version: '2014-10-31', DBInstanceIdentifier: id, Engine: 'postgres',
+      DBInstanceClass: 'db.t4g.micro', AllocatedStorage: '20', MasterUsername: 'admin', MasterUserPassword: 'not-a-secret-1',
+      ...rdsTags(tags),
+    });
+  },
+  async createCluster(id, tags = {}) {
+    await query('rds', {
+      Action: 'CreateDBCluster', Version: '2014-10-31', DBClusterIdentifier: id, Engine: 'aurora-postgresql',
+      MasterUsername: 'admin', MasterUserPassword: 'not-a-secret-1', ...rdsTags(tags),
+    });
+  },
+  async instanceStatus(id) {
+    const xml = await query('rds', { Action: 'DescribeDBInstances', Version: '2014-10-31', DBInstanceIdentifier: id });
+    return tag(xml, 'DBInstanceStatus');
+  },
+  async clusterStatus(id) {
+    const xml = await query('rds', { Action: 'DescribeDBClusters', Version: '2014-10-31', DBClusterIdentifier: id });
+    return tag(xml, 'Status');
+  },
+};
+
+export const sfn = {
+  async createStateMachine(name, definition) {
+    const out = await json('states', 'AWSStepFunctions.CreateStateMachine', {
+      name, definition: JSON.stringify(definition), roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+    });
+    return out.stateMachineArn;
+  },
+  // The inputs of the executions started on a state machine, oldest first.
+  async executionInputs(stateMachineArn) {
+    const { executions } = await json('states', 'AWSStepFunctions.ListExecutions', { stateMachineArn });
+    const inputs = [];
+    for (const e of executions.reverse()) {
+      const d = await json('states', 'AWSStepFunctions.DescribeExecution', { executionArn: e.executionArn });
+      inputs.push({ name: e.name, input: JSON.parse(d.input) });
+    }
+    return inputs;
+  },
+};
+
 export const sns = {
   async createTopic(name) {
     return tag(await query('sns', { Action: 'CreateTopic', Name: name, Version: '2010-03-31' }), 'TopicArn');
