@@ -1,10 +1,10 @@
-// The demo: the Glue session stopper end to end on the local stack. Run by `make demo`, which
-// starts moto and the function binaries first.
+// The demo: every workflow end to end on the local stack. Run by `make demo`, which starts
+// moto and the function binaries first.
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { execute, functionArn, invokeLambda, loadDefinition } from '../tests/sfn/lib/local-sfn.mjs';
-import { glue, inbox, sns } from '../tests/sfn/lib/moto.mjs';
+import { glue, inbox, rds, sfn, sns } from '../tests/sfn/lib/moto.mjs';
 
 const bold = (s) => `\x1b[1m${s}\x1b[0m`;
 const dim = (s) => `\x1b[2m${s}\x1b[0m`;
@@ -16,12 +16,14 @@ function progress(event) {
   if (event.type === 'StateFailed' && event.state.type !== 'Fail') console.log(`  ${at}   ${event.state.name} failed: ${event.Error}`);
 }
 
-async function show(notes) {
+// Prints what SNS delivered to the mailbox (an SQS queue subscribed to the topics).
+async function show(mailbox) {
+  const notes = [];
   for (let i = 0; i < 20 && notes.length === 0; i++) {
     notes.push(...(await mailbox.read()));
     await new Promise((r) => setTimeout(r, 100));
   }
-  for (const n of notes.splice(0)) {
+  for (const n of notes) {
     const topic = n.topic.split(':').at(-1);
     console.log(`  SNS ${topic}\n    Subject: ${n.subject}\n    Message: ${n.message}`);
   }
@@ -38,6 +40,9 @@ const definition = loadDefinition('glue-session-stop', {
   FailureTopicArn: failed,
 });
 
+// --- 1. Glue interactive sessions --------------------------------------------------------
+
+console.log(bold('\nGlue: interactive sessions stopped after a chosen time'));
 console.log(bold('\n1. A data engineer opens a Glue notebook: CreateSession'));
 const id = `glue-studio-notebook-${randomUUID().slice(0, 8)}`;
 await glue.createSession(id);
@@ -47,12 +52,12 @@ console.log(bold(`\n2. EventBridge starts the state machine (waiting ${WAIT_SECO
 const run = await execute(definition, { session_id: id }, { realTime: true, name: 'glue-session-stop', onEvent: progress });
 console.log(`  execution ${run.status}: ${JSON.stringify(run.output)}`);
 console.log(`  session ${id} is now ${await glue.status(id)}`);
-await show([]);
+await show(mailbox);
 
 console.log(bold('\n3. A session id that does not exist: the workflow fails loudly'));
 const missing = await execute(definition, { session_id: 'no-such-session' }, { name: 'glue-session-stop', onEvent: progress });
 console.log(`  execution ${missing.status} with ${missing.error} (the ExecutionsFailed alarm fires in AWS)`);
-await show([]);
+await show(mailbox);
 
 console.log(bold('\n4. The scheduled sweep (events/stop-glue-session/scheduled-sweep.json)'));
 const sweepEvent = JSON.parse(readFileSync(new URL('../events/stop-glue-session/scheduled-sweep.json', import.meta.url)));
@@ -60,4 +65,58 @@ const { Payload: report } = await invokeLambda({ FunctionName: 'stop-glue-sessio
 console.log(`  checked ${report.checked} session(s); stopped ${report.stopped.length}; none other ran past the 90-minute limit`);
 
 if (run.status !== 'SUCCEEDED' || missing.status !== 'FAILED') process.exit(1);
-console.log(bold('\nDone: the session was stopped and the failure was reported.'));
+
+// --- 2. RDS databases auto-started after 7 days ---------------------------------------------
+
+console.log(bold('\n\nRDS: databases AWS starts again after 7 days stopped'));
+const rdsSucceeded = await sns.createTopic('rds-auto-stop-succeeded');
+const rdsFailed = await sns.createTopic('rds-auto-stop-failed');
+const rdsMailbox = await inbox(`demo-rds-${randomUUID()}`, [rdsSucceeded, rdsFailed]);
+const rdsDefinition = loadDefinition('rds-auto-stop', {
+  PollSeconds: 300,
+  MaxPolls: 36,
+  CheckAndStopRdsFunctionArn: functionArn('check-and-stop-rds'),
+  SuccessTopicArn: rdsSucceeded,
+  FailureTopicArn: rdsFailed,
+});
+// The trigger starts executions on this (moto records them; the ASL engine here runs them).
+const machineArn = await sfn.createStateMachine('rds-auto-stop', rdsDefinition);
+
+const suffix = randomUUID().slice(0, 6);
+const dbs = [
+  { id: `orders-dev-${suffix}`, type: 'instance', tags: { 'auto-restart-protection': 'yes' } },
+  { id: `reporting-dev-${suffix}`, type: 'instance', tags: { 'auto-restart-protection': 'yes-please' } },
+  { id: `analytics-${suffix}`, type: 'cluster', tags: { 'auto-restart-protection': 'yes' } },
+];
+console.log(bold('\n1. Three databases, all available; two carry auto-restart-protection=yes'));
+for (const db of dbs) {
+  await (db.type === 'instance' ? rds.createInstance(db.id, db.tags) : rds.createCluster(db.id, db.tags));
+  console.log(`  DB ${db.type} ${db.id} ${JSON.stringify(db.tags)}`);
+}
+
+console.log(bold('\n2. AWS auto-starts them: RDS-EVENT-0154 / 0153 reach the trigger (the first one twice)'));
+const sample = (name) => JSON.parse(readFileSync(new URL(`../events/check-and-stop-rds/${name}`, import.meta.url)));
+for (const db of [...dbs, dbs[0]]) {
+  const event = sample(db.type === 'instance' ? 'eventbridge-instance-auto-started.json' : 'eventbridge-cluster-auto-started.json');
+  event.detail.SourceIdentifier = db.id;
+  const { Payload } = await invokeLambda({ FunctionName: 'check-and-stop-rds', Payload: event });
+  const r = Payload.results[0];
+  console.log(`  ${db.id}: ${r.action}${r.execution_name ? ` (execution ${r.execution_name})` : ''}${r.reason ? ` (${r.reason})` : ''}`);
+}
+
+console.log(bold('\n3. The workflows started on the state machine run'));
+let rdsOk = true;
+for (const { name, input } of await sfn.executionInputs(machineArn)) {
+  console.log(`  execution ${name}`);
+  const run = await execute(rdsDefinition, input, { name: 'rds-auto-stop', onEvent: progress });
+  console.log(`  ${run.status}: ${run.output?.check?.summary ?? run.error}`);
+  rdsOk &&= run.status === 'SUCCEEDED';
+}
+for (const db of dbs) {
+  const status = db.type === 'instance' ? await rds.instanceStatus(db.id) : await rds.clusterStatus(db.id);
+  console.log(`  DB ${db.type} ${db.id} is now ${status}`);
+}
+await show(rdsMailbox);
+if (!rdsOk || (await rds.instanceStatus(dbs[1].id)) !== 'available') process.exit(1);
+
+console.log(bold('\nDone: the Glue session and the protected databases were stopped; the rest was left alone and every failure reported.'));

@@ -1,8 +1,6 @@
 //! SNS notifications that always fit SNS's limits, so a long resource name or a large error
-//! never turns a notification into a second failure.
-
-use crate::{Error, Result};
-use aws_sdk_sns::Client;
+//! never turns a notification into a second failure. The text helpers need no SDK: state
+//! machines publish what the functions return.
 
 /// SNS subjects must be under 100 characters, with no line breaks or control characters.
 pub const MAX_SUBJECT_CHARS: usize = 99;
@@ -45,11 +43,11 @@ pub fn message(text: &str) -> String {
 /// Publishes a notification and returns the SNS message id. A topic that does not exist is a
 /// configuration error naming it.
 pub async fn publish(
-    client: &Client,
+    client: &aws_sdk_sns::Client,
     topic_arn: &str,
     subject: &str,
     message: &str,
-) -> Result<String> {
+) -> crate::Result<String> {
     let out = client
         .publish()
         .topic_arn(topic_arn)
@@ -61,9 +59,9 @@ pub async fn publish(
             if e.as_service_error()
                 .is_some_and(|s| s.is_not_found_exception())
             {
-                Error::Configuration(format!("SNS topic '{topic_arn}' does not exist"))
+                crate::Error::Configuration(format!("SNS topic '{topic_arn}' does not exist"))
             } else {
-                Error::from_sdk(format!("SNS Publish to '{topic_arn}'"), e)
+                crate::Error::from_sdk(format!("SNS Publish to '{topic_arn}'"), e)
             }
         })?;
     Ok(out.message_id.unwrap_or_default())
@@ -72,10 +70,6 @@ pub async fn publish(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_sns::operation::publish::{PublishError, PublishOutput};
-    use aws_sdk_sns::types::error::NotFoundException;
-    use aws_smithy_mocks::{mock, mock_client};
-    use aws_smithy_types::error::ErrorMetadata;
 
     #[test]
     fn short_subject_is_unchanged() {
@@ -101,6 +95,17 @@ mod tests {
         assert!(m.ends_with(TRUNCATED));
         assert_eq!(message("small"), "small");
     }
+}
+
+#[cfg(all(test, feature = "sns"))]
+mod publish_tests {
+    use super::*;
+    use crate::Error;
+    use aws_sdk_sns::Client;
+    use aws_sdk_sns::operation::publish::{PublishError, PublishOutput};
+    use aws_sdk_sns::types::error::NotFoundException;
+    use aws_smithy_mocks::{mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
 
     #[tokio::test]
     async fn publish_sends_the_cleaned_subject() {

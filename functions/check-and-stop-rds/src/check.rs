@@ -1,0 +1,101 @@
+//! The state machine's check: read the database, stop it once it is `available`, and report
+//! whether the workflow is done.
+
+use crate::error::RdsError;
+use crate::event::ResourceType;
+use crate::{Deps, db};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// StopDBInstance / StopDBCluster called.
+    Stopped,
+    /// Dry run: it would have been stopped.
+    WouldStop,
+    /// Not `available` yet, or already stopping: check again later.
+    Wait,
+    /// Already `stopped`.
+    None,
+}
+
+/// What the state machine's Choice reads: `done` ends the polling.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct CheckOutcome {
+    pub resource_id: String,
+    pub resource_type: ResourceType,
+    /// The status after this check's action.
+    pub status: String,
+    pub action: Action,
+    pub done: bool,
+    pub dry_run: bool,
+    pub subject: String,
+    pub summary: String,
+}
+
+pub async fn check(deps: &Deps, id: &str, kind: ResourceType) -> Result<CheckOutcome, RdsError> {
+    let db = db::describe(&deps.rds, id, kind).await?;
+    if !db.protected {
+        return Err(RdsError::NotProtected {
+            resource_id: id.to_owned(),
+            resource_type: kind.as_str(),
+        });
+    }
+    let (action, status) = match db.status.as_str() {
+        "available" if deps.config.dry_run => (Action::WouldStop, db.status),
+        "available" => match db::stop(&deps.rds, id, kind).await? {
+            Some(status) => (Action::Stopped, status),
+            None => (Action::Wait, db.status),
+        },
+        "stopped" => (Action::None, db.status),
+        _ => (Action::Wait, db.status),
+    };
+    let done = status == "stopped" || action == Action::WouldStop;
+    let outcome = CheckOutcome {
+        resource_id: id.to_owned(),
+        resource_type: kind,
+        subject: subject(id, kind, action, done),
+        summary: summary(id, kind, action, &status),
+        status,
+        action,
+        done,
+        dry_run: deps.config.dry_run,
+    };
+    tracing::info!(
+        resource_id = id,
+        resource_type = kind.as_str(),
+        status = outcome.status,
+        action = ?outcome.action,
+        "{}",
+        outcome.summary
+    );
+    Ok(outcome)
+}
+
+fn subject(id: &str, kind: ResourceType, action: Action, done: bool) -> String {
+    let what = match (action, done) {
+        (Action::WouldStop, _) => "would be stopped (dry run)",
+        (_, true) => "stopped again",
+        _ => "being stopped",
+    };
+    shared::sns::subject(&format!("Auto-started DB {} {what}: {id}", kind.as_str()))
+}
+
+fn summary(id: &str, kind: ResourceType, action: Action, status: &str) -> String {
+    let kind = kind.as_str();
+    match action {
+        Action::Stopped => format!(
+            "AWS started DB {kind} '{id}' after 7 days stopped; it was available and has been \
+             stopped (now {status})."
+        ),
+        Action::WouldStop => format!(
+            "Dry run: DB {kind} '{id}' is available after AWS auto-started it and would have been \
+             stopped. Nothing was changed; deploy with DryRun=false to stop it."
+        ),
+        Action::None => format!(
+            "DB {kind} '{id}' is stopped again after AWS auto-started it. It will be started \
+             again in 7 days, and stopped again then."
+        ),
+        Action::Wait => format!("DB {kind} '{id}' is {status}: checking again later."),
+    }
+}

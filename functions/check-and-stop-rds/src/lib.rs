@@ -1,0 +1,52 @@
+//! Keeps RDS instances and Aurora clusters that AWS started after 7 days stopped, stopped.
+//!
+//! One binary, two entry shapes: the trigger (an RDS event from EventBridge or SNS) starts the
+//! `rds-auto-stop` state machine for protected databases; the state machine's check
+//! (`{"resource_id", "resource_type"}`) stops the database once it is `available`.
+
+mod check;
+mod config;
+mod db;
+mod error;
+mod event;
+mod trigger;
+
+pub use check::{Action, CheckOutcome};
+pub use config::{Config, PROTECTION_TAG};
+pub use error::RdsError;
+pub use event::{RdsEvent, Request, ResourceType, Trigger};
+pub use trigger::{TriggerOutcome, execution_name};
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub struct Deps {
+    pub rds: aws_sdk_rds::Client,
+    pub sfn: aws_sdk_sfn::Client,
+    pub config: Config,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Response {
+    Check(CheckOutcome),
+    Triggered { results: Vec<TriggerOutcome> },
+}
+
+pub async fn handle(deps: &Deps, event: Value) -> Result<Response, RdsError> {
+    match Request::parse(&event)? {
+        Request::Check {
+            resource_id,
+            resource_type,
+        } => check::check(deps, &resource_id, resource_type)
+            .await
+            .map(Response::Check),
+        Request::Trigger(triggers) => {
+            let mut results = Vec::with_capacity(triggers.len());
+            for t in triggers {
+                results.push(trigger::trigger(deps, t).await?);
+            }
+            Ok(Response::Triggered { results })
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Every sample under `events/check-and-stop-rds/` parses into the request it stands for.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
+use check_and_stop_rds::{RdsEvent, Request, ResourceType, Trigger};
+use serde_json::Value;
+use std::path::Path;
+
+fn event(id: &str, kind: ResourceType, event_id: &str, occurrence: &str) -> Request {
+    Request::Trigger(vec![Trigger::Event(RdsEvent {
+        resource_id: id.into(),
+        resource_type: kind,
+        event_id: event_id.into(),
+        occurrence: occurrence.into(),
+    })])
+}
+
+fn ignored(reason_part: &'static str) -> Result<Request, &'static str> {
+    Err(reason_part)
+}
+
+#[test]
+fn every_sample_event_parses_as_expected() {
+    use ResourceType::{Cluster, Instance};
+    // Ok: the exact request. Err: an InvalidInput error, or one ignored trigger, whose
+    // message contains this text.
+    let expected: &[(&str, Result<Request, &str>)] = &[
+        (
+            "eventbridge-instance-auto-started.json",
+            Ok(event(
+                "orders-dev",
+                Instance,
+                "RDS-EVENT-0154",
+                "2026-11-20T09:14:07.031Z",
+            )),
+        ),
+        (
+            "eventbridge-cluster-auto-started.json",
+            Ok(event(
+                "analytics-aurora",
+                Cluster,
+                "RDS-EVENT-0153",
+                "2026-11-20T09:20:41.512Z",
+            )),
+        ),
+        (
+            "sns-instance-auto-started.json",
+            Ok(event(
+                "orders-dev",
+                Instance,
+                "RDS-EVENT-0154",
+                "2026-11-20 09:14:07.031",
+            )),
+        ),
+        (
+            "sns-plain-text.json",
+            ignored("SNS message is not an RDS event"),
+        ),
+        (
+            "sns-malformed-message.json",
+            ignored("source id is missing"),
+        ),
+        (
+            "eventbridge-other-event.json",
+            ignored("RDS-EVENT-0088 on a DB instance is not the 7-day auto-start event"),
+        ),
+        (
+            "check-instance.json",
+            Ok(Request::Check {
+                resource_id: "orders-dev".into(),
+                resource_type: Instance,
+            }),
+        ),
+        (
+            "check-cluster.json",
+            Ok(Request::Check {
+                resource_id: "analytics-aurora".into(),
+                resource_type: Cluster,
+            }),
+        ),
+        (
+            "check-bad-type.json",
+            Err("resource_type must be \"instance\" or \"cluster\""),
+        ),
+    ];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/check-and-stop-rds");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let mut listed: Vec<String> = expected.iter().map(|(f, _)| (*f).to_owned()).collect();
+    listed.sort();
+    assert_eq!(
+        files, listed,
+        "every sample needs an expectation, and every expectation a sample"
+    );
+
+    for (file, want) in expected {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        match (Request::parse(&value), want) {
+            (Ok(got), Ok(want)) => assert_eq!(&got, want, "{file}"),
+            (Ok(Request::Trigger(got)), Err(part)) => match got.as_slice() {
+                [Trigger::Ignore(reason)] => assert!(reason.contains(part), "{file}: {reason}"),
+                other => panic!("{file}: expected one ignored trigger, got {other:?}"),
+            },
+            (Err(got), Err(part)) => {
+                assert_eq!(got.error_type(), "InvalidInput", "{file}");
+                assert!(got.to_string().contains(part), "{file}: {got}");
+            }
+            (got, want) => panic!("{file}: got {got:?}, want {want:?}"),
+        }
+    }
+}

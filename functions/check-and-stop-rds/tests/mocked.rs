@@ -1,0 +1,277 @@
+//! The handler against mocked RDS and Step Functions clients: status sequences and errors an
+//! emulator cannot produce.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
+use aws_sdk_rds::Client as Rds;
+use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
+use aws_sdk_rds::operation::describe_db_instances::{
+    DescribeDBInstancesError, DescribeDbInstancesOutput,
+};
+use aws_sdk_rds::operation::stop_db_cluster::StopDbClusterOutput;
+use aws_sdk_rds::operation::stop_db_instance::StopDbInstanceOutput;
+use aws_sdk_rds::types::{DbCluster, DbInstance, Tag};
+use aws_sdk_sfn::Client as Sfn;
+use aws_sdk_sfn::operation::start_execution::{StartExecutionError, StartExecutionOutput};
+use aws_sdk_sfn::types::error::ExecutionAlreadyExists;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_types::error::ErrorMetadata;
+use check_and_stop_rds::{Action, Config, Deps, Response, handle};
+use serde_json::{Value, json};
+
+fn started() -> StartExecutionOutput {
+    StartExecutionOutput::builder()
+        .execution_arn("arn:aws:states:eu-west-1:123456789012:execution:rds-auto-stop:x")
+        .start_date(aws_smithy_types::DateTime::from_secs(0))
+        .build()
+        .unwrap()
+}
+
+const TAGGED: (&str, &str) = ("auto-restart-protection", "yes");
+
+fn instance(status: &str, tag: Option<(&str, &str)>) -> DbInstance {
+    let mut b = DbInstance::builder()
+        .db_instance_identifier("orders-dev")
+        .db_instance_status(status);
+    if let Some((k, v)) = tag {
+        b = b.tag_list(Tag::builder().key(k).value(v).build());
+    }
+    b.build()
+}
+
+fn describe_sequence(statuses: &[&'static str]) -> Rule {
+    let mut seq = mock!(Rds::describe_db_instances).sequence();
+    for s in statuses {
+        let s = *s;
+        seq = seq.output(move || {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(instance(s, Some(TAGGED)))
+                .build()
+        });
+    }
+    seq.build()
+}
+
+fn stop_instance() -> Rule {
+    mock!(Rds::stop_db_instance).then_output(|| {
+        StopDbInstanceOutput::builder()
+            .db_instance(instance("stopping", Some(TAGGED)))
+            .build()
+    })
+}
+
+fn deps(rds_rules: &[&Rule], sfn_rules: &[&Rule], dry_run: bool) -> Deps {
+    Deps {
+        rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, rds_rules),
+        sfn: mock_client!(aws_sdk_sfn, RuleMode::MatchAny, sfn_rules),
+        config: Config {
+            dry_run,
+            state_machine_arn: Some(
+                "arn:aws:states:eu-west-1:123456789012:stateMachine:rds-auto-stop".into(),
+            ),
+        },
+    }
+}
+
+fn check_input() -> Value {
+    json!({"resource_id": "orders-dev", "resource_type": "instance"})
+}
+
+fn outcome(r: Response) -> check_and_stop_rds::CheckOutcome {
+    match r {
+        Response::Check(o) => o,
+        other => panic!("expected a check outcome, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn starting_to_stopped_stops_exactly_once() {
+    let describe = describe_sequence(&[
+        "starting",
+        "configuring-enhanced-monitoring",
+        "available",
+        "stopping",
+        "stopped",
+    ]);
+    let stop = stop_instance();
+    let deps = deps(&[&describe, &stop], &[], false);
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let o = outcome(handle(&deps, check_input()).await.unwrap());
+        seen.push((o.status.clone(), o.action, o.done));
+    }
+    assert_eq!(
+        seen,
+        [
+            ("starting".into(), Action::Wait, false),
+            (
+                "configuring-enhanced-monitoring".into(),
+                Action::Wait,
+                false
+            ),
+            ("stopping".into(), Action::Stopped, false),
+            ("stopping".into(), Action::Wait, false),
+            ("stopped".into(), Action::None, true),
+        ]
+    );
+    assert_eq!(stop.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn already_stopped_or_stopping_makes_no_call() {
+    for status in ["stopped", "stopping"] {
+        let describe = describe_sequence(&[status]);
+        let stop = stop_instance();
+        let deps = deps(&[&describe, &stop], &[], false);
+        let o = outcome(handle(&deps, check_input()).await.unwrap());
+        assert_eq!(o.done, status == "stopped");
+        assert_eq!(stop.num_calls(), 0, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn dry_run_stops_nothing_and_ends_the_workflow() {
+    let describe = describe_sequence(&["available"]);
+    let stop = stop_instance();
+    let deps = deps(&[&describe, &stop], &[], true);
+    let o = outcome(handle(&deps, check_input()).await.unwrap());
+    assert_eq!(o.action, Action::WouldStop);
+    assert!(o.done);
+    assert!(o.summary.starts_with("Dry run"), "{}", o.summary);
+    assert_eq!(stop.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn untagged_or_wrongly_tagged_is_never_stopped() {
+    for tag in [
+        None,
+        Some(("auto-restart-protection", "yes-please")),
+        Some(("auto-restart-protection", "Yes")),
+    ] {
+        let describe = mock!(Rds::describe_db_instances).then_output(move || {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(instance("available", tag))
+                .build()
+        });
+        let stop = stop_instance();
+        let start = mock!(Sfn::start_execution).then_output(started);
+        let deps = deps(&[&describe, &stop], &[&start], false);
+        let err = handle(&deps, check_input()).await.unwrap_err();
+        assert_eq!(err.error_type(), "NotProtected", "{tag:?}");
+        let event: Value = serde_json::from_str(include_str!(
+            "../../../events/check-and-stop-rds/eventbridge-instance-auto-started.json"
+        ))
+        .unwrap();
+        let Response::Triggered { results } = handle(&deps, event).await.unwrap() else {
+            panic!("expected trigger results")
+        };
+        assert_eq!(results[0].action, "ignored", "{tag:?}");
+        assert_eq!(stop.num_calls() + start.num_calls(), 0, "{tag:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_same_event_twice_starts_one_execution() {
+    let describe = describe_sequence(&["starting", "starting"]);
+    let start = mock!(Sfn::start_execution)
+        .sequence()
+        .output(started)
+        .error(|| {
+            StartExecutionError::ExecutionAlreadyExists(
+                ExecutionAlreadyExists::builder()
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("ExecutionAlreadyExists")
+                            .build(),
+                    )
+                    .build(),
+            )
+        })
+        .build();
+    let deps = deps(&[&describe], &[&start], false);
+    let event: Value = serde_json::from_str(include_str!(
+        "../../../events/check-and-stop-rds/sns-instance-auto-started.json"
+    ))
+    .unwrap();
+    let mut names = Vec::new();
+    for expected in ["started", "already_started"] {
+        let Response::Triggered { results } = handle(&deps, event.clone()).await.unwrap() else {
+            panic!("expected trigger results")
+        };
+        assert_eq!(results[0].action, expected);
+        names.push(results[0].execution_name.clone().unwrap());
+    }
+    assert_eq!(names[0], names[1]);
+    assert_eq!(start.num_calls(), 2);
+}
+
+#[tokio::test]
+async fn a_cluster_is_stopped_with_stop_db_cluster() {
+    let describe = mock!(Rds::describe_db_clusters).then_output(|| {
+        DescribeDbClustersOutput::builder()
+            .db_clusters(
+                DbCluster::builder()
+                    .status("available")
+                    .tag_list(Tag::builder().key(TAGGED.0).value(TAGGED.1).build())
+                    .build(),
+            )
+            .build()
+    });
+    let stop = mock!(Rds::stop_db_cluster)
+        .match_requests(|r| r.db_cluster_identifier() == Some("analytics-aurora"))
+        .then_output(|| {
+            StopDbClusterOutput::builder()
+                .db_cluster(DbCluster::builder().status("stopping").build())
+                .build()
+        });
+    let deps = deps(&[&describe, &stop], &[], false);
+    let o = outcome(
+        handle(
+            &deps,
+            json!({"resource_id": "analytics-aurora", "resource_type": "cluster"}),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(o.action, Action::Stopped);
+    assert_eq!(stop.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn throttling_is_retryable_and_a_missing_database_is_not() {
+    let throttled = mock!(Rds::describe_db_instances).then_error(|| {
+        DescribeDBInstancesError::generic(ErrorMetadata::builder().code("Throttling").build())
+    });
+    let deps_throttled = deps(&[&throttled], &[], false);
+    let err = handle(&deps_throttled, check_input()).await.unwrap_err();
+    assert_eq!(err.error_type(), "Throttled");
+
+    let missing = mock!(Rds::describe_db_instances).then_error(|| {
+        DescribeDBInstancesError::DbInstanceNotFoundFault(
+            aws_sdk_rds::types::error::DbInstanceNotFoundFault::builder().build(),
+        )
+    });
+    let deps_missing = deps(&[&missing], &[], false);
+    let err = handle(&deps_missing, check_input()).await.unwrap_err();
+    assert_eq!(err.error_type(), "NotFound");
+    assert!(err.to_string().contains("'orders-dev' does not exist"));
+}
+
+#[tokio::test]
+async fn bad_input_never_stops() {
+    let describe = describe_sequence(&["available"]);
+    let stop = stop_instance();
+    let deps = deps(&[&describe, &stop], &[], false);
+    for event in [
+        json!({"resource_id": "orders-dev"}),
+        json!({"resource_id": "", "resource_type": "instance"}),
+        json!({"resource_id": "orders_dev; drop", "resource_type": "instance"}),
+        json!({"resource_id": 5, "resource_type": "cluster"}),
+        json!([1, 2]),
+        json!({"Records": []}),
+        json!({"hello": "world"}),
+    ] {
+        let err = handle(&deps, event.clone()).await.unwrap_err();
+        assert_eq!(err.error_type(), "InvalidInput", "{event}");
+    }
+    assert_eq!(describe.num_calls() + stop.num_calls(), 0);
+}
