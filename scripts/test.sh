@@ -13,6 +13,12 @@ cargo fmt --all -- --check
 log "cargo clippy -D warnings"
 cargo clippy --quiet --workspace --all-targets --all-features -- -D warnings
 
+# sam build compiles each function alone, without the features its neighbours switch on.
+log "each function builds on its own"
+for manifest in functions/*/Cargo.toml; do
+  cargo check --quiet --manifest-path "$manifest" --bins
+done
+
 log "template: sam validate, cfn-lint"
 sam validate --template-file template.yaml
 "$TOOLS_DIR/cfn-lint/bin/cfn-lint" template.yaml

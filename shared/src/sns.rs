@@ -42,6 +42,7 @@ pub fn message(text: &str) -> String {
 
 /// Publishes a notification and returns the SNS message id. A topic that does not exist is a
 /// configuration error naming it.
+#[cfg(feature = "sns")]
 pub async fn publish(
     client: &aws_sdk_sns::Client,
     topic_arn: &str,

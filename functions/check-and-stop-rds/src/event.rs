@@ -231,3 +231,93 @@ fn identifier(value: Option<&Value>, field: &str) -> Result<String> {
 fn invalid(message: String) -> Error {
     Error::InvalidInput(message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sns(message: &str) -> Value {
+        json!({"Records": [{"EventSource": "aws:sns", "Sns": {"MessageId": "m-1", "Message": message}}]})
+    }
+
+    fn one(request: Request) -> Trigger {
+        match request {
+            Request::Trigger(mut t) if t.len() == 1 => t.remove(0),
+            other => panic!("expected one trigger, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sns_cluster_event_reads_the_fragment_of_the_event_url() {
+        let message = json!({
+            "Event Source": "db-cluster", "Source ID": "analytics",
+            "Event ID": "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.html#RDS-EVENT-0153"
+        });
+        let t = one(Request::parse(&sns(&message.to_string())).unwrap());
+        assert_eq!(
+            t,
+            Trigger::Event(RdsEvent {
+                resource_id: "analytics".into(),
+                resource_type: ResourceType::Cluster,
+                event_id: "RDS-EVENT-0153".into(),
+                occurrence: "m-1".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn an_instance_event_id_on_a_cluster_is_ignored() {
+        let message =
+            json!({"Event Source": "db-cluster", "Source ID": "a", "Event ID": "x#RDS-EVENT-0154"});
+        let t = one(Request::parse(&sns(&message.to_string())).unwrap());
+        assert!(matches!(t, Trigger::Ignore(r) if r.contains("not the 7-day auto-start event")));
+    }
+
+    #[test]
+    fn snapshot_and_other_sources_are_ignored() {
+        let message = json!({"Event Source": "db-snapshot", "Source ID": "a", "Event ID": "x#RDS-EVENT-0154"});
+        let t = one(Request::parse(&sns(&message.to_string())).unwrap());
+        assert!(matches!(t, Trigger::Ignore(r) if r.contains("db-snapshot")));
+    }
+
+    #[test]
+    fn every_sns_record_is_considered() {
+        let event = json!({"Records": [
+            {"Sns": {"MessageId": "1", "Message": "plain text"}},
+            {"Sns": {"MessageId": "2", "Message": "{\"Event Source\":\"db-instance\",\"Source ID\":\"db-2\",\"Event ID\":\"#RDS-EVENT-0154\"}"}}
+        ]});
+        let Request::Trigger(triggers) = Request::parse(&event).unwrap() else {
+            panic!("expected triggers")
+        };
+        assert!(matches!(triggers[0], Trigger::Ignore(_)));
+        assert!(matches!(&triggers[1], Trigger::Event(e) if e.resource_id == "db-2"));
+    }
+
+    #[test]
+    fn eventbridge_detail_that_is_not_an_object_is_ignored() {
+        let event = json!({"detail-type": "RDS DB Instance Event", "id": "e-1", "detail": "RDS-EVENT-0154"});
+        assert!(
+            matches!(one(Request::parse(&event).unwrap()), Trigger::Ignore(r) if r.contains("no detail object"))
+        );
+    }
+
+    #[test]
+    fn identifiers_are_checked() {
+        for id in [
+            "",
+            "1starts-with-digit",
+            "has_underscore",
+            "has space",
+            &"a".repeat(64),
+        ] {
+            let err = Request::parse(&json!({"resource_id": id, "resource_type": "instance"}))
+                .unwrap_err();
+            assert_eq!(err.error_type(), "InvalidInput", "{id:?}");
+        }
+        assert!(
+            Request::parse(&json!({"resource_id": "orders-dev-2", "resource_type": "instance"}))
+                .is_ok()
+        );
+    }
+}
