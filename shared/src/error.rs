@@ -122,10 +122,16 @@ impl Error {
 
 impl From<Error> for Diagnostic {
     fn from(err: Error) -> Self {
-        Diagnostic {
-            error_type: err.error_type().to_owned(),
-            error_message: err.to_string(),
-        }
+        diagnostic(err.error_type(), &err)
+    }
+}
+
+/// What Lambda reports for an error: the `errorType` the state machines match, and the
+/// message. Each function's own error type converts through this.
+pub fn diagnostic(error_type: &str, err: &impl std::fmt::Display) -> Diagnostic {
+    Diagnostic {
+        error_type: error_type.to_owned(),
+        error_message: err.to_string(),
     }
 }
 

@@ -11,7 +11,7 @@ pub mod sns;
 #[cfg(feature = "ssm")]
 pub mod ssm;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, diagnostic};
 
 /// Logs as JSON when the function's `LoggingConfig.LogFormat` is `JSON` (Lambda sets
 /// `AWS_LAMBDA_LOG_FORMAT`), at the level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`.

@@ -3,6 +3,8 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 use aws_config::SdkConfig;
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -92,4 +94,26 @@ impl Inbox {
             })
             .collect()
     }
+}
+
+/// Every sample under `events/<function>/`, parsed, by file name. Panics on a file that is
+/// not JSON, so a broken sample fails the test that reads it.
+pub fn sample_events(function: &str) -> BTreeMap<String, serde_json::Value> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../events")
+        .join(function);
+    std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| {
+            let path = entry.expect("directory entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("file name")
+                .to_owned();
+            let text = std::fs::read_to_string(&path).expect("read sample");
+            let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, value)
+        })
+        .collect()
 }

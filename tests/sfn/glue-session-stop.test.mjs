@@ -25,18 +25,6 @@ before(async () => {
 
 const newId = (label) => `${label}-${randomUUID().slice(0, 8)}`;
 
-// Notifications about one session (tests share the topics).
-async function about(text) {
-  const all = [];
-  for (let i = 0; i < 20; i++) {
-    all.push(...(await notifications.read()));
-    const mine = all.filter((n) => n.message.includes(text));
-    if (mine.length) return mine;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return [];
-}
-
 const stopCalls = (run) => run.calls.filter((c) => c.state === 'Stop session');
 
 test('a READY session is stopped and the confirmation names it, its status and run time', async () => {
@@ -46,7 +34,7 @@ test('a READY session is stopped and the confirmation names it, its status and r
   assert.equal(run.status, 'SUCCEEDED');
   assert.equal(run.output.action, 'stopped');
   assert.equal(await glue.status(id), 'STOPPING');
-  const [note] = await about(id);
+  const [note] = await notifications.find(id);
   assert.equal(note.subject, `Glue session stopped: ${id}`);
   assert.match(note.message, new RegExp(`Stopped Glue session '${id}' \\(was READY, running for \\d+s\\)`));
 });
@@ -77,7 +65,7 @@ test('a session that does not exist fails the execution and the notification nam
   const run = await execute(definition, { session_id: id });
   assert.equal(run.status, 'FAILED');
   assert.equal(run.error, 'NotFound');
-  const [note] = await about(id);
+  const [note] = await notifications.find(id);
   assert.match(note.subject, /FAILED/);
   assert.match(note.message, /Error: NotFound/);
   assert.match(note.message, new RegExp(`Glue session '${id}' does not exist`));
@@ -152,7 +140,7 @@ test('a session that never becomes ready fails after the bounded budget, naming 
   const retrier = definition.States['Stop session'].Retry.find((r) => r.ErrorEquals.includes('SessionNotReady'));
   assert.equal(fake.calls(), 1 + retrier.MaxAttempts);
   assert.equal(fake.stops(), 0);
-  const [note] = await about(id);
+  const [note] = await notifications.find(id);
   assert.match(note.message, /Error: SessionNotReady/);
   assert.match(note.message, new RegExp(`'${id}' is PROVISIONING`));
 });

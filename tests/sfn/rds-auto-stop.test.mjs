@@ -27,22 +27,13 @@ before(async () => {
 const newId = (label) => `${label}-${randomUUID().slice(0, 8)}`;
 const PROTECTED = { 'auto-restart-protection': 'yes' };
 
-async function about(text) {
-  for (let i = 0; i < 20; i++) {
-    const mine = (await notifications.read()).filter((n) => n.message.includes(text));
-    if (mine.length) return mine;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return [];
-}
-
 test('a protected, available instance is stopped and the workflow confirms it', async () => {
   const id = newId('orders');
   await rds.createInstance(id, PROTECTED);
   const run = await execute(definition, { resource_id: id, resource_type: 'instance' });
   assert.equal(run.status, 'SUCCEEDED');
   assert.equal(await rds.instanceStatus(id), 'stopped');
-  const [note] = await about(id);
+  const [note] = await notifications.find(id);
   assert.match(note.message, new RegExp(`DB instance '${id}'`));
 });
 
@@ -66,7 +57,7 @@ for (const [label, tags] of [
     assert.equal(run.status, 'FAILED');
     assert.equal(run.error, 'NotProtected');
     assert.equal(await rds.instanceStatus(id), 'available');
-    const [note] = await about(id);
+    const [note] = await notifications.find(id);
     assert.match(note.message, /Error: NotProtected/);
   });
 }
@@ -106,7 +97,7 @@ test('a database that never becomes available: FAILED after the check budget, na
   assert.equal(run.error, 'CheckBudgetExhausted');
   assert.equal(fake.calls(), MAX_POLLS);
   assert.equal(fake.stops(), 0);
-  const [note] = await about(id);
+  const [note] = await notifications.find(id);
   assert.match(note.subject, /gave up/);
   assert.match(note.message, new RegExp(`DB instance ${id} is still starting after ${MAX_POLLS} checks`));
 });

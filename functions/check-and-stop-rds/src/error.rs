@@ -27,9 +27,6 @@ impl RdsError {
 
 impl From<RdsError> for Diagnostic {
     fn from(err: RdsError) -> Self {
-        Diagnostic {
-            error_type: err.error_type().to_owned(),
-            error_message: err.to_string(),
-        }
+        shared::diagnostic(err.error_type(), &err)
     }
 }

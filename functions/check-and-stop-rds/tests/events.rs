@@ -2,8 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use check_and_stop_rds::{RdsEvent, Request, ResourceType, Trigger};
-use serde_json::Value;
-use std::path::Path;
 
 fn event(id: &str, kind: ResourceType, event_id: &str, occurrence: &str) -> Request {
     Request::Trigger(vec![Trigger::Event(RdsEvent {
@@ -82,13 +80,9 @@ fn every_sample_event_parses_as_expected() {
             Err("resource_type must be \"instance\" or \"cluster\""),
         ),
     ];
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/check-and-stop-rds");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    files.sort();
-    let mut listed: Vec<String> = expected.iter().map(|(f, _)| (*f).to_owned()).collect();
+    let samples = testing::sample_events("check-and-stop-rds");
+    let files: Vec<&str> = samples.keys().map(String::as_str).collect();
+    let mut listed: Vec<&str> = expected.iter().map(|(f, _)| *f).collect();
     listed.sort();
     assert_eq!(
         files, listed,
@@ -96,9 +90,7 @@ fn every_sample_event_parses_as_expected() {
     );
 
     for (file, want) in expected {
-        let text = std::fs::read_to_string(dir.join(file)).unwrap();
-        let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-        match (Request::parse(&value), want) {
+        match (Request::parse(&samples[*file]), want) {
             (Ok(got), Ok(want)) => assert_eq!(&got, want, "{file}"),
             (Ok(Request::Trigger(got)), Err(part)) => match got.as_slice() {
                 [Trigger::Ignore(reason)] => assert!(reason.contains(part), "{file}: {reason}"),

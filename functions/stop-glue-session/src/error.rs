@@ -30,10 +30,7 @@ impl StopError {
 
 impl From<StopError> for Diagnostic {
     fn from(err: StopError) -> Self {
-        Diagnostic {
-            error_type: err.error_type().to_owned(),
-            error_message: err.to_string(),
-        }
+        shared::diagnostic(err.error_type(), &err)
     }
 }
 

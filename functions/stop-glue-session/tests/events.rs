@@ -1,8 +1,6 @@
 //! Every sample under `events/stop-glue-session/` parses into the request it stands for.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
-use serde_json::Value;
-use std::path::Path;
 use stop_glue_session::Request;
 
 fn stop(id: &str) -> Result<Request, &'static str> {
@@ -42,13 +40,9 @@ fn every_sample_event_parses_as_expected() {
             Err("unsupported event detail-type 'Glue Job State Change'"),
         ),
     ];
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/stop-glue-session");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    files.sort();
-    let mut listed: Vec<String> = expected.iter().map(|(f, _)| (*f).to_owned()).collect();
+    let samples = testing::sample_events("stop-glue-session");
+    let files: Vec<&str> = samples.keys().map(String::as_str).collect();
+    let mut listed: Vec<&str> = expected.iter().map(|(f, _)| *f).collect();
     listed.sort();
     assert_eq!(
         files, listed,
@@ -56,9 +50,7 @@ fn every_sample_event_parses_as_expected() {
     );
 
     for (file, want) in expected {
-        let text = std::fs::read_to_string(dir.join(file)).unwrap();
-        let event: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-        match (Request::parse(&event), want) {
+        match (Request::parse(&samples[*file]), want) {
             (Ok(got), Ok(want)) => assert_eq!(&got, want, "{file}"),
             (Err(got), Err(want)) => {
                 assert_eq!(got.error_type(), "InvalidInput", "{file}");

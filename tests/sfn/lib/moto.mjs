@@ -124,14 +124,27 @@ export async function inbox(name, topicArns) {
       Action: 'Subscribe', TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Version: '2010-03-31',
     });
   }
+  const seen = [];
   return {
-    // Every notification delivered so far: [{ topic, subject, message }].
+    // Notifications delivered since the last read: [{ topic, subject, message }].
     async read() {
       const out = await sqs('ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 });
-      return (out.Messages ?? []).map((m) => {
+      const fresh = (out.Messages ?? []).map((m) => {
         const envelope = JSON.parse(m.Body);
         return { topic: envelope.TopicArn, subject: envelope.Subject, message: envelope.Message };
       });
+      seen.push(...fresh);
+      return fresh;
+    },
+    // Every notification whose message contains `text`, waiting up to 2 s for the first.
+    async find(text) {
+      for (let i = 0; i < 20; i++) {
+        await this.read();
+        const found = seen.filter((n) => n.message.includes(text));
+        if (found.length) return found;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return [];
     },
   };
 }
