@@ -4,7 +4,7 @@
 
 use aws_sdk_ssm::types::ParameterType;
 use shared::Error;
-use testing::{Inbox, moto, unique};
+use testing::{moto, topic_with_inbox, unique};
 
 #[tokio::test]
 async fn ssm_secure_string_comes_back_decrypted() {
@@ -40,15 +40,7 @@ async fn ssm_missing_parameter_is_named() {
 async fn sns_publish_delivers_a_subject_sns_accepts() {
     let config = moto().await;
     let sns = aws_sdk_sns::Client::new(&config);
-    let topic = sns
-        .create_topic()
-        .name(unique("topic"))
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
-    let inbox = Inbox::subscribe(&config, &[&topic]).await;
+    let (topic, inbox) = topic_with_inbox(&config).await;
     let long_subject = format!("Stopped {}\nsecond line", "x".repeat(150));
     shared::sns::publish(&sns, &topic, &long_subject, "the message")
         .await

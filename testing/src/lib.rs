@@ -33,6 +33,20 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
+/// A new SNS topic, and an inbox subscribed to it.
+pub async fn topic_with_inbox(config: &SdkConfig) -> (String, Inbox) {
+    let topic = aws_sdk_sns::Client::new(config)
+        .create_topic()
+        .name(unique("topic"))
+        .send()
+        .await
+        .expect("create topic")
+        .topic_arn
+        .expect("topic arn");
+    let inbox = Inbox::subscribe(config, &[&topic]).await;
+    (topic, inbox)
+}
+
 /// One SNS notification as a subscriber receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {

@@ -6,8 +6,8 @@ use aws_sdk_glue::types::SessionCommand;
 use serde_json::json;
 use shared::aws::SdkConfig;
 use std::time::{Duration, SystemTime};
-use stop_glue_session::{Action, Config, Deps, Response, handle};
-use testing::{Inbox, moto, unique};
+use stop_glue_session::{Action, Config, Deps, Outcome, Response, handle};
+use testing::{moto, topic_with_inbox, unique};
 
 // The sweep acts on every session in moto: the tests here take turns.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -56,18 +56,21 @@ async fn status(deps: &Deps, id: &str) -> String {
     out.session.unwrap().status.unwrap().as_str().to_owned()
 }
 
+/// Creates a session and hands it to the handler as the state machine would.
+async fn stop_new_session(deps: &Deps) -> (String, Outcome) {
+    let id = create_session(deps, &[]).await;
+    match handle(deps, json!({"session_id": id}), SystemTime::now()).await {
+        Ok(Response::Session(o)) => (id, o),
+        other => panic!("expected a session outcome, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn stops_a_ready_session() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let aws = moto().await;
     let deps = deps(&aws, config(false)).await;
-    let id = create_session(&deps, &[]).await;
-    let Response::Session(o) = handle(&deps, json!({"session_id": id}), SystemTime::now())
-        .await
-        .unwrap()
-    else {
-        panic!("expected a session outcome")
-    };
+    let (id, o) = stop_new_session(&deps).await;
     assert_eq!(o.action, Action::Stopped);
     assert_eq!(status(&deps, &id).await, "STOPPING");
 }
@@ -77,13 +80,7 @@ async fn dry_run_leaves_the_session_running() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let aws = moto().await;
     let deps = deps(&aws, config(true)).await;
-    let id = create_session(&deps, &[]).await;
-    let Response::Session(o) = handle(&deps, json!({"session_id": id}), SystemTime::now())
-        .await
-        .unwrap()
-    else {
-        panic!("expected a session outcome")
-    };
+    let (id, o) = stop_new_session(&deps).await;
     assert_eq!(o.action, Action::WouldStop);
     assert!(o.summary.contains("would have stopped"), "{}", o.summary);
     assert_eq!(status(&deps, &id).await, "READY");
@@ -93,16 +90,7 @@ async fn dry_run_leaves_the_session_running() {
 async fn sweep_stops_old_sessions_except_opted_out_and_notifies() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let aws = moto().await;
-    let sns = aws_sdk_sns::Client::new(&aws);
-    let topic = sns
-        .create_topic()
-        .name(unique("sweep"))
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
-    let inbox = Inbox::subscribe(&aws, &[&topic]).await;
+    let (topic, inbox) = topic_with_inbox(&aws).await;
     let mut config = config(true);
     config.success_topic_arn = Some(topic);
     let mut deps = deps(&aws, config).await;
