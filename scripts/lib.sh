@@ -16,13 +16,17 @@ export MOTO_PORT=${MOTO_PORT:-5000}
 export LAMBDA_PORT=${LAMBDA_PORT:-9001}
 export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
 export LAMBDA_URL="http://127.0.0.1:$LAMBDA_PORT"
-# What the functions and tests see: every AWS call goes to moto, with dummy credentials.
-export AWS_ENDPOINT_URL="$MOTO_URL"
-export AWS_REGION=${AWS_REGION:-us-east-1}
-export AWS_DEFAULT_REGION="$AWS_REGION"
-export AWS_ACCESS_KEY_ID=testing
-export AWS_SECRET_ACCESS_KEY=testing
-unset AWS_PROFILE AWS_SESSION_TOKEN
+
+# Points every AWS call of this shell and its children at moto, with dummy credentials. Only
+# for local runs: `scripts/run.sh sam deploy` must keep your real credentials.
+use_local_aws() {
+  export AWS_ENDPOINT_URL="$MOTO_URL"
+  export AWS_REGION=us-east-1
+  export AWS_DEFAULT_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=testing
+  export AWS_SECRET_ACCESS_KEY=testing
+  unset AWS_PROFILE AWS_SESSION_TOKEN
+}
 
 # wait_for_port PORT SECONDS NAME: until something listens on 127.0.0.1:PORT, or fail naming it.
 # (A plain TCP check: any HTTP request to cargo lambda's root would invoke a function.)

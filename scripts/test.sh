@@ -3,6 +3,7 @@
 # machines end to end, and the template and state machine checks. Stops at the first failure.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+use_local_aws
 cd "$ROOT"
 
 "$ROOT/scripts/install-tools.sh"

@@ -7,6 +7,7 @@
 #   scripts/with-stack.sh [--moto-only] COMMAND...
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+use_local_aws
 
 moto_only=false
 if [[ "${1:-}" == --moto-only ]]; then moto_only=true; shift; fi
