@@ -96,12 +96,15 @@ for (const db of dbs) {
 
 console.log(bold('\n2. AWS auto-starts them: RDS-EVENT-0154 / 0153 reach the trigger (the first one twice)'));
 const sample = (name) => JSON.parse(readFileSync(new URL(`../events/check-and-stop-rds/${name}`, import.meta.url)));
+const executionNames = new Set();
 for (const db of [...dbs, dbs[0]]) {
   const event = sample(db.type === 'instance' ? 'eventbridge-instance-auto-started.json' : 'eventbridge-cluster-auto-started.json');
   event.detail.SourceIdentifier = db.id;
   const { Payload } = await invokeLambda({ FunctionName: 'check-and-stop-rds', Payload: event });
   const r = Payload.results[0];
-  console.log(`  ${db.id}: ${r.action}${r.execution_name ? ` (execution ${r.execution_name})` : ''}${r.reason ? ` (${r.reason})` : ''}`);
+  const again = executionNames.has(r.execution_name) ? ', the same execution again: no second workflow' : '';
+  if (r.execution_name) executionNames.add(r.execution_name);
+  console.log(`  ${db.id}: ${r.action}${r.execution_name ? ` (execution ${r.execution_name}${again})` : ''}${r.reason ? ` (${r.reason})` : ''}`);
 }
 
 console.log(bold('\n3. The workflows started on the state machine run'));
