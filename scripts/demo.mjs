@@ -3,8 +3,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { execute, functionArn, invokeLambda, loadDefinition } from '../tests/sfn/lib/local-sfn.mjs';
-import { glue, inbox, rds, sfn, sns } from '../tests/sfn/lib/moto.mjs';
+import { deployWorkflow, execute, functionArn, invokeLambda } from '../tests/sfn/lib/local-sfn.mjs';
+import { glue, rds, sfn } from '../tests/sfn/lib/moto.mjs';
 
 const bold = (s) => `\x1b[1m${s}\x1b[0m`;
 const dim = (s) => `\x1b[2m${s}\x1b[0m`;
@@ -30,14 +30,9 @@ async function show(mailbox) {
 }
 
 const WAIT_SECONDS = 3;
-const succeeded = await sns.createTopic('glue-session-stop-succeeded');
-const failed = await sns.createTopic('glue-session-stop-failed');
-const mailbox = await inbox(`demo-${randomUUID()}`, [succeeded, failed]);
-const definition = loadDefinition('glue-session-stop', {
+const { definition, notifications: mailbox } = await deployWorkflow('glue-session-stop', {
   StopAfterSeconds: WAIT_SECONDS,
   StopGlueSessionFunctionArn: functionArn('stop-glue-session'),
-  SuccessTopicArn: succeeded,
-  FailureTopicArn: failed,
 });
 
 // --- 1. Glue interactive sessions --------------------------------------------------------
@@ -69,15 +64,10 @@ if (run.status !== 'SUCCEEDED' || missing.status !== 'FAILED') process.exit(1);
 // --- 2. RDS databases auto-started after 7 days ---------------------------------------------
 
 console.log(bold('\n\nRDS: databases AWS starts again after 7 days stopped'));
-const rdsSucceeded = await sns.createTopic('rds-auto-stop-succeeded');
-const rdsFailed = await sns.createTopic('rds-auto-stop-failed');
-const rdsMailbox = await inbox(`demo-rds-${randomUUID()}`, [rdsSucceeded, rdsFailed]);
-const rdsDefinition = loadDefinition('rds-auto-stop', {
+const { definition: rdsDefinition, notifications: rdsMailbox } = await deployWorkflow('rds-auto-stop', {
   PollSeconds: 300,
   MaxPolls: 36,
   CheckAndStopRdsFunctionArn: functionArn('check-and-stop-rds'),
-  SuccessTopicArn: rdsSucceeded,
-  FailureTopicArn: rdsFailed,
 });
 // The trigger starts executions on this (moto records them; the ASL engine here runs them).
 const machineArn = await sfn.createStateMachine('rds-auto-stop', rdsDefinition);

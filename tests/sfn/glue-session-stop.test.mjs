@@ -5,22 +5,17 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { execute, functionArn, loadDefinition } from './lib/local-sfn.mjs';
-import { glue, inbox, sns } from './lib/moto.mjs';
+import { deployWorkflow, execute, functionArn } from './lib/local-sfn.mjs';
+import { glue } from './lib/moto.mjs';
 
 let definition;
 let notifications;
 
 before(async () => {
-  const succeeded = await sns.createTopic('glue-session-stop-succeeded');
-  const failed = await sns.createTopic('glue-session-stop-failed');
-  definition = loadDefinition('glue-session-stop', {
+  ({ definition, notifications } = await deployWorkflow('glue-session-stop', {
     StopAfterSeconds: 3600,
     StopGlueSessionFunctionArn: functionArn('stop-glue-session'),
-    SuccessTopicArn: succeeded,
-    FailureTopicArn: failed,
-  });
-  notifications = await inbox(`glue-e2e-${randomUUID()}`, [succeeded, failed]);
+  }));
 });
 
 const newId = (label) => `${label}-${randomUUID().slice(0, 8)}`;

@@ -4,24 +4,19 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { execute, functionArn, loadDefinition } from './lib/local-sfn.mjs';
-import { inbox, rds, sns } from './lib/moto.mjs';
+import { deployWorkflow, execute, functionArn } from './lib/local-sfn.mjs';
+import { rds } from './lib/moto.mjs';
 
 const MAX_POLLS = 5;
 let definition;
 let notifications;
 
 before(async () => {
-  const succeeded = await sns.createTopic('rds-auto-stop-succeeded');
-  const failed = await sns.createTopic('rds-auto-stop-failed');
-  definition = loadDefinition('rds-auto-stop', {
+  ({ definition, notifications } = await deployWorkflow('rds-auto-stop', {
     PollSeconds: 300,
     MaxPolls: MAX_POLLS,
     CheckAndStopRdsFunctionArn: functionArn('check-and-stop-rds'),
-    SuccessTopicArn: succeeded,
-    FailureTopicArn: failed,
-  });
-  notifications = await inbox(`rds-e2e-${randomUUID()}`, [succeeded, failed]);
+  }));
 });
 
 const newId = (label) => `${label}-${randomUUID().slice(0, 8)}`;

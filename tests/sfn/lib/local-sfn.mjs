@@ -3,7 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { StateMachine, ExecutionError } from 'aws-local-stepfunctions';
-import { ACCOUNT, sns } from './moto.mjs';
+import { randomUUID } from 'node:crypto';
+import { ACCOUNT, inbox, sns } from './moto.mjs';
 
 const LAMBDA_URL = process.env.LAMBDA_URL ?? 'http://127.0.0.1:9001';
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
@@ -20,6 +21,17 @@ export function loadDefinition(name, substitutions) {
     return String(substitutions[key]);
   });
   return JSON.parse(filled);
+}
+
+// A workflow as deployed on moto: its success and failure topics (`<name>-succeeded`,
+// `<name>-failed`), its definition filled in with them and `substitutions`, and an inbox
+// subscribed to both topics.
+export async function deployWorkflow(name, substitutions) {
+  const SuccessTopicArn = await sns.createTopic(`${name}-succeeded`);
+  const FailureTopicArn = await sns.createTopic(`${name}-failed`);
+  const definition = loadDefinition(name, { ...substitutions, SuccessTopicArn, FailureTopicArn });
+  const notifications = await inbox(`${name}-${randomUUID()}`, [SuccessTopicArn, FailureTopicArn]);
+  return { definition, notifications };
 }
 
 function taskStates(definition, found = []) {
