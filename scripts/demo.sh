@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# `make demo`: installs what is missing, builds, starts moto and the function binaries on
-# 127.0.0.1, runs every workflow end to end, prints what happened, and stops everything.
+# `make demo`: installs what is missing, then (with-stack.sh) builds, starts moto and the
+# function binaries on 127.0.0.1, runs every workflow end to end, prints what happened, and
+# stops everything.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 "$ROOT/scripts/install-tools.sh"
-log "building the functions"
-cargo build --quiet --workspace --bins
 log "starting moto ($MOTO_URL) and the functions ($LAMBDA_URL)"
 "$ROOT/scripts/with-stack.sh" node --require "$ROOT/tests/sfn/lib/polyfill.cjs" "$ROOT/scripts/demo.mjs"
 log "stack stopped"

