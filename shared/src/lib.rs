@@ -1,10 +1,12 @@
 //! What every function shares: AWS client set-up, typed configuration, the error type that
-//! becomes the Lambda `errorType`, tracing, notification text that fits SNS, and the SSM, SNS
-//! and S3 helpers (each behind a feature, so a function compiles only the SDKs it calls).
+//! becomes the Lambda `errorType`, tracing, notification text that fits SNS, the lakehouse key
+//! layout, and the SSM, SNS and S3 helpers (each behind a feature, so a function compiles only
+//! the SDKs it calls).
 
 pub mod aws;
 pub mod config;
 mod error;
+pub mod lakehouse;
 #[cfg(feature = "s3")]
 pub mod s3;
 pub mod sns;

@@ -2,6 +2,8 @@
 //! `AWS_ENDPOINT_URL`). Tests share one moto, so every resource gets a unique name.
 #![allow(clippy::expect_used, clippy::panic)]
 
+pub mod wordpress;
+
 use aws_config::SdkConfig;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,0 +1,187 @@
+//! Converts the raw WordPress JSON objects (`wordpress_api/{name}/{name}.json` in the raw
+//! bucket) to bronze Parquet (`wordpress_api/{name}/{name}.parquet` in the bronze bucket), with
+//! a schema that stays the same from run to run (see [`columns`]). An empty array is skipped
+//! and counted; an object that cannot be converted is counted as failed and writes nothing.
+
+pub mod columns;
+pub mod config;
+pub mod convert;
+
+pub use config::Config;
+
+use serde::Serialize;
+use serde_json::Value;
+use shared::{Error, Result, lakehouse};
+
+pub struct Deps {
+    pub ssm: aws_sdk_ssm::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub config: Config,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub converted: usize,
+    pub failed: usize,
+    pub empty: usize,
+    pub files: Vec<Converted>,
+    /// Raw objects holding `[]`: nothing to write.
+    pub skipped: Vec<String>,
+    pub failures: Vec<Failure>,
+    /// `N Successful | M Failed | K Empty`
+    pub summary: String,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Converted {
+    pub source: String,
+    pub key: String,
+    pub rows: usize,
+    pub columns: usize,
+    pub bytes: usize,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Failure {
+    pub source: String,
+    pub error: String,
+}
+
+enum Outcome {
+    Converted(Converted),
+    Empty,
+}
+
+pub async fn handle(deps: &Deps, event: Value) -> Result<Summary> {
+    if !(event.is_object() || event.is_null()) {
+        return Err(Error::InvalidInput(format!(
+            "expected a JSON object (the state machine sends the extract's summary), got {event}"
+        )));
+    }
+    let config = &deps.config;
+    let raw = shared::ssm::get_parameter(&deps.ssm, &config.raw_bucket_parameter).await?;
+    let bronze = shared::ssm::get_parameter(&deps.ssm, &config.bronze_bucket_parameter).await?;
+    let topic = shared::ssm::get_parameter(&deps.ssm, &config.topic_parameter).await?;
+
+    let prefix = format!("{}/", lakehouse::WORDPRESS_PREFIX);
+    let keys = shared::s3::list_keys(&deps.s3, &raw, &prefix).await?;
+    let (mut files, mut skipped, mut failures) = (Vec::new(), Vec::new(), Vec::new());
+    // One object at a time: memory holds one file's data, whatever the number of files.
+    for key in keys {
+        let Some(name) = lakehouse::name_from_key(&key, "json") else {
+            continue;
+        };
+        let source = format!("s3://{raw}/{key}");
+        match convert(deps, &raw, &key, &bronze, name).await {
+            Ok(Outcome::Converted(c)) => {
+                tracing::info!(%source, key = %c.key, rows = c.rows, columns = c.columns, "converted");
+                files.push(c);
+            }
+            Ok(Outcome::Empty) => {
+                tracing::info!(%source, "empty, skipped");
+                skipped.push(source);
+            }
+            Err(error) => {
+                tracing::error!(%source, %error, "conversion failed");
+                failures.push(Failure { source, error });
+            }
+        }
+    }
+
+    let summary = format!(
+        "{} Successful | {} Failed | {} Empty",
+        files.len(),
+        failures.len(),
+        skipped.len()
+    );
+    tracing::info!(%raw, %bronze, "{summary}");
+    if !failures.is_empty() {
+        let (subject, message) = failure_notification(&failures, files.len(), &bronze);
+        shared::sns::publish(&deps.sns, &topic, &subject, &message).await?;
+    }
+    Ok(Summary {
+        converted: files.len(),
+        failed: failures.len(),
+        empty: skipped.len(),
+        files,
+        skipped,
+        failures,
+        summary,
+    })
+}
+
+/// One raw object to one Parquet object, written in a single PUT once it is complete.
+async fn convert(
+    deps: &Deps,
+    raw: &str,
+    key: &str,
+    bronze: &str,
+    name: &str,
+) -> Result<Outcome, String> {
+    let json = shared::s3::get_object(&deps.s3, raw, key)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut frame = convert::to_dataframe(&json).map_err(|e| e.to_string())?;
+    drop(json);
+    if frame.height() == 0 {
+        return Ok(Outcome::Empty);
+    }
+    let parquet = convert::to_parquet(&mut frame).map_err(|e| e.to_string())?;
+    let out_key = lakehouse::object_key(name, "parquet");
+    let bytes = parquet.len();
+    shared::s3::put_object(
+        &deps.s3,
+        bronze,
+        &out_key,
+        parquet,
+        "application/vnd.apache.parquet",
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(Outcome::Converted(Converted {
+        source: format!("s3://{raw}/{key}"),
+        key: out_key,
+        rows: frame.height(),
+        columns: frame.width(),
+        bytes,
+    }))
+}
+
+fn failure_notification(failures: &[Failure], converted: usize, bronze: &str) -> (String, String) {
+    let subject = format!(
+        "WordPress bronze: {} of {} files failed",
+        failures.len(),
+        failures.len() + converted
+    );
+    let mut message = format!(
+        "These raw WordPress objects could not be converted to Parquet in s3://{bronze}/{}/; \
+         their bronze files were left as they were:\n\n",
+        lakehouse::WORDPRESS_PREFIX
+    );
+    for f in failures {
+        message.push_str(&format!("- {}\n  {}\n", f.source, f.error));
+    }
+    message.push_str(&format!(
+        "\n{converted} files were converted. Look at the raw object named above (the error gives \
+         the item and field), fix the source or the extract, then run the workflow again."
+    ));
+    (subject, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_failure_notification_names_each_object_and_error() {
+        let failures = [Failure {
+            source: "s3://raw/wordpress_api/users/users.json".into(),
+            error: "invalid type: map, expected a JSON array of WordPress items".into(),
+        }];
+        let (subject, message) = failure_notification(&failures, 3, "bronze");
+        assert_eq!(subject, "WordPress bronze: 1 of 4 files failed");
+        assert!(message.contains("- s3://raw/wordpress_api/users/users.json\n  invalid type"));
+        assert!(message.contains("3 files were converted"));
+    }
+}

@@ -1,0 +1,526 @@
+//! A WordPress-like REST API on 127.0.0.1 for local runs and tests: the `/wp-json/wp/v2/<type>`
+//! routes with `page` / `per_page`, the `X-WP-Total` / `X-WP-TotalPages` / `Link` headers and
+//! WordPress's own errors, data shaped like real responses, and faults chosen per request:
+//!
+//! `?fault=500|html|truncated|slow|429[&times=N][&delay_ms=D]` makes the first `N` requests for
+//! that route and page fail that way (every request when `times` is absent).
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// The content types the server knows, as in `/wp-json/wp/v2/<type>`.
+pub const TYPES: [&str; 7] = [
+    "posts",
+    "pages",
+    "categories",
+    "tags",
+    "users",
+    "comments",
+    "media",
+];
+
+/// How many items of each type the site has.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub counts: HashMap<String, usize>,
+}
+
+impl Default for Site {
+    /// 250 posts (three pages of 100), and a handful of everything else.
+    fn default() -> Self {
+        let counts = [
+            ("posts", 250),
+            ("pages", 12),
+            ("categories", 8),
+            ("tags", 30),
+            ("users", 4),
+            ("comments", 140),
+            ("media", 25),
+        ];
+        Site {
+            counts: counts.map(|(k, n)| (k.to_owned(), n)).into(),
+        }
+    }
+}
+
+struct Shared {
+    base: String,
+    items: HashMap<String, Vec<Value>>,
+    requests: Mutex<Vec<String>>,
+    faults_served: Mutex<HashMap<String, u32>>,
+}
+
+/// A running fake WordPress site. Dropping it stops the server.
+pub struct FakeWordPress {
+    base: String,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl FakeWordPress {
+    /// Serves `site` on a free port of 127.0.0.1.
+    pub async fn start(site: &Site) -> std::io::Result<Self> {
+        Self::start_on(0, site).await
+    }
+
+    /// Serves `site` on `port` of 127.0.0.1 (0 picks a free one).
+    pub async fn start_on(port: u16, site: &Site) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let items = site
+            .counts
+            .iter()
+            .map(|(kind, n)| (kind.clone(), generate(kind, *n, &base)))
+            .collect();
+        let shared = Arc::new(Shared {
+            base: base.clone(),
+            items,
+            requests: Mutex::default(),
+            faults_served: Mutex::default(),
+        });
+        let app = Router::new()
+            .route("/wp-json/wp/v2/{kind}", axum::routing::get(list))
+            .with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            // The server only ends with the process or the handle's abort.
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(FakeWordPress {
+            base,
+            shared,
+            server,
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The endpoint URL for a content type, e.g. `endpoint("posts")`.
+    pub fn endpoint(&self, kind: &str) -> String {
+        format!("{}/wp-json/wp/v2/{kind}", self.base)
+    }
+
+    /// Every request served so far, as `path?query`.
+    pub fn requests(&self) -> Vec<String> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Waits until the server stops (it does not, unless its task fails).
+    pub async fn wait(mut self) {
+        let _ = (&mut self.server).await;
+    }
+}
+
+impl Drop for FakeWordPress {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+async fn list(
+    State(shared): State<Arc<Shared>>,
+    Path(kind): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    uri: Uri,
+) -> Response {
+    lock(&shared.requests).push(uri.to_string());
+    let Some(items) = shared.items.get(&kind) else {
+        return wp_error(
+            StatusCode::NOT_FOUND,
+            "rest_no_route",
+            "No route was found matching the URL and request method.",
+        );
+    };
+    let page: usize = match query.get("page").map(|p| p.parse()) {
+        None => 1,
+        Some(Ok(p)) if p >= 1 => p,
+        Some(_) => return invalid_param("page"),
+    };
+    let per_page: usize = match query.get("per_page").map(|p| p.parse()) {
+        None => 10,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => return invalid_param("per_page"),
+    };
+
+    if let Some(fault) = query.get("fault") {
+        let times: Option<u32> = query.get("times").and_then(|t| t.parse().ok());
+        let key = format!("{kind}|{fault}|{page}");
+        let served = {
+            let mut counts = lock(&shared.faults_served);
+            let n = counts.entry(key).or_default();
+            *n += 1;
+            *n
+        };
+        if times.is_none_or(|t| served <= t) {
+            let delay = query.get("delay_ms").and_then(|d| d.parse().ok());
+            if let Some(response) = fault_response(fault, delay).await {
+                return response;
+            }
+        }
+    }
+
+    let total = items.len();
+    let total_pages = total.div_ceil(per_page);
+    if page > total_pages.max(1) {
+        return wp_error(
+            StatusCode::BAD_REQUEST,
+            "rest_post_invalid_page_number",
+            "The page number requested is larger than the number of pages available.",
+        );
+    }
+    let start = (page - 1) * per_page;
+    let body = Value::Array(items.iter().skip(start).take(per_page).cloned().collect());
+    let mut headers = HeaderMap::new();
+    headers.insert("X-WP-Total", HeaderValue::from(total));
+    headers.insert("X-WP-TotalPages", HeaderValue::from(total_pages));
+    if page < total_pages {
+        let next = format!(
+            "<{}/wp-json/wp/v2/{kind}?page={}&per_page={per_page}>; rel=\"next\"",
+            shared.base,
+            page + 1
+        );
+        if let Ok(v) = HeaderValue::from_str(&next) {
+            headers.insert(header::LINK, v);
+        }
+    }
+    json(StatusCode::OK, headers, &body)
+}
+
+async fn fault_response(fault: &str, delay_ms: Option<u64>) -> Option<Response> {
+    let html = [(header::CONTENT_TYPE, "text/html; charset=UTF-8")];
+    Some(match fault {
+        "500" => wp_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_server_error",
+            "There has been a critical error on this website.",
+        ),
+        "429" => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "0")],
+            "Too Many Requests",
+        )
+            .into_response(),
+        "html" => (
+            html,
+            "<!DOCTYPE html><html><head><title>Maintenance</title></head>\
+             <body><h1>Briefly unavailable for scheduled maintenance.</h1></body></html>",
+        )
+            .into_response(),
+        "truncated" => (
+            [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
+            r#"[{"id":1,"title":{"rendered":"Cut off"#,
+        )
+            .into_response(),
+        "slow" => {
+            tokio::time::sleep(Duration::from_millis(delay_ms.unwrap_or(10_000))).await;
+            return None;
+        }
+        _ => return None,
+    })
+}
+
+fn wp_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({"code": code, "message": message, "data": {"status": status.as_u16()}});
+    json(status, HeaderMap::new(), &body)
+}
+
+/// A JSON response as WordPress sends it.
+fn json(status: StatusCode, mut headers: HeaderMap, body: &Value) -> Response {
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    (status, headers, body.to_string()).into_response()
+}
+
+fn invalid_param(name: &str) -> Response {
+    wp_error(
+        StatusCode::BAD_REQUEST,
+        "rest_invalid_param",
+        &format!("Invalid parameter(s): {name}"),
+    )
+}
+
+/// `count` items of one content type, as WordPress's REST API returns them (view context).
+pub fn generate(kind: &str, count: usize, base: &str) -> Vec<Value> {
+    (1..=count)
+        .map(|id| match kind {
+            "posts" => post(id, base),
+            "pages" => page(id, base),
+            "categories" => term(id, "category", base),
+            "tags" => term(id, "post_tag", base),
+            "users" => user(id, base),
+            "comments" => comment(id, base),
+            "media" => media(id, base),
+            _ => json!({"id": id}),
+        })
+        .collect()
+}
+
+/// Deterministic text: the same id always gives the same words.
+fn words(seed: usize, n: usize) -> String {
+    const WORDS: [&str; 24] = [
+        "lambda",
+        "data",
+        "lakehouse",
+        "bronze",
+        "parquet",
+        "glue",
+        "session",
+        "athena",
+        "query",
+        "bucket",
+        "event",
+        "rule",
+        "schedule",
+        "state",
+        "machine",
+        "cost",
+        "alarm",
+        "topic",
+        "python",
+        "rust",
+        "pipeline",
+        "wordpress",
+        "api",
+        "json",
+    ];
+    let mut x = seed as u64 ^ 0x9e37_79b9_7f4a_7c15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            WORDS[(x % WORDS.len() as u64) as usize]
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A date in 2024 for an id, local (UTC+1) and GMT, as WordPress writes them: no zone.
+fn dates(id: usize) -> (String, String) {
+    let day = id % 28 + 1;
+    let month = id / 28 % 12 + 1;
+    let hour = id % 23;
+    let minute = id * 7 % 60;
+    (
+        format!("2024-{month:02}-{day:02}T{:02}:{minute:02}:00", hour + 1),
+        format!("2024-{month:02}-{day:02}T{hour:02}:{minute:02}:00"),
+    )
+}
+
+fn links(base: &str, route: &str, id: usize, terms: bool) -> Value {
+    let mut links = json!({
+        "self": [{"href": format!("{base}/wp-json/wp/v2/{route}/{id}"), "targetHints": {"allow": ["GET"]}}],
+        "collection": [{"href": format!("{base}/wp-json/wp/v2/{route}")}],
+        "about": [{"href": format!("{base}/wp-json/wp/v2/types/{route}")}],
+        "author": [{"embeddable": true, "href": format!("{base}/wp-json/wp/v2/users/1")}],
+        "curies": [{"name": "wp", "href": "https://api.w.org/{rel}", "templated": true}],
+    });
+    if terms {
+        links["wp:attachment"] =
+            json!([{"href": format!("{base}/wp-json/wp/v2/media?parent={id}")}]);
+        links["wp:term"] = json!([
+            {"taxonomy": "category", "embeddable": true, "href": format!("{base}/wp-json/wp/v2/categories?post={id}")},
+            {"taxonomy": "post_tag", "embeddable": true, "href": format!("{base}/wp-json/wp/v2/tags?post={id}")},
+        ]);
+    }
+    links
+}
+
+fn post(id: usize, base: &str) -> Value {
+    let (date, date_gmt) = dates(id);
+    let paragraphs: Vec<String> = (0..6)
+        .map(|p| format!("<p>{}</p>\n", words(id * 10 + p, 60)))
+        .collect();
+    json!({
+        "id": id,
+        "date": date,
+        "date_gmt": date_gmt,
+        "guid": {"rendered": format!("{base}/?p={id}")},
+        "modified": date,
+        "modified_gmt": date_gmt,
+        "slug": format!("post-{id}"),
+        "status": "publish",
+        "type": "post",
+        "link": format!("{base}/{id}/post-{id}/"),
+        "title": {"rendered": format!("Post {id}: {}", words(id, 5))},
+        "content": {"rendered": paragraphs.concat(), "protected": false},
+        "excerpt": {"rendered": format!("<p>{} [&hellip;]</p>\n", words(id, 30)), "protected": false},
+        "author": id % 4 + 1,
+        "featured_media": if id % 3 == 0 { id % 25 + 1 } else { 0 },
+        "comment_status": "open",
+        "ping_status": "open",
+        "sticky": id % 50 == 0,
+        "template": "",
+        "format": "standard",
+        // Older posts come back with an empty list where newer ones have an object.
+        "meta": if id % 5 == 0 { json!([]) } else { json!({"footnotes": ""}) },
+        "categories": [id % 8 + 1],
+        "tags": if id % 4 == 0 { json!([]) } else { json!([id % 30 + 1, (id + 7) % 30 + 1]) },
+        "class_list": [format!("post-{id}"), "post", "type-post", "status-publish", "format-standard", "hentry"],
+        "_links": links(base, "posts", id, true),
+    })
+}
+
+fn page(id: usize, base: &str) -> Value {
+    let (date, date_gmt) = dates(id);
+    json!({
+        "id": 1000 + id,
+        "date": date,
+        "date_gmt": date_gmt,
+        "guid": {"rendered": format!("{base}/?page_id={}", 1000 + id)},
+        "modified": date,
+        "modified_gmt": date_gmt,
+        "slug": format!("page-{id}"),
+        "status": "publish",
+        "type": "page",
+        "link": format!("{base}/page-{id}/"),
+        "title": {"rendered": format!("Page {id}")},
+        "content": {"rendered": format!("<p>{}</p>\n", words(id, 80)), "protected": false},
+        "excerpt": {"rendered": format!("<p>{}</p>\n", words(id, 20)), "protected": false},
+        "author": 1,
+        "featured_media": 0,
+        "parent": if id > 3 { 1001 } else { 0 },
+        "menu_order": id,
+        "comment_status": "closed",
+        "ping_status": "closed",
+        "template": "",
+        "meta": {"footnotes": ""},
+        "class_list": [format!("post-{}", 1000 + id), "page", "type-page", "status-publish", "hentry"],
+        "_links": links(base, "pages", 1000 + id, false),
+    })
+}
+
+fn term(id: usize, taxonomy: &str, base: &str) -> Value {
+    let route = if taxonomy == "category" {
+        "categories"
+    } else {
+        "tags"
+    };
+    let name = words(id + 77, 2);
+    json!({
+        "id": id,
+        "count": id * 3 % 17,
+        "description": if id % 2 == 0 { words(id, 8) } else { String::new() },
+        "link": format!("{base}/{taxonomy}/{}/", name.replace(' ', "-")),
+        "name": name,
+        "slug": name.replace(' ', "-"),
+        "taxonomy": taxonomy,
+        "parent": if taxonomy == "category" && id > 4 { json!(1) } else { json!(0) },
+        "meta": [],
+        "_links": {
+            "self": [{"href": format!("{base}/wp-json/wp/v2/{route}/{id}")}],
+            "collection": [{"href": format!("{base}/wp-json/wp/v2/{route}")}],
+            "wp:post_type": [{"href": format!("{base}/wp-json/wp/v2/posts?{route}={id}")}],
+            "curies": [{"name": "wp", "href": "https://api.w.org/{rel}", "templated": true}],
+        },
+    })
+}
+
+fn user(id: usize, base: &str) -> Value {
+    let gravatar = "https://secure.gravatar.com/avatar/0?s=";
+    json!({
+        "id": id,
+        "name": format!("Author {id}"),
+        "url": "",
+        "description": words(id, 12),
+        "link": format!("{base}/author/author-{id}/"),
+        "slug": format!("author-{id}"),
+        "avatar_urls": {"24": format!("{gravatar}24"), "48": format!("{gravatar}48"), "96": format!("{gravatar}96")},
+        "meta": [],
+        "_links": {
+            "self": [{"href": format!("{base}/wp-json/wp/v2/users/{id}")}],
+            "collection": [{"href": format!("{base}/wp-json/wp/v2/users")}],
+        },
+    })
+}
+
+fn comment(id: usize, base: &str) -> Value {
+    let (date, date_gmt) = dates(id);
+    json!({
+        "id": id,
+        "post": id % 250 + 1,
+        "parent": if id % 6 == 0 { id - 1 } else { 0 },
+        "author": if id % 3 == 0 { id % 4 + 1 } else { 0 },
+        "author_name": format!("Reader {id}"),
+        "author_url": "",
+        "date": date,
+        "date_gmt": date_gmt,
+        "content": {"rendered": format!("<p>{}</p>\n", words(id + 5000, 25))},
+        "link": format!("{base}/{0}/post-{0}/#comment-{id}", id % 250 + 1),
+        "status": "approved",
+        "type": "comment",
+        "author_avatar_urls": {"24": "https://secure.gravatar.com/avatar/1?s=24"},
+        "meta": [],
+        "_links": links(base, "comments", id, false),
+    })
+}
+
+fn media(id: usize, base: &str) -> Value {
+    let (date, date_gmt) = dates(id);
+    let file = format!("2024/01/image-{id}.png");
+    json!({
+        "id": 2000 + id,
+        "date": date,
+        "date_gmt": date_gmt,
+        "guid": {"rendered": format!("{base}/wp-content/uploads/{file}")},
+        "modified": date,
+        "modified_gmt": date_gmt,
+        "slug": format!("image-{id}"),
+        "status": "inherit",
+        "type": "attachment",
+        "link": format!("{base}/image-{id}/"),
+        "title": {"rendered": format!("image-{id}")},
+        "author": 1,
+        "featured_media": 0,
+        "comment_status": "open",
+        "ping_status": "closed",
+        "template": "",
+        "meta": [],
+        "class_list": [format!("post-{}", 2000 + id), "attachment", "type-attachment"],
+        "description": {"rendered": format!("<p class=\"attachment\">{}</p>\n", words(id, 6))},
+        "caption": {"rendered": ""},
+        "alt_text": "",
+        "media_type": "image",
+        "mime_type": "image/png",
+        "media_details": {
+            "width": 1200, "height": 630, "file": file, "filesize": 40_000 + id,
+            "sizes": {"thumbnail": {"file": format!("image-{id}-150x150.png"), "width": 150, "height": 150}},
+            "image_meta": {"aperture": "0", "credit": "", "camera": "", "keywords": []},
+        },
+        "post": if id % 2 == 0 { json!(id) } else { Value::Null },
+        "source_url": format!("{base}/wp-content/uploads/{file}"),
+        "_links": links(base, "media", 2000 + id, false),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posts_are_shaped_like_wordpress() {
+        let posts = generate("posts", 20, "http://127.0.0.1:1");
+        assert_eq!(posts.len(), 20);
+        assert_eq!(posts[0]["id"], 1);
+        assert!(posts[0]["title"]["rendered"].is_string());
+        assert!(posts[0]["_links"]["wp:term"].is_array());
+        assert!(posts.iter().any(|p| p["meta"] == json!([])));
+        assert!(posts.iter().any(|p| p["meta"].is_object()));
+        assert!(posts.iter().any(|p| p["tags"] == json!([])));
+    }
+}
