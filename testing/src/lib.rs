@@ -49,6 +49,32 @@ pub async fn topic_with_inbox(config: &SdkConfig) -> (String, Inbox) {
     (topic, inbox)
 }
 
+/// A new, empty S3 bucket.
+pub async fn bucket(config: &SdkConfig) -> String {
+    let name = unique("bucket");
+    shared::aws::s3_client(config)
+        .create_bucket()
+        .bucket(&name)
+        .send()
+        .await
+        .expect("create bucket");
+    name
+}
+
+/// A new SSM String parameter holding `value`; returns its name.
+pub async fn parameter(config: &SdkConfig, value: &str) -> String {
+    let name = format!("/test/{}", unique("parameter"));
+    aws_sdk_ssm::Client::new(config)
+        .put_parameter()
+        .name(&name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .expect("put parameter");
+    name
+}
+
 /// One SNS notification as a subscriber receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {

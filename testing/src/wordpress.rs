@@ -2,8 +2,9 @@
 //! routes with `page` / `per_page`, the `X-WP-Total` / `X-WP-TotalPages` / `Link` headers and
 //! WordPress's own errors, data shaped like real responses, and faults chosen per request:
 //!
-//! `?fault=500|html|truncated|slow|429[&times=N][&delay_ms=D]` makes the first `N` requests for
-//! that route and page fail that way (every request when `times` is absent).
+//! `?fault=500|html|truncated|slow|429[&times=N][&fault_page=P][&delay_ms=D]` makes the first `N`
+//! requests for that route and page fail that way (every request when `times` is absent), on
+//! every page or only on page `P`.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -155,7 +156,11 @@ async fn list(
         Some(_) => return invalid_param("per_page"),
     };
 
-    if let Some(fault) = query.get("fault") {
+    let fault_page: Option<usize> = query.get("fault_page").and_then(|p| p.parse().ok());
+    if let Some(fault) = query
+        .get("fault")
+        .filter(|_| fault_page.is_none_or(|p| p == page))
+    {
         let times: Option<u32> = query.get("times").and_then(|t| t.parse().ok());
         let key = format!("{kind}|{fault}|{page}");
         let served = {

@@ -1,0 +1,88 @@
+//! The handler against mocked AWS clients: S3 errors an emulator cannot produce.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
+use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
+use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
+use aws_sdk_s3::operation::put_object::PutObjectOutput;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::Object;
+use aws_sdk_sns::operation::publish::PublishOutput;
+use aws_sdk_ssm::operation::get_parameter::GetParameterOutput;
+use aws_sdk_ssm::types::Parameter;
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use aws_smithy_types::error::ErrorMetadata;
+use serde_json::json;
+use wordpress_to_parquet::{Config, Deps, handle};
+
+fn deps(s3: aws_sdk_s3::Client) -> Deps {
+    let ssm = mock!(aws_sdk_ssm::Client::get_parameter).then_output(|| {
+        GetParameterOutput::builder()
+            .parameter(Parameter::builder().value("name").build())
+            .build()
+    });
+    let sns = mock!(aws_sdk_sns::Client::publish)
+        .then_output(|| PublishOutput::builder().message_id("m").build());
+    Deps {
+        ssm: mock_client!(aws_sdk_ssm, RuleMode::MatchAny, [&ssm]),
+        s3,
+        sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&sns]),
+        config: Config {
+            raw_bucket_parameter: "/raw".into(),
+            bronze_bucket_parameter: "/bronze".into(),
+            topic_parameter: "/topic".into(),
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_read_error_fails_that_object_only() {
+    let list = mock!(aws_sdk_s3::Client::list_objects_v2).then_output(|| {
+        ListObjectsV2Output::builder()
+            .contents(
+                Object::builder()
+                    .key("wordpress_api/posts/posts.json")
+                    .build(),
+            )
+            .contents(
+                Object::builder()
+                    .key("wordpress_api/tags/tags.json")
+                    .build(),
+            )
+            .build()
+    });
+    let denied = mock!(aws_sdk_s3::Client::get_object)
+        .match_requests(|r| r.key() == Some("wordpress_api/posts/posts.json"))
+        .then_error(|| {
+            GetObjectError::generic(ErrorMetadata::builder().code("AccessDenied").build())
+        });
+    let tags = mock!(aws_sdk_s3::Client::get_object).then_output(|| {
+        GetObjectOutput::builder()
+            .body(ByteStream::from_static(br#"[{"id": 1, "name": "rust"}]"#))
+            .build()
+    });
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(|r| r.key() == Some("wordpress_api/tags/tags.parquet"))
+        .then_output(|| PutObjectOutput::builder().build());
+    let s3 = mock_client!(
+        aws_sdk_s3,
+        RuleMode::MatchAny,
+        [&list, &denied, &tags, &put]
+    );
+    let summary = handle(&deps(s3), json!({})).await.unwrap();
+    assert_eq!(summary.summary, "1 Successful | 1 Failed | 0 Empty");
+    assert!(
+        summary.failures[0]
+            .error
+            .starts_with("access denied: S3 GetObject")
+    );
+    assert_eq!(put.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn input_that_is_not_an_object_is_refused_before_any_call() {
+    let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, []);
+    let err = handle(&deps(s3), json!(["wordpress_api"]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), "InvalidInput");
+}
