@@ -3,6 +3,7 @@
 #   moto          AWS emulator                       $MOTO_URL   (127.0.0.1:5000)
 #   cargo lambda  Lambda Runtime and Invoke APIs     $LAMBDA_URL (127.0.0.1:9001)
 #                 serving every function binary, talking to moto
+#   fake WordPress   the site the WordPress extract reads     $WORDPRESS_URL (127.0.0.1:9002)
 #
 #   scripts/with-stack.sh [--moto-only] COMMAND...
 set -euo pipefail
@@ -26,8 +27,8 @@ stop_stack() {
 trap stop_stack EXIT
 trap 'exit 130' INT TERM
 
-for port in "$MOTO_PORT" $($moto_only || echo "$LAMBDA_PORT"); do
-  port_free "$port" || { log "port $port on 127.0.0.1 is in use: stop what uses it, or set MOTO_PORT / LAMBDA_PORT"; exit 1; }
+for port in "$MOTO_PORT" $($moto_only || echo "$LAMBDA_PORT $WORDPRESS_PORT"); do
+  port_free "$port" || { log "port $port on 127.0.0.1 is in use: stop what uses it, or set MOTO_PORT / LAMBDA_PORT / WORDPRESS_PORT"; exit 1; }
 done
 
 command -v moto_server >/dev/null || { log "moto is not installed: run scripts/install-tools.sh"; exit 1; }
@@ -44,6 +45,9 @@ if ! $moto_only; then
   pids+=($!)
   wait_for_port "$LAMBDA_PORT" 60 "cargo lambda watch" || { cat "$run_dir/lambda.log" >&2; exit 1; }
   export LAMBDA_LOG="$run_dir/lambda.log"
+  setsid "$CARGO_TARGET_DIR/debug/fake-wordpress" serve "$WORDPRESS_PORT" >"$run_dir/wordpress.log" 2>&1 &
+  pids+=($!)
+  wait_for_port "$WORDPRESS_PORT" 30 "fake WordPress" || { cat "$run_dir/wordpress.log" >&2; exit 1; }
 fi
 
 "$@"

@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod config;
 mod error;
+pub mod input;
 pub mod lakehouse;
 #[cfg(feature = "s3")]
 pub mod s3;

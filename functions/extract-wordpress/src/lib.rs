@@ -70,11 +70,7 @@ pub struct Failure {
 }
 
 pub async fn handle(deps: &Deps, event: Value) -> Result<Summary> {
-    if !(event.is_object() || event.is_null()) {
-        return Err(Error::InvalidInput(format!(
-            "expected a JSON object (the schedule sends {{}}), got {event}"
-        )));
-    }
+    shared::input::any_object(&event, "the schedule sends {}")?;
     let config = &deps.config;
     let list = shared::ssm::get_parameter(&deps.ssm, &config.endpoints_parameter).await?;
     let bucket = shared::ssm::get_parameter(&deps.ssm, &config.bucket_parameter).await?;

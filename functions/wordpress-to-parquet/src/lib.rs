@@ -11,7 +11,7 @@ pub use config::Config;
 
 use serde::Serialize;
 use serde_json::Value;
-use shared::{Error, Result, lakehouse};
+use shared::{Result, lakehouse};
 
 pub struct Deps {
     pub ssm: aws_sdk_ssm::Client,
@@ -54,11 +54,7 @@ enum Outcome {
 }
 
 pub async fn handle(deps: &Deps, event: Value) -> Result<Summary> {
-    if !(event.is_object() || event.is_null()) {
-        return Err(Error::InvalidInput(format!(
-            "expected a JSON object (the state machine sends the extract's summary), got {event}"
-        )));
-    }
+    shared::input::any_object(&event, "the state machine sends the extract's summary")?;
     let config = &deps.config;
     let raw = shared::ssm::get_parameter(&deps.ssm, &config.raw_bucket_parameter).await?;
     let bronze = shared::ssm::get_parameter(&deps.ssm, &config.bronze_bucket_parameter).await?;

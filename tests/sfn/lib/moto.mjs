@@ -102,6 +102,34 @@ export const sfn = {
   },
 };
 
+export const ssm = {
+  async put(name, value) {
+    await json('ssm', 'AmazonSSM.PutParameter', { Name: name, Value: value, Type: 'String', Overwrite: true });
+  },
+  async delete(name) {
+    await json('ssm', 'AmazonSSM.DeleteParameter', { Name: name });
+  },
+};
+
+// S3 speaks REST, path-style on moto.
+async function s3Call(method, path) {
+  const res = await fetch(`${MOTO_URL}/${path}`, { method, headers: { Authorization: auth('s3') } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`moto s3 ${method} ${path} ${res.status}: ${text}`);
+  return text;
+}
+
+export const s3 = {
+  async createBucket(name) {
+    await s3Call('PUT', name);
+  },
+  // Every key in a bucket (moto answers one page for the few the tests write).
+  async keys(bucket) {
+    const xml = await s3Call('GET', `${bucket}?list-type=2`);
+    return [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]).sort();
+  },
+};
+
 export const sns = {
   async createTopic(name) {
     return tag(await query('sns', { Action: 'CreateTopic', Name: name, Version: '2010-03-31' }), 'TopicArn');

@@ -1,0 +1,24 @@
+//! Every sample under `events/wordpress-to-parquet/` is accepted or refused as expected.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
+#[test]
+fn every_sample_event_is_accepted_or_refused_as_expected() {
+    let expected = [
+        ("after-extract.json", true),
+        ("run-by-hand.json", true),
+        ("null-input.json", true),
+        ("bad-list-of-keys.json", false),
+    ];
+    let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
+    for (name, event) in testing::sample_events("wordpress-to-parquet", &names) {
+        let accepted = expected.iter().find(|(n, _)| *n == name).unwrap().1;
+        let result = shared::input::any_object(&event, "the extract's summary");
+        match result {
+            Ok(()) => assert!(accepted, "{name} should be refused"),
+            Err(e) => {
+                assert!(!accepted, "{name}: {e}");
+                assert_eq!(e.error_type(), "InvalidInput", "{name}");
+            }
+        }
+    }
+}

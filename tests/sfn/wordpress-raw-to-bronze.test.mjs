@@ -1,0 +1,97 @@
+// statemachines/wordpress-raw-to-bronze.asl.json end to end: the real extract-wordpress and
+// wordpress-to-parquet binaries, the fake WordPress site, and moto's SSM, S3 and SNS. The
+// functions read the parameter names in scripts/local.env; each test points them at its own
+// buckets and topics.
+
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { deployWorkflow, execute, functionArn } from './lib/local-sfn.mjs';
+import { inbox, s3, sns, ssm } from './lib/moto.mjs';
+
+const WORDPRESS_URL = process.env.WORDPRESS_URL ?? 'http://127.0.0.1:9002';
+const PARAMETERS = {
+  endpoints: '/wordpress/amazonwebshark/api/mysqlendpoints',
+  raw: '/s3/lakehouse/name/raw',
+  bronze: '/s3/lakehouse/name/bronze',
+  rawTopic: '/sns/data/lakehouse/raw',
+  bronzeTopic: '/sns/data/lakehouse/bronze',
+};
+
+let definition;
+let notifications;
+
+before(async () => {
+  ({ definition, notifications } = await deployWorkflow('wordpress-raw-to-bronze', {
+    ExtractWordPressFunctionArn: functionArn('extract-wordpress'),
+    WordPressToParquetFunctionArn: functionArn('wordpress-to-parquet'),
+  }));
+});
+
+const endpoint = (path) => `${WORDPRESS_URL}/wp-json/wp/v2/${path}`;
+
+// New buckets and topics, the parameters pointing at them, and an inbox on both topics.
+async function lakehouse(endpoints) {
+  const id = randomUUID().slice(0, 8);
+  const raw = `raw-${id}`;
+  const bronze = `bronze-${id}`;
+  await s3.createBucket(raw);
+  await s3.createBucket(bronze);
+  const rawTopic = await sns.createTopic(`lakehouse-raw-${id}`);
+  const bronzeTopic = await sns.createTopic(`lakehouse-bronze-${id}`);
+  await ssm.put(PARAMETERS.endpoints, endpoints.map(endpoint).join(','));
+  await ssm.put(PARAMETERS.raw, raw);
+  await ssm.put(PARAMETERS.bronze, bronze);
+  await ssm.put(PARAMETERS.rawTopic, rawTopic);
+  await ssm.put(PARAMETERS.bronzeTopic, bronzeTopic);
+  return { raw, bronze, data: await inbox(`lakehouse-${id}`, [rawTopic, bronzeTopic]) };
+}
+
+const FIVE = ['posts', 'pages', 'categories', 'tags', 'comments'];
+
+test('five endpoints: five raw objects, five Parquet files, SUCCEEDED', async () => {
+  const lake = await lakehouse(FIVE);
+  const run = await execute(definition, {});
+  assert.equal(run.status, 'SUCCEEDED', run.cause);
+  assert.equal(run.output.extract.summary, '5 Successful | 0 Failed');
+  assert.equal(run.output.convert.summary, '5 Successful | 0 Failed | 0 Empty');
+  const posts = run.output.convert.files.find((f) => f.key === 'wordpress_api/posts/posts.parquet');
+  assert.equal(posts.rows, 250);
+  assert.deepEqual(await s3.keys(lake.bronze), FIVE.map((n) => `wordpress_api/${n}/${n}.parquet`).sort());
+  assert.deepEqual(await lake.data.read(), []);
+});
+
+test('one endpoint of five fails: four converted, one notification naming it, FAILED', async () => {
+  const lake = await lakehouse(['posts', 'pages', 'categories', 'tags', 'users?fault=500']);
+  const run = await execute(definition, {});
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.error, 'PartialFailure');
+  assert.match(run.cause, /Extract: 4 Successful \| 1 Failed\. Bronze: 4 Successful \| 0 Failed/);
+  assert.deepEqual(await s3.keys(lake.raw), ['categories', 'pages', 'posts', 'tags'].map((n) => `wordpress_api/${n}/${n}.json`));
+  assert.equal((await s3.keys(lake.bronze)).length, 4);
+  const notes = await lake.data.find('users?fault=500');
+  assert.equal(notes.length, 1);
+  assert.equal(notes[0].subject, 'WordPress extract: 1 of 5 endpoints failed');
+});
+
+test('every endpoint fails: nothing to convert, FAILED NothingExtracted', async () => {
+  const lake = await lakehouse(['posts?fault=html', 'tags?fault=truncated']);
+  const run = await execute(definition, {});
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.error, 'NothingExtracted');
+  assert.deepEqual(run.calls.map((c) => c.state), ['Extract raw JSON']);
+  assert.deepEqual(await s3.keys(lake.raw), []);
+  const [note] = await lake.data.find('is HTML, not JSON');
+  assert.match(note.message, /is not valid JSON/);
+});
+
+test('a function error is notified with the real error and the execution FAILS', async () => {
+  await lakehouse(['posts']);
+  await ssm.delete(PARAMETERS.endpoints);
+  const run = await execute(definition, {});
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.error, 'ConfigurationError');
+  const [note] = await notifications.find(PARAMETERS.endpoints);
+  assert.match(note.message, /Error: ConfigurationError/);
+  assert.match(note.message, /does not exist/);
+});
