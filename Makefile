@@ -13,9 +13,11 @@ test:
 package:
 	scripts/package.sh
 
-# Start-up time of each function: process start to its first Runtime API poll.
+# Start-up time of each function (process start to its first Runtime API poll), and the
+# bronze conversion against pandas/pyarrow on the same file.
 bench:
 	scripts/bench-startup.sh
+	scripts/bench-bronze.sh
 
 tools:
 	scripts/install-tools.sh

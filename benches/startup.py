@@ -8,6 +8,7 @@ program fresh, waits for that request, then stops it. Prints the median of N run
 """
 
 import os
+import pathlib
 import socket
 import statistics
 import subprocess
@@ -38,6 +39,14 @@ def one_run(argv, env):
             proc.wait()
 
 
+def local_settings():
+    """The functions' settings on the local stack (scripts/local.env): each needs its own to start."""
+    env_file = pathlib.Path(__file__).resolve().parent.parent / "scripts" / "local.env"
+    lines = env_file.read_text().splitlines()
+    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    return {key: value for key, value in pairs}
+
+
 def main():
     runs, argv = int(sys.argv[1]), sys.argv[2:]
     env = dict(
@@ -48,7 +57,7 @@ def main():
         AWS_REGION="us-east-1",
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
-        GLUE_SESSION_ARN_PREFIX="arn:aws:glue:us-east-1:123456789012:session/",
+        **local_settings(),
     )
     one_run(argv, env)  # warm the page cache; not counted
     times = [one_run(argv, env) for _ in range(runs)]

@@ -5,6 +5,7 @@
 #
 #   scripts/install-tools.sh            tools for `make demo` and `make test`
 #   scripts/install-tools.sh package    also zig and the arm64 target, for `sam build`
+#   scripts/install-tools.sh bench      also pandas and pyarrow, the baseline `make bench` compares with
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -13,6 +14,9 @@ CARGO_LAMBDA_VERSION=1.9.2
 SAM_VERSION=1.170.0
 # cfn-lint 1.54 and later miss value errors on AWS::Serverless::* resources.
 CFN_LINT_VERSION=1.53.0
+# What the AWS SDK for pandas (awswrangler) Lambda layer runs.
+PANDAS_VERSION=2.3.3
+PYARROW_VERSION=21.0.0
 
 # pip_tool NAME SPEC...: a venv of its own per tool, so pinned dependencies never clash.
 pip_tool() {
@@ -55,4 +59,8 @@ if [[ "${1:-}" == package ]]; then
     "$TOOLS_DIR/cargo-lambda/bin/zig"
   rustup target list --installed | grep -q aarch64-unknown-linux-gnu \
     || rustup target add aarch64-unknown-linux-gnu
+fi
+
+if [[ "${1:-}" == bench ]]; then
+  pip_tool bench "pandas==$PANDAS_VERSION" "pyarrow==$PYARROW_VERSION"
 fi

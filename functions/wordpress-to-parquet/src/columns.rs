@@ -115,7 +115,7 @@ impl ColumnBuilder {
     }
 
     /// Rows filled so far.
-    pub fn len(&self) -> usize {
+    pub fn rows(&self) -> usize {
         self.len
     }
 

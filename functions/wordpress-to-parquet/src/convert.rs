@@ -89,7 +89,7 @@ impl Table {
                 column.kind()
             ));
         }
-        if column.len() > rows {
+        if column.rows() > rows {
             return Err(format!("column '{name}' is given twice in one item"));
         }
         Ok(column)

@@ -1,0 +1,103 @@
+"""Bronze conversion, side by side: our converter (the function's code path, release build) and
+the seed's pandas/pyarrow path, on the same WordPress posts file, in one run.
+
+Two files: REALISTIC, as the fake site serves posts (`meta` is `{...}` in most posts and `[]` in
+older ones), which each program converts once to see whether it can; and UNIFORM, the same posts
+with `meta` always an object, which both can convert, for the timings. Each program runs
+RUNS times, alternating; reported are the median wall time of the whole process, the median
+conversion time the program measured itself (read to written, without interpreter start-up),
+and the peak resident memory of the process (from wait4). Both outputs are read back with
+pyarrow to check they hold every row and the same ids.
+
+    python bronze.py RUNS REALISTIC.json UNIFORM.json RUST_PROGRAM
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import pyarrow.parquet as pq
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def measured(argv):
+    """Runs argv and returns its result with its peak RSS, read from wait4 on its pid."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{argv[0]} failed: {err.strip()[-2000:]}")
+    rows, columns, seconds = out.split()
+    return {
+        "wall": wall,
+        "convert": float(seconds),
+        "rows": int(rows),
+        "columns": int(columns),
+        "peak_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def can_convert(name, argv):
+    try:
+        measured(argv)
+        print(f"{name:26} converts it")
+    except RuntimeError as e:
+        print(f"{name:26} FAILS: {str(e).splitlines()[-1]}")
+
+
+def main():
+    runs, realistic, source, rust = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    with open(source, "rb") as f:
+        ids = [item["id"] for item in json.load(f)]
+    size_mb = os.path.getsize(source) / 1e6
+    with tempfile.TemporaryDirectory() as tmp:
+        programs = {
+            "Rust + Polars (ours)": [rust, source, f"{tmp}/rust.parquet"],
+            "pandas + pyarrow (seed)": [sys.executable, f"{HERE}/pandas_bronze.py", source, f"{tmp}/pandas.parquet"],
+        }
+        print(f"\nRealistic posts file (meta is an object or []): {os.path.getsize(realistic) / 1e6:.0f} MB")
+        for name, argv in programs.items():
+            can_convert(name, [*argv[:-2], realistic, argv[-1]])
+        results = {name: [] for name in programs}
+        for _ in range(runs):
+            for name, argv in programs.items():
+                results[name].append(measured(argv))
+        for name, argv in programs.items():
+            table = pq.read_table(argv[-1], columns=["id"])
+            if table.num_rows != len(ids) or table.column("id").to_pylist() != ids:
+                raise RuntimeError(f"{name}: the Parquet file does not hold the {len(ids)} ids of the input")
+            for r in results[name]:
+                if r["rows"] != len(ids):
+                    raise RuntimeError(f"{name}: {r['rows']} rows, expected {len(ids)}")
+            results[name].append(os.path.getsize(argv[-1]) / 1e6)
+
+    print(f"\nBronze conversion of {len(ids)} WordPress posts ({size_mb:.0f} MB of JSON), median of {runs} runs ({time.strftime('%Y-%m-%d')})")
+    print(f"{'':26} {'process s':>10} {'convert s':>10} {'peak MB':>9} {'Parquet MB':>11} {'columns':>8}")
+    summary = {}
+    for name, rs in results.items():
+        size = rs.pop()
+        row = {
+            "wall": statistics.median(r["wall"] for r in rs),
+            "convert": statistics.median(r["convert"] for r in rs),
+            "peak": max(r["peak_mb"] for r in rs),
+        }
+        summary[name] = row
+        print(f"{name:26} {row['wall']:10.2f} {row['convert']:10.2f} {row['peak']:9.0f} {size:11.1f} {rs[0]['columns']:8}")
+    ours, seed = summary.values()
+    print(
+        f"Ours vs the seed's path: {seed['wall'] / ours['wall']:.1f}x faster per process, "
+        f"{seed['convert'] / ours['convert']:.1f}x faster converting, "
+        f"{ours['peak'] / seed['peak']:.2f} of its peak memory"
+    )
+
+
+if __name__ == "__main__":
+    main()
