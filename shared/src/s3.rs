@@ -44,7 +44,8 @@ pub async fn get_object(client: &Client, bucket: &str, key: &str) -> Result<Vec<
         .collect()
         .await
         .map_err(|e| Error::Transient(format!("reading s3://{bucket}/{key}: {e}")))?;
-    Ok(body.into_bytes().to_vec())
+    // Moves the buffer out rather than copying it: raw objects can be large.
+    Ok(Vec::from(body.into_bytes()))
 }
 
 /// Every key under `prefix`, across all pages.

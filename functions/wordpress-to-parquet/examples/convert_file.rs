@@ -3,7 +3,7 @@
 //! and the seconds from reading the file to having written the Parquet.
 
 use std::io::Write;
-use wordpress_to_parquet::convert::{to_dataframe, to_parquet};
+use wordpress_to_parquet::convert::to_parquet;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -12,16 +12,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let start = std::time::Instant::now();
     let json = std::fs::read(input)?;
-    let mut frame = to_dataframe(&json)?;
+    let parquet = to_parquet(&json)?.ok_or("the input is an empty array")?;
     drop(json);
-    let parquet = to_parquet(&mut frame)?;
-    std::fs::write(output, parquet)?;
+    std::fs::write(output, &parquet.bytes)?;
     let seconds = start.elapsed().as_secs_f64();
     writeln!(
         std::io::stdout(),
         "{} {} {seconds:.3}",
-        frame.height(),
-        frame.width()
+        parquet.rows,
+        parquet.columns
     )?;
     Ok(())
 }

@@ -17,7 +17,9 @@
 
 use chrono::{DateTime, NaiveDateTime};
 use polars::prelude::*;
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,9 +63,69 @@ pub fn wrapper_kind(key: &str) -> Kind {
     }
 }
 
-/// If `value` is a `{"rendered": "…", …}` wrapper, its rendered text.
-pub fn rendered(value: &Value) -> Option<&str> {
-    value.as_object()?.get("rendered")?.as_str()
+/// A `{"rendered": "…", …}` wrapper: the rendered text and the other entries.
+pub struct Wrapper<'a> {
+    pub rendered: Cow<'a, str>,
+    pub others: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+/// The wrapper `raw` is, if it is one: an object whose `rendered` is a string.
+pub fn wrapper(raw: &RawValue) -> Option<Wrapper<'_>> {
+    if !raw.get().starts_with('{') {
+        return None;
+    }
+    let entries = serde_json::from_str::<Entries>(raw.get()).ok()?.0;
+    let mut rendered = None;
+    let mut others = Vec::new();
+    for (Text(key), value) in entries {
+        if key == "rendered" {
+            rendered = Some(string(value, "a string").ok()?);
+        } else {
+            others.push((key, value));
+        }
+    }
+    Some(Wrapper {
+        rendered: rendered?,
+        others,
+    })
+}
+
+/// An object's entries in order, values unparsed.
+struct Entries<'a>(Vec<(Text<'a>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entries<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Entries<'de>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// The Parquet type of a column kind.
+pub fn dtype(kind: Kind) -> DataType {
+    match kind {
+        Kind::Int => DataType::Int64,
+        Kind::Bool => DataType::Boolean,
+        Kind::IntList => DataType::List(Box::new(DataType::Int64)),
+        Kind::LocalTime => DataType::Datetime(TimeUnit::Microseconds, None),
+        Kind::UtcTime => DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)),
+        Kind::Text => DataType::String,
+    }
 }
 
 /// One column being filled, row by row.
@@ -136,31 +198,56 @@ impl ColumnBuilder {
         self.len += 1;
     }
 
-    /// Appends one value, or says why it does not fit the column.
-    pub fn push(&mut self, value: &Value) -> Result<(), String> {
-        if value.is_null() {
+    /// Appends one JSON value, or says why it does not fit the column.
+    pub fn push(&mut self, raw: &RawValue) -> Result<(), String> {
+        let text = raw.get();
+        if text == "null" {
             self.push_null();
             return Ok(());
         }
         match &mut self.values {
-            Values::Int(b) => b.append_value(integer(value)?),
-            Values::Time(b, utc) => b.append_value(micros(value, *utc)?),
-            Values::Bool(b) => b.append_value(
-                value
-                    .as_bool()
-                    .ok_or_else(|| format!("expected true or false, found {}", describe(value)))?,
-            ),
+            Values::Int(b) => b.append_value(integer(raw)?),
+            Values::Time(b, utc) => {
+                b.append_value(micros(&string(raw, "a date-time string")?, *utc)?)
+            }
+            Values::Bool(b) => b.append_value(match text {
+                "true" => true,
+                "false" => false,
+                _ => return Err(format!("expected true or false, found {}", describe(text))),
+            }),
             Values::IntList(b) => {
-                let items = value.as_array().ok_or_else(|| {
-                    format!("expected a list of integers, found {}", describe(value))
+                let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|_| {
+                    format!("expected a list of integers, found {}", describe(text))
                 })?;
-                let ints = items.iter().map(integer).collect::<Result<Vec<_>, _>>()?;
+                let ints = items
+                    .into_iter()
+                    .map(integer)
+                    .collect::<Result<Vec<_>, _>>()?;
                 b.append_slice(&ints);
             }
-            Values::Text(b) => match value {
-                Value::String(s) => b.append_value(s),
-                other => b.append_value(other.to_string()),
-            },
+            Values::Text(b) if text.starts_with('"') => b.append_value(&*string(raw, "a string")?),
+            Values::Text(b) => b.append_value(text),
+        }
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Appends a string value (a wrapper's rendered text).
+    pub fn push_str(&mut self, text: &str) -> Result<(), String> {
+        match &mut self.values {
+            Values::Text(b) => b.append_value(text),
+            Values::Int(b) => b.append_value(
+                text.trim()
+                    .parse()
+                    .map_err(|_| format!("expected an integer, found \"{}\"", describe(text)))?,
+            ),
+            Values::Time(b, utc) => b.append_value(micros(text, *utc)?),
+            Values::Bool(_) | Values::IntList(_) => {
+                return Err(format!(
+                    "expected a {:?} value, found a rendered string",
+                    self.kind
+                ));
+            }
         }
         self.len += 1;
         Ok(())
@@ -181,21 +268,30 @@ impl ColumnBuilder {
     }
 }
 
-fn integer(value: &Value) -> Result<i64, String> {
-    match value {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .ok_or_else(|| format!("expected an integer, found {}", describe(value)))
+/// A JSON string's text, borrowed from the input when it has no escapes.
+#[derive(Deserialize)]
+pub struct Text<'a>(#[serde(borrow)] pub Cow<'a, str>);
+
+fn string<'a>(raw: &'a RawValue, expected: &str) -> Result<Cow<'a, str>, String> {
+    serde_json::from_str::<Text>(raw.get())
+        .map(|t| t.0)
+        .map_err(|_| format!("expected {expected}, found {}", describe(raw.get())))
+}
+
+/// A JSON integer, or a string holding one.
+fn integer(raw: &RawValue) -> Result<i64, String> {
+    let text = raw.get();
+    let parsed = if text.starts_with('"') {
+        string(raw, "an integer")?.trim().parse().ok()
+    } else {
+        text.parse().ok()
+    };
+    parsed.ok_or_else(|| format!("expected an integer, found {}", describe(text)))
 }
 
 /// Microseconds since the epoch. WordPress writes `2024-01-15T10:30:00` (no zone); a zone, when
 /// present, is honoured for UTC columns and dropped (wall time kept) for local ones.
-fn micros(value: &Value, utc: bool) -> Result<i64, String> {
-    let text = value
-        .as_str()
-        .ok_or_else(|| format!("expected a date-time string, found {}", describe(value)))?;
+fn micros(text: &str, utc: bool) -> Result<i64, String> {
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
         .or_else(|_| {
             DateTime::parse_from_rfc3339(text)
@@ -205,20 +301,23 @@ fn micros(value: &Value, utc: bool) -> Result<i64, String> {
     Ok(naive.and_utc().timestamp_micros())
 }
 
-fn describe(value: &Value) -> String {
-    let text = value.to_string();
+fn describe(text: &str) -> String {
     if text.len() > 40 {
         let cut: String = text.chars().take(40).collect();
         format!("{cut}…")
     } else {
-        text
+        text.to_owned()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    fn raw(v: Value) -> Box<RawValue> {
+        RawValue::from_string(v.to_string()).unwrap()
+    }
 
     #[test]
     fn kinds_come_from_names_only() {
@@ -234,7 +333,7 @@ mod tests {
 
     #[test]
     fn dates_parse_with_and_without_zone() {
-        let t = |s: &str, utc| micros(&json!(s), utc);
+        let t = |s: &str, utc| micros(s, utc);
         assert_eq!(t("1970-01-01T00:00:01", true), Ok(1_000_000));
         assert_eq!(t("1970-01-01T00:00:01.5", false), Ok(1_500_000));
         assert_eq!(t("1970-01-01T01:00:01+01:00", true), Ok(1_000_000));
@@ -245,32 +344,38 @@ mod tests {
     #[test]
     fn values_that_do_not_fit_are_named() {
         let mut ints = ColumnBuilder::new("id", Kind::Int, 1, 0);
-        assert_eq!(ints.push(&json!("12")), Ok(()));
+        assert_eq!(ints.push(&raw(json!("12"))), Ok(()));
         assert!(
-            ints.push(&json!({"a": 1}))
+            ints.push(&raw(json!({"a": 1})))
                 .unwrap_err()
                 .contains("expected an integer")
         );
         let mut list = ColumnBuilder::new("tags", Kind::IntList, 1, 0);
-        assert!(list.push(&json!(["x"])).unwrap_err().contains("\"x\""));
+        assert!(list.push(&raw(json!(["x"]))).unwrap_err().contains("\"x\""));
         assert!(
-            list.push(&json!({}))
+            list.push(&raw(json!({})))
                 .unwrap_err()
                 .contains("list of integers")
         );
     }
 
     #[test]
-    fn text_keeps_strings_and_writes_everything_else_as_json() {
+    fn text_keeps_strings_and_any_other_value_as_its_json_text() {
         let mut text = ColumnBuilder::new("meta", Kind::Text, 4, 1);
-        for v in [json!([]), json!({"b": 1, "a": "x"}), json!("plain")] {
-            text.push(&v).unwrap();
+        for v in ["[]", r#"{"b": 1, "a": "x"}"#, r#""pla\"in""#] {
+            text.push(&RawValue::from_string(v.to_owned()).unwrap())
+                .unwrap();
         }
         let column = text.finish();
         let values: Vec<Option<&str>> = column.str().unwrap().iter().collect();
         assert_eq!(
             values,
-            [None, Some("[]"), Some(r#"{"b":1,"a":"x"}"#), Some("plain")]
+            [
+                None,
+                Some("[]"),
+                Some(r#"{"b": 1, "a": "x"}"#),
+                Some("pla\"in")
+            ]
         );
     }
 }

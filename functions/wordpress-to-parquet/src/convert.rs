@@ -1,17 +1,22 @@
-//! Raw WordPress JSON (one array of items) to a DataFrame and to Parquet bytes. The array is
-//! read item by item straight into column builders, so memory holds the input and the
-//! columns, never a tree of the whole document.
+//! Raw WordPress JSON (one array of items) to Parquet bytes, in two passes over the input: the
+//! first finds the columns (the schema must be known before the first row group is written), the
+//! second fills them and writes a row group every [`ROWS_PER_GROUP`] items. Memory holds the
+//! input and one row group, never a tree of the whole document: values are read as slices of the
+//! input and only parsed as far as their column needs.
 
-use crate::columns::{ColumnBuilder, kind_of, rendered, wrapper_kind};
+use crate::columns::{ColumnBuilder, Kind, Text, dtype, kind_of, wrapper, wrapper_kind};
 use polars::prelude::*;
 use serde::de::{DeserializeSeed, Deserializer as _, Error as _, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::fmt;
 
 /// The Parquet codec: zstd writes smaller files than snappy at about the same speed, and every
 /// reader of a lakehouse (Athena, Glue, Spark, pyarrow, Polars, DuckDB) reads it.
 pub const COMPRESSION: ParquetCompression = ParquetCompression::Zstd(None);
+
+/// Items per row group, and so per batch held in memory.
+pub const ROWS_PER_GROUP: usize = 5_000;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConvertError {
@@ -22,99 +27,218 @@ pub enum ConvertError {
     Parquet(String),
 }
 
-/// The items of a raw object as a DataFrame, columns in the order they first appear.
-pub fn to_dataframe(json: &[u8]) -> Result<DataFrame, ConvertError> {
-    let mut table = Table::default();
-    let mut de = serde_json::Deserializer::from_slice(json);
-    de.deserialize_seq(Items(&mut table))
-        .and_then(|()| de.end())
-        .map_err(|e| ConvertError::Data(e.to_string()))?;
-    table.finish()
+/// A converted file.
+#[derive(Debug)]
+pub struct Parquet {
+    pub rows: usize,
+    pub columns: usize,
+    pub bytes: Vec<u8>,
 }
 
-/// The DataFrame as a Parquet file.
-pub fn to_parquet(df: &mut DataFrame) -> Result<Vec<u8>, ConvertError> {
+/// Converts the items of a raw object; `None` for an empty array.
+pub fn to_parquet(json: &[u8]) -> Result<Option<Parquet>, ConvertError> {
+    let layout = scan(json)?;
+    if layout.rows == 0 {
+        return Ok(None);
+    }
+    let schema: Schema = layout
+        .columns
+        .iter()
+        .map(|(name, kind)| Field::new(name.as_str().into(), dtype(*kind)))
+        .collect();
     let mut bytes = Vec::new();
-    ParquetWriter::new(&mut bytes)
+    let writer = ParquetWriter::new(&mut bytes)
         .with_compression(COMPRESSION)
-        .finish(df)
-        .map_err(|e| ConvertError::Parquet(e.to_string()))?;
-    Ok(bytes)
+        .batched(&schema)
+        .map_err(parquet_error)?;
+    let mut table = Table::new(&layout.columns, writer);
+    read(json, Items(&mut Fill(&mut table)))?;
+    table.flush()?;
+    table.writer.finish().map_err(parquet_error)?;
+    drop(table);
+    Ok(Some(Parquet {
+        rows: layout.rows,
+        columns: layout.columns.len(),
+        bytes,
+    }))
 }
 
-#[derive(Default)]
-struct Table {
-    names: Vec<String>,
-    columns: Vec<ColumnBuilder>,
-    index: HashMap<String, usize>,
+fn parquet_error(e: PolarsError) -> ConvertError {
+    ConvertError::Parquet(e.to_string())
+}
+
+fn read<'de, V: Visitor<'de, Value = ()>>(json: &'de [u8], items: V) -> Result<(), ConvertError> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    de.deserialize_seq(items)
+        .and_then(|()| de.end())
+        .map_err(|e| ConvertError::Data(e.to_string()))
+}
+
+/// The columns in the order they first appear, and the number of items.
+struct Layout {
+    columns: Vec<(String, Kind)>,
     rows: usize,
 }
 
-impl Table {
-    fn push_field(&mut self, field: &str, value: &Value) -> Result<(), String> {
-        let Some(text) = rendered(value) else {
-            return self.column(field, kind_of(field))?.push(value);
-        };
-        self.column(field, kind_of(field))?
-            .push(&Value::String(text.to_owned()))?;
-        if let Some(wrapper) = value.as_object() {
-            for (key, v) in wrapper.iter().filter(|(k, _)| *k != "rendered") {
-                self.column(&format!("{field}_{key}"), wrapper_kind(key))?
-                    .push(v)?;
+fn scan(json: &[u8]) -> Result<Layout, ConvertError> {
+    let mut scan = Scan {
+        layout: Layout {
+            columns: Vec::new(),
+            rows: 0,
+        },
+        index: HashMap::new(),
+        last_row: Vec::new(),
+    };
+    read(json, Items(&mut scan))?;
+    Ok(scan.layout)
+}
+
+/// What is done with each item of the array.
+trait Row<'de> {
+    fn field(&mut self, name: &str, value: &'de RawValue) -> Result<(), String>;
+    fn end(&mut self) -> Result<(), String>;
+}
+
+struct Scan {
+    layout: Layout,
+    index: HashMap<String, usize>,
+    /// The last row each column was given in, to catch a field given twice.
+    last_row: Vec<usize>,
+}
+
+impl Scan {
+    fn column(&mut self, name: &str, kind: Kind) -> Result<(), String> {
+        let row = self.layout.rows;
+        match self.index.get(name) {
+            Some(&i) => {
+                let (_, known) = self.layout.columns[i];
+                if known != kind {
+                    return Err(format!(
+                        "column '{name}' would hold both {known:?} and {kind:?} values"
+                    ));
+                }
+                if self.last_row[i] == row {
+                    return Err(format!("column '{name}' is given twice in one item"));
+                }
+                self.last_row[i] = row;
+            }
+            None => {
+                self.index
+                    .insert(name.to_owned(), self.layout.columns.len());
+                self.layout.columns.push((name.to_owned(), kind));
+                self.last_row.push(row);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Row<'de> for Scan {
+    fn field(&mut self, name: &str, value: &'de RawValue) -> Result<(), String> {
+        self.column(name, kind_of(name))?;
+        if let Some(w) = wrapper(value) {
+            for (key, _) in &w.others {
+                self.column(&format!("{name}_{key}"), wrapper_kind(key))?;
             }
         }
         Ok(())
     }
 
-    fn column(
-        &mut self,
-        name: &str,
-        kind: crate::columns::Kind,
-    ) -> Result<&mut ColumnBuilder, String> {
-        let rows = self.rows;
-        let i = match self.index.get(name) {
-            Some(&i) => i,
-            None => {
-                self.names.push(name.to_owned());
-                self.columns
-                    .push(ColumnBuilder::new(name, kind, rows.max(16), rows));
-                self.index.insert(name.to_owned(), self.columns.len() - 1);
-                self.columns.len() - 1
-            }
-        };
-        let column = &mut self.columns[i];
-        if column.kind() != kind {
-            return Err(format!(
-                "column '{name}' would hold both {:?} and {kind:?} values",
-                column.kind()
-            ));
-        }
-        if column.rows() > rows {
-            return Err(format!("column '{name}' is given twice in one item"));
-        }
-        Ok(column)
-    }
-
-    fn end_row(&mut self) {
-        self.rows += 1;
-        for column in &mut self.columns {
-            column.fill_nulls(self.rows);
-        }
-    }
-
-    fn finish(self) -> Result<DataFrame, ConvertError> {
-        let columns = self
-            .columns
-            .into_iter()
-            .map(ColumnBuilder::finish)
-            .collect();
-        DataFrame::new(self.rows, columns).map_err(|e| ConvertError::Data(e.to_string()))
+    fn end(&mut self) -> Result<(), String> {
+        self.layout.rows += 1;
+        Ok(())
     }
 }
 
-struct Items<'t>(&'t mut Table);
+struct Table<'w> {
+    columns: Vec<(String, Kind)>,
+    index: HashMap<String, usize>,
+    builders: Vec<ColumnBuilder>,
+    rows: usize,
+    writer: BatchedWriter<&'w mut Vec<u8>>,
+}
 
-impl<'de> Visitor<'de> for Items<'_> {
+impl<'w> Table<'w> {
+    fn new(columns: &[(String, Kind)], writer: BatchedWriter<&'w mut Vec<u8>>) -> Self {
+        let index = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (name.clone(), i))
+            .collect();
+        let mut table = Table {
+            columns: columns.to_vec(),
+            index,
+            builders: Vec::new(),
+            rows: 0,
+            writer,
+        };
+        table.builders = table.new_builders();
+        table
+    }
+
+    fn new_builders(&self) -> Vec<ColumnBuilder> {
+        self.columns
+            .iter()
+            .map(|(name, kind)| ColumnBuilder::new(name, *kind, ROWS_PER_GROUP, 0))
+            .collect()
+    }
+
+    fn builder(&mut self, name: &str) -> Result<&mut ColumnBuilder, String> {
+        let i = *self
+            .index
+            .get(name)
+            .ok_or_else(|| format!("column '{name}' was not seen in the first pass"))?;
+        Ok(&mut self.builders[i])
+    }
+
+    /// Writes the rows gathered so far as one row group.
+    fn flush(&mut self) -> Result<(), ConvertError> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        let fresh = self.new_builders();
+        let columns = std::mem::replace(&mut self.builders, fresh)
+            .into_iter()
+            .map(ColumnBuilder::finish)
+            .collect();
+        let frame = DataFrame::new(self.rows, columns).map_err(parquet_error)?;
+        self.writer.write_batch(&frame).map_err(parquet_error)?;
+        self.rows = 0;
+        Ok(())
+    }
+}
+
+/// The second pass: fills the table, flushing a row group every `ROWS_PER_GROUP` items.
+struct Fill<'t, 'w>(&'t mut Table<'w>);
+
+impl<'de> Row<'de> for Fill<'_, '_> {
+    fn field(&mut self, name: &str, value: &'de RawValue) -> Result<(), String> {
+        let Some(w) = wrapper(value) else {
+            return self.0.builder(name)?.push(value);
+        };
+        self.0.builder(name)?.push_str(&w.rendered)?;
+        for (key, v) in &w.others {
+            self.0.builder(&format!("{name}_{key}"))?.push(v)?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<(), String> {
+        let table = &mut *self.0;
+        table.rows += 1;
+        for b in &mut table.builders {
+            b.fill_nulls(table.rows);
+        }
+        if table.rows == ROWS_PER_GROUP {
+            table.flush().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+struct Items<'r, R>(&'r mut R);
+
+impl<'de, R: Row<'de>> Visitor<'de> for Items<'_, R> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -122,14 +246,18 @@ impl<'de> Visitor<'de> for Items<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(Item(&mut *self.0))?.is_some() {}
+        let mut n = 0;
+        while seq.next_element_seed(Item(&mut *self.0, n))?.is_some() {
+            n += 1;
+        }
         Ok(())
     }
 }
 
-struct Item<'t>(&'t mut Table);
+/// One item, with its index in the array for error messages.
+struct Item<'r, R>(&'r mut R, usize);
 
-impl<'de> DeserializeSeed<'de> for Item<'_> {
+impl<'de, R: Row<'de>> DeserializeSeed<'de> for Item<'_, R> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -137,22 +265,22 @@ impl<'de> DeserializeSeed<'de> for Item<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Item<'_> {
+impl<'de, R: Row<'de>> Visitor<'de> for Item<'_, R> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "a JSON object (item {})", self.0.rows)
+        write!(f, "a JSON object (item {})", self.1)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let table = self.0;
-        while let Some(field) = map.next_key::<String>()? {
-            let value: Value = map.next_value()?;
-            table.push_field(&field, &value).map_err(|e| {
-                A::Error::custom(format!("item {}, field '{field}': {e}", table.rows))
-            })?;
+        let (row, n) = (self.0, self.1);
+        while let Some(Text(field)) = map.next_key::<Text<'de>>()? {
+            let value: &'de RawValue = map.next_value()?;
+            row.field(&field, value)
+                .map_err(|e| A::Error::custom(format!("item {n}, field '{field}': {e}")))?;
         }
-        table.end_row();
+        row.end()
+            .map_err(|e| A::Error::custom(format!("item {n}: {e}")))?;
         Ok(())
     }
 }
@@ -161,12 +289,21 @@ impl<'de> Visitor<'de> for Item<'_> {
 mod tests {
     use super::*;
 
+    /// Converts, then reads the Parquet back.
     fn df(json: &str) -> DataFrame {
-        to_dataframe(json.as_bytes()).unwrap()
+        let parquet = to_parquet(json.as_bytes()).unwrap().unwrap();
+        let frame = ParquetReader::new(std::io::Cursor::new(parquet.bytes))
+            .finish()
+            .unwrap();
+        assert_eq!(
+            (frame.height(), frame.width()),
+            (parquet.rows, parquet.columns)
+        );
+        frame
     }
 
     fn err(json: &str) -> String {
-        to_dataframe(json.as_bytes()).unwrap_err().to_string()
+        to_parquet(json.as_bytes()).unwrap_err().to_string()
     }
 
     #[test]
@@ -201,7 +338,11 @@ mod tests {
             .unwrap()
             .iter()
             .collect();
-        assert_eq!(meta, [Some(r#"{"footnotes":""}"#), Some("[]")]);
+        assert_eq!(
+            meta,
+            [Some(r#"{"footnotes": ""}"#), Some("[]")],
+            "as the source wrote it"
+        );
         let links = frame
             .column("_links")
             .unwrap()
@@ -251,18 +392,37 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_array_has_no_rows() {
-        assert_eq!(df("[]").height(), 0);
-        assert_eq!(df(" [ ] ").width(), 0);
+    fn an_empty_array_is_nothing_to_write() {
+        assert!(to_parquet(b"[]").unwrap().is_none());
+        assert!(to_parquet(b" [ ] ").unwrap().is_none());
     }
 
     #[test]
-    fn parquet_round_trips() {
-        let mut frame = df(r#"[{"id": 7, "title": {"rendered": "x"}}, {"id": 8}]"#);
-        let bytes = to_parquet(&mut frame).unwrap();
-        let back = ParquetReader::new(std::io::Cursor::new(bytes))
-            .finish()
-            .unwrap();
-        assert_eq!(back, frame);
+    fn large_inputs_are_written_in_row_groups_and_read_back_whole() {
+        let items: Vec<String> = (0..ROWS_PER_GROUP * 2 + 7)
+            .map(|i| format!(r#"{{"id": {i}, "title": {{"rendered": "t{i}"}}}}"#))
+            .collect();
+        let frame = df(&format!("[{}]", items.join(",")));
+        assert_eq!(frame.height(), ROWS_PER_GROUP * 2 + 7);
+        let ids = frame.column("id").unwrap().i64().unwrap();
+        assert_eq!(
+            ids.get(ROWS_PER_GROUP * 2 + 6),
+            Some((ROWS_PER_GROUP * 2 + 6) as i64)
+        );
+    }
+
+    #[test]
+    fn a_field_that_appears_late_is_null_before() {
+        let frame = df(r#"[{"id": 1}, {"id": 2, "late": {"rendered": "x", "protected": true}}]"#);
+        assert_eq!(frame.column("late").unwrap().str().unwrap().get(0), None);
+        assert_eq!(
+            frame
+                .column("late_protected")
+                .unwrap()
+                .bool()
+                .unwrap()
+                .get(1),
+            Some(true)
+        );
     }
 }

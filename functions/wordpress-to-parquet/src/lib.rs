@@ -118,19 +118,17 @@ async fn convert(
     let json = shared::s3::get_object(&deps.s3, raw, key)
         .await
         .map_err(|e| e.to_string())?;
-    let mut frame = convert::to_dataframe(&json).map_err(|e| e.to_string())?;
-    drop(json);
-    if frame.height() == 0 {
+    let Some(parquet) = convert::to_parquet(&json).map_err(|e| e.to_string())? else {
         return Ok(Outcome::Empty);
-    }
-    let parquet = convert::to_parquet(&mut frame).map_err(|e| e.to_string())?;
+    };
+    drop(json);
     let out_key = lakehouse::object_key(name, "parquet");
-    let bytes = parquet.len();
+    let bytes = parquet.bytes.len();
     shared::s3::put_object(
         &deps.s3,
         bronze,
         &out_key,
-        parquet,
+        parquet.bytes,
         "application/vnd.apache.parquet",
     )
     .await
@@ -138,8 +136,8 @@ async fn convert(
     Ok(Outcome::Converted(Converted {
         source: format!("s3://{raw}/{key}"),
         key: out_key,
-        rows: frame.height(),
-        columns: frame.width(),
+        rows: parquet.rows,
+        columns: parquet.columns,
         bytes,
     }))
 }

@@ -1,0 +1,151 @@
+//! The routing table: which findings are suppressed, remediated, or only notified. It is JSON in
+//! an SSM parameter, so changing it needs no rebuild and no deployment:
+//!
+//! ```json
+//! {
+//!   "rules": [
+//!     {"control_id": "S3.8", "action": "remediate",
+//!      "remediation": {"function": "remediate-s3-public-access", "qualifier": "live"}},
+//!     {"generator_id": "aws-foundational-security-best-practices/v/1.0.0/EC2.2",
+//!      "action": "suppress", "note": "Default security groups are locked down by the landing zone"}
+//!   ]
+//! }
+//! ```
+//!
+//! A rule names a `control_id` (Security Hub's `Compliance.SecurityControlId`, or the
+//! standard's `ProductFields.ControlId`), a `generator_id`, or both; all that it names must
+//! match. The first matching rule wins; a finding no rule matches is notified.
+
+use serde::{Deserialize, Serialize};
+use shared::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    #[serde(default)]
+    pub control_id: Option<String>,
+    #[serde(default)]
+    pub generator_id: Option<String>,
+    pub action: Action,
+    #[serde(default)]
+    pub remediation: Option<Remediation>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Suppress,
+    Remediate,
+    Notify,
+}
+
+/// A remediation function: its name or ARN, and the version or alias to invoke.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remediation {
+    pub function: String,
+    pub qualifier: String,
+}
+
+impl Table {
+    /// Parses and checks the table; every problem is a configuration error naming the rule.
+    pub fn parse(text: &str) -> Result<Table, Error> {
+        let table: Table = serde_json::from_str(text)
+            .map_err(|e| Error::Configuration(format!("the routing table is not valid: {e}")))?;
+        for (n, rule) in table.rules.iter().enumerate() {
+            let problem = if rule.control_id.is_none() && rule.generator_id.is_none() {
+                Some("names neither control_id nor generator_id")
+            } else if rule.action == Action::Remediate && rule.remediation.is_none() {
+                Some("is a remediate rule without a remediation")
+            } else if rule.action != Action::Remediate && rule.remediation.is_some() {
+                Some("has a remediation but does not remediate")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(Error::Configuration(format!(
+                    "routing table rule {n} {problem}"
+                )));
+            }
+        }
+        Ok(table)
+    }
+
+    /// The first rule for this control and generator.
+    pub fn find(&self, control_id: Option<&str>, generator_id: Option<&str>) -> Option<&Rule> {
+        self.rules.iter().find(|r| {
+            r.control_id
+                .as_deref()
+                .is_none_or(|c| Some(c) == control_id)
+                && r.generator_id
+                    .as_deref()
+                    .is_none_or(|g| Some(g) == generator_id)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str = r#"{"rules": [
+        {"control_id": "S3.8", "action": "remediate",
+         "remediation": {"function": "remediate-s3-public-access", "qualifier": "live"}},
+        {"control_id": "EC2.2", "generator_id": "g/EC2.2", "action": "suppress", "note": "landing zone"},
+        {"generator_id": "g/IAM.6", "action": "notify"}
+    ]}"#;
+
+    #[test]
+    fn the_first_matching_rule_wins_and_every_named_field_must_match() {
+        let table = Table::parse(TABLE).unwrap();
+        assert_eq!(
+            table.find(Some("S3.8"), None).unwrap().action,
+            Action::Remediate
+        );
+        assert_eq!(
+            table.find(Some("EC2.2"), Some("g/EC2.2")).unwrap().action,
+            Action::Suppress
+        );
+        assert_eq!(table.find(Some("EC2.2"), Some("other")), None);
+        assert_eq!(
+            table.find(None, Some("g/IAM.6")).unwrap().action,
+            Action::Notify
+        );
+        assert_eq!(table.find(Some("Lambda.1"), None), None);
+    }
+
+    #[test]
+    fn a_bad_table_is_a_configuration_error_naming_the_rule() {
+        for (text, expected) in [
+            ("{}", "missing field `rules`"),
+            (
+                r#"{"rules": [{"action": "suppress"}]}"#,
+                "rule 0 names neither",
+            ),
+            (
+                r#"{"rules": [{"control_id": "S3.8", "action": "remediate"}]}"#,
+                "rule 0 is a remediate rule without",
+            ),
+            (
+                r#"{"rules": [{"control_id": "S3.8", "action": "delete"}]}"#,
+                "unknown variant `delete`",
+            ),
+            (
+                r#"{"rules": [{"control_id": "S3.8", "action": "notify", "typo": 1}]}"#,
+                "unknown field `typo`",
+            ),
+        ] {
+            let err = Table::parse(text).unwrap_err();
+            assert_eq!(err.error_type(), "ConfigurationError");
+            assert!(err.to_string().contains(expected), "{text}: {err}");
+        }
+    }
+}
