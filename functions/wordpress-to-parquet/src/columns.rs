@@ -71,7 +71,9 @@ pub struct Wrapper<'a> {
 
 /// The wrapper `raw` is, if it is one: an object whose `rendered` is a string.
 pub fn wrapper(raw: &RawValue) -> Option<Wrapper<'_>> {
-    if !raw.get().starts_with('{') {
+    // Most objects (`_links`, `meta`) are not wrappers: a substring search rules them out
+    // before any parsing.
+    if !raw.get().starts_with('{') || !raw.get().contains("\"rendered\"") {
         return None;
     }
     let entries = serde_json::from_str::<Entries>(raw.get()).ok()?.0;
