@@ -34,14 +34,17 @@ export async function deployWorkflow(name, substitutions) {
   return { definition, notifications };
 }
 
-function taskStates(definition, found = []) {
+// Every state, also inside Map and Parallel states: [name, state].
+function allStates(definition, found = []) {
   for (const [name, state] of Object.entries(definition.States)) {
-    if (state.Type === 'Task') found.push([name, state]);
-    if (state.Type === 'Map') taskStates(state.ItemProcessor ?? state.Iterator, found);
-    if (state.Type === 'Parallel') state.Branches.forEach((b) => taskStates(b, found));
+    found.push([name, state]);
+    if (state.Type === 'Map') allStates(state.ItemProcessor ?? state.Iterator, found);
+    if (state.Type === 'Parallel') state.Branches.forEach((b) => allStates(b, found));
   }
   return found;
 }
+
+const taskStates = (definition) => allStates(definition).filter(([, state]) => state.Type === 'Task');
 
 function lambdaError(name, message) {
   const error = new Error(message);
@@ -80,9 +83,26 @@ export async function publishSns({ TopicArn, Subject, Message }) {
   return { MessageId: await sns.publish(TopicArn, Subject, Message) };
 }
 
+// Security Hub's BatchUpdateFindings, which moto does not implement: the updates are recorded
+// here, by finding id, for the tests and the demo to read back.
+export const securityHub = {
+  updates: new Map(),
+  async batchUpdateFindings({ FindingIdentifiers, Workflow, Note }) {
+    for (const { Id, ProductArn } of FindingIdentifiers) {
+      if (!Id || !ProductArn) throw lambdaError('SecurityHub.InvalidInputException', 'Id and ProductArn are required');
+      if (Note && (!Note.Text || Note.Text.length > 512)) {
+        throw lambdaError('SecurityHub.InvalidInputException', `Note.Text must be 1 to 512 characters, got ${Note.Text?.length}`);
+      }
+      securityHub.updates.set(Id, { workflow: Workflow?.Status, note: Note?.Text });
+    }
+    return { ProcessedFindings: FindingIdentifiers, UnprocessedFindings: [] };
+  },
+};
+
 const integrations = {
   'arn:aws:states:::lambda:invoke': invokeLambda,
   'arn:aws:states:::sns:publish': publishSns,
+  'arn:aws:states:::aws-sdk:securityhub:batchUpdateFindings': securityHub.batchUpdateFindings,
 };
 
 // Runs one execution to its end. `handlers` replaces chosen Task states (fakes for flow
@@ -109,7 +129,7 @@ export async function execute(definition, input, { handlers = {}, realTime = fal
     };
   }
   if (!realTime) {
-    for (const [stateName, state] of Object.entries(definition.States)) {
+    for (const [stateName, state] of allStates(definition)) {
       if (state.Type === 'Wait') waitTimeOverrides[stateName] = 0;
       if (state.Retry) retryIntervalOverrides[stateName] = 0;
     }

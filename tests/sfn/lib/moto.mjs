@@ -123,6 +123,18 @@ export const s3 = {
   async createBucket(name) {
     await s3Call('PUT', name);
   },
+  // The bucket's Block Public Access settings, or null when it has none.
+  async publicAccessBlock(bucket) {
+    const res = await fetch(`${MOTO_URL}/${bucket}?publicAccessBlock`, { headers: { Authorization: auth('s3') } });
+    if (res.status === 404) return null;
+    const xml = await res.text();
+    if (!res.ok) throw new Error(`moto s3 GetPublicAccessBlock ${bucket} ${res.status}: ${xml}`);
+    const flag = (name) => tag(xml, name) === 'true';
+    return {
+      BlockPublicAcls: flag('BlockPublicAcls'), IgnorePublicAcls: flag('IgnorePublicAcls'),
+      BlockPublicPolicy: flag('BlockPublicPolicy'), RestrictPublicBuckets: flag('RestrictPublicBuckets'),
+    };
+  },
   // Every key in a bucket (moto answers one page for the few the tests write).
   async keys(bucket) {
     const xml = await s3Call('GET', `${bucket}?list-type=2`);
