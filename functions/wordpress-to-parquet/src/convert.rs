@@ -37,6 +37,14 @@ pub struct Parquet {
 
 /// Converts the items of a raw object; `None` for an empty array.
 pub fn to_parquet(json: &[u8]) -> Result<Option<Parquet>, ConvertError> {
+    to_parquet_with(json, COMPRESSION)
+}
+
+/// [`to_parquet`] with another codec, for comparisons.
+pub fn to_parquet_with(
+    json: &[u8],
+    compression: ParquetCompression,
+) -> Result<Option<Parquet>, ConvertError> {
     let layout = scan(json)?;
     if layout.rows == 0 {
         return Ok(None);
@@ -48,7 +56,7 @@ pub fn to_parquet(json: &[u8]) -> Result<Option<Parquet>, ConvertError> {
         .collect();
     let mut bytes = Vec::new();
     let writer = ParquetWriter::new(&mut bytes)
-        .with_compression(COMPRESSION)
+        .with_compression(compression)
         .batched(&schema)
         .map_err(parquet_error)?;
     let mut table = Table::new(&layout.columns, writer);
