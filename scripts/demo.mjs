@@ -3,8 +3,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { deployWorkflow, execute, functionArn, invokeLambda } from '../tests/sfn/lib/local-sfn.mjs';
-import { glue, inbox, rds, s3, sfn, sns, ssm } from '../tests/sfn/lib/moto.mjs';
+import { deployWorkflow, execute, functionArn, invokeLambda, securityHub } from '../tests/sfn/lib/local-sfn.mjs';
+import { ACCOUNT, glue, inbox, rds, s3, sfn, sns, ssm } from '../tests/sfn/lib/moto.mjs';
 
 const bold = (s) => `\x1b[1m${s}\x1b[0m`;
 const dim = (s) => `\x1b[2m${s}\x1b[0m`;
@@ -155,4 +155,45 @@ await show(dataMailbox);
 await show(wpMailbox);
 if (wp.status !== 'SUCCEEDED' || partial.error !== 'PartialFailure') process.exit(1);
 
-console.log(bold('\nDone: the Glue session and the protected databases were stopped, the WordPress data landed as raw JSON and bronze Parquet; the rest was left alone and every failure reported.'));
+// --- 5. Security Hub findings -----------------------------------------------------------------
+
+console.log(bold('\n\nSecurity Hub: each finding suppressed, remediated through the proxy, or notified'));
+const findingsTopic = await sns.createTopic('security-findings');
+const { definition: secDefinition, notifications: secMailbox } = await deployWorkflow('security-remediation', {
+  RouteFindingFunctionArn: functionArn('route-finding'),
+  RemediationProxyFunctionArn: functionArn('remediation-proxy'),
+  FindingsTopicArn: findingsTopic,
+});
+const findingsMailbox = await inbox(`security-findings-${suffix}`, [findingsTopic]);
+const table = {
+  rules: [
+    { control_id: 'S3.8', action: 'remediate', remediation: { function: 'remediate-s3-public-access', qualifier: 'live' } },
+    { control_id: 'EC2.2', action: 'suppress', note: 'Default security groups are locked by the landing zone.' },
+  ],
+};
+await ssm.put('/security/remediation/routing-table', JSON.stringify(table));
+const exposed = `team-reports-${suffix}`;
+await s3.createBucket(exposed);
+console.log(bold('\n1. Routing table (SSM /security/remediation/routing-table) and a bucket without a public access block'));
+console.log(`  ${JSON.stringify(table)}`);
+console.log(`  s3://${exposed} public access block: ${JSON.stringify(await s3.publicAccessBlock(exposed))}`);
+
+console.log(bold('\n2. Security Hub imports three FAILED findings (events/route-finding/securityhub-findings-imported.json)'));
+const findingsEvent = JSON.parse(
+  readFileSync(new URL('../events/route-finding/securityhub-findings-imported.json', import.meta.url), 'utf8')
+    .replaceAll('111122223333', ACCOUNT)
+    .replaceAll(`team-reports-${ACCOUNT}`, exposed),
+);
+const sec = await execute(secDefinition, findingsEvent, { name: 'security-remediation', onEvent: progress });
+console.log(`  execution ${sec.status}`);
+for (const o of sec.output.outcomes) {
+  const u = securityHub.updates.get(o.finding_id);
+  console.log(`  ${o.control_id}: ${o.outcome}; Security Hub workflow ${u?.workflow}: ${u?.note}`);
+}
+const block = await s3.publicAccessBlock(exposed);
+console.log(`  s3://${exposed} public access block now: ${JSON.stringify(block)}`);
+await show(findingsMailbox);
+await show(secMailbox);
+if (sec.status !== 'SUCCEEDED' || !block || !Object.values(block).every(Boolean)) process.exit(1);
+
+console.log(bold('\nDone: the Glue session and the protected databases were stopped, the WordPress data landed as raw JSON and bronze Parquet, the exposed bucket was locked; the rest was left alone and every failure reported.'));

@@ -22,7 +22,7 @@ done
 
 log "template: sam validate, cfn-lint"
 sam validate --template-file template.yaml
-"$TOOLS_DIR/cfn-lint/bin/cfn-lint" template.yaml
+"$TOOLS_DIR/cfn-lint/bin/cfn-lint" template.yaml templates/*.yaml
 
 log "state machines: asl-validator"
 for asl in statemachines/*.asl.json; do
