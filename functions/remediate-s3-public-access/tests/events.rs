@@ -3,10 +3,12 @@
 
 use remediate_s3_public_access::finding::target;
 
+/// Ok: the bucket and dry-run flag. Err: the InvalidInput message contains this text.
+type Expected = Result<(&'static str, bool), &'static str>;
+
 #[test]
 fn every_sample_event_is_accepted_or_refused_as_expected() {
-    // Ok: the bucket and dry-run flag. Err: the InvalidInput message contains this text.
-    let expected: &[(&str, Result<(&str, bool), &str>)] = &[
+    let expected: &[(&str, Expected)] = &[
         ("remediate.json", Ok(("team-reports-111122223333", false))),
         (
             "remediate-dry-run.json",

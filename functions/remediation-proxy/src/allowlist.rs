@@ -68,7 +68,7 @@ mod tests {
         assert_eq!(list[0].qualifier, "live");
         assert_eq!(list[0].name(), "remediate-s3-public-access");
         assert_eq!(list[1].name(), "local-fix");
-        for bad in ["", "no-qualifier", ":live", "x:", &format!("{ARN}")] {
+        for bad in ["", "no-qualifier", ":live", "x:", ARN] {
             let err = parse(bad).unwrap_err();
             assert_eq!(err.error_type(), "ConfigurationError", "{bad}");
         }
