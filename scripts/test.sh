@@ -23,6 +23,9 @@ done
 log "template: sam validate, cfn-lint"
 sam validate --template-file template.yaml
 "$TOOLS_DIR/cfn-lint/bin/cfn-lint" template.yaml templates/*.yaml
+log "IAM: no wildcard outside the allowlist, and the check itself"
+"$TOOLS_DIR/cfn-lint/bin/python" scripts/check_iam.py template.yaml templates/*.yaml
+"$TOOLS_DIR/cfn-lint/bin/python" -m unittest discover -s tests/iam
 
 log "state machines: asl-validator"
 for asl in statemachines/*.asl.json; do
