@@ -4,13 +4,13 @@
 
 use polars::prelude::ParquetCompression;
 use std::io::Write;
-use wordpress_to_parquet::convert::{COMPRESSION, to_parquet_with};
+use wordpress_to_parquet::convert::{compression, to_parquet_with};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (input, output, compression) = match args.as_slice() {
-        [input, output] => (input, output, COMPRESSION),
-        [input, output, codec] if codec == "zstd" => (input, output, COMPRESSION),
+        [input, output] => (input, output, compression()),
+        [input, output, codec] if codec == "zstd" => (input, output, compression()),
         [input, output, codec] if codec == "snappy" => (input, output, ParquetCompression::Snappy),
         _ => return Err("usage: convert_file INPUT.json OUTPUT.parquet [zstd|snappy]".into()),
     };

@@ -71,15 +71,9 @@ pub struct Wrapper<'a> {
 
 /// The wrapper `raw` is, if it is one: an object whose `rendered` is a string.
 pub fn wrapper(raw: &RawValue) -> Option<Wrapper<'_>> {
-    // Most objects (`_links`, `meta`) are not wrappers: a substring search rules them out
-    // before any parsing.
-    if !raw.get().starts_with('{') || !raw.get().contains("\"rendered\"") {
-        return None;
-    }
-    let entries = serde_json::from_str::<Entries>(raw.get()).ok()?.0;
     let mut rendered = None;
     let mut others = Vec::new();
-    for (Text(key), value) in entries {
+    for (Text(key), value) in wrapper_entries(raw)? {
         if key == "rendered" {
             rendered = Some(string(value, "a string").ok()?);
         } else {
@@ -90,6 +84,32 @@ pub fn wrapper(raw: &RawValue) -> Option<Wrapper<'_>> {
         rendered: rendered?,
         others,
     })
+}
+
+/// The keys other than `rendered` of the wrapper `raw` is, if it is one; cheaper than
+/// [`wrapper`], as the rendered text is not unescaped.
+pub fn wrapper_keys(raw: &RawValue) -> Option<Vec<Cow<'_, str>>> {
+    Some(
+        wrapper_entries(raw)?
+            .into_iter()
+            .map(|(Text(key), _)| key)
+            .filter(|key| key != "rendered")
+            .collect(),
+    )
+}
+
+/// The entries of `raw` if it is an object whose `rendered` is a string.
+fn wrapper_entries(raw: &RawValue) -> Option<Vec<(Text<'_>, &RawValue)>> {
+    // Most objects (`_links`, `meta`) are not wrappers: a substring search rules them out
+    // before any parsing.
+    if !raw.get().starts_with('{') || !raw.get().contains("\"rendered\"") {
+        return None;
+    }
+    let entries = serde_json::from_str::<Entries>(raw.get()).ok()?.0;
+    entries
+        .iter()
+        .any(|(Text(key), value)| key == "rendered" && value.get().starts_with('"'))
+        .then_some(entries)
 }
 
 /// An object's entries in order, values unparsed.
