@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { deployWorkflow, execute, functionArn, invokeLambda, securityHub } from '../tests/sfn/lib/local-sfn.mjs';
-import { ACCOUNT, glue, inbox, rds, s3, sfn, sns, ssm } from '../tests/sfn/lib/moto.mjs';
+import { ACCOUNT, glue, iam, inbox, rds, s3, sfn, sns, ssm } from '../tests/sfn/lib/moto.mjs';
 
 const bold = (s) => `\x1b[1m${s}\x1b[0m`;
 const dim = (s) => `\x1b[2m${s}\x1b[0m`;
@@ -174,7 +174,11 @@ const table = {
 await ssm.put('/security/remediation/routing-table', JSON.stringify(table));
 const exposed = `team-reports-${suffix}`;
 await s3.createBucket(exposed);
-console.log(bold('\n1. Routing table (SSM /security/remediation/routing-table) and a bucket without a public access block'));
+const memberRole = await iam.createRole(`SecurityHubRemediationRole`, `arn:aws:iam::${ACCOUNT}:role/remediate-s3-public-access`).catch(
+  () => `arn:aws:iam::${ACCOUNT}:role/SecurityHubRemediationRole`,
+);
+console.log(bold('\n1. Routing table (SSM /security/remediation/routing-table), the member account\'s remediation role, and a bucket without a public access block'));
+console.log(`  role ${memberRole} (templates/remediation-member-role.yaml), trusted by the remediation function`);
 console.log(`  ${JSON.stringify(table)}`);
 console.log(`  s3://${exposed} public access block: ${JSON.stringify(await s3.publicAccessBlock(exposed))}`);
 

@@ -102,6 +102,17 @@ export const sfn = {
   },
 };
 
+export const iam = {
+  // A role trusting `principalArn`; returns its ARN.
+  async createRole(name, principalArn) {
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principalArn }, Action: 'sts:AssumeRole' }] };
+    const xml = await query('iam', {
+      Action: 'CreateRole', Version: '2010-05-08', RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust),
+    });
+    return tag(xml, 'Arn');
+  },
+};
+
 export const ssm = {
   async put(name, value) {
     await json('ssm', 'AmazonSSM.PutParameter', { Name: name, Value: value, Type: 'String', Overwrite: true });
