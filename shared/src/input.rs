@@ -1,4 +1,4 @@
-//! Checks on a function's input that more than one function makes.
+//! Checks on a function's input, and names derived from it, that more than one function makes.
 
 use crate::{Error, Result};
 use serde_json::Value;
@@ -19,10 +19,43 @@ pub fn any_object(event: &Value, hint: &str) -> Result<()> {
     )))
 }
 
+/// An AWS account id: exactly 12 digits.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// FNV-1a, for names that must be the same for every delivery of an event: stable across Rust
+/// versions and processes, unlike `DefaultHasher`.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn account_ids_are_twelve_digits() {
+        assert!(is_account_id("111122223333"));
+        for bad in [
+            "",
+            "11112222333",
+            "1111-2222-3333",
+            "111122223333 ",
+            "11112222333x",
+        ] {
+            assert!(!is_account_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_stable_hash_is_fnv1a() {
+        assert_eq!(stable_hash(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(stable_hash(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
 
     #[test]
     fn objects_and_null_pass_everything_else_is_named() {

@@ -102,14 +102,10 @@ pub fn execution_name(event: &RdsEvent) -> String {
     );
     // 58 + "-0154-" + 16 hex digits = 80.
     let resource: String = event.resource_id.chars().take(58).collect();
-    format!("{resource}-{number}-{:016x}", fnv1a(key.as_bytes()))
-}
-
-/// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    format!(
+        "{resource}-{number}-{:016x}",
+        shared::input::stable_hash(key.as_bytes())
+    )
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub fn target(event: Value) -> Result<Target, Error> {
         .ok_or_else(|| Error::InvalidInput("the finding has no string Id".into()))?
         .to_owned();
     let account = &request.account_id;
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+    if !shared::input::is_account_id(account) {
         return Err(Error::InvalidInput(format!(
             "account_id '{}' is not 12 digits",
             short(account)
@@ -110,10 +110,10 @@ fn bucket_name(id: &str) -> Result<String, Error> {
 /// `remediation-<16 hex>`: the same for every delivery of a finding, within STS's 64 characters
 /// and its character set, whatever the finding id holds.
 pub fn session_name(finding_id: &str) -> String {
-    let hash = finding_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("remediation-{hash:016x}")
+    format!(
+        "remediation-{:016x}",
+        shared::input::stable_hash(finding_id.as_bytes())
+    )
 }
 
 fn short(text: &str) -> String {

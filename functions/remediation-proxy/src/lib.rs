@@ -164,7 +164,7 @@ pub async fn handle(deps: &Deps, event: Value) -> Result<Value, ProxyError> {
 
 fn check(request: &Request) -> Result<(), Error> {
     let account = &request.account_id;
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+    if !shared::input::is_account_id(account) {
         return Err(Error::InvalidInput(format!(
             "account_id '{}' is not 12 digits",
             account.chars().take(40).collect::<String>()

@@ -156,7 +156,7 @@ fn malformed(d: &Decision) -> Option<String> {
         return Some("it has no ProductArn".into());
     }
     match &d.account_id {
-        Some(a) if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) => None,
+        Some(a) if shared::input::is_account_id(a) => None,
         Some(a) => Some(format!(
             "AwsAccountId '{}' is not 12 digits",
             a.chars().take(40).collect::<String>()

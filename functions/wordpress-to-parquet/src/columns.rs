@@ -167,8 +167,8 @@ enum Values {
 }
 
 impl ColumnBuilder {
-    /// A column that starts with `nulls` nulls, for the rows before the field first appeared.
-    pub fn new(name: &str, kind: Kind, capacity: usize, nulls: usize) -> Self {
+    /// An empty column.
+    pub fn new(name: &str, kind: Kind, capacity: usize) -> Self {
         let name = PlSmallStr::from(name);
         let values = match kind {
             Kind::Int => Values::Int(PrimitiveChunkedBuilder::new(name, capacity)),
@@ -185,17 +185,11 @@ impl ColumnBuilder {
             )),
             Kind::Text => Values::Text(StringChunkedBuilder::new(name, capacity)),
         };
-        let mut column = ColumnBuilder {
+        ColumnBuilder {
             kind,
             len: 0,
             values,
-        };
-        column.fill_nulls(nulls);
-        column
-    }
-
-    pub fn kind(&self) -> Kind {
-        self.kind
+        }
     }
 
     /// Rows filled so far.
@@ -365,14 +359,14 @@ mod tests {
 
     #[test]
     fn values_that_do_not_fit_are_named() {
-        let mut ints = ColumnBuilder::new("id", Kind::Int, 1, 0);
+        let mut ints = ColumnBuilder::new("id", Kind::Int, 1);
         assert_eq!(ints.push(&raw(json!("12"))), Ok(()));
         assert!(
             ints.push(&raw(json!({"a": 1})))
                 .unwrap_err()
                 .contains("expected an integer")
         );
-        let mut list = ColumnBuilder::new("tags", Kind::IntList, 1, 0);
+        let mut list = ColumnBuilder::new("tags", Kind::IntList, 1);
         assert!(list.push(&raw(json!(["x"]))).unwrap_err().contains("\"x\""));
         assert!(
             list.push(&raw(json!({})))
@@ -383,7 +377,8 @@ mod tests {
 
     #[test]
     fn text_keeps_strings_and_any_other_value_as_its_json_text() {
-        let mut text = ColumnBuilder::new("meta", Kind::Text, 4, 1);
+        let mut text = ColumnBuilder::new("meta", Kind::Text, 4);
+        text.fill_nulls(1);
         for v in ["[]", r#"{"b": 1, "a": "x"}"#, r#""pla\"in""#] {
             text.push(&RawValue::from_string(v.to_owned()).unwrap())
                 .unwrap();

@@ -190,7 +190,7 @@ impl<'w> Table<'w> {
     fn new_builders(&self) -> Vec<ColumnBuilder> {
         self.columns
             .iter()
-            .map(|(name, kind)| ColumnBuilder::new(name, *kind, ROWS_PER_GROUP, 0))
+            .map(|(name, kind)| ColumnBuilder::new(name, *kind, ROWS_PER_GROUP))
             .collect()
     }
 
