@@ -1,11 +1,13 @@
 //! What every function shares: AWS client set-up, typed configuration, the error type that
 //! becomes the Lambda `errorType`, tracing, notification text that fits SNS, the lakehouse key
-//! layout, and the SSM, SNS and S3 helpers (each behind a feature, so a function compiles only
+//! layout, the SSM, SNS and S3 helpers, and capped HTTP body reads (each behind a feature, so a function compiles only
 //! the SDKs it calls).
 
 pub mod aws;
 pub mod config;
 mod error;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod input;
 pub mod lakehouse;
 #[cfg(feature = "s3")]

@@ -5,6 +5,7 @@
 
 use reqwest::{Client, StatusCode, Url, header};
 use serde_json::value::RawValue;
+use shared::http::{BodyError, error_chain};
 use std::time::Duration;
 
 /// Limits on one endpoint's extraction.
@@ -211,7 +212,7 @@ async fn attempt(
             }
         }
     };
-    let mut response = match client.get(url.clone()).send().await {
+    let response = match client.get(url.clone()).send().await {
         Ok(r) => r,
         Err(e) => return (Err(transport(e)), None),
     };
@@ -228,27 +229,17 @@ async fn attempt(
         };
         return (Err(err), retry_after);
     }
-    let too_large = || FetchError::TooLarge {
-        url: url.to_string(),
-        limit: limits.max_page_bytes,
-    };
-    if response
-        .content_length()
-        .is_some_and(|n| n > limits.max_page_bytes as u64)
-    {
-        return (Err(too_large()), None);
-    }
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) if body.len() + chunk.len() > limits.max_page_bytes => {
-                return (Err(too_large()), None);
-            }
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            Ok(None) => break,
-            Err(e) => return (Err(transport(e)), None),
+    let body = match shared::http::read_body(response, limits.max_page_bytes).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            let err = FetchError::TooLarge {
+                url: url.to_string(),
+                limit: limits.max_page_bytes,
+            };
+            return (Err(err), None);
         }
-    }
+        Err(BodyError::Transport(e)) => return (Err(transport(e)), None),
+    };
     let page = parse_items(url, &body).map(|items| Page {
         items,
         total_pages: headers
@@ -295,17 +286,6 @@ fn snippet(text: &str) -> String {
         s.push('…');
     }
     s
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

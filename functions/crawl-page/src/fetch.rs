@@ -1,0 +1,220 @@
+//! One GET, as a polite and careful crawler makes it: its own User-Agent, a connect and a total
+//! time-out, no proxy from the environment, no automatic redirects (the caller decides whether
+//! the target is in scope), only permitted addresses (IP literals checked here, names in the
+//! resolver), HTML only, and a size limit that stops reading at the limit.
+
+use crate::address::{AddressPolicy, GuardedResolver, Lookup, refusal};
+use reqwest::{Client, header};
+use shared::http::{BodyError, error_chain};
+use std::time::Duration;
+use url::{Host, Url};
+
+/// The content types that are parsed for links and stored.
+const HTML_TYPES: &[&str] = &["text/html", "application/xhtml+xml"];
+
+pub struct Fetcher {
+    client: Client,
+    policy: AddressPolicy,
+    max_bytes: usize,
+}
+
+/// What came back.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Fetched {
+    /// A 2xx body: HTML, or anything when the caller asked for any type.
+    Body {
+        status: u16,
+        content_type: String,
+        body: Vec<u8>,
+    },
+    /// A 3xx with its `Location` resolved against the URL (`None` when missing or unusable).
+    Redirect { status: u16, location: Option<Url> },
+    /// A 2xx of a type that is not HTML; the body is not read.
+    NotHtml { status: u16, content_type: String },
+    /// Over the size limit; reading stopped at the limit.
+    TooLarge { status: u16 },
+    /// 4xx and 5xx.
+    Status { status: u16 },
+    /// The address is not one the crawl may reach: nothing was sent.
+    Refused { reason: String },
+    /// No response: time-out, refused connection, TLS error, DNS failure.
+    Unreachable { error: String },
+}
+
+impl Fetched {
+    /// Worth another attempt later: 429, 5xx (but 501), and no response.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Fetched::Status { status } => *status == 429 || (*status >= 500 && *status != 501),
+            Fetched::Unreachable { .. } => true,
+            _ => false,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Fetched::Body { status, .. }
+            | Fetched::Redirect { status, .. }
+            | Fetched::NotHtml { status, .. }
+            | Fetched::TooLarge { status }
+            | Fetched::Status { status } => Some(*status),
+            Fetched::Refused { .. } | Fetched::Unreachable { .. } => None,
+        }
+    }
+}
+
+impl Fetcher {
+    pub fn new(
+        user_agent: &str,
+        timeout: Duration,
+        max_bytes: usize,
+        lookup: Lookup,
+        policy: AddressPolicy,
+    ) -> Result<Self, reqwest::Error> {
+        let client = Client::builder()
+            .user_agent(user_agent)
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(GuardedResolver::shared(lookup, policy.clone()))
+            .build()?;
+        Ok(Fetcher {
+            client,
+            policy,
+            max_bytes,
+        })
+    }
+
+    /// GETs a page: HTML only.
+    pub async fn page(&self, url: &Url) -> Fetched {
+        self.get(url, true).await
+    }
+
+    /// GETs a file of any type (robots.txt).
+    pub async fn file(&self, url: &Url) -> Fetched {
+        self.get(url, false).await
+    }
+
+    async fn get(&self, url: &Url, html_only: bool) -> Fetched {
+        let literal = match url.host() {
+            Some(Host::Ipv4(ip)) => Some(ip.into()),
+            Some(Host::Ipv6(ip)) => Some(ip.into()),
+            _ => None,
+        };
+        if let Some(ip) = literal.filter(|ip| !self.policy.permits(*ip)) {
+            return Fetched::Refused {
+                reason: format!("{ip} is not an address this crawl may reach"),
+            };
+        }
+        let response = match self
+            .client
+            .get(url.clone())
+            .header(
+                header::ACCEPT,
+                "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+            )
+            .send()
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return unreachable(&e),
+        };
+        let status = response.status();
+        if status.is_redirection() {
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| url.join(v).ok());
+            return Fetched::Redirect {
+                status: status.as_u16(),
+                location,
+            };
+        }
+        if !status.is_success() {
+            return Fetched::Status {
+                status: status.as_u16(),
+            };
+        }
+        let status = status.as_u16();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if html_only && !is_html(&content_type) {
+            return Fetched::NotHtml {
+                status,
+                content_type,
+            };
+        }
+        match shared::http::read_body(response, self.max_bytes).await {
+            Ok(body) => Fetched::Body {
+                status,
+                content_type,
+                body,
+            },
+            Err(BodyError::TooLarge) => Fetched::TooLarge { status },
+            Err(BodyError::Transport(e)) => unreachable(&e),
+        }
+    }
+}
+
+fn unreachable(e: &reqwest::Error) -> Fetched {
+    match refusal(e) {
+        Some(refused) => Fetched::Refused {
+            reason: refused.to_string(),
+        },
+        None => Fetched::Unreachable {
+            error: error_chain(e),
+        },
+    }
+}
+
+/// `text/html; charset=utf-8` is HTML; a missing type is not.
+fn is_html(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    HTML_TYPES.contains(&essence.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_types_are_recognised_by_their_essence() {
+        assert!(is_html("text/html"));
+        assert!(is_html("Text/HTML; charset=UTF-8"));
+        assert!(is_html("application/xhtml+xml"));
+        assert!(!is_html("application/pdf"));
+        assert!(!is_html("text/plain"));
+        assert!(!is_html(""));
+    }
+
+    #[test]
+    fn only_throttling_server_errors_and_silence_are_retried() {
+        assert!(Fetched::Status { status: 429 }.is_retryable());
+        assert!(Fetched::Status { status: 503 }.is_retryable());
+        assert!(!Fetched::Status { status: 501 }.is_retryable());
+        assert!(!Fetched::Status { status: 404 }.is_retryable());
+        assert!(
+            Fetched::Unreachable {
+                error: String::new()
+            }
+            .is_retryable()
+        );
+        assert!(
+            !Fetched::Refused {
+                reason: String::new()
+            }
+            .is_retryable()
+        );
+    }
+}

@@ -1,0 +1,197 @@
+//! One page, from URL to record: fetch it, read its title and links, and sort every link into
+//! follow, out of scope, disallowed by robots.txt, or too deep. No AWS here: the Lambda steps
+//! and the benchmark both run pages through these functions.
+
+use crate::counts::Counts;
+use crate::crawl::Crawl;
+use crate::fetch::{Fetched, Fetcher};
+use crate::html;
+use crate::normalize::normalize;
+use crate::robots::Robots;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// A fetched page: what came back, and the distinct normalised links it points to (its
+/// `Location` for a redirect; none when the page says `nofollow`).
+pub struct Visit {
+    pub fetched: Fetched,
+    pub title: Option<String>,
+    pub links: Vec<Url>,
+}
+
+pub async fn visit(fetcher: &Fetcher, crawl: &Crawl, url: &Url) -> Visit {
+    let fetched = fetcher.page(url).await;
+    let (title, raw_links) = match &fetched {
+        Fetched::Body { body, .. } => {
+            let parsed = html::parse(body, url);
+            let links = if parsed.nofollow {
+                Vec::new()
+            } else {
+                parsed.links
+            };
+            (parsed.title, links)
+        }
+        Fetched::Redirect {
+            location: Some(location),
+            ..
+        } => (None, vec![location.clone()]),
+        _ => (None, Vec::new()),
+    };
+    let mut links: Vec<Url> = Vec::new();
+    for link in raw_links {
+        if let Some(link) = normalize(&link, crawl.query_strings) {
+            if !links.contains(&link) && link != *url {
+                links.push(link);
+            }
+        }
+    }
+    Visit {
+        fetched,
+        title,
+        links,
+    }
+}
+
+/// What becomes of a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    Follow,
+    OutOfScope,
+    Disallowed,
+    TooDeep,
+}
+
+/// Sorts a normalised link found at `depth` (the page it leads to would be at `depth`).
+pub fn classify(crawl: &Crawl, robots: &Robots, url: &Url, depth: u32) -> Link {
+    if !crawl.scope.admits(url) {
+        Link::OutOfScope
+    } else if !robots.allows(url) {
+        Link::Disallowed
+    } else if depth > crawl.limits.max_depth {
+        Link::TooDeep
+    } else {
+        Link::Follow
+    }
+}
+
+impl Link {
+    /// Counts a link found for the first time.
+    pub fn count(self, counts: &mut Counts) {
+        match self {
+            Link::Follow => counts.queued += 1,
+            Link::OutOfScope => counts.out_of_scope += 1,
+            Link::Disallowed => counts.robots_skipped += 1,
+            Link::TooDeep => counts.too_deep += 1,
+        }
+    }
+}
+
+/// What is stored about every URL fetched (`pages/<hash>.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub url: Url,
+    pub depth: u32,
+    pub outcome: Outcome,
+    pub status: Option<u16>,
+    pub title: Option<String>,
+    pub content_type: Option<String>,
+    pub fetched_at: String,
+    pub bytes: u64,
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Url>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub links: Vec<Url>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Crawled,
+    Redirect,
+    NotHtml,
+    TooLarge,
+    Refused,
+    Failed,
+}
+
+impl Record {
+    /// The record of a finished fetch (not one to retry), and its count.
+    pub fn new(url: Url, depth: u32, attempts: u32, visit: &Visit, counts: &mut Counts) -> Self {
+        let mut record = Record {
+            url,
+            depth,
+            outcome: Outcome::Failed,
+            status: visit.fetched.status(),
+            title: visit.title.clone(),
+            content_type: None,
+            fetched_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            bytes: 0,
+            attempts,
+            location: None,
+            error: None,
+            links: visit.links.clone(),
+        };
+        match &visit.fetched {
+            Fetched::Body {
+                content_type, body, ..
+            } => {
+                record.outcome = Outcome::Crawled;
+                record.content_type = Some(content_type.clone());
+                record.bytes = body.len() as u64;
+                counts.crawled += 1;
+                counts.bytes += record.bytes;
+            }
+            Fetched::Redirect { location, .. } => {
+                record.outcome = Outcome::Redirect;
+                record.location = location.clone();
+                if location.is_none() {
+                    record.error = Some("redirect without a usable Location".into());
+                }
+                counts.redirects += 1;
+            }
+            Fetched::NotHtml { content_type, .. } => {
+                record.outcome = Outcome::NotHtml;
+                record.content_type = Some(content_type.clone());
+                counts.not_html += 1;
+            }
+            Fetched::TooLarge { .. } => {
+                record.outcome = Outcome::TooLarge;
+                counts.too_large += 1;
+            }
+            Fetched::Refused { reason } => {
+                record.outcome = Outcome::Refused;
+                record.error = Some(reason.clone());
+                counts.refused += 1;
+            }
+            Fetched::Status { status } => {
+                record.error = Some(format!("HTTP {status}"));
+                counts.failed += 1;
+            }
+            Fetched::Unreachable { error } => {
+                record.error = Some(error.clone());
+                counts.failed += 1;
+            }
+        }
+        record
+    }
+
+    /// A URL whose worker failed every attempt: recorded as failed with that error.
+    pub fn worker_failed(url: Url, depth: u32, attempts: u32, error: String) -> Self {
+        Record {
+            url,
+            depth,
+            outcome: Outcome::Failed,
+            status: None,
+            title: None,
+            content_type: None,
+            fetched_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            bytes: 0,
+            attempts,
+            location: None,
+            error: Some(error),
+            links: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! The crawler's steps against moto's S3 and the test site on 127.0.0.1, driven as the state
+//! machine drives them: start, then next / crawl (the batch's workers at the same time) until
+//! done, handing over to a new "execution" when `next` says so, then finish.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
+use crawl_page::address::Lookup;
+use crawl_page::frontier::{Entry, Frontier};
+use crawl_page::{Config, Deps, handle};
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use testing::site::{FakeSite, TREE_PAGES};
+
+async fn deps(lookup: Lookup) -> Deps {
+    let config = testing::moto().await;
+    let bucket = testing::bucket(&config).await;
+    Deps {
+        s3: shared::aws::s3_client(&config),
+        config: Config {
+            bucket,
+            user_agent: "ServerlessAutomationsCrawler/1.0 (test)".into(),
+        },
+        lookup,
+    }
+}
+
+fn docs_crawl(site: &FakeSite, limits: Value) -> Value {
+    json!({
+        "name": "test-site",
+        "base_url": format!("{}/docs/", site.base_url()),
+        "start_paths": ["/docs/"],
+        "allow_networks": ["127.0.0.1/32"],
+        "limits": limits,
+    })
+}
+
+struct Run {
+    finished: Value,
+    totals: Value,
+    executions: u32,
+}
+
+async fn run(deps: &Deps, crawl: Value) -> Run {
+    let run_id = testing::unique("run").replace('_', "-");
+    let mut state = handle(
+        deps,
+        json!({"action": "start", "run_id": run_id, "crawl": crawl}),
+    )
+    .await
+    .unwrap();
+    let mut executions = 1;
+    loop {
+        let mut request = state.clone();
+        request["action"] = json!("next");
+        let next = handle(deps, request).await.unwrap();
+        if next["done"] == json!(true) {
+            let finished = handle(
+                deps,
+                json!({"action": "finish", "crawl": next["crawl"], "totals": next["totals"],
+                       "limit_reached": next["limit_reached"]}),
+            )
+            .await
+            .unwrap();
+            return Run {
+                totals: next["totals"].clone(),
+                finished,
+                executions,
+            };
+        }
+        if next["continue_as_new"] == json!(true) {
+            assert!(next["groups"].as_array().unwrap().is_empty());
+            state = next["continuation"].clone();
+            executions += 1;
+            continue;
+        }
+        let workers = next["groups"].as_array().unwrap().iter().map(|pages| {
+            handle(
+                deps,
+                json!({"action": "crawl", "crawl": next["crawl"], "pages": pages}),
+            )
+        });
+        let results: Vec<Value> = join_all(workers)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        state = json!({
+            "crawl": next["crawl"], "totals": next["totals"], "generation": next["generation"],
+            "execution_pages": next["execution_pages"], "results": results,
+        });
+    }
+}
+
+async fn keys(deps: &Deps, prefix: &str) -> Vec<String> {
+    shared::s3::list_keys(&deps.s3, &deps.config.bucket, prefix)
+        .await
+        .unwrap()
+}
+
+async fn json_object(deps: &Deps, key: &str) -> Value {
+    let body = shared::s3::get_object(&deps.s3, &deps.config.bucket, key)
+        .await
+        .unwrap();
+    serde_json::from_slice(&body).unwrap()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
+    let site = FakeSite::start().await.unwrap();
+    let deps = deps(Lookup::System).await;
+    let limits = json!({"max_page_bytes": 1_048_576, "concurrency": 3,
+                        "requests_per_second": 100.0, "pages_per_worker": 2});
+    let run = run(&deps, docs_crawl(&site, limits)).await;
+
+    let expected: Vec<String> = [
+        "/robots.txt",
+        "/docs/",
+        "/docs/a.html",
+        "/docs/b.html",
+        "/docs/c.html",
+        "/docs/old.html",
+        "/docs/away.html",
+        "/docs/loop1",
+        "/docs/loop2",
+        "/docs/missing.html",
+        "/docs/broken.html",
+        "/docs/broken.html",
+        "/docs/broken.html",
+        "/docs/huge.html",
+        "/docs/manual.pdf",
+        "/docs/base.html",
+        "/docs/sub/d.html",
+    ]
+    .map(String::from)
+    .to_vec();
+    assert_eq!(sorted(site.requests()), sorted(expected));
+    assert!(
+        site.user_agents()
+            .iter()
+            .all(|a| a == "ServerlessAutomationsCrawler/1.0 (test)")
+    );
+
+    let totals = &run.totals;
+    let count = |name: &str| totals[name].as_u64().unwrap();
+    assert_eq!(count("crawled"), 6);
+    assert_eq!(count("failed"), 2, "404 and 500");
+    assert_eq!(count("redirects"), 4);
+    assert_eq!(count("not_html"), 1);
+    assert_eq!(count("too_large"), 1);
+    assert_eq!(count("refused"), 0);
+    assert_eq!(count("robots_skipped"), 1);
+    // /outside.html, /docsx/page.html, 169.254.169.254, 127.0.0.1:1, intranet.test.
+    assert_eq!(count("out_of_scope"), 5);
+    assert_eq!(count("retries"), 2, "the 500 was tried three times");
+
+    let prefix = format!(
+        "crawls/test-site/{}/",
+        run.finished["summary"]["run_id"].as_str().unwrap()
+    );
+    let pages = keys(&deps, &format!("{prefix}pages/")).await;
+    let html: Vec<&String> = pages.iter().filter(|k| k.ends_with(".html")).collect();
+    assert_eq!(html.len(), 6);
+    assert_eq!(pages.len(), 6 + 14, "one record per URL fetched");
+    let mut stored = Vec::new();
+    for key in pages.iter().filter(|k| k.ends_with(".json")) {
+        let record = json_object(&deps, key).await;
+        if record["outcome"] == "crawled" {
+            stored.push(record["url"].as_str().unwrap().replace(site.base_url(), ""));
+        }
+        if record["url"].as_str().unwrap().ends_with("/docs/old.html") {
+            assert_eq!(record["status"], 301);
+            assert_eq!(
+                record["location"],
+                format!("{}/docs/c.html", site.base_url())
+            );
+        }
+        if record["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/docs/broken.html")
+        {
+            assert_eq!(record["outcome"], "failed");
+            assert_eq!(record["attempts"], 3);
+            assert_eq!(record["error"], "HTTP 500");
+        }
+    }
+    let want: Vec<String> = [
+        "/docs/",
+        "/docs/a.html",
+        "/docs/b.html",
+        "/docs/c.html",
+        "/docs/base.html",
+        "/docs/sub/d.html",
+    ]
+    .map(String::from)
+    .to_vec();
+    assert_eq!(sorted(stored), sorted(want));
+
+    let index = json_object(
+        &deps,
+        &pages.iter().find(|k| k.ends_with(".json")).unwrap().clone(),
+    )
+    .await;
+    assert!(index["fetched_at"].as_str().unwrap().ends_with('Z'));
+    let summary = json_object(&deps, &format!("{prefix}summary.json")).await;
+    assert_eq!(summary["crawled"], 6);
+    assert_eq!(summary["limit_reached"], false);
+    assert!(
+        run.finished["message"]
+            .as_str()
+            .unwrap()
+            .contains("Pages crawled: 6. Failed: 2.")
+    );
+    assert!(
+        keys(
+            &deps,
+            &format!(
+                "frontier/test-site/{}/queue/",
+                run.finished["summary"]["run_id"].as_str().unwrap()
+            )
+        )
+        .await
+        .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_crawl_past_the_execution_threshold_finishes_across_executions() {
+    let site = FakeSite::start().await.unwrap();
+    let deps = deps(Lookup::System).await;
+    let crawl = json!({
+        "name": "tree",
+        "base_url": format!("{}/tree/0.html", site.base_url()),
+        "start_paths": ["0.html"],
+        "allow_networks": ["127.0.0.1/32"],
+        "limits": {"concurrency": 4, "requests_per_second": 100.0, "pages_per_worker": 2,
+                   "pages_per_execution": 10},
+    });
+    let run = run(&deps, crawl).await;
+    assert_eq!(run.totals["crawled"], TREE_PAGES as u64);
+    assert_eq!(run.totals["queued"], TREE_PAGES as u64);
+    // 8 pages a batch, a new execution after 10: 16 pages each.
+    assert_eq!(run.executions, 4);
+    let mut requests = site.requests();
+    requests.retain(|r| r != "/robots.txt");
+    assert_eq!(requests.len(), TREE_PAGES, "each page fetched once");
+}
+
+#[tokio::test]
+async fn max_pages_stops_the_crawl_and_says_so() {
+    let site = FakeSite::start().await.unwrap();
+    let deps = deps(Lookup::System).await;
+    let crawl = json!({
+        "name": "tree", "base_url": format!("{}/tree/0.html", site.base_url()),
+        "start_paths": ["0.html"], "allow_networks": ["127.0.0.1/32"],
+        "limits": {"max_pages": 5, "concurrency": 2, "requests_per_second": 100.0},
+    });
+    let run = run(&deps, crawl).await;
+    assert_eq!(run.totals["crawled"], 5);
+    assert_eq!(run.finished["summary"]["limit_reached"], true);
+    assert_eq!(site.requests().len(), 1 + 5);
+    assert!(
+        run.finished["message"]
+            .as_str()
+            .unwrap()
+            .contains("stopped at max_pages (5)")
+    );
+}
+
+#[tokio::test]
+async fn concurrent_discovery_of_one_url_claims_it_once() {
+    let deps = deps(Lookup::System).await;
+    let crawl: crawl_page::crawl::CrawlRequest = serde_json::from_value(json!({
+        "name": "race", "base_url": "https://example.com/", "start_paths": ["/"],
+    }))
+    .unwrap();
+    let crawl = crawl.validate("race-1").unwrap();
+    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    for round in 0..5 {
+        let url = url::Url::parse(&format!("https://example.com/page-{round}")).unwrap();
+        let claims = join_all((0..16).map(|_| frontier.claim(&url))).await;
+        let won = claims
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|c| *c)
+            .count();
+        assert_eq!(won, 1, "round {round}");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_worker_puts_its_pages_back_until_max_attempts() {
+    let deps = deps(Lookup::System).await;
+    let request = json!({"name": "retry", "base_url": "https://example.com/", "start_paths": ["/"],
+                         "limits": {"max_attempts": 2}});
+    let crawl: crawl_page::crawl::CrawlRequest = serde_json::from_value(request).unwrap();
+    let crawl = crawl.validate("retry-1").unwrap();
+    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    let entry = Entry {
+        url: url::Url::parse("https://example.com/slow").unwrap(),
+        depth: 1,
+        attempts: 0,
+    };
+    frontier.enqueue(&entry).await.unwrap();
+    let key = frontier.queue_key(&entry);
+    let failed = json!({"failed_pages": [key], "error": {"Error": "States.Timeout", "Cause": "worker timed out"}});
+    let state = |results: Value, totals: Value| {
+        json!({
+            "action": "next", "crawl": crawl, "totals": totals, "generation": 0,
+            "execution_pages": 1, "results": results,
+        })
+    };
+    let first = handle(&deps, state(json!([failed]), json!({})))
+        .await
+        .unwrap();
+    assert_eq!(first["totals"]["retries"], 1);
+    assert_eq!(first["totals"]["worker_failures"], 1);
+    assert_eq!(first["groups"], json!([[key]]), "still queued");
+    let second = handle(&deps, state(json!([failed]), first["totals"].clone()))
+        .await
+        .unwrap();
+    assert_eq!(second["totals"]["failed"], 1);
+    assert_eq!(second["done"], true);
+    let record = json_object(&deps, &frontier.page_key(&entry.url, "json")).await;
+    assert_eq!(record["outcome"], "failed");
+    assert_eq!(
+        record["error"],
+        "worker failed: States.Timeout worker timed out"
+    );
+}
+
+async fn start_error(deps: &Deps, crawl: Value) -> String {
+    let err = handle(
+        deps,
+        json!({"action": "start", "run_id": "ssrf-1", "crawl": crawl}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.error_type(), "InvalidInput", "{err}");
+    err.to_string()
+}
+
+#[tokio::test]
+async fn internal_addresses_are_never_fetched_unless_allowed() {
+    let site = FakeSite::start().await.unwrap();
+    let port = site.base_url().rsplit(':').next().unwrap().to_owned();
+    let ten: IpAddr = "10.1.2.3".parse().unwrap();
+    let loopback: IpAddr = "127.0.0.1".parse().unwrap();
+    let table = HashMap::from([
+        ("intranet.test".to_owned(), vec![ten]),
+        ("docs.test".to_owned(), vec![loopback]),
+    ]);
+    let deps = deps(Lookup::Fixed(table)).await;
+    let crawl = |base: String, allow: Value| {
+        json!({
+            "name": "ssrf", "base_url": base, "start_paths": ["/docs/"], "allow_networks": allow,
+        })
+    };
+
+    let loopback_literal = start_error(
+        &deps,
+        crawl(format!("{}/docs/", site.base_url()), json!([])),
+    )
+    .await;
+    assert!(
+        loopback_literal.contains("127.0.0.1 is not an address this crawl may reach"),
+        "{loopback_literal}"
+    );
+    let metadata = start_error(
+        &deps,
+        crawl("http://169.254.169.254/docs/".into(), json!([])),
+    )
+    .await;
+    assert!(metadata.contains("169.254.169.254"), "{metadata}");
+    let named = start_error(
+        &deps,
+        crawl(
+            format!("http://intranet.test:{port}/docs/"),
+            json!(["127.0.0.1/32"]),
+        ),
+    )
+    .await;
+    assert!(
+        named.contains(
+            "intranet.test resolves only to addresses this crawl may not reach (10.1.2.3)"
+        ),
+        "{named}"
+    );
+    let named_loopback = start_error(
+        &deps,
+        crawl(format!("http://docs.test:{port}/docs/"), json!([])),
+    )
+    .await;
+    assert!(
+        named_loopback.contains("docs.test resolves only to"),
+        "{named_loopback}"
+    );
+    assert!(
+        site.requests().is_empty(),
+        "nothing reached the site: {:?}",
+        site.requests()
+    );
+
+    // The same name, allowed: the check was on the resolved address, and it now connects.
+    let allowed = handle(
+        &deps,
+        json!({"action": "start", "run_id": "ssrf-2",
+        "crawl": crawl(format!("http://docs.test:{port}/docs/"), json!(["127.0.0.1/32"]))}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(allowed["totals"]["queued"], 1);
+    assert_eq!(site.requests(), ["/robots.txt"]);
+}
+
+#[tokio::test]
+async fn robots_txt_server_errors_stop_the_start_and_a_missing_one_allows_all() {
+    let wordpress = testing::wordpress::FakeWordPress::start(&Default::default())
+        .await
+        .unwrap();
+    let deps = deps(Lookup::System).await;
+    // The fake WordPress site has no robots.txt: 404, so everything is allowed.
+    let state = handle(
+        &deps,
+        json!({"action": "start", "run_id": "robots-1", "crawl": {
+        "name": "wp", "base_url": format!("{}/wp-json/", wordpress.base_url()),
+        "start_paths": ["wp/v2/posts"], "allow_networks": ["127.0.0.1/32"]}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(state["totals"]["queued"], 1);
+    let closed = handle(
+        &deps,
+        json!({"action": "start", "run_id": "robots-2", "crawl": {
+        "name": "closed", "base_url": "http://127.0.0.1:1/", "start_paths": ["/"],
+        "allow_networks": ["127.0.0.1/32"]}}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(closed.error_type(), "TransientError", "{closed}");
+    assert!(
+        closed.to_string().contains("http://127.0.0.1:1/robots.txt"),
+        "{closed}"
+    );
+}

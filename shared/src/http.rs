@@ -1,0 +1,43 @@
+//! What the functions that read web servers share: a body read with a size limit, and an
+//! error's whole chain as one line.
+
+/// Why a capped body read stopped.
+#[derive(Debug)]
+pub enum BodyError {
+    /// The body is larger than the limit; reading stopped there.
+    TooLarge,
+    /// The connection failed or timed out while reading.
+    Transport(reqwest::Error),
+}
+
+/// Reads the whole body, refusing one over `limit` bytes without reading past the limit
+/// (a declared `Content-Length` over the limit is refused before reading anything).
+pub async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `outer: inner: innermost`, so a log line or a notification says what really failed
+/// (reqwest's own message is often only "error sending request").
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,247 @@
+//! A small web site to crawl, on 127.0.0.1, with every trap a crawler meets: a link cycle, one
+//! page linked in seven spellings, redirects in and out of scope and in a loop, a robots.txt
+//! disallow, a 404, a 500, a page over the size limit, a PDF, `<base href>`, links to the
+//! metadata service and to internal hosts, and a tree of generated pages for long crawls. Every
+//! request is recorded, so tests assert on what was fetched.
+//!
+//! It also serves a directory of files (`serve_dir`), for the crawler benchmark.
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::net::TcpListener;
+
+/// Pages under `/tree/`: `/tree/<n>.html` links to its two children and back to the root.
+pub const TREE_PAGES: usize = 60;
+/// The size of `/docs/huge.html`.
+pub const HUGE_PAGE_BYTES: usize = 2 * 1024 * 1024;
+
+const ROBOTS: &str = "User-agent: *\nDisallow: /docs/private/\n";
+
+struct Shared {
+    base: String,
+    root: Option<PathBuf>,
+    requests: Mutex<Vec<String>>,
+    user_agents: Mutex<Vec<String>>,
+}
+
+/// A running site. Dropping it stops the server.
+pub struct FakeSite {
+    base: String,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl FakeSite {
+    /// The test site on a free port of 127.0.0.1.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_on(0, None).await
+    }
+
+    /// The test site (`root` = `None`) or the files under `root`, on `port` of 127.0.0.1
+    /// (0 picks a free one).
+    pub async fn start_on(port: u16, root: Option<&Path>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let shared = Arc::new(Shared {
+            base: base.clone(),
+            root: root.map(Path::to_path_buf),
+            requests: Mutex::default(),
+            user_agents: Mutex::default(),
+        });
+        let app = Router::new().fallback(serve).with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(FakeSite {
+            base,
+            shared,
+            server,
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Every request's `path?query`, in order.
+    pub fn requests(&self) -> Vec<String> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Every request's User-Agent, in order.
+    pub fn user_agents(&self) -> Vec<String> {
+        lock(&self.shared.user_agents).clone()
+    }
+
+    /// Waits until the server stops (it does not, unless its task fails).
+    pub async fn wait(mut self) {
+        let _ = (&mut self.server).await;
+    }
+}
+
+impl Drop for FakeSite {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let uri = request.uri();
+    let target = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+    lock(&shared.requests).push(target);
+    let agent = header_text(request.headers(), header::USER_AGENT);
+    lock(&shared.user_agents).push(agent);
+    let path = uri.path();
+    match &shared.root {
+        Some(root) => file(root, path).await,
+        None => page(&shared.base, path),
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn html(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+fn redirect(status: StatusCode, to: &str) -> Response {
+    (status, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+fn links(title: &str, hrefs: &[&str], extra: &str) -> Response {
+    let anchors: String = hrefs
+        .iter()
+        .map(|h| format!("<li><a href=\"{h}\">{h}</a></li>\n"))
+        .collect();
+    html(format!(
+        "<!doctype html><html><head><title>{title}</title>{extra}</head><body><h1>{title}</h1>\
+         <ul>\n{anchors}</ul></body></html>"
+    ))
+}
+
+fn page(base: &str, path: &str) -> Response {
+    match path {
+        "/robots.txt" => ([(header::CONTENT_TYPE, "text/plain")], ROBOTS).into_response(),
+        "/docs/" => {
+            let spelled = format!("{}/docs/a.html", base.replace("http://", "HTTP://"));
+            let hidden = "<!-- <a href=\"/docs/commented.html\">x</a> --><script>\
+                          document.write('<a href=\"/docs/scripted.html\">x</a>')</script>";
+            links(
+                "Test site",
+                &[
+                    // One page, seven spellings.
+                    "a.html",
+                    "./a.html#top",
+                    &spelled,
+                    "/docs/sub/../a.html",
+                    "%61.html",
+                    "a.html?",
+                    "/docs/a.html",
+                    "b.html",
+                    "old.html",
+                    "away.html",
+                    "loop1",
+                    "missing.html",
+                    "broken.html",
+                    "huge.html",
+                    "manual.pdf",
+                    "base.html",
+                    "private/secret.html",
+                    "/outside.html",
+                    "/docsx/page.html",
+                    "http://169.254.169.254/latest/meta-data/",
+                    "http://127.0.0.1:1/",
+                    "http://intranet.test/docs/",
+                    "mailto:webmaster@example.com",
+                    "javascript:void(0)",
+                ],
+                hidden,
+            )
+        }
+        // A cycle: a → b → a, both back to the index.
+        "/docs/a.html" => links("A", &["b.html", "/docs/", "a.html"], ""),
+        "/docs/b.html" => links("B", &["a.html", "./", "c.html"], ""),
+        "/docs/c.html" => links("C", &["/docs/"], ""),
+        "/docs/old.html" => redirect(StatusCode::MOVED_PERMANENTLY, "/docs/c.html"),
+        "/docs/away.html" => redirect(StatusCode::FOUND, "/outside.html"),
+        "/docs/loop1" => redirect(StatusCode::FOUND, "loop2"),
+        "/docs/loop2" => redirect(StatusCode::FOUND, "loop1"),
+        "/docs/broken.html" => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        "/docs/huge.html" => {
+            let filler = "<p>filler</p>\n".repeat(HUGE_PAGE_BYTES / 14 + 1);
+            html(format!(
+                "<html><body>{filler}<a href=\"/docs/after-huge.html\">x</a></body></html>"
+            ))
+        }
+        "/docs/manual.pdf" => (
+            [(header::CONTENT_TYPE, "application/pdf")],
+            b"%PDF-1.4\n%%EOF\n".as_slice(),
+        )
+            .into_response(),
+        "/docs/base.html" => links("Base", &["d.html"], "<base href=\"/docs/sub/\">"),
+        "/docs/sub/d.html" => links("D", &["../a.html"], ""),
+        "/docs/private/secret.html" | "/outside.html" | "/docsx/page.html" => {
+            links("Not for crawlers", &[], "")
+        }
+        _ => match path
+            .strip_prefix("/tree/")
+            .and_then(|p| p.strip_suffix(".html"))
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) if n < TREE_PAGES => {
+                let children: Vec<String> = [2 * n + 1, 2 * n + 2]
+                    .into_iter()
+                    .filter(|c| *c < TREE_PAGES)
+                    .map(|c| format!("{c}.html"))
+                    .chain(["0.html".to_owned()])
+                    .collect();
+                let hrefs: Vec<&str> = children.iter().map(String::as_str).collect();
+                links(&format!("Tree {n}"), &hrefs, "")
+            }
+            _ => StatusCode::NOT_FOUND.into_response(),
+        },
+    }
+}
+
+/// A file under `root`; a directory serves its `index.html`. Paths with `..` are refused.
+async fn file(root: &Path, path: &str) -> Response {
+    let relative = path.trim_start_matches('/');
+    if relative.split('/').any(|s| s == "..") {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let mut full = root.join(relative);
+    if path.ends_with('/') || full.is_dir() {
+        full = full.join("index.html");
+    }
+    let content_type = match full.extension().and_then(|e| e.to_str()) {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("css") => "text/css",
+        Some("js") => "text/javascript",
+        Some("png") => "image/png",
+        Some("svg") => "image/svg+xml",
+        Some("txt") => "text/plain; charset=utf-8",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    };
+    match tokio::fs::read(&full).await {
+        Ok(body) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
