@@ -15,9 +15,11 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 export MOTO_PORT=${MOTO_PORT:-5000}
 export LAMBDA_PORT=${LAMBDA_PORT:-9001}
 export WORDPRESS_PORT=${WORDPRESS_PORT:-9002}
+export SITE_PORT=${SITE_PORT:-9003}
 export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
 export LAMBDA_URL="http://127.0.0.1:$LAMBDA_PORT"
 export WORDPRESS_URL="http://127.0.0.1:$WORDPRESS_PORT"
+export SITE_URL="http://127.0.0.1:$SITE_PORT"
 
 # Points every AWS call of this shell and its children at moto, with dummy credentials. Only
 # for local runs: `scripts/run.sh sam deploy` must keep your real credentials.

@@ -4,6 +4,7 @@
 #   cargo lambda  Lambda Runtime and Invoke APIs     $LAMBDA_URL (127.0.0.1:9001)
 #                 serving every function binary, talking to moto
 #   fake WordPress   the site the WordPress extract reads     $WORDPRESS_URL (127.0.0.1:9002)
+#   test site        the site the crawler crawls              $SITE_URL      (127.0.0.1:9003)
 #
 #   scripts/with-stack.sh [--moto-only] COMMAND...
 set -euo pipefail
@@ -27,8 +28,8 @@ stop_stack() {
 trap stop_stack EXIT
 trap 'exit 130' INT TERM
 
-for port in "$MOTO_PORT" $($moto_only || echo "$LAMBDA_PORT $WORDPRESS_PORT"); do
-  port_free "$port" || { log "port $port on 127.0.0.1 is in use: stop what uses it, or set MOTO_PORT / LAMBDA_PORT / WORDPRESS_PORT"; exit 1; }
+for port in "$MOTO_PORT" $($moto_only || echo "$LAMBDA_PORT $WORDPRESS_PORT $SITE_PORT"); do
+  port_free "$port" || { log "port $port on 127.0.0.1 is in use: stop what uses it, or set MOTO_PORT / LAMBDA_PORT / WORDPRESS_PORT / SITE_PORT"; exit 1; }
 done
 
 command -v moto_server >/dev/null || { log "moto is not installed: run scripts/install-tools.sh"; exit 1; }
@@ -48,6 +49,9 @@ if ! $moto_only; then
   setsid "$CARGO_TARGET_DIR/debug/fake-wordpress" serve "$WORDPRESS_PORT" >"$run_dir/wordpress.log" 2>&1 &
   pids+=($!)
   wait_for_port "$WORDPRESS_PORT" 30 "fake WordPress" || { cat "$run_dir/wordpress.log" >&2; exit 1; }
+  setsid "$CARGO_TARGET_DIR/debug/fake-site" serve "$SITE_PORT" >"$run_dir/site.log" 2>&1 &
+  pids+=($!)
+  wait_for_port "$SITE_PORT" 30 "test site" || { cat "$run_dir/site.log" >&2; exit 1; }
 fi
 
 "$@"

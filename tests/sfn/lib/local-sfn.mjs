@@ -99,16 +99,31 @@ export const securityHub = {
   },
 };
 
+// StartExecution, which the crawler uses to continue in a new execution: recorded here, for the
+// test to run the started execution itself.
+export const stepFunctions = {
+  started: [],
+  async startExecution({ StateMachineArn, Name, Input }) {
+    if (!StateMachineArn || !Name) throw lambdaError('StepFunctions.InvalidArn', 'StateMachineArn and Name are required');
+    if (stepFunctions.started.some((s) => s.Name === Name)) {
+      throw lambdaError('StepFunctions.ExecutionAlreadyExistsException', `execution ${Name} already exists`);
+    }
+    stepFunctions.started.push({ StateMachineArn, Name, Input });
+    return { ExecutionArn: `${StateMachineArn.replace(':stateMachine:', ':execution:')}:${Name}`, StartDate: new Date().toISOString() };
+  },
+};
+
 const integrations = {
   'arn:aws:states:::lambda:invoke': invokeLambda,
   'arn:aws:states:::sns:publish': publishSns,
   'arn:aws:states:::aws-sdk:securityhub:batchUpdateFindings': securityHub.batchUpdateFindings,
+  'arn:aws:states:::states:startExecution': stepFunctions.startExecution,
 };
 
 // Runs one execution to its end. `handlers` replaces chosen Task states (fakes for flow
-// tests); `calls` records every Task call; `onEvent` sees the execution's event log. Waits and
-// retry intervals are 0 unless `realTime`.
-export async function execute(definition, input, { handlers = {}, realTime = false, name = 'test', onEvent } = {}) {
+// tests); `calls` records every Task call; `executionName` is `$$.Execution.Name`; `onEvent`
+// sees the execution's event log. Waits and retry intervals are 0 unless `realTime`.
+export async function execute(definition, input, { handlers = {}, realTime = false, name = 'test', executionName = randomUUID(), onEvent } = {}) {
   const calls = [];
   const taskResourceLocalHandlers = {};
   const retryIntervalOverrides = {};
@@ -135,7 +150,7 @@ export async function execute(definition, input, { handlers = {}, realTime = fal
     }
   }
   const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
-  const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${name}:${crypto.randomUUID()}`;
+  const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${name}:${executionName}`;
   const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers, retryIntervalOverrides, waitTimeOverrides },
     context: {

@@ -146,10 +146,13 @@ export const s3 = {
       BlockPublicPolicy: flag('BlockPublicPolicy'), RestrictPublicBuckets: flag('RestrictPublicBuckets'),
     };
   },
-  // Every key in a bucket (moto answers one page for the few the tests write).
-  async keys(bucket) {
-    const xml = await s3Call('GET', `${bucket}?list-type=2`);
+  // Every key in a bucket, or under a prefix (up to 1,000: the tests write fewer).
+  async keys(bucket, prefix = '') {
+    const xml = await s3Call('GET', `${bucket}?list-type=2&prefix=${encodeURIComponent(prefix)}`);
     return [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]).sort();
+  },
+  async getJson(bucket, key) {
+    return JSON.parse(await s3Call('GET', `${bucket}/${key}`));
   },
 };
 

@@ -1,0 +1,98 @@
+// statemachines/web-crawler.asl.json end to end: the real crawl-page binary, the test site on
+// 127.0.0.1 (scripts/with-stack.sh starts it), and moto's S3 and SNS. StartExecution, which
+// continues a long crawl in a new execution, is recorded by the harness; the test runs each
+// started execution itself, as Step Functions would.
+
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { deployWorkflow, execute, functionArn, stepFunctions } from './lib/local-sfn.mjs';
+import { s3 } from './lib/moto.mjs';
+
+const SITE_URL = process.env.SITE_URL ?? 'http://127.0.0.1:9003';
+// scripts/local.env: where the function writes.
+const BUCKET = 'web-crawls-local';
+
+let definition;
+let notifications;
+
+before(async () => {
+  await s3.createBucket(BUCKET);
+  ({ definition, notifications } = await deployWorkflow('web-crawler', {
+    CrawlPageFunctionArn: functionArn('crawl-page'),
+  }));
+});
+
+// Runs a crawl to its end: the first execution, then every execution it started.
+async function crawl(input) {
+  const runs = [await execute(definition, input, { name: 'web-crawler' })];
+  while (runs.at(-1).status === 'SUCCEEDED' && runs.at(-1).output.continued) {
+    const next = stepFunctions.started.at(-1);
+    runs.push(await execute(definition, next.Input, { name: 'web-crawler', executionName: next.Name }));
+  }
+  return runs;
+}
+
+const site = (limits = {}) => ({
+  name: 'test-site',
+  base_url: `${SITE_URL}/docs/`,
+  start_paths: ['/docs/'],
+  allow_networks: ['127.0.0.1/32'],
+  limits: { max_page_bytes: 1048576, concurrency: 3, requests_per_second: 50, pages_per_worker: 2, ...limits },
+});
+
+test('the test site: every trap handled, summary in S3, one notification, SUCCEEDED', async () => {
+  const runs = await crawl(site());
+  assert.equal(runs.length, 1);
+  const [run] = runs;
+  assert.equal(run.status, 'SUCCEEDED', run.cause);
+  const summary = await s3.getJson(BUCKET, run.calls.find((c) => c.state === 'Finish crawl').output.Payload.summary_uri.split(`${BUCKET}/`)[1]);
+  assert.deepEqual(
+    [summary.crawled, summary.failed, summary.redirects, summary.not_html, summary.too_large, summary.robots_skipped, summary.out_of_scope, summary.retries],
+    [6, 2, 4, 1, 1, 1, 5, 2],
+  );
+  const prefix = `crawls/test-site/${summary.run_id}/pages/`;
+  assert.equal((await s3.keys(BUCKET, prefix)).filter((k) => k.endsWith('.html')).length, 6);
+  const workers = run.calls.filter((c) => c.state === 'Crawl pages');
+  assert.ok(workers.every((c) => c.input.Payload.pages.length <= 2));
+  const notes = await notifications.find(`Crawl 'test-site' of ${SITE_URL}/docs/ finished`);
+  assert.equal(notes.length, 1);
+  assert.equal(notes[0].subject, 'Crawl test-site: 6 pages, 2 failed');
+});
+
+test('past pages_per_execution the crawl continues in new executions and finishes once', async () => {
+  const runs = await crawl({
+    name: 'tree',
+    base_url: `${SITE_URL}/tree/0.html`,
+    start_paths: ['0.html'],
+    allow_networks: ['127.0.0.1/32'],
+    limits: { concurrency: 4, requests_per_second: 100, pages_per_worker: 2, pages_per_execution: 16 },
+  });
+  assert.ok(runs.length >= 3, `${runs.length} executions`);
+  assert.ok(runs.every((r) => r.status === 'SUCCEEDED'));
+  assert.ok(runs.slice(0, -1).every((r) => r.output.continued));
+  const finish = runs.at(-1).calls.find((c) => c.state === 'Finish crawl');
+  assert.equal(finish.output.Payload.summary.crawled, 60);
+  assert.equal(finish.output.Payload.summary.queued, 60);
+  // Every continuation carried the first execution's run id, and was named after it.
+  const runId = finish.output.Payload.summary.run_id;
+  assert.deepEqual(stepFunctions.started.slice(-(runs.length - 1)).map((s) => s.Name), runs.slice(1).map((_, i) => `${runId}-${i + 1}`));
+  assert.equal((await s3.keys(BUCKET, `crawls/tree/${runId}/pages/`)).filter((k) => k.endsWith('.html')).length, 60);
+  assert.equal((await notifications.find(`Crawl 'tree'`)).length, 1, 'one completion, from the last execution');
+});
+
+test('a crawl with nothing to start from fails with the reason and notifies', async () => {
+  const run = await execute(definition, { ...site(), start_paths: [] }, { name: 'web-crawler' });
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.error, 'InvalidInput');
+  assert.match(run.cause, /start_paths is empty/);
+  const notes = await notifications.find('start_paths is empty');
+  assert.equal(notes.length, 1);
+  assert.equal(notes[0].subject, 'Web crawl FAILED');
+});
+
+test('a base URL on the metadata address fails before any request', async () => {
+  const run = await execute(definition, { ...site(), base_url: 'http://169.254.169.254/docs/', allow_networks: [] }, { name: 'web-crawler' });
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.error, 'InvalidInput');
+  assert.match(run.cause, /169\.254\.169\.254 is not an address this crawl may reach/);
+});
