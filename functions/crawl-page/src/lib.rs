@@ -20,4 +20,4 @@ pub mod robots;
 mod scope;
 mod steps;
 
-pub use steps::{Config, Deps, handle};
+pub use steps::{Config, Deps, Request, State, WorkerResult, handle};

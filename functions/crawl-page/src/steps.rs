@@ -49,7 +49,7 @@ pub struct Deps {
 /// The event: `{"action": "start" | "next" | "crawl" | "finish", ...}`.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-enum Request {
+enum Wire {
     Start {
         run_id: String,
         crawl: Value,
@@ -65,6 +65,49 @@ enum Request {
         #[serde(default)]
         limit_reached: bool,
     },
+}
+
+/// A checked event.
+#[derive(Debug)]
+pub enum Request {
+    /// A new crawl, validated, with the execution name as its run id.
+    Start(Crawl),
+    Next(State),
+    Crawl {
+        crawl: Crawl,
+        pages: Vec<String>,
+    },
+    Finish {
+        crawl: Crawl,
+        totals: Counts,
+        limit_reached: bool,
+    },
+}
+
+impl Request {
+    /// Reads and checks an event; anything wrong is `InvalidInput` naming the problem.
+    pub fn parse(event: Value) -> Result<Self> {
+        let wire: Wire = serde_json::from_value(event)
+            .map_err(|e| Error::InvalidInput(format!("not a crawler step: {e}")))?;
+        Ok(match wire {
+            Wire::Start { run_id, crawl } => {
+                let request: CrawlRequest = serde_json::from_value(crawl)
+                    .map_err(|e| Error::InvalidInput(format!("crawl: {e}")))?;
+                Request::Start(request.validate(&run_id)?)
+            }
+            Wire::Next(state) => Request::Next(state),
+            Wire::Crawl { crawl, pages } => Request::Crawl { crawl, pages },
+            Wire::Finish {
+                crawl,
+                totals,
+                limit_reached,
+            } => Request::Finish {
+                crawl,
+                totals,
+                limit_reached,
+            },
+        })
+    }
 }
 
 /// What one execution carries from step to step, and hands to the next execution.
@@ -132,10 +175,8 @@ struct Summary {
 }
 
 pub async fn handle(deps: &Deps, event: Value) -> Result<Value> {
-    let request: Request = serde_json::from_value(event)
-        .map_err(|e| Error::InvalidInput(format!("not a crawler step: {e}")))?;
-    match request {
-        Request::Start { run_id, crawl } => to_value(start(deps, &run_id, crawl).await?),
+    match Request::parse(event)? {
+        Request::Start(crawl) => to_value(start(deps, crawl).await?),
         Request::Next(state) => to_value(next(deps, state).await?),
         Request::Crawl { crawl, pages } => {
             let counts = crawl_pages(deps, &crawl, &pages).await?;
@@ -166,10 +207,7 @@ fn fetcher(deps: &Deps, crawl: &Crawl, max_bytes: usize) -> Result<Fetcher> {
     .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))
 }
 
-async fn start(deps: &Deps, run_id: &str, request: Value) -> Result<State> {
-    let request: CrawlRequest =
-        serde_json::from_value(request).map_err(|e| Error::InvalidInput(format!("crawl: {e}")))?;
-    let mut crawl = request.validate(run_id)?;
+async fn start(deps: &Deps, mut crawl: Crawl) -> Result<State> {
     let txt = fetch_robots(deps, &crawl).await?;
     let robots = Robots::parse(agent_token(&deps.config.user_agent), &txt);
     crawl.crawl_delay_ms = robots.crawl_delay_ms();

@@ -1,0 +1,54 @@
+//! Every sample under `events/crawl-page/` is accepted or refused as expected: the crawls a user
+//! starts the state machine with (`start-crawl*`, `bad-*` without an action) as the start step
+//! sees them, and the steps' own events as they are.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
+use crawl_page::Request;
+use serde_json::{Value, json};
+
+#[test]
+fn every_sample_event_is_accepted_or_refused_as_expected() {
+    let expected = [
+        ("start-crawl.json", None),
+        ("start-crawl-keywords.json", None),
+        ("start-crawl-local.json", None),
+        ("step-next.json", None),
+        ("step-next-after-a-batch.json", None),
+        ("step-crawl.json", None),
+        ("step-finish.json", None),
+        ("bad-no-start-paths.json", Some("start_paths is empty")),
+        (
+            "bad-start-outside-scope.json",
+            Some("start path 'https://docs.python.org.evil.example/3.11/'"),
+        ),
+        (
+            "bad-limits-wrong-type.json",
+            Some("invalid type: string \"8\", expected u32"),
+        ),
+        ("bad-too-fast.json", Some("limits.concurrency is 50")),
+        ("bad-not-http.json", Some("must be an http or https URL")),
+        (
+            "bad-unknown-action.json",
+            Some("unknown variant `crawl-everything`"),
+        ),
+        ("bad-pages-not-a-list.json", Some("invalid type: string")),
+    ];
+    let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
+    for (name, event) in testing::sample_events("crawl-page", &names) {
+        let refusal = expected.iter().find(|(n, _)| *n == name).unwrap().1;
+        let event: Value = if event.get("action").is_some() {
+            event
+        } else {
+            json!({"action": "start", "run_id": "sample-1", "crawl": event})
+        };
+        match (Request::parse(event), refusal) {
+            (Ok(_), None) => {}
+            (Ok(_), Some(why)) => panic!("{name} should be refused: {why}"),
+            (Err(e), None) => panic!("{name}: {e}"),
+            (Err(e), Some(why)) => {
+                assert_eq!(e.error_type(), "InvalidInput", "{name}");
+                assert!(e.to_string().contains(why), "{name}: {e}");
+            }
+        }
+    }
+}

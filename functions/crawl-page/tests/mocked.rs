@@ -1,0 +1,88 @@
+//! What moto cannot produce: S3 answering a conditional write with 409, throttling, or access
+//! denied. Each must become the right error type (or answer), never a silent success.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
+use aws_sdk_s3::Client;
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use crawl_page::crawl::{Crawl, CrawlRequest};
+use crawl_page::frontier::Frontier;
+use crawl_page::{Config, Deps, handle};
+use serde_json::json;
+use url::Url;
+
+fn crawl() -> Crawl {
+    let request: CrawlRequest = serde_json::from_value(json!({
+        "name": "mocked", "base_url": "https://example.com/", "start_paths": ["/"],
+    }))
+    .unwrap();
+    request.validate("mocked-1").unwrap()
+}
+
+fn s3_error(code: &str) -> Option<String> {
+    Some(format!(
+        "<Error><Code>{code}</Code><Message>{code}</Message></Error>"
+    ))
+}
+
+fn client_answering_put(status: u16, code: &str) -> Client {
+    let rule = mock!(Client::put_object)
+        .sequence()
+        .http_status(status, s3_error(code))
+        // The SDK retries 5xx itself: every attempt gets the same answer.
+        .repeatedly()
+        .build();
+    mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&rule])
+}
+
+async fn claim_with(status: u16, code: &str) -> shared::Result<bool> {
+    let s3 = client_answering_put(status, code);
+    let crawl = crawl();
+    let frontier = Frontier::new(&s3, "bucket", &crawl);
+    frontier
+        .claim(&Url::parse("https://example.com/a").unwrap())
+        .await
+}
+
+#[tokio::test]
+async fn precondition_failed_means_someone_else_claimed_it() {
+    assert_eq!(claim_with(412, "PreconditionFailed").await, Ok(false));
+}
+
+#[tokio::test]
+async fn a_conflicting_conditional_write_is_retryable() {
+    let err = claim_with(409, "ConditionalRequestConflict")
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), "TransientError", "{err}");
+}
+
+#[tokio::test]
+async fn throttling_and_server_errors_are_retryable_and_denial_is_not() {
+    let slow = claim_with(503, "SlowDown").await.unwrap_err();
+    assert_eq!(slow.error_type(), "Throttled", "{slow}");
+    let internal = claim_with(500, "InternalError").await.unwrap_err();
+    assert_eq!(internal.error_type(), "TransientError", "{internal}");
+    let denied = claim_with(403, "AccessDenied").await.unwrap_err();
+    assert_eq!(denied.error_type(), "AccessDenied", "{denied}");
+}
+
+#[tokio::test]
+async fn a_throttled_queue_listing_fails_the_step_as_throttled() {
+    let rule = mock!(Client::list_objects_v2)
+        .sequence()
+        .http_status(503, s3_error("SlowDown"))
+        .repeatedly()
+        .build();
+    let deps = Deps {
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&rule]),
+        config: Config {
+            bucket: "bucket".into(),
+            user_agent: "Test/1.0".into(),
+        },
+        lookup: Default::default(),
+    };
+    let event = json!({"action": "next", "crawl": crawl(), "totals": {}, "generation": 0,
+                       "execution_pages": 0, "results": []});
+    let err = handle(&deps, event).await.unwrap_err();
+    assert_eq!(err.error_type(), "Throttled", "{err}");
+}
