@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { deployWorkflow, execute, functionArn, invokeLambda, securityHub } from '../tests/sfn/lib/local-sfn.mjs';
+import { deployWorkflow, execute, functionArn, invokeLambda, securityHub, stepFunctions } from '../tests/sfn/lib/local-sfn.mjs';
 import { ACCOUNT, glue, iam, inbox, rds, s3, sfn, sns, ssm } from '../tests/sfn/lib/moto.mjs';
 
 const bold = (s) => `\x1b[1m${s}\x1b[0m`;
@@ -200,4 +200,38 @@ await show(findingsMailbox);
 await show(secMailbox);
 if (sec.status !== 'SUCCEEDED' || !block || !Object.values(block).every(Boolean)) process.exit(1);
 
-console.log(bold('\nDone: the Glue session and the protected databases were stopped, the WordPress data landed as raw JSON and bronze Parquet, the exposed bucket was locked; the rest was left alone and every failure reported.'));
+
+// --- 6. Web crawler ---------------------------------------------------------------------------
+
+console.log(bold('\n6. Crawl the local test site: cycles, seven spellings of one page, redirects in and out of scope, robots.txt, 404, 500, a huge page, a PDF, links to internal addresses'));
+const { definition: crawlDefinition, notifications: crawlMailbox } = await deployWorkflow('web-crawler', {
+  CrawlPageFunctionArn: functionArn('crawl-page'),
+});
+const CRAWL_BUCKET = 'web-crawls-local'; // scripts/local.env
+await s3.createBucket(CRAWL_BUCKET);
+// The sample crawl, a small pages_per_execution so that it continues in new executions.
+const crawlInput = JSON.parse(readFileSync(new URL('../events/crawl-page/start-crawl-local.json', import.meta.url), 'utf8'));
+crawlInput.base_url = `${process.env.SITE_URL}/docs/`;
+crawlInput.limits.pages_per_execution = 8;
+let crawlRun = await execute(crawlDefinition, crawlInput, { name: 'web-crawler', onEvent: progress });
+let executions = 1;
+while (crawlRun.status === 'SUCCEEDED' && crawlRun.output.continued) {
+  const next = stepFunctions.started.at(-1);
+  console.log(`  continues in execution ${next.Name}`);
+  crawlRun = await execute(crawlDefinition, next.Input, { name: 'web-crawler', executionName: next.Name, onEvent: progress });
+  executions += 1;
+}
+console.log(`  ${executions} executions, the last ${crawlRun.status}`);
+const finished = crawlRun.calls.find((c) => c.state === 'Finish crawl')?.output.Payload;
+if (crawlRun.status !== 'SUCCEEDED' || !finished) process.exit(1);
+const pageKeys = await s3.keys(CRAWL_BUCKET, `crawls/${crawlInput.name}/${finished.summary.run_id}/pages/`);
+for (const key of pageKeys.filter((k) => k.endsWith('.json'))) {
+  const r = await s3.getJson(CRAWL_BUCKET, key);
+  const what = r.outcome === 'crawled' ? `"${r.title}", ${r.bytes} bytes, ${r.links.length} links` : (r.error ?? r.location ?? r.content_type ?? '');
+  console.log(`  ${r.outcome.padEnd(9)} ${String(r.status ?? '-').padEnd(4)} ${r.url.replace(process.env.SITE_URL, '')}  ${dim(what)}`);
+}
+console.log(`  summary: ${finished.summary_uri}`);
+await show(crawlMailbox);
+if (finished.summary.crawled !== 6) process.exit(1);
+
+console.log(bold('\nDone: the Glue session and the protected databases were stopped, the WordPress data landed as raw JSON and bronze Parquet, the exposed bucket was locked, the test site was crawled once per page and nowhere else; the rest was left alone and every failure reported.'));
