@@ -14,10 +14,12 @@ package:
 	scripts/package.sh
 
 # Start-up time of each function (process start to its first Runtime API poll), and the
-# bronze conversion against pandas/pyarrow on the same file.
+# bronze conversion against pandas/pyarrow on the same file, and the crawler against wget -r
+# on the Python docs.
 bench:
 	scripts/bench-startup.sh
 	scripts/bench-bronze.sh
+	scripts/bench-crawl.sh
 
 tools:
 	scripts/install-tools.sh

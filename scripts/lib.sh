@@ -20,6 +20,8 @@ export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
 export LAMBDA_URL="http://127.0.0.1:$LAMBDA_PORT"
 export WORDPRESS_URL="http://127.0.0.1:$WORDPRESS_PORT"
 export SITE_URL="http://127.0.0.1:$SITE_PORT"
+# The crawler benchmark's site: Debian's python3.11-doc package.
+PYTHON_DOCS=/usr/share/doc/python3.11/html
 
 # Points every AWS call of this shell and its children at moto, with dummy credentials. Only
 # for local runs: `scripts/run.sh sam deploy` must keep your real credentials.

@@ -9,6 +9,7 @@ use crate::html;
 use crate::normalize::normalize;
 use crate::robots::Robots;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use url::Url;
 
 /// A fetched page: what came back, and the distinct normalised links it points to (its
@@ -37,14 +38,13 @@ pub async fn visit(fetcher: &Fetcher, crawl: &Crawl, url: &Url) -> Visit {
         } => (None, vec![location.clone()]),
         _ => (None, Vec::new()),
     };
-    let mut links: Vec<Url> = Vec::new();
-    for link in raw_links {
-        if let Some(link) = normalize(&link, crawl.query_strings) {
-            if !links.contains(&link) && link != *url {
-                links.push(link);
-            }
-        }
-    }
+    // A set for the check, a list for the order: an index page has tens of thousands of links.
+    let mut distinct = HashSet::new();
+    let links: Vec<Url> = raw_links
+        .iter()
+        .filter_map(|link| normalize(link, crawl.query_strings))
+        .filter(|link| link != url && distinct.insert(link.clone()))
+        .collect();
     Visit {
         fetched,
         title,
