@@ -14,6 +14,7 @@ use crawl_page::frontier::url_hash;
 use crawl_page::page::{Link, Record, classify, visit};
 use crawl_page::robots::{Robots, agent_token, robots_url};
 use std::collections::{HashSet, VecDeque};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -87,12 +88,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let seconds = started.elapsed().as_secs_f64();
     let counts = *lock(&frontier.counts);
-    println!(
+    writeln!(
+        std::io::stdout(),
         "{} {} {} {seconds:.3}",
         counts.crawled,
         counts.fetched(),
         counts.bytes
-    );
+    )?;
     Ok(())
 }
 
