@@ -15,23 +15,18 @@ pyarrow to check they hold every row and the same ids.
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+
+from process import run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def measured(argv):
-    """Runs argv and returns its result with its peak RSS, read from wait4 on its pid."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
+    out, err, code, wall, peak_mb = run(argv)
+    if code != 0:
         raise RuntimeError(f"{argv[0]} failed: {err.strip()[-2000:]}")
     rows, columns, seconds = out.split()
     return {
@@ -39,7 +34,7 @@ def measured(argv):
         "convert": float(seconds),
         "rows": int(rows),
         "columns": int(columns),
-        "peak_mb": usage.ru_maxrss / 1024,
+        "peak_mb": peak_mb,
     }
 
 

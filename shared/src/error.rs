@@ -62,6 +62,8 @@ const TRANSIENT_CODES: &[&str] = &[
     "OperationTimeoutException",
     "RequestTimeout",
     "RequestTimeoutException",
+    // S3: another conditional write of the same key was in flight; a retry sees its outcome.
+    "ConditionalRequestConflict",
 ];
 
 const ACCESS_DENIED_CODES: &[&str] = &[

@@ -11,6 +11,12 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// A lock that a panicking test thread cannot poison for the others: the servers here only
+/// record requests.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The SDK configuration pointing at moto. Panics with the fix when moto is not running.
 pub async fn moto() -> SdkConfig {
     match std::env::var("AWS_ENDPOINT_URL") {

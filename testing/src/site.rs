@@ -6,12 +6,13 @@
 //!
 //! It also serves a directory of files (`serve_dir`), for the crawler benchmark.
 
+use crate::lock;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 
 /// Pages under `/tree/`: `/tree/<n>.html` links to its two children and back to the root.
@@ -88,10 +89,6 @@ impl Drop for FakeSite {
     fn drop(&mut self) {
         self.server.abort();
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response {

@@ -95,19 +95,12 @@ impl<'a> Frontier<'a> {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) => match e.raw_response().map(|r| r.status().as_u16()) {
-                Some(412) => Ok(false),
-                // Another conditional write of the same key is in flight: its outcome decides,
-                // and a retry of this worker will see it.
-                Some(409) => Err(Error::Transient(format!(
-                    "S3 PutObject s3://{}/{key}: conflicting conditional write, try again",
-                    self.bucket
-                ))),
-                _ => Err(Error::from_sdk(
-                    format!("S3 PutObject s3://{}/{key}", self.bucket),
-                    e,
-                )),
-            },
+            // 412: another writer created it first.
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => Ok(false),
+            Err(e) => Err(Error::from_sdk(
+                format!("S3 PutObject s3://{}/{key}", self.bucket),
+                e,
+            )),
         }
     }
 

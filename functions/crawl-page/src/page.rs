@@ -126,7 +126,7 @@ impl Record {
             status: visit.fetched.status(),
             title: visit.title.clone(),
             content_type: None,
-            fetched_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            fetched_at: now(),
             bytes: 0,
             attempts,
             location: None,
@@ -186,7 +186,7 @@ impl Record {
             status: None,
             title: None,
             content_type: None,
-            fetched_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            fetched_at: now(),
             bytes: 0,
             attempts,
             location: None,
@@ -194,4 +194,9 @@ impl Record {
             links: Vec::new(),
         }
     }
+}
+
+/// The time of a record: UTC, RFC 3339, milliseconds.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

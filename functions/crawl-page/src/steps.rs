@@ -49,10 +49,11 @@ pub struct Deps {
 /// The event: `{"action": "start" | "next" | "crawl" | "finish", ...}`.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-enum Wire {
+pub enum Request {
+    /// A new crawl; the execution's name is its run id.
     Start {
         run_id: String,
-        crawl: Value,
+        crawl: CrawlRequest,
     },
     Next(State),
     Crawl {
@@ -67,46 +68,12 @@ enum Wire {
     },
 }
 
-/// A checked event.
-#[derive(Debug)]
-pub enum Request {
-    /// A new crawl, validated, with the execution name as its run id.
-    Start(Crawl),
-    Next(State),
-    Crawl {
-        crawl: Crawl,
-        pages: Vec<String>,
-    },
-    Finish {
-        crawl: Crawl,
-        totals: Counts,
-        limit_reached: bool,
-    },
-}
-
 impl Request {
-    /// Reads and checks an event; anything wrong is `InvalidInput` naming the problem.
+    /// Reads an event; anything wrong is `InvalidInput` naming the problem. A start's crawl is
+    /// checked further by `CrawlRequest::validate`.
     pub fn parse(event: Value) -> Result<Self> {
-        let wire: Wire = serde_json::from_value(event)
-            .map_err(|e| Error::InvalidInput(format!("not a crawler step: {e}")))?;
-        Ok(match wire {
-            Wire::Start { run_id, crawl } => {
-                let request: CrawlRequest = serde_json::from_value(crawl)
-                    .map_err(|e| Error::InvalidInput(format!("crawl: {e}")))?;
-                Request::Start(request.validate(&run_id)?)
-            }
-            Wire::Next(state) => Request::Next(state),
-            Wire::Crawl { crawl, pages } => Request::Crawl { crawl, pages },
-            Wire::Finish {
-                crawl,
-                totals,
-                limit_reached,
-            } => Request::Finish {
-                crawl,
-                totals,
-                limit_reached,
-            },
-        })
+        serde_json::from_value(event)
+            .map_err(|e| Error::InvalidInput(format!("not a crawler step: {e}")))
     }
 }
 
@@ -176,7 +143,7 @@ struct Summary {
 
 pub async fn handle(deps: &Deps, event: Value) -> Result<Value> {
     match Request::parse(event)? {
-        Request::Start(crawl) => to_value(start(deps, crawl).await?),
+        Request::Start { run_id, crawl } => to_value(start(deps, crawl.validate(&run_id)?).await?),
         Request::Next(state) => to_value(next(deps, state).await?),
         Request::Crawl { crawl, pages } => {
             let counts = crawl_pages(deps, &crawl, &pages).await?;
@@ -263,7 +230,10 @@ async fn fetch_robots(deps: &Deps, crawl: &Crawl) -> Result<Vec<u8>> {
     for _ in 0..=5 {
         match fetcher.file(&url).await {
             Fetched::Body { body, .. } => return Ok(body),
-            Fetched::TooLarge { .. } | Fetched::Status { status: 400..=499 } => {
+            // file() reads any type, so NotHtml cannot come back; an oversized file is ignored.
+            Fetched::TooLarge { .. }
+            | Fetched::NotHtml { .. }
+            | Fetched::Status { status: 400..=499 } => {
                 return Ok(Vec::new());
             }
             Fetched::Redirect {
@@ -289,7 +259,6 @@ async fn fetch_robots(deps: &Deps, crawl: &Crawl) -> Result<Vec<u8>> {
             Fetched::Unreachable { error } => {
                 return Err(Error::Transient(format!("{url}: {error}")));
             }
-            Fetched::NotHtml { .. } => return Ok(Vec::new()),
         }
     }
     Ok(Vec::new())
@@ -504,7 +473,7 @@ async fn finish(
         name: crawl.name.clone(),
         run_id: crawl.run_id.clone(),
         base_url: crawl.base_url.clone(),
-        finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        finished_at: page::now(),
         limit_reached,
         pages: format!("s3://{bucket}/{}", frontier.output_key("pages/")),
         totals,

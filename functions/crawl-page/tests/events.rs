@@ -41,7 +41,11 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
         } else {
             json!({"action": "start", "run_id": "sample-1", "crawl": event})
         };
-        match (Request::parse(event), refusal) {
+        let checked = Request::parse(event).and_then(|request| match request {
+            Request::Start { run_id, crawl } => crawl.validate(&run_id).map(drop),
+            _ => Ok(()),
+        });
+        match (checked, refusal) {
             (Ok(_), None) => {}
             (Ok(_), Some(why)) => panic!("{name} should be refused: {why}"),
             (Err(e), None) => panic!("{name}: {e}"),
