@@ -13,13 +13,11 @@ test:
 package:
 	scripts/package.sh
 
-# Start-up time of each function (process start to its first Runtime API poll), and the
-# bronze conversion against pandas/pyarrow on the same file, and the crawler against wget -r
-# on the Python docs.
+# Every benchmark, then a summary table: per function start-up, peak memory and zipped size
+# against a Python/boto3 function; the bronze conversion against pandas/pyarrow; the crawler
+# against wget -r; the month-long cost-safety simulation.
 bench:
-	scripts/bench-startup.sh
-	scripts/bench-bronze.sh
-	scripts/bench-crawl.sh
+	scripts/bench.sh
 
 tools:
 	scripts/install-tools.sh

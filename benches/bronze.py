@@ -10,6 +10,8 @@ and the peak resident memory of the process (from wait4). Both outputs are read 
 pyarrow to check they hold every row and the same ids.
 
     python bronze.py RUNS REALISTIC.json UNIFORM.json RUST_PROGRAM
+
+With BENCH_JSON set, the medians are also written to that file for `make bench`'s summary.
 """
 
 import json
@@ -42,8 +44,10 @@ def can_convert(name, argv):
     try:
         measured(argv)
         print(f"{name:26} converts it")
+        return True
     except RuntimeError as e:
         print(f"{name:26} FAILS: {str(e).splitlines()[-1]}")
+        return False
 
 
 def main():
@@ -60,8 +64,10 @@ def main():
             ),
         }
         print(f"\nRealistic posts file (meta is an object or []): {os.path.getsize(realistic) / 1e6:.0f} MB")
-        for name in ["Rust + Polars (ours)", "pandas + pyarrow (seed)"]:
-            can_convert(name, programs[name][1](realistic))
+        converts = {
+            name: can_convert(name, programs[name][1](realistic))
+            for name in ["Rust + Polars (ours)", "pandas + pyarrow (seed)"]
+        }
         results = {name: [] for name in programs}
         for _ in range(runs):
             for name, (_, argv) in programs.items():
@@ -98,6 +104,10 @@ def main():
             f"{seed['convert'] / ours['convert']:.1f}x faster converting, "
             f"{ours['peak'] / seed['peak']:.2f} of its peak memory"
         )
+    if os.environ.get("BENCH_JSON"):
+        with open(os.environ["BENCH_JSON"], "w") as f:
+            json.dump({"posts": len(ids), "mb": round(size_mb), "runs": runs,
+                       "converts_realistic": converts, "results": summary}, f, indent=2)
 
 
 if __name__ == "__main__":

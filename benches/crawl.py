@@ -5,7 +5,11 @@ release build, in-memory frontier, pages written to disk) at concurrency 1 and 8
 time of the whole process, HTML pages stored per second, and the peak resident memory (wait4).
 
     python crawl.py RUNS URL RUST_PROGRAM
+
+With BENCH_JSON set, the medians are also written to that file for `make bench`'s summary.
 """
+
+import json
 
 import os
 import statistics
@@ -52,6 +56,7 @@ def main():
         for name, go in programs.items():
             results[name].append(go())
     base = None
+    summary = {}
     print(f"\n{url}, median of {runs} runs each, alternating")
     print(f"{'':26} {'HTML pages':>10} {'requests':>9} {'wall s':>8} {'pages/s':>8} {'peak MB':>8} {'speed vs wget':>14} {'memory vs wget':>15}")
     for name, rows in results.items():
@@ -61,8 +66,12 @@ def main():
         rate = pages / wall
         if base is None:
             base = (rate, peak)
+        summary[name] = {"pages": pages, "wall": wall, "pages_per_s": rate, "peak_mb": peak}
         print(f"{name:26} {pages:>10} {rows[0]['requests']:>9} {wall:>8.2f} {rate:>8.0f} {peak:>8.1f} "
               f"{rate / base[0]:>13.2f}x {peak / base[1]:>15.2f}")
+    if os.environ.get("BENCH_JSON"):
+        with open(os.environ["BENCH_JSON"], "w") as f:
+            json.dump({"runs": runs, "results": summary}, f, indent=2)
 
 
 if __name__ == "__main__":

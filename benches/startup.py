@@ -47,9 +47,9 @@ def local_settings():
     return {key: value for key, value in pairs}
 
 
-def main():
-    runs, argv = int(sys.argv[1]), sys.argv[2:]
-    env = dict(
+def lambda_env():
+    """The environment Lambda gives a function, with the local stack's settings and credentials."""
+    return dict(
         os.environ,
         AWS_LAMBDA_FUNCTION_NAME="startup-bench",
         AWS_LAMBDA_FUNCTION_VERSION="1",
@@ -59,6 +59,11 @@ def main():
         AWS_SECRET_ACCESS_KEY="testing",
         **local_settings(),
     )
+
+
+def main():
+    runs, argv = int(sys.argv[1]), sys.argv[2:]
+    env = lambda_env()
     one_run(argv, env)  # warm the page cache; not counted
     times = [one_run(argv, env) for _ in range(runs)]
     print(f"{statistics.median(times):.1f}")

@@ -25,5 +25,6 @@ realistic="$CACHE_DIR/bench/posts-$POSTS.json"
 uniform="$CACHE_DIR/bench/posts-$POSTS-uniform.json"
 posts "$realistic"
 posts "$uniform" uniform
-"$TOOLS_DIR/bench/bin/python" benches/bronze.py "$RUNS" "$realistic" "$uniform" \
+mkdir -p "$BENCH_RESULTS"
+BENCH_JSON="$BENCH_RESULTS/bronze.json" "$TOOLS_DIR/bench/bin/python" benches/bronze.py "$RUNS" "$realistic" "$uniform" \
   "$CARGO_TARGET_DIR/release/examples/convert_file"

@@ -18,5 +18,6 @@ port_free "$BENCH_SITE_PORT" || { log "port $BENCH_SITE_PORT on 127.0.0.1 is in 
 site=$!
 trap 'kill "$site" 2>/dev/null || true; wait "$site" 2>/dev/null || true' EXIT
 wait_for_port "$BENCH_SITE_PORT" 30 "the docs site"
-python3 benches/crawl.py "$RUNS" "http://127.0.0.1:$BENCH_SITE_PORT/index.html" \
+mkdir -p "$BENCH_RESULTS"
+BENCH_JSON="$BENCH_RESULTS/crawl.json" python3 benches/crawl.py "$RUNS" "http://127.0.0.1:$BENCH_SITE_PORT/index.html" \
   "$CARGO_TARGET_DIR/release/examples/crawl_site"

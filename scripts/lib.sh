@@ -20,6 +20,8 @@ export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
 export LAMBDA_URL="http://127.0.0.1:$LAMBDA_PORT"
 export WORDPRESS_URL="http://127.0.0.1:$WORDPRESS_PORT"
 export SITE_URL="http://127.0.0.1:$SITE_PORT"
+# Where `make bench` keeps each benchmark's figures for its summary table.
+BENCH_RESULTS="$CACHE_DIR/bench/results"
 # The crawler benchmark's site: Debian's python3.11-doc package.
 PYTHON_DOCS=/usr/share/doc/python3.11/html
 

@@ -38,4 +38,8 @@ log "unit, moto integration and end-to-end state machine tests"
   cargo test --workspace --all-features
   cd tests/sfn && node --require ./lib/polyfill.cjs --test ./*.test.mjs
 '
+# The month `make bench` simulates, reduced to a day; the debug build's slower calls cost
+# simulated time, so the clock runs slower than there.
+log "cost-safety simulation: 1 day, 40 Glue sessions, 8 RDS auto-starts"
+cargo run --quiet -p cost-simulation -- --sessions 40 --databases 8 --days 1 --speed 1200
 log "all checks passed"

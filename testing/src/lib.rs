@@ -2,6 +2,7 @@
 //! `AWS_ENDPOINT_URL`). Tests share one moto, so every resource gets a unique name.
 #![allow(clippy::expect_used, clippy::panic)]
 
+pub mod arbitrary;
 pub mod site;
 pub mod wordpress;
 

@@ -120,6 +120,16 @@ const integrations = {
   'arn:aws:states:::states:startExecution': stepFunctions.startExecution,
 };
 
+// Validating a definition takes the engine tens of milliseconds of blocking work: once per
+// definition is enough.
+const validated = new WeakMap();
+export function stateMachine(definition) {
+  if (!validated.has(definition)) {
+    validated.set(definition, new StateMachine(definition, { validationOptions: { checkArn: false } }));
+  }
+  return validated.get(definition);
+}
+
 // Runs one execution to its end. `handlers` replaces chosen Task states (fakes for flow
 // tests); `calls` records every Task call; `executionName` is `$$.Execution.Name`; `onEvent`
 // sees the execution's event log. Waits and retry intervals are 0 unless `realTime`.
@@ -149,7 +159,7 @@ export async function execute(definition, input, { handlers = {}, realTime = fal
       if (state.Retry) retryIntervalOverrides[stateName] = 0;
     }
   }
-  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  const machine = stateMachine(definition);
   const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${name}:${executionName}`;
   const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers, retryIntervalOverrides, waitTimeOverrides },

@@ -1,0 +1,63 @@
+"""`make bench`'s summary: the figures every benchmark of this run wrote to RESULTS_DIR, in one
+table, as ratios against what users would otherwise run.
+
+    python3 summary.py RESULTS_DIR
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+
+def load(directory, name):
+    with open(os.path.join(directory, f"{name}.json")) as f:
+        return json.load(f)
+
+
+def main():
+    directory = sys.argv[1]
+    functions, bronze, crawl, simulation = (
+        load(directory, n) for n in ["functions", "bronze", "crawl", "simulation"]
+    )
+    python = functions["python"]
+    print(f"\nSummary ({time.strftime('%Y-%m-%d')}, this machine, one run)")
+    print(f"\n{'function':28} {'start-up ms':>11} {'vs Python':>9} {'peak MB':>8} {'vs Python':>9} {'zipped MB':>9}")
+    for r in functions["functions"]:
+        print(f"{r['name']:28} {r['startup_ms']:>11} {python['startup_ms'] / r['startup_ms']:>8.0f}x "
+              f"{r['peak_mb']:>8} {python['peak_mb'] / r['peak_mb']:>8.1f}x {r['zip_mb']:>9}")
+    print(f"{'Python/boto3 Glue stopper':28} {python['startup_ms']:>11} {'':>9} {python['peak_mb']:>8}")
+    median = lambda key: statistics.median(r[key] for r in functions["functions"])
+    print(f"(median of our functions: start-up {median('startup_ms')} ms, peak {median('peak_mb')} MB)")
+
+    ours, seed = bronze["results"]["Rust + Polars (ours)"], bronze["results"]["pandas + pyarrow (seed)"]
+    print(f"\nBronze conversion, {bronze['posts']} posts ({bronze['mb']} MB of JSON):")
+    print(f"  ours {ours['wall']:.2f} s, {ours['peak']:.0f} MB; pandas/pyarrow {seed['wall']:.2f} s, {seed['peak']:.0f} MB"
+          f" -> {seed['wall'] / ours['wall']:.1f}x faster, {ours['peak'] / seed['peak']:.2f} of the memory")
+    fails = [n for n, ok in bronze["converts_realistic"].items() if not ok]
+    print(f"  realistic file (mixed meta): {'converted by both' if not fails else 'fails in ' + ', '.join(fails)}")
+
+    wget = crawl["results"]["wget -r -np (baseline)"]
+    print(f"\nCrawler, {wget['pages']} pages served on 127.0.0.1, against wget -r -np "
+          f"({wget['pages_per_s']:.0f} pages/s, {wget['peak_mb']:.0f} MB):")
+    for name, r in crawl["results"].items():
+        if name != "wget -r -np (baseline)":
+            print(f"  {name}: {r['pages_per_s']:.0f} pages/s ({r['pages_per_s'] / wget['pages_per_s']:.2f}x), "
+                  f"{r['peak_mb']:.0f} MB ({r['peak_mb'] / wget['peak_mb']:.1f}x)")
+
+    g, d = simulation["glue"], simulation["rds"]
+    alarms = sum(simulation["alarms"].values())
+    print(f"\nCost-safety simulation, {simulation['simulated_days']} simulated days:")
+    print(f"  {g['sessions']} Glue sessions ({g['events_lost']} events lost, {g['api_calls_throttled']} of "
+          f"{g['api_calls']} calls throttled): {g['past_budget']} left running past budget, "
+          f"{g['stop_calls']} stop calls for {g['sessions'] - g['opted_out']} sessions")
+    print(f"  {d['databases']} RDS auto-starts ({d['events_delivered']} events incl. duplicates): "
+          f"{d['past_budget']} left running past budget, {d['stop_calls']} stop calls for "
+          f"{d['databases'] - d['unprotected']} protected databases, {d['unprotected']} untagged left alone")
+    failed = sum(g["executions_failed"].values()) + sum(d["executions_failed"].values())
+    print(f"  executions failed: {failed}; alarms that would have fired: {alarms}")
+
+
+if __name__ == "__main__":
+    main()

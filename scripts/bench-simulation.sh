@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make bench`, cost-safety part: a month of 1,000 Glue sessions and 50 RDS auto-starts, with
+# lost and duplicated events and throttled API calls, through the real handlers and state
+# machines on a clock 3,600 times faster (simulation/). Fails if anything was left running past
+# its budget or stopped other than exactly once.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/install-tools.sh"
+log "release build of the simulation"
+cargo build --quiet --release -p cost-simulation
+mkdir -p "$BENCH_RESULTS"
+log "simulating a month (about 5 minutes)"
+"$CARGO_TARGET_DIR/release/cost-simulation" --json "$BENCH_RESULTS/simulation.json" "$@"

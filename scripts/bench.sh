@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark, then one summary table of this run's figures.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+rm -rf "$BENCH_RESULTS"
+scripts/bench-functions.sh
+scripts/bench-bronze.sh
+scripts/bench-crawl.sh
+scripts/bench-simulation.sh
+python3 benches/summary.py "$BENCH_RESULTS"

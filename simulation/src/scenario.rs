@@ -1,0 +1,195 @@
+//! What happens during the simulated month, drawn from a seed: when each Glue session is
+//! created, how long it provisions, whether its CreateSession event arrives; when AWS starts
+//! each database, how long it takes to become available, how many times its event arrives.
+
+use check_and_stop_rds::ResourceType;
+
+pub const DAY: f64 = 86_400.0;
+const MINUTE: f64 = 60.0;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub sessions: usize,
+    pub databases: usize,
+    pub days: u32,
+    /// Share of CreateSession events never delivered.
+    pub lost: f64,
+    /// Share of Glue and RDS API calls answered with a throttling error.
+    pub throttled: f64,
+    /// Share of RDS events delivered twice.
+    pub duplicated: f64,
+    /// Share of sessions tagged to be left running.
+    pub opted_out: f64,
+    /// Share of auto-started databases without the protection tag.
+    pub unprotected: f64,
+    pub seed: u64,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+}
+
+impl Options {
+    /// A month: 1,000 sessions and 50 auto-started databases.
+    pub fn month() -> Self {
+        Options {
+            sessions: 1000,
+            databases: 50,
+            days: 30,
+            lost: 0.05,
+            throttled: 0.10,
+            duplicated: 0.2,
+            opted_out: 0.02,
+            unprotected: 0.1,
+            seed: 7,
+            speed: 3600.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionPlan {
+    pub id: String,
+    /// Simulated seconds since the origin.
+    pub created: f64,
+    pub provisioning: f64,
+    /// When the CreateSession event reaches the workflow; `None`: never.
+    pub delivered: Option<f64>,
+    pub opted_out: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbPlan {
+    pub id: String,
+    pub kind: ResourceType,
+    pub protected: bool,
+    /// When AWS starts it after 7 days stopped.
+    pub started: f64,
+    pub available: f64,
+    /// When each copy of its auto-start event arrives.
+    pub deliveries: Vec<f64>,
+}
+
+pub struct Plan {
+    pub sessions: Vec<SessionPlan>,
+    pub databases: Vec<DbPlan>,
+}
+
+/// Sessions are created in working hours (08:00 to 18:00, Monday to Friday; the origin is a
+/// Monday); AWS auto-starts databases at any hour.
+pub fn plan(options: &Options) -> Plan {
+    let mut rng = Rng(options.seed);
+    let working_days: Vec<u32> = (0..options.days).filter(|d| d % 7 < 5).collect();
+    let sessions = (0..options.sessions)
+        .map(|i| {
+            let day = working_days[rng.below(working_days.len())];
+            let created = f64::from(day) * DAY + 8.0 * 3600.0 + rng.uniform(0.0, 10.0 * 3600.0);
+            let lost = rng.chance(options.lost);
+            SessionPlan {
+                id: format!("session-{i:04}"),
+                created,
+                provisioning: rng.uniform(0.0, 10.0 * MINUTE),
+                // CloudTrail delivers management events to EventBridge within minutes.
+                delivered: (!lost).then(|| created + rng.uniform(30.0, 5.0 * MINUTE)),
+                opted_out: rng.chance(options.opted_out),
+            }
+        })
+        .collect();
+    let span = f64::from(options.days) * DAY;
+    let databases = (0..options.databases)
+        .map(|i| {
+            let kind = if i % 5 == 4 {
+                ResourceType::Cluster
+            } else {
+                ResourceType::Instance
+            };
+            let started = rng.uniform(0.0, span - 2.0 * 3600.0);
+            let mut deliveries = vec![started + rng.uniform(5.0, 2.0 * MINUTE)];
+            if rng.chance(options.duplicated) {
+                deliveries.push(started + rng.uniform(5.0, 10.0 * MINUTE));
+            }
+            DbPlan {
+                id: format!("{}-{i:02}", kind.as_str()),
+                kind,
+                protected: !rng.chance(options.unprotected),
+                started,
+                available: started + rng.uniform(0.0, 60.0 * MINUTE),
+                deliveries,
+            }
+        })
+        .collect();
+    Plan {
+        sessions,
+        databases,
+    }
+}
+
+/// SplitMix64: a small, seeded, good-enough generator, so a run can be repeated exactly.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// In [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn uniform(&mut self, low: f64, high: f64) -> f64 {
+        low + self.unit() * (high - low)
+    }
+
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.unit() * n as f64) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_looks_like_the_brief() {
+        let options = Options::month();
+        let plan = plan(&options);
+        assert_eq!(plan.sessions.len(), 1000);
+        let lost = plan
+            .sessions
+            .iter()
+            .filter(|s| s.delivered.is_none())
+            .count();
+        assert!((30..=70).contains(&lost), "{lost} lost");
+        for s in &plan.sessions {
+            assert!((0.0..=600.0).contains(&s.provisioning));
+            let day = (s.created / DAY) as u32;
+            assert!(day % 7 < 5, "{} on a weekend", s.id);
+            assert!(s.delivered.is_none_or(|d| d > s.created));
+        }
+        assert_eq!(plan.databases.len(), 50);
+        let twice = plan
+            .databases
+            .iter()
+            .filter(|d| d.deliveries.len() == 2)
+            .count();
+        assert!(twice > 0);
+        for d in &plan.databases {
+            assert!(d.available >= d.started && d.available <= d.started + 3600.0);
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_month() {
+        let a = plan(&Options::month());
+        let b = plan(&Options::month());
+        assert_eq!(a.sessions[500].created, b.sessions[500].created);
+        assert_eq!(a.databases[10].available, b.databases[10].available);
+    }
+}
