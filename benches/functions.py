@@ -3,32 +3,111 @@ median of RUNS), peak memory handling one of its sample events against moto (med
 the size of its zipped `bootstrap`; next to the usual Python/boto3 Lambda for the Glue job.
 Writes the figures to OUT.json and prints them.
 
-    python3 functions.py RUNS OUT.json RELEASE_DIR
+    python functions.py RUNS OUT.json RELEASE_DIR   (a Python with boto3, under with-stack.sh --no-functions)
 """
 
+import http.server
 import io
 import json
 import os
 import sys
+import threading
+import uuid
 import zipfile
+
+import boto3
 
 import memory
 import startup
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(ROOT, "benches")
+ACCOUNT = "123456789012"  # moto's
+SAMPLE_ACCOUNT = "111122223333"  # the samples' member account
+SETTINGS = startup.local_settings()
 
-# The sample each function handles for the memory figure: one that makes AWS calls on an empty
-# moto. Outcomes other than `ok` are errors the function answered (moto holds no resources).
+
+def sample(function, name):
+    with open(os.path.join(ROOT, "events", function, name)) as f:
+        return f.read().replace(SAMPLE_ACCOUNT, ACCOUNT)
+
+
+def prepare_moto():
+    """What the samples touch, so that every function does its whole job against moto: the
+    WordPress pipeline's parameters, buckets and topics, the routing table, an exposed bucket and
+    the member role, the crawl bucket."""
+    ssm, s3, sns = boto3.client("ssm"), boto3.client("s3"), boto3.client("sns")
+    for bucket in ["bench-raw", "bench-bronze", SETTINGS["CRAWL_BUCKET"], f"team-reports-{ACCOUNT}"]:
+        s3.create_bucket(Bucket=bucket)
+    for arn in [SETTINGS["SUCCESS_TOPIC_ARN"], SETTINGS["FAILURE_TOPIC_ARN"]]:
+        sns.create_topic(Name=arn.rsplit(":", 1)[1])
+    site = os.environ["WORDPRESS_URL"]
+    types = ["posts", "pages", "categories", "tags", "users", "comments", "media"]
+    parameters = {
+        SETTINGS["ENDPOINTS_PARAMETER"]: ",".join(f"{site}/wp-json/wp/v2/{t}" for t in types),
+        SETTINGS["RAW_BUCKET_PARAMETER"]: "bench-raw",
+        SETTINGS["BRONZE_BUCKET_PARAMETER"]: "bench-bronze",
+        SETTINGS["RAW_TOPIC_PARAMETER"]: sns.create_topic(Name="bench-raw")["TopicArn"],
+        SETTINGS["BRONZE_TOPIC_PARAMETER"]: sns.create_topic(Name="bench-bronze")["TopicArn"],
+        SETTINGS["ROUTING_TABLE_PARAMETER"]: json.dumps({"rules": [
+            {"control_id": "S3.8", "action": "remediate",
+             "remediation": {"function": "remediate-s3-public-access", "qualifier": "live"}},
+            {"control_id": "EC2.2", "action": "suppress", "note": "locked by the landing zone"},
+        ]}),
+    }
+    for name, value in parameters.items():
+        ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+    boto3.client("iam").create_role(
+        RoleName=SETTINGS["REMEDIATION_ROLE_NAME"],
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/remediate-s3-public-access"}}]}),
+    )
+
+
+class RemediationApi(http.server.BaseHTTPRequestHandler):
+    """Lambda's Invoke API for the proxy: the remediation answers as it does in a dry run."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"bucket": f"team-reports-{ACCOUNT}", "dry_run": True, "changed": False}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def crawl_step(argv):
+    """A crawl worker's step, the crawler's main work: a crawl started and its first batch read
+    (not measured), then its pages fetched from the test site and stored."""
+    crawl = json.loads(sample("crawl-page", "start-crawl-local.json"))
+    crawl["base_url"] = f"{os.environ['SITE_URL']}/docs/"
+    state = step(argv, {"action": "start", "run_id": f"bench-{uuid.uuid4().hex[:8]}", "crawl": crawl})
+    batch = step(argv, dict({k: state[k] for k in ["results", "crawl", "totals", "generation", "execution_pages"]},
+                            action="next"))
+    return json.dumps({"action": "crawl", "crawl": batch["crawl"], "pages": batch["groups"][0]})
+
+
+def step(argv, event):
+    _, outcome, response = memory.one_run(json.dumps(event).encode(), argv)
+    if outcome != "ok":
+        raise RuntimeError(f"crawl {event['action']}: {outcome}")
+    return response
+
+
+# The event each function handles for the memory figure, from its samples.
 EVENTS = {
-    "stop-glue-session": "scheduled-sweep.json",
-    "check-and-stop-rds": "eventbridge-instance-auto-started.json",
-    "extract-wordpress": "scheduled-run.json",
-    "wordpress-to-parquet": "run-by-hand.json",
-    "route-finding": "securityhub-findings-imported.json",
-    "remediation-proxy": "remediate-s3-finding-dry-run.json",
-    "remediate-s3-public-access": "remediate-dry-run.json",
-    "crawl-page": "step-next.json",
+    "stop-glue-session": lambda _: sample("stop-glue-session", "scheduled-sweep.json"),
+    "check-and-stop-rds": lambda _: sample("check-and-stop-rds", "eventbridge-instance-auto-started.json"),
+    "extract-wordpress": lambda _: sample("extract-wordpress", "scheduled-run.json"),
+    "wordpress-to-parquet": lambda _: sample("wordpress-to-parquet", "run-by-hand.json"),
+    "route-finding": lambda _: sample("route-finding", "securityhub-findings-imported.json"),
+    "remediation-proxy": lambda _: sample("remediation-proxy", "remediate-s3-finding-dry-run.json"),
+    "remediate-s3-public-access": lambda _: sample("remediate-s3-public-access", "remediate-dry-run.json"),
+    "crawl-page": crawl_step,
 }
 
 
@@ -41,10 +120,11 @@ def zipped_mb(path):
 
 
 def measure(name, argv, event, runs):
+    """event: argv -> the event to handle, made anew for each of the three memory runs."""
     env = startup.lambda_env()
     startup.one_run(argv, env)  # warm the page cache; not counted
     times = sorted(startup.one_run(argv, env) for _ in range(runs))
-    peaks = [memory.one_run(event, argv) for _ in range(3)]
+    peaks = [memory.one_run(event(argv).encode(), argv) for _ in range(3)]
     return {
         "name": name,
         "startup_ms": round(times[len(times) // 2], 1),
@@ -55,18 +135,22 @@ def measure(name, argv, event, runs):
 
 def main():
     runs, out, release = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    python = os.environ.get("PYTHON_WITH_BOTO3", sys.executable)
+    prepare_moto()
+    lambda_port = int(SETTINGS["AWS_ENDPOINT_URL_LAMBDA"].rsplit(":", 1)[1])
+    remediations = http.server.ThreadingHTTPServer(("127.0.0.1", lambda_port), RemediationApi)
+    threading.Thread(target=remediations.serve_forever, daemon=True).start()
     rows = []
-    for name, event_file in EVENTS.items():
-        with open(os.path.join(ROOT, "events", name, event_file), "rb") as f:
-            event = f.read()
-        binary = os.path.join(release, name)
-        row = measure(name, [binary], event, runs)
-        row["zip_mb"] = zipped_mb(binary)
-        rows.append(row)
-    with open(os.path.join(ROOT, "events", "stop-glue-session", EVENTS["stop-glue-session"]), "rb") as f:
-        event = f.read()
-    baseline = measure("python-glue-stopper", [python, os.path.join(HERE, "python_glue_stopper.py")], event, runs)
+    try:
+        for name, event in EVENTS.items():
+            binary = os.path.join(release, name)
+            row = measure(name, [binary], event, runs)
+            row["zip_mb"] = zipped_mb(binary)
+            rows.append(row)
+        python = [sys.executable, os.path.join(HERE, "python_glue_stopper.py")]
+        baseline = measure("python-glue-stopper", python, EVENTS["stop-glue-session"], runs)
+    finally:
+        remediations.shutdown()
+        remediations.server_close()
     with open(out, "w") as f:
         json.dump({"runs": runs, "functions": rows, "python": baseline}, f, indent=2)
 

@@ -1,18 +1,13 @@
 """Peak memory of a Lambda function handling one event: the program starts as Lambda starts it,
 polls a stand-in Runtime API on 127.0.0.1, receives the event, handles it (its AWS calls go to
-moto, through AWS_ENDPOINT_URL), posts its answer; it is then stopped and its peak resident
-memory read with wait4. Prints one JSON object: peak MB (median of RUNS) and the outcome
-(`ok`, or the errorType it answered).
-
-    python3 memory.py RUNS EVENT.json PROGRAM [ARGS...]
+moto, through AWS_ENDPOINT_URL), posts its answer; its peak resident memory is then read from
+/proc (VmHWM) while it waits for a next event, and it is stopped. (Not wait4: a child's ru_maxrss
+starts at what the parent held when it forked.)
 """
 
 import http.server
 import json
-import os
-import statistics
 import subprocess
-import sys
 import threading
 
 from startup import lambda_env
@@ -43,7 +38,7 @@ class RuntimeApi(http.server.BaseHTTPRequestHandler):
         if self.path.endswith("/error"):
             self.server.outcome = json.loads(body or b"{}").get("errorType", "error")
         else:
-            self.server.outcome = "ok"
+            self.server.outcome, self.server.response = "ok", json.loads(body or b"null")
         self.send_response(202)
         self.end_headers()
         self.server.answered.set()
@@ -52,33 +47,27 @@ class RuntimeApi(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def one_run(event, argv):
+def peak_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        kb = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    return int(kb) / 1024
+
+
+def one_run(event, argv, env=None):
+    """Handles one event; returns peak MB, the outcome, and the answer (None for an error)."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RuntimeApi)
-    server.event, server.served, server.outcome = event, False, None
+    server.event, server.served, server.outcome, server.response = event, False, None, None
     server.answered = threading.Event()
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    env = dict(lambda_env(), AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}")
+    env = dict(env or lambda_env(), AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}")
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if not server.answered.wait(120):
             raise RuntimeError(f"{argv[-1]} did not answer within 120 s")
+        peak = peak_mb(proc.pid)
     finally:
         proc.kill()
-        _, _, usage = os.wait4(proc.pid, 0)
+        proc.wait()
         server.shutdown()
-    return usage.ru_maxrss / 1024, server.outcome
+    return peak, server.outcome, server.response
 
-
-def main():
-    runs, event_file, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-    with open(event_file, "rb") as f:
-        event = f.read()
-    results = [one_run(event, argv) for _ in range(runs)]
-    print(json.dumps({
-        "peak_mb": round(statistics.median(r[0] for r in results), 1),
-        "outcome": results[-1][1],
-    }))
-
-
-if __name__ == "__main__":
-    main()

@@ -23,13 +23,13 @@ def main():
     )
     python = functions["python"]
     print(f"\nSummary ({time.strftime('%Y-%m-%d')}, this machine, one run)")
-    print(f"\n{'function':28} {'start-up ms':>11} {'vs Python':>9} {'peak MB':>8} {'vs Python':>9} {'zipped MB':>9}")
+    print(f"\n{'function':28} {'start-up ms':>11} {'faster':>7} {'peak MB':>8} {'less':>6} {'zipped MB':>9}  (than Python/boto3)")
     for r in functions["functions"]:
-        print(f"{r['name']:28} {r['startup_ms']:>11} {python['startup_ms'] / r['startup_ms']:>8.0f}x "
-              f"{r['peak_mb']:>8} {python['peak_mb'] / r['peak_mb']:>8.1f}x {r['zip_mb']:>9}")
+        print(f"{r['name']:28} {r['startup_ms']:>11} {python['startup_ms'] / r['startup_ms']:>6.0f}x "
+              f"{r['peak_mb']:>8} {python['peak_mb'] / r['peak_mb']:>5.1f}x {r['zip_mb']:>9}")
     print(f"{'Python/boto3 Glue stopper':28} {python['startup_ms']:>11} {'':>9} {python['peak_mb']:>8}")
     median = lambda key: statistics.median(r[key] for r in functions["functions"])
-    print(f"(median of our functions: start-up {median('startup_ms')} ms, peak {median('peak_mb')} MB)")
+    print(f"(median of our functions: start-up {median('startup_ms'):.1f} ms, peak {median('peak_mb'):.1f} MB)")
 
     ours, seed = bronze["results"]["Rust + Polars (ours)"], bronze["results"]["pandas + pyarrow (seed)"]
     print(f"\nBronze conversion, {bronze['posts']} posts ({bronze['mb']} MB of JSON):")
@@ -43,8 +43,8 @@ def main():
           f"({wget['pages_per_s']:.0f} pages/s, {wget['peak_mb']:.0f} MB):")
     for name, r in crawl["results"].items():
         if name != "wget -r -np (baseline)":
-            print(f"  {name}: {r['pages_per_s']:.0f} pages/s ({r['pages_per_s'] / wget['pages_per_s']:.2f}x), "
-                  f"{r['peak_mb']:.0f} MB ({r['peak_mb'] / wget['peak_mb']:.1f}x)")
+            print(f"  {name}: {r['pages_per_s']:.0f} pages/s ({r['pages_per_s'] / wget['pages_per_s']:.2f}x wget's), "
+                  f"{r['peak_mb']:.0f} MB ({r['peak_mb'] / wget['peak_mb']:.1f}x wget's)")
 
     g, d = simulation["glue"], simulation["rds"]
     alarms = sum(simulation["alarms"].values())

@@ -6,13 +6,13 @@
 #   fake WordPress   the site the WordPress extract reads     $WORDPRESS_URL (127.0.0.1:9002)
 #   test site        the site the crawler crawls              $SITE_URL      (127.0.0.1:9003)
 #
-#   scripts/with-stack.sh [--moto-only] COMMAND...
+#   scripts/with-stack.sh [--no-functions] COMMAND...   (--no-functions: moto and the two sites)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 use_local_aws
 
-moto_only=false
-if [[ "${1:-}" == --moto-only ]]; then moto_only=true; shift; fi
+functions=true
+if [[ "${1:-}" == --no-functions ]]; then functions=false; shift; fi
 
 run_dir=$(mktemp -d)
 pids=()
@@ -28,7 +28,7 @@ stop_stack() {
 trap stop_stack EXIT
 trap 'exit 130' INT TERM
 
-for port in "$MOTO_PORT" $($moto_only || echo "$LAMBDA_PORT $WORDPRESS_PORT $SITE_PORT"); do
+for port in "$MOTO_PORT" $($functions && echo "$LAMBDA_PORT") "$WORDPRESS_PORT" "$SITE_PORT"; do
   port_free "$port" || { log "port $port on 127.0.0.1 is in use: stop what uses it, or set MOTO_PORT / LAMBDA_PORT / WORDPRESS_PORT / SITE_PORT"; exit 1; }
 done
 
@@ -37,7 +37,7 @@ setsid moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$run_dir/moto.log" 2>&1 &
 pids+=($!)
 wait_for_port "$MOTO_PORT" 30 moto || { cat "$run_dir/moto.log" >&2; exit 1; }
 
-if ! $moto_only; then
+if $functions; then
   # Build first, so the first invocation does not wait for the compiler.
   cargo build --quiet --workspace --bins
   setsid cargo lambda watch --ignore-changes --quiet --env-file "$ROOT/scripts/local.env" \
@@ -46,12 +46,14 @@ if ! $moto_only; then
   pids+=($!)
   wait_for_port "$LAMBDA_PORT" 60 "cargo lambda watch" || { cat "$run_dir/lambda.log" >&2; exit 1; }
   export LAMBDA_LOG="$run_dir/lambda.log"
-  setsid "$CARGO_TARGET_DIR/debug/fake-wordpress" serve "$WORDPRESS_PORT" >"$run_dir/wordpress.log" 2>&1 &
-  pids+=($!)
-  wait_for_port "$WORDPRESS_PORT" 30 "fake WordPress" || { cat "$run_dir/wordpress.log" >&2; exit 1; }
-  setsid "$CARGO_TARGET_DIR/debug/fake-site" serve "$SITE_PORT" >"$run_dir/site.log" 2>&1 &
-  pids+=($!)
-  wait_for_port "$SITE_PORT" 30 "test site" || { cat "$run_dir/site.log" >&2; exit 1; }
+else
+  cargo build --quiet -p testing --bin fake-wordpress --bin fake-site
 fi
+setsid "$CARGO_TARGET_DIR/debug/fake-wordpress" serve "$WORDPRESS_PORT" >"$run_dir/wordpress.log" 2>&1 &
+pids+=($!)
+wait_for_port "$WORDPRESS_PORT" 30 "fake WordPress" || { cat "$run_dir/wordpress.log" >&2; exit 1; }
+setsid "$CARGO_TARGET_DIR/debug/fake-site" serve "$SITE_PORT" >"$run_dir/site.log" 2>&1 &
+pids+=($!)
+wait_for_port "$SITE_PORT" 30 "test site" || { cat "$run_dir/site.log" >&2; exit 1; }
 
 "$@"
