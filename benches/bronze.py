@@ -6,7 +6,7 @@ older ones), which each program converts once to see whether it can; and UNIFORM
 with `meta` always an object, which both can convert, for the timings. Each program runs
 RUNS times, alternating; reported are the median wall time of the whole process, the median
 conversion time the program measured itself (read to written, without interpreter start-up),
-and the peak resident memory of the process (from wait4). Both outputs are read back with
+and the peak resident memory of the process (GNU time). Both outputs are read back with
 pyarrow to check they hold every row and the same ids.
 
     python bronze.py RUNS REALISTIC.json UNIFORM.json RUST_PROGRAM
@@ -20,6 +20,8 @@ import statistics
 import sys
 import tempfile
 import time
+
+import pyarrow.parquet as pq
 
 from process import run
 
@@ -72,10 +74,6 @@ def main():
         for _ in range(runs):
             for name, (_, argv) in programs.items():
                 results[name].append(measured(argv(source)))
-        # Only now, after the measured runs: a child's peak memory counts what this process
-        # held when it forked, so the harness stays small while they run.
-        import pyarrow.parquet as pq
-
         with open(source, "rb") as f:
             ids = [item["id"] for item in json.load(f)]
         sizes = {}

@@ -2,7 +2,7 @@
 release build, in-memory frontier, pages written to disk) at concurrency 1 and 8, and
 `wget --recursive --no-parent` (what a user would otherwise run), on the same site served on
 127.0.0.1, in one run. Each program runs RUNS times, alternating; reported are the median wall
-time of the whole process, HTML pages stored per second, and the peak resident memory (wait4).
+time of the whole process, HTML pages stored per second, and the peak resident memory (GNU time).
 
     python crawl.py RUNS URL RUST_PROGRAM
 

@@ -98,16 +98,16 @@ def step(argv, event):
     return response
 
 
-# The event each function handles for the memory figure, from its samples.
-EVENTS = {
-    "stop-glue-session": lambda _: sample("stop-glue-session", "scheduled-sweep.json"),
-    "check-and-stop-rds": lambda _: sample("check-and-stop-rds", "eventbridge-instance-auto-started.json"),
-    "extract-wordpress": lambda _: sample("extract-wordpress", "scheduled-run.json"),
-    "wordpress-to-parquet": lambda _: sample("wordpress-to-parquet", "run-by-hand.json"),
-    "route-finding": lambda _: sample("route-finding", "securityhub-findings-imported.json"),
-    "remediation-proxy": lambda _: sample("remediation-proxy", "remediate-s3-finding-dry-run.json"),
-    "remediate-s3-public-access": lambda _: sample("remediate-s3-public-access", "remediate-dry-run.json"),
-    "crawl-page": crawl_step,
+# The sample each function handles for the memory figure (the crawler's is made by crawl_step).
+SAMPLES = {
+    "stop-glue-session": "scheduled-sweep.json",
+    "check-and-stop-rds": "eventbridge-instance-auto-started.json",
+    "extract-wordpress": "scheduled-run.json",
+    "wordpress-to-parquet": "run-by-hand.json",
+    "route-finding": "securityhub-findings-imported.json",
+    "remediation-proxy": "remediate-s3-finding-dry-run.json",
+    "remediate-s3-public-access": "remediate-dry-run.json",
+    "crawl-page": None,
 }
 
 
@@ -120,11 +120,11 @@ def zipped_mb(path):
 
 
 def measure(name, argv, event, runs):
-    """event: argv -> the event to handle, made anew for each of the three memory runs."""
+    """event: makes the event to handle, anew for each of the three memory runs."""
     env = startup.lambda_env()
     startup.one_run(argv, env)  # warm the page cache; not counted
     times = sorted(startup.one_run(argv, env) for _ in range(runs))
-    peaks = [memory.one_run(event(argv).encode(), argv) for _ in range(3)]
+    peaks = [memory.one_run(event().encode(), argv) for _ in range(3)]
     return {
         "name": name,
         "startup_ms": round(times[len(times) // 2], 1),
@@ -141,13 +141,18 @@ def main():
     threading.Thread(target=remediations.serve_forever, daemon=True).start()
     rows = []
     try:
-        for name, event in EVENTS.items():
+        for name, sample_file in SAMPLES.items():
             binary = os.path.join(release, name)
+            if sample_file:
+                event = lambda: sample(name, sample_file)
+            else:
+                event = lambda: crawl_step([binary])
             row = measure(name, [binary], event, runs)
             row["zip_mb"] = zipped_mb(binary)
             rows.append(row)
         python = [sys.executable, os.path.join(HERE, "python_glue_stopper.py")]
-        baseline = measure("python-glue-stopper", python, EVENTS["stop-glue-session"], runs)
+        sweep = sample("stop-glue-session", SAMPLES["stop-glue-session"])
+        baseline = measure("python-glue-stopper", python, lambda: sweep, runs)
     finally:
         remediations.shutdown()
         remediations.server_close()

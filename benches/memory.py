@@ -53,13 +53,13 @@ def peak_mb(pid):
     return int(kb) / 1024
 
 
-def one_run(event, argv, env=None):
+def one_run(event, argv):
     """Handles one event; returns peak MB, the outcome, and the answer (None for an error)."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RuntimeApi)
     server.event, server.served, server.outcome, server.response = event, False, None, None
     server.answered = threading.Event()
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    env = dict(env or lambda_env(), AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}")
+    env = dict(lambda_env(), AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}")
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if not server.answered.wait(120):
