@@ -1,7 +1,7 @@
 # The two commands: `make demo` runs everything locally, `make test` checks everything.
 # Tools install into the cache directory (~/.cache/rust-serverless-automations) on first use.
 
-.PHONY: demo test package bench tools build lint clean
+.PHONY: demo test package plan bench tools build lint clean
 
 demo:
 	scripts/demo.sh
@@ -9,9 +9,15 @@ demo:
 test:
 	scripts/test.sh
 
-# Release arm64 build of every function with SAM, as `sam deploy` uploads them.
+# Release arm64 build with SAM, as `sam deploy` uploads it: every workflow, or one with
+# `make package WORKFLOW=glue-session-stop`.
 package:
 	scripts/package.sh
+
+# What deploying template.yaml would create, offline: `make plan PARAMS="SecurityRemediation=true"`.
+plan:
+	scripts/install-tools.sh
+	scripts/plan.sh $(PARAMS)
 
 # Every benchmark, then a summary table: per function start-up, peak memory and zipped size
 # against a Python/boto3 function; the bronze conversion against pandas/pyarrow; the crawler

@@ -1,124 +1,387 @@
-"""Least privilege, checked: fails on any IAM statement in the templates that allows a wildcard
-action, or a wildcard resource ("*", or "*" in place of an account or a bucket), unless the
-statement's Sid is on the short allowlist below with the reason AWS requires it (the template
-says the same in an `AWS-REQUIRED-WILDCARD` comment).
+"""Least privilege, checked on what CloudFormation will create: each template goes through SAM's
+transform first, so SAM policy templates, managed policy names and the roles SAM writes itself
+are checked as deployed. Every branch of every `Fn::If` is checked. It fails on:
+
+- identity policies (roles, `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy`) that `Allow` with
+  `NotAction` or `NotResource`, a wildcard action, or a wildcard resource ("*", "*" for an
+  account or region, a resource part that is or ends in a partial "*"), unless the statement's
+  Sid is on the allowlist below with exactly the actions and resources AWS requires;
+- managed policies other than the few AWS ones on the allowlist (AdministratorAccess, ...);
+- trust and resource policies (SQS, SNS, S3, KMS, ...) that `Allow` anyone, any account or a
+  service without the conditions that pin the caller (`aws:SourceArn`, `aws:SourceAccount`,
+  `aws:PrincipalOrgID`, `sts:ExternalId`), or use `NotPrincipal`;
+- `AWS::Lambda::Permission` for "*", for a whole account, or for a service without
+  `SourceArn` or `SourceAccount`;
+- conditions whose value is "*" (they match everything);
+- template parameters that feed a resource or principal while their `AllowedPattern` (or
+  `AllowedValues`) lets them hold "*" (or, for a principal, a whole account).
 
     python check_iam.py TEMPLATE...     prints each finding; exit status 1 if there is any
 """
 
+import os
+import re
+import re._constants as sre_constants
+import re._parser as sre_parse
 import sys
 
-import yaml
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cfn  # noqa: E402
 
-# Sid: (the actions it may grant on a wildcard resource, why AWS requires the wildcard)
+_LOGS = {
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+_XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}
+
+# Sid: (the actions it may grant, the only wildcard resources it may name as written in the
+# template, why AWS requires the wildcard). The template says the same in an
+# `AWS-REQUIRED-WILDCARD` comment.
 ALLOWED = {
-    "ListSessions": ({"glue:ListSessions"}, "glue:ListSessions has no resource-level permissions"),
-    "DeliverLogs": (
-        {
-            "logs:CreateLogDelivery",
-            "logs:GetLogDelivery",
-            "logs:UpdateLogDelivery",
-            "logs:DeleteLogDelivery",
-            "logs:ListLogDeliveries",
-            "logs:PutResourcePolicy",
-            "logs:DescribeResourcePolicies",
-            "logs:DescribeLogGroups",
-        },
-        "Step Functions log delivery to CloudWatch Logs has no resource-level permissions",
-    ),
+    "ListSessions": ({"glue:ListSessions"}, {"*"}, "glue:ListSessions has no resource-level permissions"),
+    "DeliverLogs": (_LOGS, {"*"}, "Step Functions log delivery to CloudWatch Logs has no resource-level permissions"),
+    "SendTraces": (_XRAY, {"*"}, "X-Ray's trace and sampling actions have no resource-level permissions"),
     "AssumeTheMemberRemediationRole": (
         {"sts:AssumeRole"},
+        {"arn:${AWS::Partition}:iam::*:role/${RemediationRoleName}"},
         "a finding may come from any member account; the role name is fixed",
     ),
     "BucketPublicAccessBlock": (
         {"s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"},
+        {"arn:${AWS::Partition}:s3:::*"},
         "any bucket of a member account may be the one a finding names",
     ),
 }
 
+# AWS managed policies a role may have: (why).
+ALLOWED_MANAGED = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole": "SAM attaches it to every function: its own logs",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess": "SAM attaches it to traced functions: X-Ray writes have no resource-level permissions",
+}
 
-class Loader(yaml.SafeLoader):
-    """Reads CloudFormation's short-form tags (!Sub, !Ref, ...) as {tag: value}."""
+# Condition keys that pin who may use a resource or trust policy statement.
+PINNING_KEYS = {
+    "aws:sourcearn",
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:principalorgid",
+    "aws:principalarn",
+    "aws:principalaccount",
+    "sts:externalid",
+}
 
-
-def _tagged(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {suffix: value}
-
-
-Loader.add_multi_constructor("!", _tagged)
+RESOURCE_POLICIES = {
+    "AWS::SQS::QueuePolicy": "PolicyDocument",
+    "AWS::SNS::TopicPolicy": "PolicyDocument",
+    "AWS::S3::BucketPolicy": "PolicyDocument",
+    "AWS::KMS::Key": "KeyPolicy",
+    "AWS::SecretsManager::ResourcePolicy": "ResourcePolicy",
+    "AWS::Events::EventBusPolicy": "Statement",
+    "AWS::Logs::ResourcePolicy": "PolicyDocument",
+    "AWS::ECR::Repository": "RepositoryPolicyText",
+}
 
 
 def as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def strings(value):
-    """Every plain string in a value, through !Sub, !If and lists."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for v in value:
-            yield from strings(v)
-    elif isinstance(value, dict):
-        for key, v in value.items():
-            if key in ("Sub", "If", "Join"):
-                yield from strings(v)
+def branches(value):
+    """Every value `value` may take, one per combination of `Fn::If` branches, lists flattened
+    one level (a list item that is an `Fn::If` contributes both branches)."""
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        _, yes, no = value["Fn::If"]
+        return branches(yes) + branches(no)
+    if isinstance(value, dict) and value == {"Ref": "AWS::NoValue"}:
+        return []
+    return [value]
 
 
-def is_wildcard_resource(text):
-    return text == "*" or ":iam::*:" in text or text.endswith(":s3:::*")
+def items(value):
+    """The items of a list-valued property, through `Fn::If` branches."""
+    found = []
+    for v in branches(value):
+        for item in as_list(v):
+            found.extend(branches(item))
+    return found
 
 
-def statements(template):
-    """(resource name, statement) for every IAM policy statement in the template."""
-    for name, resource in (template.get("Resources") or {}).items():
-        props = resource.get("Properties") or {}
-        policies = as_list(props.get("Policies") or [])
-        for policy in policies:
-            if not isinstance(policy, dict):
+def texts(value):
+    """(text, parameter names it depends on) for each string `value` may be: `Fn::Sub` text as
+    written, `Ref` of a parameter as the parameter, `Fn::Join` pieces joined."""
+    out = []
+    for v in items(value):
+        if isinstance(v, str):
+            out.append((v, set()))
+        elif isinstance(v, dict) and "Fn::Sub" in v:
+            arg = v["Fn::Sub"]
+            text, names = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+            refs = set(re.findall(r"\$\{([A-Za-z0-9]+)\}", text))
+            for key, sub in names.items():
+                for sub_text, sub_refs in texts(sub):
+                    refs |= sub_refs
+                    if "*" in sub_text:
+                        text = text.replace("${" + key + "}", sub_text)
+                refs.discard(key)
+            out.append((text, refs))
+        elif isinstance(v, dict) and "Ref" in v:
+            out.append(("${" + v["Ref"] + "}", {v["Ref"]}))
+        elif isinstance(v, dict) and "Fn::Join" in v:
+            sep, parts = v["Fn::Join"]
+            joined = [texts(p) for p in as_list(parts)]
+            out.append((sep.join(t for ts in joined for t, _ in ts), set().union(*(r for ts in joined for _, r in ts))))
+        else:
+            out.append((str(v), set()))
+    return out
+
+
+def wildcard_resource(text):
+    """Why a resource ARN is a wildcard, or None."""
+    if text == "*":
+        return "every resource"
+    plain = re.sub(r"\$\{[^}]*\}", "X", text)
+    parts = plain.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        # `${Resource.Arn}:*`: the versions or objects of one resource of this template.
+        if text.startswith("${") and text.endswith(("/*", ":*")) and "*" not in text[:-2]:
+            return None
+        return "a pattern" if "*" in plain else None
+    if parts[3] == "*" or parts[4] == "*":
+        return "any region or account"
+    resource = parts[5]
+    if resource == "*":
+        return "every resource of the service"
+    # A trailing "/*" or ":*" after a named parent (a bucket's objects, a function's versions,
+    # one resource type) is the narrowest form AWS offers; any other "*" widens a name.
+    stem = resource[:-2] if resource.endswith(("/*", ":*")) else resource
+    if "*" in stem:
+        return "a partial name"
+    if resource in ("*", "/*", ":*") or (resource.endswith(("/*", ":*")) and stem == ""):
+        return "every resource of the service"
+    return None
+
+
+def may_match(pattern, chars):
+    """Whether an `AllowedPattern` accepts any of `chars` somewhere (a dot, a negated or
+    matching class, or the character itself)."""
+    codes = {ord(c) for c in chars}
+
+    def class_has(items):
+        negate = any(op is sre_constants.NEGATE for op, _ in items)
+        hit = False
+        for op, arg in items:
+            if op is sre_constants.LITERAL and arg in codes:
+                hit = True
+            elif op is sre_constants.RANGE and any(arg[0] <= c <= arg[1] for c in codes):
+                hit = True
+            elif op is sre_constants.CATEGORY and arg in (
+                sre_constants.CATEGORY_NOT_DIGIT,
+                sre_constants.CATEGORY_NOT_WORD,
+                sre_constants.CATEGORY_NOT_SPACE,
+            ):
+                hit = True
+        return hit != negate
+
+    def walk(parsed):
+        for op, arg in parsed:
+            if op is sre_constants.ANY:
+                return True
+            if op is sre_constants.LITERAL and arg in codes:
+                return True
+            if op is sre_constants.NOT_LITERAL and arg not in codes:
+                return True
+            if op is sre_constants.IN and class_has(arg):
+                return True
+            if op is sre_constants.CATEGORY and arg in (
+                sre_constants.CATEGORY_NOT_DIGIT,
+                sre_constants.CATEGORY_NOT_WORD,
+                sre_constants.CATEGORY_NOT_SPACE,
+            ):
+                return True
+            if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and walk(arg[2]):
+                return True
+            if op is sre_constants.SUBPATTERN and walk(arg[-1]):
+                return True
+            if op is sre_constants.BRANCH and any(walk(b) for b in arg[1]):
+                return True
+        return False
+
+    return walk(sre_parse.parse(pattern))
+
+
+class Checker:
+    def __init__(self, path):
+        self.path = path
+        self.template = cfn.translate(cfn.load(path))
+        self.parameters = self.template.get("Parameters") or {}
+        self.problems = []
+
+    def fail(self, where, message):
+        self.problems.append(f"{self.path}: {where}: {message}")
+
+    def check(self):
+        for name, resource in (self.template.get("Resources") or {}).items():
+            kind = resource.get("Type")
+            props = resource.get("Properties") or {}
+            if kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+                for policy in items(props.get("Policies") or []):
+                    self.identity(name, policy.get("PolicyDocument") or {})
+                for arn in items(props.get("ManagedPolicyArns") or []):
+                    self.managed(name, arn)
+                if kind == "AWS::IAM::Role":
+                    self.resource_policy(name, props.get("AssumeRolePolicyDocument") or {}, trust=True)
+            elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                self.identity(name, props.get("PolicyDocument") or {})
+            elif kind in RESOURCE_POLICIES:
+                document = props.get(RESOURCE_POLICIES[kind])
+                if isinstance(document, dict):
+                    self.resource_policy(name, document)
+            elif kind == "AWS::Lambda::Permission":
+                self.lambda_permission(name, props)
+        return self.problems
+
+    def statements(self, document):
+        return [s for s in items(document.get("Statement") or []) if isinstance(s, dict)]
+
+    def identity(self, name, document):
+        for statement in self.statements(document):
+            if statement.get("Effect") != "Allow":
                 continue
-            document = policy.get("PolicyDocument", policy)
-            for statement in as_list(document.get("Statement") or []):
-                if isinstance(statement, dict):
-                    yield name, statement
-
-
-def check(path):
-    with open(path) as f:
-        template = yaml.load(f, Loader=Loader)
-    problems = []
-    for name, statement in statements(template):
-        if statement.get("Effect") != "Allow":
-            continue
-        sid = statement.get("Sid", "(no Sid)")
-        actions = set(strings(statement.get("Action")))
-        wild_actions = sorted(a for a in actions if "*" in a)
-        wild_resources = sorted(r for r in strings(statement.get("Resource")) if is_wildcard_resource(r))
-        if wild_actions:
-            problems.append(f"{path}: {name} {sid}: wildcard action {', '.join(wild_actions)}")
-        if wild_resources:
+            sid = statement.get("Sid", "(no Sid)")
+            where = f"{name} {sid}"
+            for key in ("NotAction", "NotResource"):
+                if key in statement:
+                    self.fail(where, f"Allow with {key} grants everything it does not name")
+            actions = {t for t, _ in texts(statement.get("Action") or [])}
+            wild_actions = sorted(a for a in actions if "*" in a)
+            if wild_actions:
+                self.fail(where, f"wildcard action {', '.join(wild_actions)}")
             allowed = ALLOWED.get(sid)
-            if allowed is None:
-                problems.append(f"{path}: {name} {sid}: wildcard resource {', '.join(wild_resources)} is not on the allowlist")
-            elif not actions <= allowed[0]:
-                extra = ", ".join(sorted(actions - allowed[0]))
-                problems.append(f"{path}: {name} {sid}: {extra} on a wildcard resource is not on the allowlist")
-    return problems
+            for text, refs in texts(statement.get("Resource") or []):
+                self.parameters_in(where, refs, principal=False)
+                why = wildcard_resource(text)
+                if why is None:
+                    continue
+                if allowed is None:
+                    self.fail(where, f"wildcard resource {text} ({why}) is not on the allowlist")
+                elif text not in allowed[1]:
+                    self.fail(where, f"resource {text} is wider than the allowlist lets {sid} name")
+                elif not actions <= allowed[0]:
+                    extra = ", ".join(sorted(actions - allowed[0]))
+                    self.fail(where, f"{extra} on a wildcard resource is not on the allowlist")
+            self.conditions(where, statement.get("Condition"))
+
+    def managed(self, name, arn):
+        if isinstance(arn, dict) and "Ref" in arn and arn["Ref"] in self.template.get("Resources", {}):
+            return  # a managed policy of this template: its document is checked itself
+        text = arn if isinstance(arn, str) else texts(arn)[0][0]
+        text = text.replace("${AWS::Partition}", "aws")
+        if text not in ALLOWED_MANAGED:
+            self.fail(name, f"managed policy {text} is not on the allowlist")
+
+    def principals(self, principal):
+        """(kind, text, parameter refs) of each principal a statement names."""
+        if principal == "*":
+            return [("AWS", "*", set())]
+        out = []
+        for kind, value in (principal or {}).items():
+            for text, refs in texts(value):
+                out.append((kind, text, refs))
+        return out
+
+    def resource_policy(self, name, document, trust=False):
+        what = "trust policy" if trust else "resource policy"
+        for statement in self.statements(document):
+            if statement.get("Effect") != "Allow":
+                continue
+            where = f"{name} {statement.get('Sid', '(no Sid)')}"
+            if "NotPrincipal" in statement:
+                self.fail(where, f"Allow with NotPrincipal in a {what} trusts everyone it does not name")
+            actions = {t for t, _ in texts(statement.get("Action") or [])}
+            wild_actions = sorted(a for a in actions if "*" in a)
+            if wild_actions:
+                self.fail(where, f"wildcard action {', '.join(wild_actions)} in a {what}")
+            pinned = self.pinning(statement.get("Condition"))
+            for kind, text, refs in self.principals(statement.get("Principal")):
+                self.parameters_in(where, refs, principal=kind == "AWS")
+                if kind == "AWS" and (text == "*" or account_wide(text)) and not pinned:
+                    self.fail(where, f"{what} allows {'anyone' if text == '*' else 'a whole account'} ({text}) without a condition pinning the caller")
+                if kind == "Service" and not trust and not pinned:
+                    self.fail(where, f"{what} allows {text} without aws:SourceArn or aws:SourceAccount")
+                if kind == "Federated" and not pinned and not statement.get("Condition"):
+                    self.fail(where, f"{what} trusts {text} without a condition")
+            self.conditions(where, statement.get("Condition"))
+
+    def pinning(self, condition):
+        for block in items(condition or {}):
+            if not isinstance(block, dict):
+                continue
+            for operator, pairs in block.items():
+                if isinstance(pairs, dict) and any(k.lower() in PINNING_KEYS for k in pairs) and "IfExists" not in operator:
+                    return True
+        return False
+
+    def conditions(self, where, condition):
+        for block in items(condition or {}):
+            if not isinstance(block, dict):
+                continue
+            for operator, pairs in block.items():
+                if not isinstance(pairs, dict):
+                    continue
+                for key, value in pairs.items():
+                    if any(t == "*" for t, _ in texts(value)):
+                        self.fail(where, f"condition {operator} {key} is \"*\", which matches everything")
+
+    def lambda_permission(self, name, props):
+        for text, refs in texts(props.get("Principal")):
+            self.parameters_in(name, refs, principal=True)
+            if text == "*":
+                self.fail(name, "Lambda permission for anyone (\"*\")")
+            elif account_wide(text):
+                self.fail(name, f"Lambda permission for a whole account ({text}): name its role")
+            elif text.endswith(".amazonaws.com") and not (props.get("SourceArn") or props.get("SourceAccount")):
+                self.fail(name, f"Lambda permission for {text} without SourceArn or SourceAccount")
+
+    def parameters_in(self, where, refs, principal):
+        for ref in refs:
+            spec = self.parameters.get(ref)
+            if spec is None:
+                continue
+            values = [str(v) for v in as_list(spec.get("AllowedValues") or [])]
+            pattern = spec.get("AllowedPattern")
+            if values:
+                bad = [v for v in values if "*" in v or (principal and account_wide(v))]
+            elif pattern is None:
+                bad = ["anything"]
+            elif may_match(pattern, "*"):
+                bad = ["\"*\""]
+            elif principal and (re.fullmatch(pattern, cfn.ACCOUNT) or re.fullmatch(pattern, f"arn:aws:iam::{cfn.ACCOUNT}:root")):
+                bad = ["a whole account"]
+            else:
+                bad = []
+            if bad:
+                self.fail(where, f"parameter {ref} may be {', '.join(bad)}: constrain it with an AllowedPattern")
+
+
+def account_wide(text):
+    """An account id, or an account's root: every principal of that account."""
+    plain = re.sub(r"\$\{[^}]*\}", "X", text)
+    return bool(re.fullmatch(r"\d{12}", plain) or re.fullmatch(r"arn:[^:]+:iam::(\d{12}|X)?:root", plain))
 
 
 def main():
-    problems = [p for path in sys.argv[1:] for p in check(path)]
+    problems = [p for path in sys.argv[1:] for p in Checker(path).check()]
     for p in problems:
         print(p)
     if problems:
         sys.exit(1)
-    print(f"IAM: no wildcard outside the allowlist in {', '.join(sys.argv[1:])}")
+    print(f"IAM: least privilege in {', '.join(sys.argv[1:])}")
 
 
 if __name__ == "__main__":

@@ -43,8 +43,11 @@ const id = `glue-studio-notebook-${randomUUID().slice(0, 8)}`;
 await glue.createSession(id);
 console.log(`  session ${id} is ${await glue.status(id)}`);
 
-console.log(bold(`\n2. EventBridge starts the state machine (waiting ${WAIT_SECONDS} s here; the default is 3600 s)`));
-const run = await execute(definition, { session_id: id }, { realTime: true, name: 'glue-session-stop', onEvent: progress });
+console.log(bold(`\n2. EventBridge starts the state machine with the CloudTrail event, whole (waiting ${WAIT_SECONDS} s here; the default is 3600 s)`));
+const createSession = JSON.parse(readFileSync(new URL('../events/stop-glue-session/cloudtrail-create-session.json', import.meta.url)));
+createSession.detail.requestParameters.id = id;
+createSession.detail.responseElements.session.id = id;
+const run = await execute(definition, createSession, { realTime: true, name: 'glue-session-stop', onEvent: progress });
 console.log(`  execution ${run.status}: ${JSON.stringify(run.output)}`);
 console.log(`  session ${id} is now ${await glue.status(id)}`);
 await show(mailbox);
@@ -178,6 +181,7 @@ const memberRole = await iam.createRole(`SecurityHubRemediationRole`, `arn:aws:i
   () => `arn:aws:iam::${ACCOUNT}:role/SecurityHubRemediationRole`,
 );
 console.log(bold('\n1. Routing table (SSM /security/remediation/routing-table), the member account\'s remediation role, and a bucket without a public access block'));
+console.log('  S3.8 is opted in (REMEDIATED_CONTROLS=S3.8, the RemediatedControls parameter); deployed with its defaults, the workflow would only notify');
 console.log(`  role ${memberRole} (templates/remediation-member-role.yaml), trusted by the remediation function`);
 console.log(`  ${JSON.stringify(table)}`);
 console.log(`  s3://${exposed} public access block: ${JSON.stringify(await s3.publicAccessBlock(exposed))}`);

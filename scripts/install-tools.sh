@@ -15,6 +15,7 @@ CARGO_LAMBDA_VERSION=1.9.2
 SAM_VERSION=1.170.0
 # cfn-lint 1.54 and later miss value errors on AWS::Serverless::* resources.
 CFN_LINT_VERSION=1.53.0
+CHECKOV_VERSION=3.3.30
 # What the AWS SDK for pandas (awswrangler) Lambda layer runs.
 PANDAS_VERSION=2.3.3
 PYARROW_VERSION=21.0.0
@@ -36,7 +37,9 @@ pip_tool moto "moto[server]==$MOTO_VERSION"
 # Without its zig dependency: `cargo lambda watch` needs no linker. `package` adds zig.
 pip_tool cargo-lambda --no-deps "cargo-lambda==$CARGO_LAMBDA_VERSION"
 pip_tool sam "aws-sam-cli==$SAM_VERSION"
-pip_tool cfn-lint "cfn-lint==$CFN_LINT_VERSION"
+# The template checks: cfn-lint (which brings SAM's translator) and moto's CloudFormation.
+pip_tool templates "cfn-lint==$CFN_LINT_VERSION" "moto[cloudformation]==$MOTO_VERSION"
+pip_tool checkov "checkov==$CHECKOV_VERSION"
 
 # Node packages from the committed lock file, shared through a symlink.
 node_dir="$TOOLS_DIR/node"

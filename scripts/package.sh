@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# `make package`: `sam build` of every function (release, arm64 by default, linked by zig
-# through cargo-lambda), then the zipped size of each bootstrap as Lambda receives it.
+# `make package`: `sam build` of every workflow (template.yaml and its nested applications), or
+# of one with WORKFLOW=glue-session-stop (the samconfig.toml environment of that name): release
+# builds, arm64 by default, linked by zig through cargo-lambda. Then the zipped size of each
+# bootstrap as Lambda receives it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+workflow=${WORKFLOW:-default}
+if [[ "$workflow" != default && ! -f "templates/$workflow.yaml" ]]; then
+  log "no workflow '$workflow': choose one of $(cd templates && ls -- *.yaml | grep -v member-role | sed 's/\.yaml$//' | tr '\n' ' ')"
+  exit 1
+fi
 "$ROOT/scripts/install-tools.sh" package
-log "sam build"
+log "sam build --config-env $workflow"
 start=$(date +%s)
-sam build --template-file template.yaml
+sam build --config-env "$workflow"
 log "sam build took $(( $(date +%s) - start )) s"
 
 zips=$(mktemp -d)
 trap 'rm -rf "$zips"' EXIT
 printf '%-32s %12s %12s\n' function bootstrap zipped
-for dir in .aws-sam/build/*/; do
+# Nested applications are built into a folder of their own under .aws-sam/build.
+for dir in .aws-sam/build/*/ .aws-sam/build/*/*/; do
   [[ -f "$dir/bootstrap" ]] || continue
   name=$(basename "$dir")
   python3 -c 'import sys, zipfile

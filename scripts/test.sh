@@ -20,12 +20,17 @@ for manifest in functions/*/Cargo.toml; do
   cargo check --quiet --manifest-path "$manifest" --bins
 done
 
-log "template: sam validate, cfn-lint"
-sam validate --template-file template.yaml
-"$TOOLS_DIR/cfn-lint/bin/cfn-lint" template.yaml templates/*.yaml
-log "IAM: no wildcard outside the allowlist, and the check itself"
-"$TOOLS_DIR/cfn-lint/bin/python" scripts/check_iam.py template.yaml templates/*.yaml
-"$TOOLS_DIR/cfn-lint/bin/python" -m unittest discover -s tests/iam
+log "templates: sam validate, cfn-lint, checkov"
+templates=(template.yaml templates/*.yaml)
+for template in "${templates[@]}"; do sam validate --template-file "$template" >/dev/null; done
+"$TOOLS_DIR/templates/bin/cfn-lint" "${templates[@]}"
+"$TOOLS_DIR/checkov/bin/checkov" --quiet --compact --skip-download --framework cloudformation -f "${templates[@]}"
+python="$TOOLS_DIR/templates/bin/python"
+log "IAM: least privilege as deployed, and the check itself"
+"$python" scripts/check_iam.py "${templates[@]}"
+"$python" -m unittest discover -s tests/iam
+log "templates: what each deployment creates (SAM's transform offline, moto's CloudFormation)"
+"$python" -m unittest discover -s tests/templates
 
 log "state machines: asl-validator"
 for asl in statemachines/*.asl.json; do

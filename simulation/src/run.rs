@@ -257,11 +257,14 @@ impl Player<'_> {
                     self.cloud.create_session(&s.id, s);
                 }
                 Event::DeliverSession(i) => {
-                    let id = &self.plan.sessions[i].id;
+                    let s = &self.plan.sessions[i];
                     self.cloud.start_execution(
                         "glue-session-stop",
-                        &format!("{id}-stop"),
-                        json!({"session_id": id}),
+                        &format!("{}-stop", s.id),
+                        create_session_event(
+                            &s.id,
+                            self.clock.origin() + Duration::from_secs_f64(s.created),
+                        ),
                     );
                 }
                 Event::DeliverDb { db, attempt } => {
@@ -398,6 +401,28 @@ fn rds_event(db: &DbPlan, origin: SystemTime) -> Value {
             "Message": format!("DB {} is being started due to it exceeding the maximum allowed time being stopped.", db.kind.as_str()),
             "SourceIdentifier": db.id,
             "EventID": db.kind.auto_start_event(),
+        }
+    })
+}
+
+/// The CloudTrail `CreateSession` event, whole, as the EventBridge rule delivers it.
+fn create_session_event(id: &str, at: SystemTime) -> Value {
+    json!({
+        "version": "0",
+        "id": format!("event-{id}"),
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.glue",
+        "account": ACCOUNT,
+        "time": date(at),
+        "region": REGION,
+        "resources": [],
+        "detail": {
+            "eventTime": date(at),
+            "eventSource": "glue.amazonaws.com",
+            "eventName": "CreateSession",
+            "awsRegion": REGION,
+            "requestParameters": {"id": id},
+            "responseElements": {"session": {"id": id, "status": "PROVISIONING"}},
         }
     })
 }

@@ -5,6 +5,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { deployWorkflow, execute, functionArn } from './lib/local-sfn.mjs';
 import { glue } from './lib/moto.mjs';
 
@@ -78,6 +79,34 @@ for (const [label, input, expected] of [
     assert.equal(stopCalls(run).length, 1, 'a permanent error is not retried');
   });
 }
+
+// What the EventBridge rule delivers: the whole CloudTrail event, as in the sample.
+function createSessionEvent(id) {
+  const event = JSON.parse(readFileSync(new URL('../../events/stop-glue-session/cloudtrail-create-session.json', import.meta.url), 'utf8'));
+  event.detail.requestParameters.id = id;
+  event.detail.responseElements.session.id = id;
+  return event;
+}
+
+test('the CreateSession event as the rule delivers it stops the session it names', async () => {
+  const id = newId('from-rule');
+  await glue.createSession(id);
+  const run = await execute(definition, createSessionEvent(id));
+  assert.equal(run.status, 'SUCCEEDED');
+  assert.equal(run.output.session_id, id);
+  assert.equal(await glue.status(id), 'STOPPING');
+});
+
+test('a session id written to look like JSON names only itself, never another session', async () => {
+  const victim = newId('victim');
+  await glue.createSession(victim);
+  const hostile = `${victim}", "session_id": "${victim}`;
+  const run = await execute(definition, createSessionEvent(hostile));
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.error, 'NotFound');
+  assert.match(run.cause, /does not exist/);
+  assert.equal(await glue.status(victim), 'READY', 'the session the id imitates is left alone');
+});
 
 test('a CreateSession event whose call failed is ignored without a notification', async () => {
   const event = {

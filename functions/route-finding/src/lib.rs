@@ -7,12 +7,14 @@ pub mod table;
 use serde::Serialize;
 use serde_json::Value;
 use shared::{Error, Result};
-use table::{Action, Remediation, Table};
+use table::{Action, RemediatedControls, Remediation, Table};
 
 pub struct Deps {
     pub ssm: aws_sdk_ssm::Client,
     /// SSM parameter holding the routing table.
     pub table_parameter: String,
+    /// The controls remediate rules may act on; the others are notified.
+    pub remediated: RemediatedControls,
 }
 
 /// What to do with one finding, and everything the state machine needs to do it.
@@ -43,7 +45,10 @@ pub async fn handle(deps: &Deps, event: Value) -> Result<Routed> {
     let findings = findings(&event)?;
     let text = shared::ssm::get_parameter(&deps.ssm, &deps.table_parameter).await?;
     let table = Table::parse(&text)?;
-    let decisions: Vec<Decision> = findings.iter().map(|f| route(&table, f)).collect();
+    let decisions: Vec<Decision> = findings
+        .iter()
+        .map(|f| route(&table, &deps.remediated, f))
+        .collect();
     for d in &decisions {
         tracing::info!(finding = ?d.finding_id, control = ?d.control_id, action = %d.action, reason = %d.reason, "routed");
     }
@@ -83,8 +88,8 @@ fn control_id(finding: &Value) -> Option<String> {
         .or_else(|| text(finding, "/ProductFields/ControlId"))
 }
 
-/// Routes one finding. Pure: the table and the finding decide.
-pub fn route(table: &Table, finding: &Value) -> Decision {
+/// Routes one finding. Pure: the table, the opted-in controls and the finding decide.
+pub fn route(table: &Table, remediated: &RemediatedControls, finding: &Value) -> Decision {
     let control_id = control_id(finding);
     let generator_id = text(finding, "/GeneratorId");
     let mut decision = Decision {
@@ -118,6 +123,21 @@ pub fn route(table: &Table, finding: &Value) -> Decision {
     } else {
         match table.find(control_id.as_deref(), generator_id.as_deref()) {
             None => ("notify", "no routing rule for this control".to_owned()),
+            Some(rule)
+                if rule.action == Action::Remediate
+                    && !remediated.contains(control_id.as_deref()) =>
+            {
+                (
+                    "notify",
+                    format!(
+                        "the routing table remediates this control, but {} is not in \
+                         REMEDIATED_CONTROLS",
+                        control_id
+                            .as_deref()
+                            .unwrap_or("a finding without a control id")
+                    ),
+                )
+            }
             Some(rule) => {
                 decision.note = rule.note.clone().unwrap_or_default();
                 decision.remediation = rule.remediation.clone();
@@ -170,6 +190,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn s3_8() -> RemediatedControls {
+        RemediatedControls::parse("S3.8").unwrap()
+    }
+
     fn table() -> Table {
         Table::parse(
             r#"{"rules": [
@@ -195,18 +219,35 @@ mod tests {
     #[test]
     fn routes_by_the_table() {
         let t = table();
-        let d = route(&t, &finding("S3.8"));
+        let d = route(&t, &s3_8(), &finding("S3.8"));
         assert_eq!(d.action, "remediate");
         assert_eq!(
             d.remediation.unwrap().function,
             "remediate-s3-public-access"
         );
-        let d = route(&t, &finding("EC2.2"));
+        let d = route(&t, &s3_8(), &finding("EC2.2"));
         assert_eq!(
             (d.action.as_str(), d.note.as_str()),
             ("suppress", "landing zone owns these")
         );
-        assert_eq!(route(&t, &finding("Lambda.1")).action, "notify");
+        assert_eq!(route(&t, &s3_8(), &finding("Lambda.1")).action, "notify");
+    }
+
+    #[test]
+    fn a_remediate_rule_notifies_until_its_control_is_opted_in() {
+        let none = RemediatedControls::default();
+        let d = route(&table(), &none, &finding("S3.8"));
+        assert_eq!(d.action, "notify");
+        assert_eq!(d.remediation, None);
+        assert!(
+            d.reason.contains("S3.8 is not in REMEDIATED_CONTROLS"),
+            "{}",
+            d.reason
+        );
+        let other = RemediatedControls::parse("EC2.7").unwrap();
+        assert_eq!(route(&table(), &other, &finding("S3.8")).action, "notify");
+        // Suppressing needs no opt-in: it changes only the finding.
+        assert_eq!(route(&table(), &none, &finding("EC2.2")).action, "suppress");
     }
 
     #[test]
@@ -214,17 +255,17 @@ mod tests {
         let mut f = finding("x");
         f["Compliance"] = json!({"Status": "FAILED"});
         f["ProductFields"] = json!({"ControlId": "S3.8"});
-        assert_eq!(route(&table(), &f).action, "remediate");
+        assert_eq!(route(&table(), &s3_8(), &f).action, "remediate");
     }
 
     #[test]
     fn passed_or_already_handled_findings_are_skipped() {
         let mut passed = finding("S3.8");
         passed["Compliance"]["Status"] = json!("PASSED");
-        assert_eq!(route(&table(), &passed).action, "skip");
+        assert_eq!(route(&table(), &s3_8(), &passed).action, "skip");
         let mut notified = finding("S3.8");
         notified["Workflow"]["Status"] = json!("NOTIFIED");
-        assert_eq!(route(&table(), &notified).action, "skip");
+        assert_eq!(route(&table(), &s3_8(), &notified).action, "skip");
     }
 
     #[test]
@@ -232,18 +273,22 @@ mod tests {
         let t = table();
         let mut no_id = finding("S3.8");
         no_id.as_object_mut().unwrap().remove("Id");
-        assert_eq!(route(&t, &no_id).action, "reject");
+        assert_eq!(route(&t, &s3_8(), &no_id).action, "reject");
         let mut long_id = finding("S3.8");
         long_id["Id"] = json!("x".repeat(600));
-        assert!(route(&t, &long_id).reason.contains("600 characters"));
+        assert!(
+            route(&t, &s3_8(), &long_id)
+                .reason
+                .contains("600 characters")
+        );
         let mut bad_account = finding("S3.8");
         bad_account["AwsAccountId"] = json!("1111-2222-3333; rm -rf /");
-        let d = route(&t, &bad_account);
+        let d = route(&t, &s3_8(), &bad_account);
         assert_eq!(d.action, "reject");
         assert!(d.reason.contains("is not 12 digits"), "{}", d.reason);
         let mut wrong_types = finding("S3.8");
         wrong_types["Id"] = json!(42);
-        assert_eq!(route(&t, &wrong_types).action, "reject");
+        assert_eq!(route(&t, &s3_8(), &wrong_types).action, "reject");
     }
 
     #[test]

@@ -1,4 +1,5 @@
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use route_finding::table::RemediatedControls;
 use route_finding::{Deps, handle};
 use serde_json::Value;
 
@@ -7,10 +8,15 @@ async fn main() -> Result<(), Error> {
     shared::init_tracing();
     let table_parameter =
         shared::config::required(&shared::config::process_env, "ROUTING_TABLE_PARAMETER")?;
+    let remediated = RemediatedControls::parse(
+        &shared::config::optional(&shared::config::process_env, "REMEDIATED_CONTROLS")
+            .unwrap_or_default(),
+    )?;
     let aws = shared::aws::load_config().await;
     let deps = Deps {
         ssm: aws_sdk_ssm::Client::new(&aws),
         table_parameter,
+        remediated,
     };
     let deps = &deps;
     run(service_fn(move |event: LambdaEvent<Value>| {

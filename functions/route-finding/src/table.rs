@@ -15,9 +15,14 @@
 //! A rule names a `control_id` (Security Hub's `Compliance.SecurityControlId`, or the
 //! standard's `ProductFields.ControlId`), a `generator_id`, or both; all that it names must
 //! match. The first matching rule wins; a finding no rule matches is notified.
+//!
+//! A remediate rule acts only for the controls the deployment opted in to
+//! ([`RemediatedControls`]); for any other control it notifies, so editing the table alone can
+//! never start remediating.
 
 use serde::{Deserialize, Serialize};
 use shared::Error;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -92,6 +97,41 @@ impl Table {
     }
 }
 
+/// The controls the deployment opted in to remediate (`REMEDIATED_CONTROLS`, comma-separated,
+/// e.g. `S3.8,EC2.2`). Empty, the default, remediates nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemediatedControls(BTreeSet<String>);
+
+impl RemediatedControls {
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let mut controls = BTreeSet::new();
+        for id in text.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+            if !is_control_id(id) {
+                return Err(Error::Configuration(format!(
+                    "REMEDIATED_CONTROLS: '{id}' is not a Security Hub control id such as S3.8"
+                )));
+            }
+            controls.insert(id.to_owned());
+        }
+        Ok(RemediatedControls(controls))
+    }
+
+    pub fn contains(&self, control_id: Option<&str>) -> bool {
+        control_id.is_some_and(|id| self.0.contains(id))
+    }
+}
+
+/// `S3.8`, `EC2.19`, `CloudTrail.1`: a service name, a dot, a number.
+fn is_control_id(id: &str) -> bool {
+    let Some((service, number)) = id.split_once('.') else {
+        return false;
+    };
+    service.starts_with(|c: char| c.is_ascii_alphabetic())
+        && service.chars().all(|c| c.is_ascii_alphanumeric())
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +160,22 @@ mod tests {
             Action::Notify
         );
         assert_eq!(table.find(Some("Lambda.1"), None), None);
+    }
+
+    #[test]
+    fn remediated_controls_are_a_list_of_control_ids() {
+        let opted = RemediatedControls::parse(" S3.8, EC2.2,,").unwrap();
+        assert!(opted.contains(Some("S3.8")) && opted.contains(Some("EC2.2")));
+        assert!(!opted.contains(Some("S3.1")) && !opted.contains(None));
+        assert_eq!(
+            RemediatedControls::parse("").unwrap(),
+            RemediatedControls::default()
+        );
+        for bad in ["*", "S3", "S3.*", "3.8", "S3.8;rm"] {
+            let err = RemediatedControls::parse(bad).unwrap_err();
+            assert_eq!(err.error_type(), "ConfigurationError");
+            assert!(err.to_string().contains(&format!("'{bad}'")), "{err}");
+        }
     }
 
     #[test]

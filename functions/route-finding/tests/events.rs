@@ -1,7 +1,7 @@
 //! Every sample under `events/route-finding/` routes as expected.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
-use route_finding::table::Table;
+use route_finding::table::{RemediatedControls, Table};
 use route_finding::{findings, route};
 
 const TABLE: &str = r#"{"rules": [
@@ -28,12 +28,27 @@ fn every_sample_event_routes_as_expected() {
     ];
     let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
     let table = Table::parse(TABLE).unwrap();
+    let s3_8 = RemediatedControls::parse("S3.8").unwrap();
     for (name, event) in testing::sample_events("route-finding", &names) {
         let want = &expected.iter().find(|(n, _)| *n == name).unwrap().1;
         match (findings(&event), want) {
             (Ok(found), Ok(actions)) => {
-                let got: Vec<String> = found.iter().map(|f| route(&table, f).action).collect();
+                let got: Vec<String> = found
+                    .iter()
+                    .map(|f| route(&table, &s3_8, f).action)
+                    .collect();
                 assert_eq!(got, *actions, "{name}");
+                // As deployed by default, with no control opted in: nothing is remediated.
+                let none = RemediatedControls::default();
+                let by_default: Vec<String> = found
+                    .iter()
+                    .map(|f| route(&table, &none, f).action)
+                    .collect();
+                let expected: Vec<&str> = actions
+                    .iter()
+                    .map(|a| if *a == "remediate" { "notify" } else { a })
+                    .collect();
+                assert_eq!(by_default, expected, "{name}");
             }
             (Err(e), Err(text)) => {
                 assert_eq!(e.error_type(), "InvalidInput", "{name}");

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use proptest::prelude::*;
-use route_finding::table::Table;
+use route_finding::table::{RemediatedControls, Table};
 use route_finding::{findings, route};
 use serde_json::Value;
 use testing::arbitrary;
@@ -48,8 +48,13 @@ fn check(table: &Table, event: &Value) -> Result<(), TestCaseError> {
     let Ok(found) = findings(event) else {
         return Ok(());
     };
+    let s3_8 = RemediatedControls::parse("S3.8").unwrap();
     for finding in found {
-        let d = route(table, finding);
+        // Nothing is remediated unless its control is opted in.
+        let by_default = route(table, &RemediatedControls::default(), finding);
+        prop_assert_ne!(by_default.action.as_str(), "remediate");
+        prop_assert!(by_default.remediation.is_none());
+        let d = route(table, &s3_8, finding);
         prop_assert!(
             ["remediate", "suppress", "notify", "skip", "reject"].contains(&d.action.as_str()),
             "{}",

@@ -175,6 +175,22 @@ mod tests {
     }
 
     #[test]
+    fn a_session_id_that_looks_like_json_names_only_itself() {
+        let hostile = r#"mine", "session_id": "victim"#;
+        let event = cloudtrail(json!({
+            "eventSource": "glue.amazonaws.com", "eventName": "CreateSession",
+            "requestParameters": {"id": hostile},
+            "responseElements": {"session": {"id": hostile}},
+        }));
+        assert_eq!(
+            Request::parse(&event).unwrap(),
+            Request::Stop {
+                session_id: hostile.into()
+            }
+        );
+    }
+
+    #[test]
     fn not_an_object() {
         let err = Request::parse(&json!(["s-1"])).unwrap_err();
         assert!(

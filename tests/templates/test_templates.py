@@ -1,0 +1,328 @@
+"""What a deployment creates, read from the templates as CloudFormation sees them (SAM's transform
+applied offline, conditions evaluated, nested applications followed): each workflow's template on
+its own, and the root with its defaults and with every switch on."""
+
+import glob
+import os
+import sys
+import tomllib
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import cfn  # noqa: E402
+
+ROOT_TEMPLATE = os.path.join(ROOT, "template.yaml")
+WORKFLOWS = {
+    "GlueSessionStop": "glue-session-stop",
+    "RdsAutoStop": "rds-auto-stop",
+    "WordPressRawToBronze": "wordpress-raw-to-bronze",
+    "SecurityRemediation": "security-remediation",
+    "WebCrawler": "web-crawler",
+}
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ENDPOINTS = "https://example.com/wp-json/wp/v2/posts"
+
+
+def workflow(name):
+    return os.path.join(ROOT, "templates", f"{WORKFLOWS[name]}.yaml")
+
+
+# The root with every workflow and every optional part switched on.
+EVERYTHING = {
+    **{name: "true" for name in WORKFLOWS},
+    "WordPressEndpoints": ENDPOINTS,
+    "RdsEventSubscription": "true",
+    "NotificationEmail": "ops@example.com",
+}
+
+
+def stacks(path, **given):
+    return list(cfn.Stack(path, given).all_stacks())
+
+
+def created(all_stacks, kind):
+    """(stack, name, properties) of every resource of this type in these stacks."""
+    return [(s, name, props) for s in all_stacks for name, props in s.of_type(kind)]
+
+
+def ref_name(value):
+    """The logical id an unresolved `Ref` or `GetAtt` points at."""
+    return str(value).strip("{}").split(".")[0]
+
+
+class EachWorkflowAlone(unittest.TestCase):
+    def test_each_deploys_with_its_defaults(self):
+        for name in WORKFLOWS:
+            with self.subTest(name):
+                stack = cfn.Stack(workflow(name))
+                self.assertTrue(stack.resources)
+
+    def test_the_glue_workflow_creates_its_own_and_nothing_else(self):
+        stack = cfn.Stack(workflow("GlueSessionStop"))
+        kinds = sorted({r["Type"] for r in stack.resources.values()})
+        self.assertEqual(
+            kinds,
+            sorted(
+                {
+                    "AWS::CloudWatch::Alarm",
+                    "AWS::Events::Rule",
+                    "AWS::IAM::Role",
+                    "AWS::Lambda::EventInvokeConfig",
+                    "AWS::Lambda::Function",
+                    "AWS::Lambda::Permission",
+                    "AWS::Logs::LogGroup",
+                    "AWS::SNS::Topic",
+                    "AWS::SQS::Queue",
+                    "AWS::SQS::QueuePolicy",
+                    "AWS::StepFunctions::StateMachine",
+                }
+            ),
+        )
+        self.assertFalse([n for n in stack.resources if "Bucket" in n or "Crawl" in n or "WordPress" in n])
+
+    def test_the_wordpress_workflow_has_no_schedule_without_endpoints(self):
+        alone = cfn.Stack(workflow("WordPressRawToBronze"))
+        self.assertEqual(alone.of_type("AWS::Scheduler::Schedule"), [])
+        self.assertNotIn("WordPressEndpointsParameterValue", alone.resources)
+        given = cfn.Stack(workflow("WordPressRawToBronze"), {"WordPressEndpoints": ENDPOINTS})
+        [(_, schedule)] = given.of_type("AWS::Scheduler::Schedule")
+        self.assertEqual(schedule["State"], "ENABLED")
+        existing = cfn.Stack(workflow("WordPressRawToBronze"), {"CreateLakehouseParameters": "false"})
+        self.assertEqual(len(existing.of_type("AWS::Scheduler::Schedule")), 1, "the endpoints are already in SSM")
+
+    def test_the_security_workflow_remediates_nothing_until_a_control_is_opted_in(self):
+        stack = cfn.Stack(workflow("SecurityRemediation"))
+        [(_, router)] = [(n, p) for n, p in stack.of_type("AWS::Lambda::Function") if n == "RouteFindingFunction"]
+        self.assertEqual(router["Environment"]["Variables"]["REMEDIATED_CONTROLS"], "")
+        opted = cfn.Stack(workflow("SecurityRemediation"), {"RemediatedControls": "S3.8"})
+        [router] = [p for n, p in opted.of_type("AWS::Lambda::Function") if n == "RouteFindingFunction"]
+        self.assertEqual(router["Environment"]["Variables"]["REMEDIATED_CONTROLS"], "S3.8")
+
+    def test_the_remediation_may_be_invoked_by_the_proxy_role_only(self):
+        for given in ({}, {"ProxyRoleArn": "arn:aws:iam::111122223333:role/proxy"}):
+            stack = cfn.Stack(workflow("SecurityRemediation"), given)
+            principals = [p["Principal"] for _, p in stack.of_type("AWS::Lambda::Permission")]
+            self.assertEqual(principals, [given.get("ProxyRoleArn", "{RemediationProxyFunctionRole.Arn}")])
+
+
+class TheRoot(unittest.TestCase):
+    def test_no_parameter_is_required(self):
+        for params in cfn.load(ROOT_TEMPLATE)["Parameters"].values():
+            self.assertIn("Default", params)
+
+    def test_defaults_deploy_no_security_hub_rule_and_no_wordpress_schedule(self):
+        everything = stacks(ROOT_TEMPLATE)
+        nested = {s.name for s in everything}
+        self.assertNotIn("stack-SecurityRemediationApplication", nested)
+        self.assertIn("stack-GlueSessionStopApplication", nested)
+        sources = [str(p.get("EventPattern", {}).get("source")) for _, _, p in created(everything, "AWS::Events::Rule")]
+        self.assertFalse([s for s in sources if "securityhub" in s])
+        schedules = created(everything, "AWS::Scheduler::Schedule")
+        self.assertEqual([(s.name, p["State"]) for s, _, p in schedules], [("stack-WebCrawlerApplication", "DISABLED")])
+
+    def test_defaults_stop_and_change_nothing(self):
+        for stack, name, props in created(stacks(ROOT_TEMPLATE, **EVERYTHING), "AWS::Lambda::Function"):
+            env = props.get("Environment", {}).get("Variables", {})
+            if "DRY_RUN" in env:
+                with self.subTest(f"{stack.name} {name}"):
+                    self.assertEqual(env["DRY_RUN"], "true")
+
+    def test_with_every_switch_on_no_route_remediates_until_opted_in(self):
+        everything = stacks(ROOT_TEMPLATE, **EVERYTHING)
+        security = [s for s in everything if s.name == "stack-SecurityRemediationApplication"]
+        self.assertEqual(len(security), 1)
+        [router] = [p for n, p in security[0].of_type("AWS::Lambda::Function") if n == "RouteFindingFunction"]
+        self.assertEqual(router["Environment"]["Variables"]["REMEDIATED_CONTROLS"], "")
+        self.assertEqual(len(created(everything, "AWS::Scheduler::Schedule")), 2)
+
+    def test_switching_a_workflow_off_removes_all_of_its_resources(self):
+        for name in WORKFLOWS:
+            with self.subTest(name):
+                given = {**EVERYTHING, name: "false"}
+                everything = stacks(ROOT_TEMPLATE, **given)
+                self.assertNotIn(f"stack-{name}Application", {s.name for s in everything})
+                root = everything[0]
+                own = {r["Type"] for r in root.resources.values()}
+                self.assertLessEqual(own, {"AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::CloudFormation::Stack"})
+
+    def test_all_switches_off_create_nothing(self):
+        root = cfn.Stack(ROOT_TEMPLATE, {name: "false" for name in WORKFLOWS})
+        self.assertEqual(root.resources, {})
+
+    def test_the_topics_are_created_once_and_passed_to_every_workflow(self):
+        everything = stacks(ROOT_TEMPLATE, **EVERYTHING)
+        topics = [(s.name, n) for s, n, _ in created(everything, "AWS::SNS::Topic")]
+        shared = [t for t in topics if t[0] == "stack"]
+        self.assertEqual(sorted(n for _, n in shared), ["FailureTopic", "SuccessTopic"])
+        # Only the topics that belong to one workflow remain in the nested stacks.
+        self.assertEqual(
+            sorted(n for s, n in topics if s != "stack"),
+            ["LakehouseBronzeTopic", "LakehouseRawTopic", "RdsEventTopic", "SecurityFindingsTopic"],
+        )
+
+    def test_the_root_passes_every_parameter_with_the_same_constraints(self):
+        root = cfn.load(ROOT_TEMPLATE)
+        for name, file in WORKFLOWS.items():
+            nested = cfn.load(workflow(name))["Parameters"]
+            passed = root["Resources"][f"{name}Application"]["Properties"]["Parameters"]
+            with self.subTest(name):
+                self.assertEqual(set(passed), set(nested))
+                for param, spec in nested.items():
+                    if param in ("SuccessTopicArn", "FailureTopicArn") or param not in root["Parameters"]:
+                        continue
+                    mine = root["Parameters"][param]
+                    for key in ("Default", "AllowedValues", "AllowedPattern", "MinValue", "MaxValue"):
+                        self.assertEqual(str(mine.get(key)), str(spec.get(key)), f"{param}.{key}")
+
+
+class NothingLostBetweenServices(unittest.TestCase):
+    everything = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.everything = stacks(ROOT_TEMPLATE, **EVERYTHING)
+        cls.alone = [cfn.Stack(workflow(name), {"WordPressEndpoints": ENDPOINTS} if name == "WordPressRawToBronze" else {}) for name in WORKFLOWS]
+
+    def each_stack(self):
+        return [*self.everything, *self.alone]
+
+    def test_every_rule_target_has_a_retry_policy_and_a_dead_letter_queue(self):
+        rules = created(self.each_stack(), "AWS::Events::Rule")
+        self.assertGreaterEqual(len(rules), 8)
+        for stack, name, props in rules:
+            for target in props["Targets"]:
+                with self.subTest(f"{stack.name} {name}"):
+                    self.assertIn("RetryPolicy", target)
+                    queue = ref_name(target["DeadLetterConfig"]["Arn"])
+                    self.assertEqual(stack.resources[queue]["Type"], "AWS::SQS::Queue")
+
+    def test_every_schedule_has_a_retry_policy_and_a_dead_letter_queue(self):
+        schedules = created(self.each_stack(), "AWS::Scheduler::Schedule")
+        self.assertGreaterEqual(len(schedules), 4)
+        for stack, name, props in schedules:
+            with self.subTest(f"{stack.name} {name}"):
+                self.assertIn("MaximumRetryAttempts", props["Target"]["RetryPolicy"])
+                queue = ref_name(props["Target"]["DeadLetterConfig"]["Arn"])
+                self.assertEqual(stack.resources[queue]["Type"], "AWS::SQS::Queue")
+
+    def test_every_function_invoked_asynchronously_has_an_on_failure_destination(self):
+        for stack in self.each_stack():
+            asynchronous = set()
+            for _, props in stack.of_type("AWS::Events::Rule"):
+                for target in props["Targets"]:
+                    asynchronous.add(ref_name(target["Arn"]))
+            for _, props in stack.of_type("AWS::SNS::Subscription"):
+                if props["Protocol"] == "lambda":
+                    asynchronous.add(ref_name(props["Endpoint"]))
+            functions = {n for n, r in stack.resources.items() if r["Type"] == "AWS::Lambda::Function"}
+            asynchronous &= functions
+            configured = {
+                ref_name(p["FunctionName"]): p for _, p in stack.of_type("AWS::Lambda::EventInvokeConfig")
+            }
+            for function in asynchronous:
+                with self.subTest(f"{stack.name} {function}"):
+                    queue = ref_name(configured[function]["DestinationConfig"]["OnFailure"]["Destination"])
+                    self.assertEqual(stack.resources[queue]["Type"], "AWS::SQS::Queue")
+        self.assertTrue(any("StartRdsAutoStopFunction" in s.resources for s in self.each_stack()))
+
+    def test_every_queue_is_encrypted_and_alarmed_with_how_to_replay(self):
+        queues = created(self.each_stack(), "AWS::SQS::Queue")
+        self.assertGreaterEqual(len(queues), 7)
+        for stack, name, props in queues:
+            with self.subTest(f"{stack.name} {name}"):
+                self.assertTrue(props.get("SqsManagedSseEnabled") or props.get("KmsMasterKeyId"))
+                alarms = [
+                    p
+                    for _, p in stack.of_type("AWS::CloudWatch::Alarm")
+                    if p["Namespace"] == "AWS/SQS"
+                    and p["MetricName"] == "ApproximateNumberOfMessagesVisible"
+                    and [ref_name(d["Value"]) for d in p["Dimensions"]] == [name]
+                ]
+                self.assertEqual(len(alarms), 1)
+                self.assertEqual((alarms[0]["Threshold"], alarms[0]["ComparisonOperator"]), (0, "GreaterThanThreshold"))
+                self.assertIn("Replay", alarms[0]["AlarmDescription"])
+                self.assertTrue(alarms[0]["AlarmActions"])
+
+    def test_event_patterns_accept_only_this_account(self):
+        for stack, name, props in created(self.each_stack(), "AWS::Events::Rule"):
+            if "EventPattern" in props:
+                with self.subTest(f"{stack.name} {name}"):
+                    self.assertEqual(props["EventPattern"]["account"], [cfn.ACCOUNT])
+
+    def test_the_glue_rule_passes_the_event_whole(self):
+        [(_, _, rule)] = [r for r in created(self.alone, "AWS::Events::Rule") if r[1] == "GlueSessionStopStateMachineCreateSession"]
+        for key in ("Input", "InputPath", "InputTransformer"):
+            self.assertNotIn(key, rule["Targets"][0])
+
+
+class TracingAndData(unittest.TestCase):
+    def test_tracing_turns_on_x_ray_everywhere(self):
+        for value, mode, enabled in (("true", "Active", True), ("false", "PassThrough", False)):
+            everything = stacks(ROOT_TEMPLATE, **EVERYTHING, Tracing=value)
+            functions = created(everything, "AWS::Lambda::Function")
+            machines = created(everything, "AWS::StepFunctions::StateMachine")
+            self.assertEqual(len(functions), 10)
+            self.assertEqual(len(machines), 5)
+            for stack, name, props in functions:
+                self.assertEqual(props["TracingConfig"]["Mode"], mode, f"{stack.name} {name}")
+            for stack, name, props in machines:
+                self.assertEqual(props["TracingConfiguration"]["Enabled"], enabled, f"{stack.name} {name}")
+
+    def test_every_bucket_is_encrypted_tls_only_and_drops_incomplete_uploads(self):
+        everything = stacks(ROOT_TEMPLATE, **EVERYTHING)
+        buckets = created(everything, "AWS::S3::Bucket")
+        self.assertEqual(sorted(n for _, n, _ in buckets), ["CrawlBucket", "LakehouseBronzeBucket", "LakehouseRawBucket"])
+        for stack, name, props in buckets:
+            with self.subTest(name):
+                self.assertTrue(props["BucketEncryption"]["ServerSideEncryptionConfiguration"])
+                rules = props["LifecycleConfiguration"]["Rules"]
+                self.assertTrue([r for r in rules if r.get("AbortIncompleteMultipartUpload")])
+                [policy] = [p for _, p in stack.of_type("AWS::S3::BucketPolicy") if ref_name(p["Bucket"]) == name]
+                [deny] = policy["PolicyDocument"]["Statement"]
+                self.assertEqual((deny["Effect"], deny["Condition"]), ("Deny", {"Bool": {"aws:SecureTransport": "false"}}))
+
+    def test_the_raw_bucket_keeps_previous_versions_for_the_chosen_days(self):
+        stack = cfn.Stack(workflow("WordPressRawToBronze"), {"RawNoncurrentVersionDays": "45"})
+        [(_, raw)] = [(n, p) for n, p in stack.of_type("AWS::S3::Bucket") if n == "LakehouseRawBucket"]
+        self.assertEqual(raw["VersioningConfiguration"], {"Status": "Enabled"})
+        [keep] = [r for r in raw["LifecycleConfiguration"]["Rules"] if "NoncurrentVersionExpiration" in r]
+        self.assertEqual(keep["NoncurrentVersionExpiration"]["NoncurrentDays"], "45")
+
+    def test_a_topic_key_encrypts_every_topic_and_lets_publishers_use_it(self):
+        everything = stacks(ROOT_TEMPLATE, **EVERYTHING, TopicKmsKeyArn=KEY)
+        topics = created(everything, "AWS::SNS::Topic")
+        self.assertEqual(len(topics), 6)
+        for stack, name, props in topics:
+            self.assertEqual(props["KmsMasterKeyId"], KEY, f"{stack.name} {name}")
+        for stack, name, props in created(everything, "AWS::IAM::Role"):
+            statements = [s for p in props.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+            if any(s["Action"] == "sns:Publish" for s in statements):
+                self.assertTrue([s for s in statements if s.get("Resource") == KEY], f"{stack.name} {name}")
+        without = stacks(ROOT_TEMPLATE, **EVERYTHING)
+        self.assertFalse([p for _, _, p in created(without, "AWS::SNS::Topic") if "KmsMasterKeyId" in p])
+
+
+class Samconfig(unittest.TestCase):
+    def test_samconfig_builds_each_workflow_and_never_turns_dry_run_off(self):
+        with open(os.path.join(ROOT, "samconfig.toml"), "rb") as f:
+            config = tomllib.load(f)
+        for env, sections in config.items():
+            if not isinstance(sections, dict):
+                continue
+            template = sections["build"]["parameters"]["template_file"]
+            self.assertTrue(os.path.exists(os.path.join(ROOT, template)), f"{env}: {template}")
+            overrides = sections.get("deploy", {}).get("parameters", {}).get("parameter_overrides", "")
+            self.assertNotIn("DryRun", overrides, env)
+        self.assertEqual(
+            sorted(e for e in config if e != "version"),
+            sorted(["default", *WORKFLOWS.values()]),
+        )
+
+    def test_every_workflow_template_is_listed(self):
+        found = {os.path.basename(p)[:-5] for p in glob.glob(os.path.join(ROOT, "templates", "*.yaml"))}
+        self.assertEqual(found - {"remediation-member-role"}, set(WORKFLOWS.values()))
+
+
+if __name__ == "__main__":
+    unittest.main()
