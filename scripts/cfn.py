@@ -19,6 +19,7 @@ from samtranslator.yaml_helper import yaml_parse  # noqa: E402
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 PARTITION = "aws"
+STACK_UUID = "51af3dc0-da77-11e4-872e-1234567db123"
 
 # SAM's translator resolves managed policy names (`Policies: [AmazonS3FullAccess]`) through this
 # map, which cfn-lint ships, instead of calling IAM.
@@ -86,9 +87,12 @@ class Stack:
     """One deployment of a template with parameter values: its conditions, and the resources it
     would create with their properties resolved as far as the values allow."""
 
-    def __init__(self, path, given=None, name="stack"):
+    def __init__(self, path, given=None, name="stack", stack_name=None):
         self.path = path
         self.name = name
+        # What AWS::StackName would be: CloudFormation names a nested stack
+        # <parent>-<logical id>-<13 random characters>.
+        self.stack_name = stack_name or name
         self.source = load(path)
         self.template = translate(self.source)
         self.parameters = parameter_values(self.template, given or {})
@@ -140,6 +144,12 @@ class Stack:
                 return sep.join(str(i) for i in items)
             if key == "Fn::Sub":
                 return self._sub(arg)
+            if key == "Fn::Split":
+                sep, text = arg
+                return str(self.resolve(text)).split(sep)
+            if key == "Fn::Select":
+                index, items = arg
+                return self.resolve(items)[int(index)]
             if key == "Fn::GetAtt":
                 target = arg if isinstance(arg, list) else arg.split(".", 1)
                 return Unresolved(f"{{{target[0]}.{target[1]}}}")
@@ -153,7 +163,8 @@ class Stack:
             "AWS::AccountId": ACCOUNT,
             "AWS::Region": REGION,
             "AWS::Partition": PARTITION,
-            "AWS::StackName": self.name,
+            "AWS::StackName": self.stack_name,
+            "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{self.stack_name}/{STACK_UUID}",
             "AWS::NoValue": _NO_VALUE,
             "AWS::URLSuffix": "amazonaws.com",
         }
@@ -226,7 +237,12 @@ class Stack:
             location = source[name]["Properties"]["Location"]
             path = os.path.join(os.path.dirname(self.path), location)
             given = self.resolve(resource["Properties"].get("Parameters") or {})
-            stacks[name] = Stack(path, {k: str(v) for k, v in given.items()}, name=f"{self.name}-{name}")
+            stacks[name] = Stack(
+                path,
+                {k: str(v) for k, v in given.items()},
+                name=f"{self.name}-{name}",
+                stack_name=f"{self.stack_name}-{name}-1A2B3C4D5E6F7",
+            )
         return stacks
 
     def all_stacks(self):

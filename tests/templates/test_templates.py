@@ -161,6 +161,17 @@ class TheRoot(unittest.TestCase):
             ["LakehouseBronzeTopic", "LakehouseRawTopic", "RdsEventTopic", "SecurityFindingsTopic"],
         )
 
+    def test_names_the_templates_choose_fit_aws_limits_in_a_nested_stack(self):
+        limits = {"AWS::StepFunctions::StateMachine": ("StateMachineName", 80), "AWS::Scheduler::Schedule": ("Name", 64)}
+        long_root = "a-root-stack-name-of-forty-characters-xx"
+        for stack in cfn.Stack(ROOT_TEMPLATE, EVERYTHING, name=long_root).all_stacks():
+            for kind, (key, limit) in limits.items():
+                for name, props in stack.of_type(kind):
+                    if key in props:
+                        with self.subTest(f"{stack.name} {name}"):
+                            self.assertLessEqual(len(props[key]), limit, props[key])
+                            self.assertNotIn("{", props[key])
+
     def test_the_root_passes_every_parameter_with_the_same_constraints(self):
         root = cfn.load(ROOT_TEMPLATE)
         for name, file in WORKFLOWS.items():
