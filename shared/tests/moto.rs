@@ -1,6 +1,11 @@
 //! The SSM, SNS and S3 helpers against moto: real requests, real responses.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
-#![cfg(all(feature = "s3", feature = "sns", feature = "ssm"))]
+#![cfg(all(
+    feature = "local-stack",
+    feature = "s3",
+    feature = "sns",
+    feature = "ssm"
+))]
 
 use aws_sdk_ssm::types::ParameterType;
 use shared::Error;

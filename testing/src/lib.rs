@@ -1,5 +1,6 @@
 //! Support for the tests that run against moto (`scripts/with-stack.sh` starts it and sets
-//! `AWS_ENDPOINT_URL`). Tests share one moto, so every resource gets a unique name.
+//! `AWS_ENDPOINT_URL`; each crate's `local-stack` feature builds them). Tests share one moto, so
+//! every resource gets a unique name.
 #![allow(clippy::expect_used, clippy::panic)]
 
 pub mod arbitrary;
@@ -23,8 +24,8 @@ pub async fn moto() -> SdkConfig {
     match std::env::var("AWS_ENDPOINT_URL") {
         Ok(url) if url.starts_with("http://127.0.0.1:") => shared::aws::load_config().await,
         _ => panic!(
-            "these tests need moto on 127.0.0.1: run them with `scripts/with-stack.sh --moto-only \
-             cargo test`, or `make test`"
+            "these tests need moto on 127.0.0.1: run them with `scripts/with-stack.sh \
+             --no-functions cargo test --all-features`, or `make test`"
         ),
     }
 }

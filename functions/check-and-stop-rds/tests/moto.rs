@@ -1,5 +1,6 @@
 //! The handler against moto's RDS and Step Functions: real requests and responses.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+#![cfg(feature = "local-stack")]
 
 use aws_sdk_rds::types::Tag;
 use check_and_stop_rds::{Config, Deps, Response, handle};

@@ -2,6 +2,7 @@
 //! machine drives them: start, then next / crawl (the batch's workers at the same time) until
 //! done, handing over to a new "execution" when `next` says so, then finish.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+#![cfg(feature = "local-stack")]
 
 use crawl_page::address::Lookup;
 use crawl_page::frontier::{Entry, Frontier};

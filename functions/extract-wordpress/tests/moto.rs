@@ -1,5 +1,6 @@
 //! The handler against moto (SSM, S3, SNS) and the fake WordPress site on 127.0.0.1.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+#![cfg(feature = "local-stack")]
 
 use extract_wordpress::fetch::Limits;
 use extract_wordpress::{Config, Deps, Summary, handle, http_client};

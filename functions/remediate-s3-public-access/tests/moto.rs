@@ -1,5 +1,6 @@
 //! The remediation against moto: STS AssumeRole, then S3 Block Public Access read back.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+#![cfg(feature = "local-stack")]
 
 use remediate_s3_public_access::{Config, Deps, Settings, handle};
 use serde_json::{Value, json};

@@ -1,6 +1,7 @@
 //! The handler against moto's Glue and SNS: real requests and responses. (moto's sessions are
 //! READY at once and stay STOPPING after a stop; the mocked tests cover the other states.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+#![cfg(feature = "local-stack")]
 
 use aws_sdk_glue::types::SessionCommand;
 use serde_json::json;

@@ -1,5 +1,6 @@
 //! The handler against moto (SSM, S3, SNS): raw objects in, Parquet read back out.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+#![cfg(feature = "local-stack")]
 
 use polars::prelude::*;
 use serde_json::{Value, json};
