@@ -82,8 +82,6 @@ RESOURCE_POLICIES = {
     "AWS::S3::BucketPolicy": "PolicyDocument",
     "AWS::KMS::Key": "KeyPolicy",
     "AWS::SecretsManager::ResourcePolicy": "ResourcePolicy",
-    "AWS::Events::EventBusPolicy": "Statement",
-    "AWS::Logs::ResourcePolicy": "PolicyDocument",
     "AWS::ECR::Repository": "RepositoryPolicyText",
 }
 
@@ -122,14 +120,16 @@ def texts(value):
         elif isinstance(v, dict) and "Fn::Sub" in v:
             arg = v["Fn::Sub"]
             text, names = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
-            refs = set(re.findall(r"\$\{([A-Za-z0-9]+)\}", text))
+            refs = set(re.findall(r"\$\{([A-Za-z0-9]+)\}", text)) - set(names)
+            # One text per combination of what the names may be.
+            alternatives = [(text, refs)]
             for key, sub in names.items():
-                for sub_text, sub_refs in texts(sub):
-                    refs |= sub_refs
-                    if "*" in sub_text:
-                        text = text.replace("${" + key + "}", sub_text)
-                refs.discard(key)
-            out.append((text, refs))
+                alternatives = [
+                    (t.replace("${" + key + "}", sub_text), r | sub_refs)
+                    for t, r in alternatives
+                    for sub_text, sub_refs in texts(sub)
+                ]
+            out.extend(alternatives)
         elif isinstance(v, dict) and "Ref" in v:
             out.append(("${" + v["Ref"] + "}", {v["Ref"]}))
         elif isinstance(v, dict) and "Fn::Join" in v:
@@ -160,11 +160,19 @@ def wildcard_resource(text):
     # A trailing "/*" or ":*" after a named parent (a bucket's objects, a function's versions,
     # one resource type) is the narrowest form AWS offers; any other "*" widens a name.
     stem = resource[:-2] if resource.endswith(("/*", ":*")) else resource
+    if stem == "":
+        return "every resource of the service"
     if "*" in stem:
         return "a partial name"
-    if resource in ("*", "/*", ":*") or (resource.endswith(("/*", ":*")) and stem == ""):
-        return "every resource of the service"
     return None
+
+
+# Classes such as \D, \W and \S, which accept "*".
+_NEGATED_CATEGORIES = (
+    sre_constants.CATEGORY_NOT_DIGIT,
+    sre_constants.CATEGORY_NOT_WORD,
+    sre_constants.CATEGORY_NOT_SPACE,
+)
 
 
 def may_match(pattern, chars):
@@ -180,11 +188,7 @@ def may_match(pattern, chars):
                 hit = True
             elif op is sre_constants.RANGE and any(arg[0] <= c <= arg[1] for c in codes):
                 hit = True
-            elif op is sre_constants.CATEGORY and arg in (
-                sre_constants.CATEGORY_NOT_DIGIT,
-                sre_constants.CATEGORY_NOT_WORD,
-                sre_constants.CATEGORY_NOT_SPACE,
-            ):
+            elif op is sre_constants.CATEGORY and arg in _NEGATED_CATEGORIES:
                 hit = True
         return hit != negate
 
@@ -198,11 +202,7 @@ def may_match(pattern, chars):
                 return True
             if op is sre_constants.IN and class_has(arg):
                 return True
-            if op is sre_constants.CATEGORY and arg in (
-                sre_constants.CATEGORY_NOT_DIGIT,
-                sre_constants.CATEGORY_NOT_WORD,
-                sre_constants.CATEGORY_NOT_SPACE,
-            ):
+            if op is sre_constants.CATEGORY and arg in _NEGATED_CATEGORIES:
                 return True
             if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and walk(arg[2]):
                 return True
@@ -314,7 +314,7 @@ class Checker:
                     self.fail(where, f"{what} allows {'anyone' if text == '*' else 'a whole account'} ({text}) without a condition pinning the caller")
                 if kind == "Service" and not trust and not pinned:
                     self.fail(where, f"{what} allows {text} without aws:SourceArn or aws:SourceAccount")
-                if kind == "Federated" and not pinned and not statement.get("Condition"):
+                if kind == "Federated" and not statement.get("Condition"):
                     self.fail(where, f"{what} trusts {text} without a condition")
             self.conditions(where, statement.get("Condition"))
 

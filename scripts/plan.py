@@ -39,6 +39,7 @@ def main():
         stacks = list(root.all_stacks())
     except ValueError as e:
         sys.exit(f"plan: {e}")
+    dry = set()  # the DRY_RUN values of every function that has one
     print(f"{os.path.relpath(args.template, ROOT)} with {' '.join(args.parameters) or 'the default parameters'}:")
     for stack in stacks:
         kinds = collections.Counter(r["Type"].removeprefix("AWS::") for r in stack.resources.values())
@@ -48,18 +49,16 @@ def main():
             print(f"    {line}")
         for name, props in stack.of_type("AWS::Lambda::Function"):
             env = (props.get("Environment") or {}).get("Variables") or {}
+            if "DRY_RUN" in env:
+                dry.add(env["DRY_RUN"])
             if env.get("DRY_RUN") == "false":
                 print(f"    {name} acts for real (DRY_RUN=false)")
             if "REMEDIATED_CONTROLS" in env:
                 print(f"    {name} may remediate: {env['REMEDIATED_CONTROLS'] or 'no control (notifies only)'}")
-    dry = {
-        env.get("DRY_RUN")
-        for s in stacks
-        for _, p in s.of_type("AWS::Lambda::Function")
-        for env in [(p.get("Environment") or {}).get("Variables") or {}]
-        if "DRY_RUN" in env
-    }
-    print(f"  dry-run: {'yes, everywhere' if dry == {'true'} else 'no' if dry else 'nothing to stop'}")
+    if not dry:
+        print("  dry-run: nothing to stop")
+    else:
+        print(f"  dry-run: {'yes, everywhere' if dry == {'true'} else 'no: the functions above act for real'}")
 
 
 if __name__ == "__main__":

@@ -187,6 +187,10 @@ class CheckIam(unittest.TestCase):
         self.passes(template({"P": permission(Principal="sns.amazonaws.com", SourceArn="arn:aws:sns:us-east-1:123456789012:t")}))
         self.passes(template({"P": permission(Principal="arn:aws:iam::111122223333:role/proxy")}))
 
+    def test_every_value_a_sub_name_may_take_is_checked(self):
+        resource = {"Fn::Sub": ["arn:aws:s3:::${Bucket}/data/*", {"Bucket": {"Fn::If": ["C", "reports", "*"]}}]}
+        self.fails(template({"R": role([allow("s3:GetObject", resource, Sid="EitherBucket")])}), "EitherBucket: wildcard resource arn:aws:s3:::*/data/*")
+
     def test_every_branch_of_a_condition_is_checked(self):
         statement = {"Fn::If": ["C", allow("s3:GetObject", "arn:aws:s3:::b/x"), allow("s3:GetObject", "*", Sid="OtherBranch")]}
         path = template({"R": role([statement])})

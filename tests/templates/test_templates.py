@@ -188,8 +188,6 @@ class TheRoot(unittest.TestCase):
 
 
 class NothingLostBetweenServices(unittest.TestCase):
-    everything = None
-
     @classmethod
     def setUpClass(cls):
         cls.everything = stacks(ROOT_TEMPLATE, **EVERYTHING)
