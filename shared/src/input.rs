@@ -1,7 +1,65 @@
-//! Checks on a function's input, and names derived from it, that more than one function makes.
+//! Typed input: how every function turns its payload into its own types, with errors that name
+//! the field; and the checks on input that more than one function makes.
 
 use crate::{Error, Result};
+use serde::de::{self, DeserializeOwned};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+
+/// A payload deserialised as `T`, or why it is not one. With `LambdaEvent<Payload<T>>` a bad
+/// event reaches the function, which answers `InvalidInput` naming the field; the runtime would
+/// answer with its own `errorType`, which the state machines do not know.
+#[derive(Debug)]
+pub struct Payload<T>(Result<T>);
+
+impl<T> Payload<T> {
+    pub fn into_inner(self) -> Result<T> {
+        self.0
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Payload<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(|value| Payload(parse(value)))
+    }
+}
+
+/// Deserialises `value` as `T`; a mismatch is `InvalidInput` naming the field and what was
+/// expected there.
+pub fn parse<T: DeserializeOwned>(value: Value) -> Result<T> {
+    typed(value).map_err(|e: serde_json::Error| Error::InvalidInput(e.to_string()))
+}
+
+/// [`parse`] inside a `Deserialize` impl: for an input of several shapes, once the shape is
+/// known, the error names the path within it.
+pub fn typed<T: DeserializeOwned, E: de::Error>(value: Value) -> Result<T, E> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            E::custom(inner)
+        } else {
+            E::custom(format!("{path}: {inner}"))
+        }
+    })
+}
+
+/// The `detail-type` of an EventBridge event, which tells its shape.
+pub fn detail_type(value: &Value) -> Option<&str> {
+    value.get("detail-type").and_then(Value::as_str)
+}
+
+/// What a JSON value is, for messages.
+pub fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
 
 /// For functions whose input carries nothing they need (a schedule's `{}`, the previous
 /// state's output): any object, or no input, is fine; anything else is refused, since it means
@@ -27,9 +85,9 @@ pub fn is_account_id(text: &str) -> bool {
 /// FNV-1a, for names that must be the same for every delivery of an event: stable across Rust
 /// versions and processes, unlike `DefaultHasher`.
 pub fn stable_hash(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    let mut hasher = fnv::FnvHasher::default();
+    std::hash::Hasher::write(&mut hasher, bytes);
+    std::hash::Hasher::finish(&hasher)
 }
 
 #[cfg(test)]
@@ -55,6 +113,43 @@ mod tests {
     fn the_stable_hash_is_fnv1a() {
         assert_eq!(stable_hash(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(stable_hash(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)] // only deserialised
+    struct Outer {
+        inner: Inner,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        id: String,
+    }
+
+    #[test]
+    fn a_mismatch_names_its_path_and_is_invalid_input() {
+        let err = parse::<Outer>(json!({"inner": {"id": 7}})).unwrap_err();
+        assert_eq!(err.error_type(), "InvalidInput");
+        assert!(
+            err.to_string()
+                .contains("inner.id: invalid type: integer `7`, expected a string"),
+            "{err}"
+        );
+        let err = parse::<Outer>(json!({})).unwrap_err();
+        assert!(err.to_string().contains("missing field `inner`"), "{err}");
+    }
+
+    #[test]
+    fn a_payload_keeps_the_error_for_the_handler() {
+        let payload: Payload<Outer> = serde_json::from_str(r#"{"inner": []}"#).unwrap();
+        let err = payload.into_inner().unwrap_err();
+        assert!(
+            err.to_string().starts_with("invalid input: inner: "),
+            "{err}"
+        );
+        let payload: Payload<Outer> = serde_json::from_str(r#"{"inner": {"id": "a"}}"#).unwrap();
+        assert_eq!(payload.into_inner().unwrap().inner.id, "a");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The state machine's check: read the database, stop it once it is `available`, and report
 //! whether the workflow is done.
 
+use crate::db::DbStatus;
 use crate::error::RdsError;
 use crate::event::ResourceType;
 use crate::{Deps, db};
@@ -25,7 +26,7 @@ pub struct CheckOutcome {
     pub resource_id: String,
     pub resource_type: ResourceType,
     /// The status after this check's action.
-    pub status: String,
+    pub status: DbStatus,
     pub action: Action,
     pub done: bool,
     pub dry_run: bool,
@@ -41,16 +42,16 @@ pub async fn check(deps: &Deps, id: &str, kind: ResourceType) -> Result<CheckOut
             resource_type: kind.as_str(),
         });
     }
-    let (action, status) = match db.status.as_str() {
-        "available" if deps.config.dry_run => (Action::WouldStop, db.status),
-        "available" => match db::stop(&deps.rds, id, kind).await? {
+    let (action, status) = match db.status {
+        DbStatus::Available if deps.config.dry_run => (Action::WouldStop, db.status),
+        DbStatus::Available => match db::stop(&deps.rds, id, kind).await? {
             Some(status) => (Action::Stopped, status),
             None => (Action::Wait, db.status),
         },
-        "stopped" => (Action::None, db.status),
-        _ => (Action::Wait, db.status),
+        DbStatus::Stopped => (Action::None, db.status),
+        DbStatus::Other(_) => (Action::Wait, db.status),
     };
-    let done = status == "stopped" || action == Action::WouldStop;
+    let done = status == DbStatus::Stopped || action == Action::WouldStop;
     let outcome = CheckOutcome {
         resource_id: id.to_owned(),
         resource_type: kind,
@@ -64,7 +65,7 @@ pub async fn check(deps: &Deps, id: &str, kind: ResourceType) -> Result<CheckOut
     tracing::info!(
         resource_id = id,
         resource_type = kind.as_str(),
-        status = outcome.status,
+        status = outcome.status.as_str(),
         action = ?outcome.action,
         "{}",
         outcome.summary
@@ -81,7 +82,7 @@ fn subject(id: &str, kind: ResourceType, action: Action, done: bool) -> String {
     shared::sns::subject(&format!("Auto-started DB {} {what}: {id}", kind.as_str()))
 }
 
-fn summary(id: &str, kind: ResourceType, action: Action, status: &str) -> String {
+fn summary(id: &str, kind: ResourceType, action: Action, status: &DbStatus) -> String {
     let kind = kind.as_str();
     match action {
         Action::Stopped => format!(

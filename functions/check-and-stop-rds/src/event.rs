@@ -5,12 +5,16 @@
 //!   subscription): the message is a JSON string with spaced keys like `"Source ID"`;
 //! - `{"resource_id": "...", "resource_type": "instance" | "cluster"}` (the state machine's check).
 
-use serde::Serialize;
-use serde_json::{Map, Value};
-use shared::{Error, Result};
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_lambda_events::sns::{SnsEvent, SnsRecord};
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shared::Result;
+use shared::input::{detail_type, typed};
 
 /// What kind of database a resource id names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceType {
     Instance,
@@ -46,6 +50,102 @@ pub struct RdsEvent {
     pub occurrence: String,
 }
 
+/// The events the function accepts, as they arrive.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The state machine's check.
+    Check(CheckInput),
+    /// An `RDS DB Instance Event` or `RDS DB Cluster Event` from EventBridge.
+    EventBridge(Box<EventBridgeEvent<RdsEventDetail>>),
+    /// RDS event notifications delivered by an SNS subscription.
+    Sns(SnsEvent),
+    /// An EventBridge event that cannot be an auto-start, and why.
+    Ignored(String),
+}
+
+/// The state machine's check: which database to describe and stop.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CheckInput {
+    pub resource_id: String,
+    pub resource_type: ResourceType,
+}
+
+/// The fields of an RDS event's EventBridge `detail` the function reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RdsEventDetail {
+    #[serde(rename = "EventID")]
+    pub event_id: Option<String>,
+    pub source_identifier: Option<String>,
+    pub date: Option<String>,
+}
+
+/// An RDS event notification: the JSON text of an SNS message, with spaced keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct RdsNotification {
+    #[serde(rename = "Event Source")]
+    pub event_source: Option<String>,
+    #[serde(rename = "Source ID")]
+    pub source_id: Option<String>,
+    /// A documentation URL ending in `#RDS-EVENT-0154`.
+    #[serde(rename = "Event ID")]
+    pub event_id: Option<String>,
+    #[serde(rename = "Event Time")]
+    pub event_time: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let event = Value::deserialize(deserializer)?;
+        let Some(obj) = event.as_object() else {
+            return Err(de::Error::custom("expected a JSON object"));
+        };
+        if obj.contains_key("resource_id") || obj.contains_key("resource_type") {
+            return check(event).map(Event::Check);
+        }
+        if let Some(records) = obj.get("Records") {
+            if !records.as_array().is_some_and(|r| !r.is_empty()) {
+                return Err(de::Error::custom("Records must be a non-empty array"));
+            }
+            return typed(event).map(Event::Sns);
+        }
+        match detail_type(&event) {
+            Some(kind @ ("RDS DB Instance Event" | "RDS DB Cluster Event")) => {
+                if !obj.get("detail").is_some_and(Value::is_object) {
+                    return Ok(Event::Ignored(format!("{kind} has no detail object")));
+                }
+                typed(event).map(|e| Event::EventBridge(Box::new(e)))
+            }
+            Some(other) => Ok(Event::Ignored(format!(
+                "not an RDS instance or cluster event: detail-type '{other}'"
+            ))),
+            None => Err(de::Error::custom(
+                "expected an RDS event (EventBridge or SNS) or {\"resource_id\", \"resource_type\"}",
+            )),
+        }
+    }
+}
+
+/// The check's input, with the messages its users know for the two fields.
+fn check<E: de::Error>(event: Value) -> Result<CheckInput, E> {
+    match event.get("resource_type") {
+        None => {
+            return Err(E::custom(
+                "resource_type is missing: \"instance\" or \"cluster\"",
+            ));
+        }
+        Some(Value::String(t)) if t != "instance" && t != "cluster" => {
+            return Err(E::custom(format!(
+                "resource_type must be \"instance\" or \"cluster\", got \"{t}\""
+            )));
+        }
+        Some(_) => {}
+    }
+    let input: CheckInput = typed(event)?;
+    identifier(Some(input.resource_id.as_str()), "resource_id").map_err(E::custom)?;
+    Ok(input)
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Request {
     /// Start the workflow for these events (after filtering and the tag check).
@@ -68,90 +168,54 @@ pub enum Trigger {
 const MAX_ID_LEN: usize = 63;
 
 impl Request {
+    /// The request a raw payload stands for: [`Event`]'s parse, then [`Request::from`].
     pub fn parse(event: &Value) -> Result<Self> {
-        let Some(obj) = event.as_object() else {
-            return Err(invalid("expected a JSON object".into()));
-        };
-        if obj.contains_key("resource_id") || obj.contains_key("resource_type") {
-            return check(obj);
-        }
-        if let Some(records) = obj.get("Records") {
-            return sns_records(records).map(Request::Trigger);
-        }
-        match obj.get("detail-type").and_then(Value::as_str) {
-            Some(kind @ ("RDS DB Instance Event" | "RDS DB Cluster Event")) => {
-                let delivery = obj.get("id").and_then(Value::as_str);
-                Ok(Request::Trigger(vec![eventbridge(kind, obj.get("detail"), delivery)]))
-            }
-            Some(other) => Ok(Request::Trigger(vec![Trigger::Ignore(format!(
-                "not an RDS instance or cluster event: detail-type '{other}'"
-            ))])),
-            None => Err(invalid(
-                "expected an RDS event (EventBridge or SNS) or {\"resource_id\", \"resource_type\"}"
-                    .into(),
-            )),
+        shared::input::parse::<Event>(event.clone()).map(Request::from)
+    }
+}
+
+impl From<Event> for Request {
+    fn from(event: Event) -> Self {
+        match event {
+            Event::Check(CheckInput {
+                resource_id,
+                resource_type,
+            }) => Request::Check {
+                resource_id,
+                resource_type,
+            },
+            Event::EventBridge(event) => Request::Trigger(vec![eventbridge(&event)]),
+            Event::Sns(event) => Request::Trigger(event.records.iter().map(sns_record).collect()),
+            Event::Ignored(reason) => Request::Trigger(vec![Trigger::Ignore(reason)]),
         }
     }
 }
 
-fn check(obj: &Map<String, Value>) -> Result<Request> {
-    let resource_id = identifier(obj.get("resource_id"), "resource_id")?;
-    let resource_type = match obj.get("resource_type").and_then(Value::as_str) {
-        Some("instance") => ResourceType::Instance,
-        Some("cluster") => ResourceType::Cluster,
-        Some(other) => {
-            return Err(invalid(format!(
-                "resource_type must be \"instance\" or \"cluster\", got \"{other}\""
-            )));
-        }
-        None => {
-            return Err(invalid(
-                "resource_type is missing: \"instance\" or \"cluster\"".into(),
-            ));
-        }
-    };
-    Ok(Request::Check {
-        resource_id,
-        resource_type,
-    })
-}
-
-fn eventbridge(kind: &str, detail: Option<&Value>, delivery: Option<&str>) -> Trigger {
-    let Some(detail) = detail.and_then(Value::as_object) else {
-        return Trigger::Ignore(format!("{kind} has no detail object"));
-    };
-    let resource_type = if kind == "RDS DB Instance Event" {
+fn eventbridge(event: &EventBridgeEvent<RdsEventDetail>) -> Trigger {
+    let resource_type = if event.detail_type == "RDS DB Instance Event" {
         ResourceType::Instance
     } else {
         ResourceType::Cluster
     };
+    let detail = &event.detail;
     rds_event(
         resource_type,
-        detail.get("SourceIdentifier"),
-        detail.get("EventID").and_then(Value::as_str),
-        detail.get("Date").and_then(Value::as_str).or(delivery),
+        detail.source_identifier.as_deref(),
+        detail.event_id.as_deref(),
+        detail.date.as_deref().or(event.id.as_deref()),
     )
 }
 
-fn sns_records(records: &Value) -> Result<Vec<Trigger>> {
-    let Some(records) = records.as_array().filter(|r| !r.is_empty()) else {
-        return Err(invalid("Records must be a non-empty array".into()));
-    };
-    Ok(records.iter().map(sns_record).collect())
-}
-
-fn sns_record(record: &Value) -> Trigger {
-    let Some(message) = record.pointer("/Sns/Message").and_then(Value::as_str) else {
-        return Trigger::Ignore("SNS record without Sns.Message".into());
-    };
+fn sns_record(record: &SnsRecord) -> Trigger {
+    let message = &record.sns.message;
     // The first message on a new subscription, and test messages, are plain text.
-    let Ok(Value::Object(message)) = serde_json::from_str::<Value>(message) else {
+    let Ok(notification) = serde_json::from_str::<RdsNotification>(message) else {
         return Trigger::Ignore(format!(
             "SNS message is not an RDS event: {}",
             message.chars().take(80).collect::<String>()
         ));
     };
-    let resource_type = match message.get("Event Source").and_then(Value::as_str) {
+    let resource_type = match notification.event_source.as_deref() {
         Some("db-instance") => ResourceType::Instance,
         Some("db-cluster") => ResourceType::Cluster,
         other => {
@@ -161,25 +225,24 @@ fn sns_record(record: &Value) -> Trigger {
             ));
         }
     };
-    // "Event ID" is a documentation URL ending in #RDS-EVENT-0154.
-    let event_id = message
-        .get("Event ID")
-        .and_then(Value::as_str)
+    let event_id = notification
+        .event_id
+        .as_deref()
         .map(|url| url.rsplit('#').next().unwrap_or(url));
     rds_event(
         resource_type,
-        message.get("Source ID"),
+        notification.source_id.as_deref(),
         event_id,
-        message
-            .get("Event Time")
-            .and_then(Value::as_str)
-            .or(record.pointer("/Sns/MessageId").and_then(Value::as_str)),
+        notification
+            .event_time
+            .as_deref()
+            .or(Some(record.sns.message_id.as_str())),
     )
 }
 
 fn rds_event(
     resource_type: ResourceType,
-    source_id: Option<&Value>,
+    source_id: Option<&str>,
     event_id: Option<&str>,
     occurrence: Option<&str>,
 ) -> Trigger {
@@ -207,12 +270,9 @@ fn rds_event(
     }
 }
 
-fn identifier(value: Option<&Value>, field: &str) -> Result<String> {
-    let Some(value) = value else {
-        return Err(invalid(format!("{field} is missing")));
-    };
-    let Some(id) = value.as_str() else {
-        return Err(invalid(format!("{field} must be a string")));
+fn identifier(id: Option<&str>, field: &str) -> Result<String, String> {
+    let Some(id) = id else {
+        return Err(format!("{field} is missing"));
     };
     let valid = !id.is_empty()
         && id.len() <= MAX_ID_LEN
@@ -221,15 +281,11 @@ fn identifier(value: Option<&Value>, field: &str) -> Result<String> {
     if valid {
         Ok(id.to_owned())
     } else {
-        Err(invalid(format!(
+        Err(format!(
             "{field} '{id}' is not an RDS identifier (a letter, then up to 62 letters, digits \
              or hyphens)"
-        )))
+        ))
     }
-}
-
-fn invalid(message: String) -> Error {
-    Error::InvalidInput(message)
 }
 
 #[cfg(test)]
@@ -237,8 +293,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// An SNS record as Lambda delivers it.
+    fn record(message_id: &str, message: &str) -> Value {
+        json!({"EventSource": "aws:sns", "EventVersion": "1.0",
+            "EventSubscriptionArn": "arn:aws:sns:eu-west-1:123456789012:rds-events:1",
+            "Sns": {"Type": "Notification", "MessageId": message_id,
+                "TopicArn": "arn:aws:sns:eu-west-1:123456789012:rds-events",
+                "Timestamp": "2026-11-20T09:14:07.991Z", "SignatureVersion": "1",
+                "Signature": "EXAMPLE", "SigningCertUrl": "https://sns.example/cert.pem",
+                "UnsubscribeUrl": "https://sns.example/unsubscribe", "Message": message}})
+    }
+
     fn sns(message: &str) -> Value {
-        json!({"Records": [{"EventSource": "aws:sns", "Sns": {"MessageId": "m-1", "Message": message}}]})
+        json!({"Records": [record("m-1", message)]})
     }
 
     fn one(request: Request) -> Trigger {
@@ -284,8 +351,8 @@ mod tests {
     #[test]
     fn every_sns_record_is_considered() {
         let event = json!({"Records": [
-            {"Sns": {"MessageId": "1", "Message": "plain text"}},
-            {"Sns": {"MessageId": "2", "Message": "{\"Event Source\":\"db-instance\",\"Source ID\":\"db-2\",\"Event ID\":\"#RDS-EVENT-0154\"}"}}
+            record("1", "plain text"),
+            record("2", "{\"Event Source\":\"db-instance\",\"Source ID\":\"db-2\",\"Event ID\":\"#RDS-EVENT-0154\"}")
         ]});
         let Request::Trigger(triggers) = Request::parse(&event).unwrap() else {
             panic!("expected triggers")

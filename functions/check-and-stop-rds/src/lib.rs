@@ -13,12 +13,14 @@ mod trigger;
 
 pub use check::{Action, CheckOutcome};
 pub use config::{Config, PROTECTION_TAG};
+pub use db::DbStatus;
 pub use error::RdsError;
-pub use event::{RdsEvent, Request, ResourceType, Trigger};
+pub use event::{
+    CheckInput, Event, RdsEvent, RdsEventDetail, RdsNotification, Request, ResourceType, Trigger,
+};
 pub use trigger::{TriggerOutcome, execution_name};
 
 use serde::Serialize;
-use serde_json::Value;
 
 pub struct Deps {
     pub rds: aws_sdk_rds::Client,
@@ -33,8 +35,8 @@ pub enum Response {
     Triggered { results: Vec<TriggerOutcome> },
 }
 
-pub async fn handle(deps: &Deps, event: Value) -> Result<Response, RdsError> {
-    match Request::parse(&event)? {
+pub async fn handle(deps: &Deps, event: Event) -> Result<Response, RdsError> {
+    match Request::from(event) {
         Request::Check {
             resource_id,
             resource_type,

@@ -1,6 +1,6 @@
-use check_and_stop_rds::{Config, Deps, handle};
+use check_and_stop_rds::{Config, Deps, Event, handle};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use serde_json::Value;
+use shared::input::Payload;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -13,8 +13,10 @@ async fn main() -> Result<(), Error> {
         config,
     };
     let deps = &deps;
-    run(service_fn(move |event: LambdaEvent<Value>| {
-        handle(deps, event.payload)
-    }))
+    run(service_fn(
+        move |event: LambdaEvent<Payload<Event>>| async move {
+            handle(deps, event.payload.into_inner()?).await
+        },
+    ))
     .await
 }

@@ -15,8 +15,13 @@ use aws_sdk_sfn::operation::start_execution::{StartExecutionError, StartExecutio
 use aws_sdk_sfn::types::error::ExecutionAlreadyExists;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
-use check_and_stop_rds::{Action, Config, Deps, Response, handle};
+use check_and_stop_rds::{Action, Config, Deps, RdsError, Response};
 use serde_json::{Value, json};
+
+/// The handler on a raw payload, as Lambda delivers it.
+async fn handle(deps: &Deps, event: Value) -> Result<Response, RdsError> {
+    check_and_stop_rds::handle(deps, shared::input::parse(event)?).await
+}
 
 fn started() -> StartExecutionOutput {
     StartExecutionOutput::builder()

@@ -3,10 +3,15 @@
 #![cfg(feature = "local-stack")]
 
 use aws_sdk_rds::types::Tag;
-use check_and_stop_rds::{Config, Deps, Response, handle};
+use check_and_stop_rds::{Config, Deps, RdsError, Response};
 use serde_json::{Value, json};
 use shared::aws::SdkConfig;
 use testing::{moto, unique};
+
+/// The handler on a raw payload, as Lambda delivers it.
+async fn handle(deps: &Deps, event: Value) -> Result<Response, RdsError> {
+    check_and_stop_rds::handle(deps, shared::input::parse(event)?).await
+}
 
 async fn deps(aws: &SdkConfig, state_machine_arn: Option<String>) -> Deps {
     Deps {
@@ -96,7 +101,7 @@ async fn check_stops_a_protected_instance_and_leaves_others() {
     .unwrap() else {
         panic!("expected a check outcome")
     };
-    assert_eq!(again.status, "stopped");
+    assert_eq!(again.status.as_str(), "stopped");
 }
 
 #[tokio::test]

@@ -4,8 +4,92 @@
 //! - an EventBridge `AWS API Call via CloudTrail` event for Glue `CreateSession`;
 //! - an EventBridge `Scheduled Event`: sweep every session.
 
+use aws_lambda_events::cloudwatch_events::cloudtrail::AWSAPICall;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use shared::input::{detail_type, kind_of, typed};
 use shared::{Error, Result};
+
+/// The events the function accepts, as they arrive.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The state machine's input, or one given by hand.
+    Stop(StopInput),
+    /// The CloudTrail record of a Glue API call.
+    ApiCall(Box<EventBridgeEvent<GlueApiCall>>),
+    /// An EventBridge schedule's tick.
+    Scheduled(EventBridgeEvent),
+}
+
+/// The state machine's input.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct StopInput {
+    pub session_id: String,
+}
+
+/// The CloudTrail record of a Glue call, with its outcome: `AWSAPICall` leaves out `errorCode`,
+/// which a failed call carries instead of a response.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct GlueApiCall {
+    #[serde(flatten)]
+    pub call: AWSAPICall<CreateSessionRequest, CreateSessionResponse>,
+    #[serde(rename = "errorCode", default)]
+    pub error_code: Option<String>,
+}
+
+/// The part of `CreateSession`'s request parameters the function reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CreateSessionRequest {
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// The part of `CreateSession`'s response the function reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CreateSessionResponse {
+    #[serde(default)]
+    pub session: Option<CreatedSession>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct CreatedSession {
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let event = Value::deserialize(deserializer)?;
+        let Some(obj) = event.as_object() else {
+            return Err(de::Error::custom(format!(
+                "expected a JSON object, got {}",
+                kind_of(&event)
+            )));
+        };
+        if obj.contains_key("session_id") {
+            return typed(event).map(Event::Stop);
+        }
+        match detail_type(&event) {
+            Some("AWS API Call via CloudTrail") => {
+                if !obj.get("detail").is_some_and(Value::is_object) {
+                    return Err(de::Error::custom("CloudTrail event has no detail object"));
+                }
+                typed(event).map(|e| Event::ApiCall(Box::new(e)))
+            }
+            Some("Scheduled Event") => typed(event).map(Event::Scheduled),
+            Some(other) => Err(de::Error::custom(format!(
+                "unsupported event detail-type '{other}': expected a CloudTrail CreateSession \
+                 event or a Scheduled Event"
+            ))),
+            None => Err(de::Error::custom(
+                "expected {\"session_id\": \"...\"}, a CloudTrail CreateSession event or a \
+                 Scheduled Event",
+            )),
+        }
+    }
+}
 
 /// What the function is asked to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -22,66 +106,48 @@ pub enum Request {
 const MAX_SESSION_ID_LEN: usize = 255;
 
 impl Request {
+    /// The request a raw payload stands for: [`Event`]'s parse, then [`Request::from_event`].
     pub fn parse(event: &Value) -> Result<Self> {
-        let Some(obj) = event.as_object() else {
-            return Err(invalid(format!(
-                "expected a JSON object, got {}",
-                kind_of(event)
-            )));
-        };
-        if let Some(id) = obj.get("session_id") {
-            return Ok(Request::Stop {
-                session_id: session_id(id, "session_id")?,
-            });
-        }
-        match obj.get("detail-type").and_then(Value::as_str) {
-            Some("AWS API Call via CloudTrail") => from_cloudtrail(obj.get("detail")),
-            Some("Scheduled Event") => Ok(Request::Sweep),
-            Some(other) => Err(invalid(format!(
-                "unsupported event detail-type '{other}': expected a CloudTrail CreateSession \
-                 event or a Scheduled Event"
-            ))),
-            None => Err(invalid(
-                "expected {\"session_id\": \"...\"}, a CloudTrail CreateSession event or a \
-                 Scheduled Event"
-                    .into(),
-            )),
+        Request::from_event(shared::input::parse(event.clone())?)
+    }
+
+    pub fn from_event(event: Event) -> Result<Self> {
+        match event {
+            Event::Stop(input) => Ok(Request::Stop {
+                session_id: session_id(&input.session_id, "session_id")?,
+            }),
+            Event::ApiCall(event) => from_cloudtrail(event.detail),
+            Event::Scheduled(_) => Ok(Request::Sweep),
         }
     }
 }
 
-fn from_cloudtrail(detail: Option<&Value>) -> Result<Request> {
-    let Some(detail) = detail.and_then(Value::as_object) else {
-        return Err(invalid("CloudTrail event has no detail object".into()));
-    };
-    let source = detail.get("eventSource").and_then(Value::as_str);
-    let name = detail.get("eventName").and_then(Value::as_str);
-    if source != Some("glue.amazonaws.com") || name != Some("CreateSession") {
+fn from_cloudtrail(detail: GlueApiCall) -> Result<Request> {
+    let GlueApiCall { call, error_code } = detail;
+    if call.event_source != "glue.amazonaws.com" || call.event_name != "CreateSession" {
         return Err(invalid(format!(
             "expected a glue.amazonaws.com CreateSession call, got {} {}",
-            source.unwrap_or("<no eventSource>"),
-            name.unwrap_or("<no eventName>")
+            call.event_source, call.event_name
         )));
     }
     // A failed call created nothing: CloudTrail records an errorCode and null responseElements.
-    if let Some(code) = detail.get("errorCode").and_then(Value::as_str) {
+    if let Some(code) = error_code {
         return Ok(Request::Ignore {
             reason: format!("CreateSession failed with {code}: no session was created"),
         });
     }
-    let response = detail.get("responseElements").unwrap_or(&Value::Null);
-    if response.is_null() {
+    let Some(response) = call.response_elements else {
         return Ok(Request::Ignore {
             reason: "CreateSession has null responseElements: no session was created".into(),
         });
-    }
-    match response.pointer("/session/id") {
+    };
+    match response.session.and_then(|s| s.id) {
         Some(id) => Ok(Request::Stop {
-            session_id: session_id(id, "detail.responseElements.session.id")?,
+            session_id: session_id(&id, "detail.responseElements.session.id")?,
         }),
-        None => match detail.get("requestParameters").and_then(|r| r.get("id")) {
+        None => match call.request_parameters.id {
             Some(id) => Ok(Request::Stop {
-                session_id: session_id(id, "detail.requestParameters.id")?,
+                session_id: session_id(&id, "detail.requestParameters.id")?,
             }),
             None => Err(invalid(
                 "CreateSession event names no session id (detail.requestParameters.id)".into(),
@@ -90,13 +156,7 @@ fn from_cloudtrail(detail: Option<&Value>) -> Result<Request> {
     }
 }
 
-fn session_id(value: &Value, field: &str) -> Result<String> {
-    let Some(id) = value.as_str() else {
-        return Err(invalid(format!(
-            "{field} must be a string, got {}",
-            kind_of(value)
-        )));
-    };
+fn session_id(id: &str, field: &str) -> Result<String> {
     if id.trim().is_empty() {
         return Err(invalid(format!("{field} is empty")));
     }
@@ -116,24 +176,24 @@ fn invalid(message: String) -> Error {
     Error::InvalidInput(message)
 }
 
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A CloudTrail event with `detail`'s fields over the ones every record has.
     fn cloudtrail(detail: Value) -> Value {
-        json!({"detail-type": "AWS API Call via CloudTrail", "source": "aws.glue", "detail": detail})
+        let mut full = json!({
+            "eventVersion": "1.09", "userIdentity": {"type": "AssumedRole"},
+            "eventTime": "2026-11-20T09:14:07Z", "awsRegion": "eu-west-1",
+            "sourceIPAddress": "glue.amazonaws.com", "userAgent": "glue.amazonaws.com",
+            "requestID": "r-1", "eventID": "e-1", "eventType": "AwsApiCall",
+        });
+        match (full.as_object_mut(), detail) {
+            (Some(full), Value::Object(detail)) => full.extend(detail),
+            (_, detail) => full = detail,
+        }
+        json!({"detail-type": "AWS API Call via CloudTrail", "source": "aws.glue", "detail": full})
     }
 
     #[test]
@@ -153,11 +213,11 @@ mod tests {
             (json!({"session_id": "  "}), "session_id is empty"),
             (
                 json!({"session_id": 7}),
-                "session_id must be a string, got a number",
+                "session_id: invalid type: integer `7`, expected a string",
             ),
             (
                 json!({"session_id": null}),
-                "session_id must be a string, got null",
+                "session_id: invalid type: null, expected a string",
             ),
             (
                 json!({"session_id": "a\nb"}),

@@ -12,12 +12,11 @@ mod text;
 
 pub use config::Config;
 pub use error::StopError;
-pub use event::Request;
+pub use event::{Event, Request};
 pub use stop::{Action, Outcome};
 pub use sweep::{SweepFailure, SweepReport};
 
 use serde::Serialize;
-use serde_json::Value;
 use std::time::SystemTime;
 
 /// What the handler needs; built once per cold start in `main`, by hand in tests.
@@ -36,8 +35,8 @@ pub enum Response {
 }
 
 /// Handles one event.
-pub async fn handle(deps: &Deps, event: Value, now: SystemTime) -> Result<Response, StopError> {
-    match Request::parse(&event)? {
+pub async fn handle(deps: &Deps, event: Event, now: SystemTime) -> Result<Response, StopError> {
+    match Request::from_event(event)? {
         Request::Stop { session_id } => stop::stop_session(deps, &session_id, now)
             .await
             .map(Response::Session),

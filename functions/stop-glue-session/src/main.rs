@@ -1,7 +1,7 @@
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use serde_json::Value;
+use shared::input::Payload;
 use std::time::SystemTime;
-use stop_glue_session::{Config, Deps, handle};
+use stop_glue_session::{Config, Deps, Event, handle};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -14,8 +14,10 @@ async fn main() -> Result<(), Error> {
         config,
     };
     let deps = &deps;
-    run(service_fn(move |event: LambdaEvent<Value>| {
-        handle(deps, event.payload, SystemTime::now())
-    }))
+    run(service_fn(
+        move |event: LambdaEvent<Payload<Event>>| async move {
+            handle(deps, event.payload.into_inner()?, SystemTime::now()).await
+        },
+    ))
     .await
 }

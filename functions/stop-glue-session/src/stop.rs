@@ -3,7 +3,7 @@
 use crate::Deps;
 use crate::error::StopError;
 use crate::text;
-use aws_sdk_glue::types::Session;
+use aws_sdk_glue::types::{Session, SessionStatus};
 use serde::Serialize;
 use shared::Error;
 use std::time::SystemTime;
@@ -47,11 +47,18 @@ enum Step {
     Unknown,
 }
 
-fn step(status: &str) -> Step {
+/// What each status lets us do; a status this build does not know stops nothing.
+fn step(status: Option<&SessionStatus>) -> Step {
     match status {
-        "READY" => Step::Stop,
-        "STOPPING" | "STOPPED" | "TIMEOUT" | "FAILED" => Step::AlreadyEnded,
-        "PROVISIONING" | "PENDING" => Step::NotReady,
+        Some(SessionStatus::Ready) => Step::Stop,
+        Some(
+            SessionStatus::Stopping
+            | SessionStatus::Stopped
+            | SessionStatus::Timeout
+            | SessionStatus::Failed,
+        ) => Step::AlreadyEnded,
+        Some(SessionStatus::Provisioning) => Step::NotReady,
+        // `SessionStatus::Unknown` and any status added after this build, or none at all.
         _ => Step::Unknown,
     }
 }
@@ -63,11 +70,10 @@ pub async fn stop_session(
     now: SystemTime,
 ) -> Result<Outcome, StopError> {
     let session = get_session(deps, session_id).await?;
+    let step = step(session.status());
     let status = session
         .status()
-        .map(|s| s.as_str().to_owned())
-        .unwrap_or_else(|| "UNKNOWN".into());
-    let step = step(&status);
+        .map_or_else(|| "UNKNOWN".to_owned(), |s| s.as_str().to_owned());
 
     let action = if step == Step::AlreadyEnded {
         Action::AlreadyEnded
@@ -195,15 +201,22 @@ impl Outcome {
 mod tests {
     use super::*;
 
+    /// The step for a status as Glue sends it.
+    fn step_for(status: &str) -> Step {
+        step(Some(&SessionStatus::from(status)))
+    }
+
     #[test]
     fn only_ready_sessions_are_stopped() {
-        assert_eq!(step("READY"), Step::Stop);
+        assert_eq!(step_for("READY"), Step::Stop);
         for s in ["STOPPING", "STOPPED", "TIMEOUT", "FAILED"] {
-            assert_eq!(step(s), Step::AlreadyEnded, "{s}");
+            assert_eq!(step_for(s), Step::AlreadyEnded, "{s}");
         }
-        assert_eq!(step("PROVISIONING"), Step::NotReady);
-        assert_eq!(step("PENDING"), Step::NotReady);
-        assert_eq!(step("ready"), Step::Unknown);
-        assert_eq!(step("HIBERNATING"), Step::Unknown);
+        assert_eq!(step_for("PROVISIONING"), Step::NotReady);
+        // Glue has no PENDING status: like any status the SDK does not know, it stops nothing.
+        assert_eq!(step_for("PENDING"), Step::Unknown);
+        assert_eq!(step_for("ready"), Step::Unknown);
+        assert_eq!(step_for("HIBERNATING"), Step::Unknown);
+        assert_eq!(step(None), Step::Unknown);
     }
 }

@@ -5,6 +5,7 @@ use crate::Deps;
 use crate::error::StopError;
 use crate::stop::{Action, stop_session};
 use aws_sdk_glue::primitives::DateTime;
+use aws_sdk_glue::types::SessionStatus;
 use serde::Serialize;
 use shared::Error;
 use std::time::SystemTime;
@@ -49,9 +50,11 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
             let (Some(id), Some(created)) = (session.id(), session.created_on()) else {
                 continue;
             };
+            // A status this build does not know is not running: the sweep stops nothing it
+            // cannot name.
             let running = matches!(
-                session.status().map(|s| s.as_str()),
-                Some("READY" | "PROVISIONING" | "PENDING")
+                session.status(),
+                Some(SessionStatus::Ready | SessionStatus::Provisioning)
             );
             if running && now_secs - created.secs() > limit {
                 overdue.push(id.to_owned());

@@ -66,7 +66,7 @@ fn deps(glue: Glue, config: Config) -> Deps {
 }
 
 async fn run(deps: &Deps, event: Value) -> Result<Response, StopError> {
-    handle(deps, event, now()).await
+    handle(deps, shared::input::parse(event)?, now()).await
 }
 
 fn outcome(r: Response) -> stop_glue_session::Outcome {
@@ -265,7 +265,12 @@ async fn bad_inputs_touch_nothing() {
         let err = run(&deps, event.clone()).await.unwrap_err();
         assert_eq!(err.error_type(), "InvalidInput", "{event}");
     }
-    let failed_call = json!({"detail-type": "AWS API Call via CloudTrail", "detail": {
+    let failed_call = json!({"detail-type": "AWS API Call via CloudTrail", "source": "aws.glue",
+        "detail": {
+        "eventVersion": "1.09", "userIdentity": {"type": "AssumedRole"},
+        "eventTime": "2026-11-20T09:14:07Z", "awsRegion": "eu-west-1",
+        "sourceIPAddress": "203.0.113.7", "userAgent": "aws-cli/2", "requestID": "r-1",
+        "eventID": "e-1", "eventType": "AwsApiCall",
         "eventSource": "glue.amazonaws.com", "eventName": "CreateSession",
         "errorCode": "ValidationException", "requestParameters": {"id": "s-1"},
         "responseElements": null}});

@@ -7,7 +7,7 @@ use aws_sdk_glue::types::SessionCommand;
 use serde_json::json;
 use shared::aws::SdkConfig;
 use std::time::{Duration, SystemTime};
-use stop_glue_session::{Action, Config, Deps, Outcome, Response, handle};
+use stop_glue_session::{Action, Config, Deps, Event, Outcome, Response, handle};
 use testing::{moto, topic_with_inbox, unique};
 
 // The sweep acts on every session in moto: the tests here take turns.
@@ -60,7 +60,13 @@ async fn status(deps: &Deps, id: &str) -> String {
 /// Creates a session and hands it to the handler as the state machine would.
 async fn stop_new_session(deps: &Deps) -> (String, Outcome) {
     let id = create_session(deps, &[]).await;
-    match handle(deps, json!({"session_id": id}), SystemTime::now()).await {
+    match handle(
+        deps,
+        shared::input::parse(json!({"session_id": id})).unwrap(),
+        SystemTime::now(),
+    )
+    .await
+    {
         Ok(Response::Session(o)) => (id, o),
         other => panic!("expected a session outcome, got {other:?}"),
     }
@@ -97,7 +103,10 @@ async fn sweep_stops_old_sessions_except_opted_out_and_notifies() {
     let mut deps = deps(&aws, config).await;
     let plain = create_session(&deps, &[]).await;
     let kept = create_session(&deps, &[("auto-stop", "false")]).await;
-    let sweep = json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+    let sweep: Event = shared::input::parse(
+        json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}),
+    )
+    .unwrap();
 
     // Just created: younger than the limit, nothing to do.
     let Response::Sweep(report) = handle(&deps, sweep.clone(), SystemTime::now())
