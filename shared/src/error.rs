@@ -32,6 +32,10 @@ pub enum Error {
     /// Any other error an AWS service returned. Permanent.
     #[error("AWS error: {0}")]
     Aws(String),
+    /// The function itself failed at something that cannot fail on good code (writing its own
+    /// message, say): not the input's fault, and a retry would fail the same way. Permanent.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// Error codes AWS services use for throttling.
@@ -88,6 +92,7 @@ impl Error {
             Error::Throttled(_) => "Throttled",
             Error::Transient(_) => "TransientError",
             Error::Aws(_) => "AwsError",
+            Error::Internal(_) => "InternalError",
         }
     }
 
@@ -151,6 +156,7 @@ mod tests {
             Error::Throttled(String::new()),
             Error::Transient(String::new()),
             Error::Aws(String::new()),
+            Error::Internal(String::new()),
         ];
         let retryable: Vec<_> = all
             .iter()

@@ -2,6 +2,7 @@
 //! the field; and the checks on input that more than one function makes.
 
 use crate::{Error, Result};
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde::de::{self, DeserializeOwned};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -61,20 +62,50 @@ pub fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-/// For functions whose input carries nothing they need (a schedule's `{}`, the previous
-/// state's output): any object, or no input, is fine; anything else is refused, since it means
-/// the function was wired to the wrong thing. `hint` says what is expected.
-pub fn any_object(event: &Value, hint: &str) -> Result<()> {
-    if event.is_object() || event.is_null() {
-        return Ok(());
+/// The input of a function that a schedule or a person starts and that reads nothing from it:
+/// `{}` or no input (EventBridge Scheduler's, a console test's), or an EventBridge
+/// `Scheduled Event`. Anything else is refused: it means the function was wired to the wrong
+/// source, and taking it as "run now" would run the job for an unrelated event.
+#[derive(Debug, Clone)]
+pub enum Start {
+    ByHand,
+    Scheduled(Box<EventBridgeEvent>),
+}
+
+impl<'de> Deserialize<'de> for Start {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let event = Value::deserialize(deserializer)?;
+        match &event {
+            Value::Null => Ok(Start::ByHand),
+            Value::Object(obj) if obj.is_empty() => Ok(Start::ByHand),
+            Value::Object(_) if detail_type(&event) == Some("Scheduled Event") => {
+                typed(event).map(|e| Start::Scheduled(Box::new(e)))
+            }
+            Value::Object(obj) => {
+                let keys: Vec<&str> = obj.keys().take(5).map(String::as_str).collect();
+                Err(de::Error::custom(format!(
+                    "expected {{}} or a Scheduled Event, got an object with {}",
+                    match detail_type(&event) {
+                        Some(kind) => format!("detail-type '{}'", shorten(kind)),
+                        None => format!("keys {}", shorten(&keys.join(", "))),
+                    }
+                )))
+            }
+            other => Err(de::Error::custom(format!(
+                "expected a JSON object ({{}} or a Scheduled Event), got {}",
+                shorten(&other.to_string())
+            ))),
+        }
     }
-    let mut shown = event.to_string();
-    if shown.len() > 80 {
-        shown = format!("{}…", shown.chars().take(80).collect::<String>());
+}
+
+/// At most 80 characters of a text from the input, for a message.
+fn shorten(text: &str) -> String {
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text.to_owned()
     }
-    Err(Error::InvalidInput(format!(
-        "expected a JSON object ({hint}), got {shown}"
-    )))
 }
 
 /// An AWS account id: exactly 12 digits.
@@ -153,13 +184,31 @@ mod tests {
     }
 
     #[test]
-    fn objects_and_null_pass_everything_else_is_named() {
-        assert_eq!(any_object(&json!({}), "x"), Ok(()));
-        assert_eq!(any_object(&Value::Null, "x"), Ok(()));
-        let err = any_object(&json!([1]), "the schedule sends {}").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "invalid input: expected a JSON object (the schedule sends {}), got [1]"
-        );
+    fn a_start_is_empty_or_a_schedule_and_nothing_else() {
+        for ok in [
+            json!({}),
+            Value::Null,
+            json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}),
+        ] {
+            assert!(parse::<Start>(ok.clone()).is_ok(), "{ok}");
+        }
+        for (bad, expected) in [
+            (
+                json!([1]),
+                "invalid input: expected a JSON object ({} or a Scheduled Event), got [1]",
+            ),
+            (
+                json!({"Records": [{"eventSource": "aws:s3"}]}),
+                "invalid input: expected {} or a Scheduled Event, got an object with keys Records",
+            ),
+            (
+                json!({"detail-type": "Security Hub Findings - Imported", "detail": {}}),
+                "got an object with detail-type 'Security Hub Findings - Imported'",
+            ),
+        ] {
+            let err = parse::<Start>(bad).unwrap_err();
+            assert_eq!(err.error_type(), "InvalidInput");
+            assert!(err.to_string().contains(expected), "{err}");
+        }
     }
 }

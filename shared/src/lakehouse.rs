@@ -1,5 +1,8 @@
 //! Where the WordPress data lives in the lakehouse buckets, shared by the raw extract and the
-//! bronze conversion: `wordpress_api/{name}/{name}.{extension}`.
+//! bronze conversion: `wordpress_api/{name}/{name}.{extension}`; and the extract's summary, which
+//! passes from one to the other.
+
+use serde::{Deserialize, Serialize};
 
 /// The data source, the first part of every key.
 pub const WORDPRESS_PREFIX: &str = "wordpress_api";
@@ -15,6 +18,40 @@ pub fn name_from_key<'k>(key: &'k str, extension: &str) -> Option<&'k str> {
     let (name, file) = rest.split_once('/')?;
     let stem = file.strip_suffix(extension)?.strip_suffix('.')?;
     (!name.is_empty() && stem == name).then_some(name)
+}
+
+/// What a raw extract did: `extract-wordpress` returns it, the state machine converts only when
+/// `successful` > 0, and `wordpress-to-parquet` takes it as its input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractSummary {
+    pub successful: usize,
+    pub failed: usize,
+    pub bucket: String,
+    pub written: Vec<Written>,
+    pub failures: Vec<ExtractFailure>,
+    /// `N Successful | M Failed`
+    pub summary: String,
+}
+
+/// One endpoint written to the raw bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Written {
+    pub name: String,
+    pub endpoint: String,
+    pub key: String,
+    pub items: usize,
+    pub pages: u32,
+    pub bytes: usize,
+}
+
+/// One endpoint that was not written, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractFailure {
+    pub endpoint: String,
+    pub error: String,
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod error;
 pub mod http;
 pub mod input;
 pub mod lakehouse;
+pub mod remediation;
 #[cfg(feature = "s3")]
 pub mod s3;
 pub mod sns;

@@ -11,10 +11,10 @@ pub use config::Config;
 
 use endpoints::Endpoint;
 use futures_util::StreamExt;
-use serde::Serialize;
-use serde_json::Value;
 use serde_json::value::RawValue;
-use shared::{Error, Result, lakehouse};
+use shared::input::Start;
+use shared::lakehouse::{self, ExtractFailure, ExtractSummary, Written};
+use shared::{Error, Result};
 use std::time::Duration;
 
 /// Sent with every request, so site owners can tell who is calling.
@@ -41,47 +41,20 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client> {
         .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))
 }
 
-/// What a run did; the state machine converts only when `successful` > 0.
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct Summary {
-    pub successful: usize,
-    pub failed: usize,
-    pub bucket: String,
-    pub written: Vec<Written>,
-    pub failures: Vec<Failure>,
-    /// `N Successful | M Failed`
-    pub summary: String,
-}
-
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct Written {
-    pub name: String,
-    pub endpoint: String,
-    pub key: String,
-    pub items: usize,
-    pub pages: u32,
-    pub bytes: usize,
-}
-
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct Failure {
-    pub endpoint: String,
-    pub error: String,
-}
-
-pub async fn handle(deps: &Deps, event: Value) -> Result<Summary> {
-    shared::input::any_object(&event, "the schedule sends {}")?;
+/// Extracts every endpoint. The input carries nothing (a schedule or a person starts a run),
+/// but it is typed: an event meant for another function is refused, not taken as "run now".
+pub async fn handle(deps: &Deps, _start: Start) -> Result<ExtractSummary> {
     let config = &deps.config;
     let list = shared::ssm::get_parameter(&deps.ssm, &config.endpoints_parameter).await?;
     let bucket = shared::ssm::get_parameter(&deps.ssm, &config.bucket_parameter).await?;
     let topic = shared::ssm::get_parameter(&deps.ssm, &config.topic_parameter).await?;
     let (endpoints, rejected) = endpoints::parse(&list)?;
 
-    let mut failures: Vec<Failure> = rejected
+    let mut failures: Vec<ExtractFailure> = rejected
         .into_iter()
         .map(|r| {
             tracing::error!(endpoint = %r.entry, reason = %r.reason, "endpoint rejected");
-            Failure {
+            ExtractFailure {
                 endpoint: r.entry,
                 error: r.reason,
             }
@@ -106,7 +79,7 @@ pub async fn handle(deps: &Deps, event: Value) -> Result<Summary> {
         let (subject, message) = failure_notification(&failures, written.len(), &bucket);
         shared::sns::publish(&deps.sns, &topic, &subject, &message).await?;
     }
-    Ok(Summary {
+    Ok(ExtractSummary {
         successful: written.len(),
         failed: failures.len(),
         bucket,
@@ -117,10 +90,14 @@ pub async fn handle(deps: &Deps, event: Value) -> Result<Summary> {
 }
 
 /// One endpoint: every page, then one PUT. Any failure leaves the bucket as it was.
-async fn extract(deps: &Deps, bucket: &str, endpoint: &Endpoint) -> Result<Written, Failure> {
+async fn extract(
+    deps: &Deps,
+    bucket: &str,
+    endpoint: &Endpoint,
+) -> Result<Written, ExtractFailure> {
     let failure = |error: String| {
         tracing::error!(endpoint = %endpoint.url, name = %endpoint.name, %error, "endpoint failed");
-        Failure {
+        ExtractFailure {
             endpoint: endpoint.url.to_string(),
             error,
         }
@@ -160,7 +137,11 @@ pub fn json_array(items: &[Box<RawValue>]) -> Vec<u8> {
     body
 }
 
-fn failure_notification(failures: &[Failure], successful: usize, bucket: &str) -> (String, String) {
+fn failure_notification(
+    failures: &[ExtractFailure],
+    successful: usize,
+    bucket: &str,
+) -> (String, String) {
     let total = failures.len() + successful;
     let subject = format!(
         "WordPress extract: {} of {total} endpoints failed",
@@ -194,7 +175,7 @@ mod tests {
 
     #[test]
     fn the_failure_notification_names_each_endpoint_and_error() {
-        let failures = [Failure {
+        let failures = [ExtractFailure {
             endpoint: "https://a.example/wp-json/wp/v2/users".into(),
             error: "HTTP 500 from https://a.example/wp-json/wp/v2/users?per_page=100&page=1".into(),
         }];

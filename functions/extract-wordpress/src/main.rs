@@ -1,6 +1,6 @@
 use extract_wordpress::{Config, Deps, handle, http_client};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use serde_json::Value;
+use shared::input::{Payload, Start};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -15,8 +15,10 @@ async fn main() -> Result<(), Error> {
         config,
     };
     let deps = &deps;
-    run(service_fn(move |event: LambdaEvent<Value>| {
-        handle(deps, event.payload)
-    }))
+    run(service_fn(
+        move |event: LambdaEvent<Payload<Start>>| async move {
+            handle(deps, event.payload.into_inner()?).await
+        },
+    ))
     .await
 }

@@ -8,10 +8,16 @@ use aws_sdk_ssm::operation::get_parameter::GetParameterOutput;
 use aws_sdk_ssm::types::Parameter;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
-use extract_wordpress::{Config, Deps, handle, http_client};
-use serde_json::json;
+use extract_wordpress::{Config, Deps, http_client};
+use serde_json::{Value, json};
+use shared::lakehouse::ExtractSummary;
 use std::sync::{Arc, Mutex};
 use testing::wordpress::{FakeWordPress, Site};
+
+/// The handler on a raw payload, as Lambda delivers it.
+async fn handle(deps: &Deps, event: Value) -> shared::Result<ExtractSummary> {
+    extract_wordpress::handle(deps, shared::input::parse(event)?).await
+}
 
 fn ssm(endpoints: String) -> aws_sdk_ssm::Client {
     let rule = mock!(aws_sdk_ssm::Client::get_parameter).then_output(move || {
@@ -112,7 +118,12 @@ async fn input_that_is_not_an_object_is_refused_before_any_call() {
         http: http_client(&config).unwrap(),
         config,
     };
-    for input in [json!("run"), json!([1]), json!(3)] {
+    // Events meant for other functions are refused too, not taken as "run now".
+    let s3_event =
+        json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put"}]});
+    let finding = json!({"detail-type": "Security Hub Findings - Imported",
+        "source": "aws.securityhub", "detail": {"findings": []}});
+    for input in [json!("run"), json!([1]), json!(3), s3_event, finding] {
         let err = handle(&deps, input).await.unwrap_err();
         assert_eq!(err.error_type(), "InvalidInput");
     }

@@ -3,12 +3,18 @@
 #![cfg(feature = "local-stack")]
 
 use extract_wordpress::fetch::Limits;
-use extract_wordpress::{Config, Deps, Summary, handle, http_client};
+use extract_wordpress::{Config, Deps, http_client};
 use serde_json::{Value, json};
 use shared::aws::SdkConfig;
+use shared::lakehouse::ExtractSummary;
 use std::time::Duration;
 use testing::wordpress::{FakeWordPress, Site};
 use testing::{Inbox, bucket, moto, parameter, topic_with_inbox};
+
+/// The handler on a raw payload, as Lambda delivers it.
+async fn handle(deps: &Deps, event: Value) -> shared::Result<ExtractSummary> {
+    extract_wordpress::handle(deps, shared::input::parse(event)?).await
+}
 
 struct Setup {
     deps: Deps,
@@ -210,7 +216,7 @@ async fn a_bad_entry_fails_alone() {
         "ftp://127.0.0.1/x",
     ]);
     let (config, _, inbox) = config(&aws, &list.to_string()).await;
-    let summary: Summary = handle(&deps(&aws, config), json!({})).await.unwrap();
+    let summary: ExtractSummary = handle(&deps(&aws, config), json!({})).await.unwrap();
     assert_eq!(summary.summary, "1 Successful | 2 Failed");
     assert!(summary.failures[0].error.contains("already used by"));
     assert!(inbox.read().await[0].message.contains("ftp://127.0.0.1/x"));

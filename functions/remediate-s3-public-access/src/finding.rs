@@ -1,19 +1,9 @@
 //! What the remediation needs from its input: the target account and region, the bucket the
 //! finding names, and a session name that identifies the finding.
 
-use serde::Deserialize;
 use serde_json::Value;
 use shared::Error;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Request {
-    pub finding: Value,
-    pub account_id: String,
-    pub region: String,
-    #[serde(default)]
-    pub dry_run: bool,
-}
+use shared::remediation::RemediationRequest;
 
 /// The request, checked: the bucket comes from the finding's `AwsS3Bucket` resource, and the
 /// finding must be about the account the request targets.
@@ -26,12 +16,12 @@ pub struct Target {
     pub dry_run: bool,
 }
 
+/// [`checked`] on a raw payload.
 pub fn target(event: Value) -> Result<Target, Error> {
-    let request: Request = serde_json::from_value(event).map_err(|e| {
-        Error::InvalidInput(format!(
-            "expected {{finding, account_id, region, dry_run?}} from the remediation proxy: {e}"
-        ))
-    })?;
+    checked(shared::input::parse(event)?)
+}
+
+pub fn checked(request: RemediationRequest) -> Result<Target, Error> {
     let finding_id = request
         .finding
         .get("Id")

@@ -10,8 +10,8 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use finding::{Target, session_name};
 use serde::Serialize;
-use serde_json::Value;
 use shared::config::{Vars, flag, required};
+use shared::remediation::RemediationRequest;
 use shared::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,8 +79,8 @@ pub struct Outcome {
     pub summary: String,
 }
 
-pub async fn handle(deps: &Deps, event: Value) -> Result<Outcome> {
-    let target = finding::target(event)?;
+pub async fn handle(deps: &Deps, request: RemediationRequest) -> Result<Outcome> {
+    let target = finding::checked(request)?;
     let dry_run = target.dry_run || deps.config.dry_run;
     let s3 = s3_in_target(deps, &target).await?;
     let Target {

@@ -2,9 +2,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 #![cfg(feature = "local-stack")]
 
-use remediate_s3_public_access::{Config, Deps, Settings, handle};
+use remediate_s3_public_access::{Config, Deps, Outcome, Settings};
 use serde_json::{Value, json};
 use testing::{bucket, moto};
+
+/// The handler on a raw payload, as Lambda delivers it.
+async fn handle(deps: &Deps, event: Value) -> shared::Result<Outcome> {
+    remediate_s3_public_access::handle(deps, shared::input::parse(event)?).await
+}
 
 const ACCOUNT: &str = "123456789012";
 

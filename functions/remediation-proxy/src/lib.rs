@@ -6,9 +6,9 @@ pub mod allowlist;
 
 use allowlist::Allowed;
 use aws_sdk_lambda::primitives::Blob;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::config::{Vars, flag, required};
+use shared::remediation::{ProxyRequest, ProxyResult, Remediation, RemediationRequest};
 use shared::{Error, diagnostic};
 
 /// Lambda's limit for a synchronous invocation's request payload.
@@ -59,32 +59,9 @@ impl From<ProxyError> for lambda_runtime::Diagnostic {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Request {
-    remediation: Named,
-    account_id: String,
-    region: String,
-    finding: Value,
-    #[serde(default)]
-    dry_run: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Named {
-    function: String,
-    qualifier: String,
-}
-
-pub async fn handle(deps: &Deps, event: Value) -> Result<Value, ProxyError> {
-    let request: Request = serde_json::from_value(event).map_err(|e| {
-        Error::InvalidInput(format!(
-            "expected {{remediation: {{function, qualifier}}, account_id, region, finding, dry_run?}}: {e}"
-        ))
-    })?;
+pub async fn handle(deps: &Deps, request: ProxyRequest) -> Result<ProxyResult, ProxyError> {
     check(&request)?;
-    let Named {
+    let Remediation {
         function,
         qualifier,
     } = &request.remediation;
@@ -98,13 +75,20 @@ pub async fn handle(deps: &Deps, event: Value) -> Result<Value, ProxyError> {
     })?;
     let label = format!("{}:{}", entry.name(), entry.qualifier);
     let dry_run = request.dry_run || deps.config.dry_run;
-    let payload = serde_json::to_vec(&json!({
-        "finding": request.finding,
-        "account_id": request.account_id,
-        "region": request.region,
-        "dry_run": dry_run,
-    }))
-    .map_err(|e| Error::InvalidInput(format!("the finding cannot be serialised: {e}")))?;
+    let ProxyRequest {
+        account_id,
+        region,
+        finding,
+        ..
+    } = request;
+    let payload = serde_json::to_vec(&RemediationRequest {
+        finding,
+        account_id: account_id.clone(),
+        region: region.clone(),
+        dry_run,
+    })
+    // Only a map with non-string keys fails to serialise, and JSON has none.
+    .map_err(|e| Error::Internal(format!("the remediation request cannot be serialised: {e}")))?;
     if payload.len() > MAX_PAYLOAD_BYTES {
         return Err(Error::InvalidInput(format!(
             "the remediation payload is {} bytes; a synchronous invocation takes at most {MAX_PAYLOAD_BYTES}",
@@ -113,7 +97,7 @@ pub async fn handle(deps: &Deps, event: Value) -> Result<Value, ProxyError> {
         .into());
     }
 
-    tracing::info!(remediation = %label, account = %request.account_id, dry_run, "invoking");
+    tracing::info!(remediation = %label, account = %account_id, dry_run, "invoking");
     let out = deps
         .lambda
         .invoke()
@@ -153,16 +137,16 @@ pub async fn handle(deps: &Deps, event: Value) -> Result<Value, ProxyError> {
             message: format!("the response is not JSON: {e}"),
         })?;
     tracing::info!(remediation = %label, "remediated");
-    Ok(json!({
-        "remediation": label,
-        "account_id": request.account_id,
-        "region": request.region,
-        "dry_run": dry_run,
-        "result": result,
-    }))
+    Ok(ProxyResult {
+        remediation: label,
+        account_id,
+        region,
+        dry_run,
+        result,
+    })
 }
 
-fn check(request: &Request) -> Result<(), Error> {
+fn check(request: &ProxyRequest) -> Result<(), Error> {
     let account = &request.account_id;
     if !shared::input::is_account_id(account) {
         return Err(Error::InvalidInput(format!(
@@ -179,7 +163,7 @@ fn check(request: &Request) -> Result<(), Error> {
     if !request.finding.get("Id").is_some_and(Value::is_string) {
         return Err(Error::InvalidInput("the finding has no string Id".into()));
     }
-    let Named {
+    let Remediation {
         function,
         qualifier,
     } = &request.remediation;

@@ -1,6 +1,7 @@
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use remediation_proxy::{Config, Deps, handle};
-use serde_json::Value;
+use shared::input::Payload;
+use shared::remediation::ProxyRequest;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -12,8 +13,10 @@ async fn main() -> Result<(), Error> {
         config,
     };
     let deps = &deps;
-    run(service_fn(move |event: LambdaEvent<Value>| {
-        handle(deps, event.payload)
-    }))
+    run(service_fn(
+        move |event: LambdaEvent<Payload<ProxyRequest>>| async move {
+            handle(deps, event.payload.into_inner()?).await
+        },
+    ))
     .await
 }

@@ -6,7 +6,14 @@ use aws_sdk_lambda::operation::invoke::InvokeOutput;
 use aws_sdk_lambda::primitives::Blob;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use lambda_runtime::Diagnostic;
-use remediation_proxy::{Config, Deps, handle};
+use remediation_proxy::{Config, Deps, ProxyError};
+use serde_json::Value;
+
+/// The handler on a raw payload, as Lambda delivers it, with its JSON answer.
+async fn handle(deps: &Deps, event: Value) -> Result<Value, ProxyError> {
+    let out = remediation_proxy::handle(deps, shared::input::parse(event)?).await?;
+    Ok(serde_json::to_value(out).unwrap())
+}
 
 #[tokio::test]
 async fn every_sample_event_is_invoked_or_refused_as_expected() {

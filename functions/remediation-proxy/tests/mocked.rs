@@ -8,8 +8,14 @@ use aws_sdk_lambda::types::error::TooManyRequestsException;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
 use lambda_runtime::Diagnostic;
-use remediation_proxy::{Config, Deps, ProxyError, handle};
+use remediation_proxy::{Config, Deps, ProxyError};
 use serde_json::{Value, json};
+
+/// The handler on a raw payload, as Lambda delivers it, with its JSON answer.
+async fn handle(deps: &Deps, event: Value) -> Result<Value, ProxyError> {
+    let out = remediation_proxy::handle(deps, shared::input::parse(event)?).await?;
+    Ok(serde_json::to_value(out).unwrap())
+}
 
 const ALLOWED: &str =
     "arn:aws:lambda:eu-west-1:111122223333:function:remediate-s3-public-access:live";

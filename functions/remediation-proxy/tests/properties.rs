@@ -8,9 +8,15 @@ use aws_sdk_lambda::operation::invoke::InvokeOutput;
 use aws_sdk_lambda::primitives::Blob;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use proptest::prelude::*;
-use remediation_proxy::{Config, Deps, allowlist, handle};
+use remediation_proxy::{Config, Deps, ProxyError, allowlist};
 use serde_json::Value;
 use testing::arbitrary;
+
+/// The handler on a raw payload, as Lambda delivers it, with its JSON answer.
+async fn handle(deps: &Deps, event: Value) -> Result<Value, ProxyError> {
+    let out = remediation_proxy::handle(deps, shared::input::parse(event)?).await?;
+    Ok(serde_json::to_value(out).unwrap())
+}
 
 const FUNCTION: &str = "arn:aws:lambda:eu-west-1:111122223333:function:remediate-s3-public-access";
 

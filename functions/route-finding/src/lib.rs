@@ -4,10 +4,15 @@
 
 pub mod table;
 
-use serde::Serialize;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::{Error, Result};
-use table::{Action, RemediatedControls, Remediation, Table};
+use shared::Result;
+use shared::input::{detail_type, typed};
+use shared::remediation::Remediation;
+use std::collections::BTreeMap;
+use table::{Action, RemediatedControls, Table};
 
 pub struct Deps {
     pub ssm: aws_sdk_ssm::Client,
@@ -17,12 +22,128 @@ pub struct Deps {
     pub remediated: RemediatedControls,
 }
 
+/// EventBridge's `Security Hub Findings - Imported` event.
+#[derive(Debug, Clone)]
+pub struct FindingsImported(pub EventBridgeEvent<Findings>);
+
+/// The event's detail: one or more findings, in the AWS Security Finding Format.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Findings {
+    pub findings: Vec<Finding>,
+}
+
+/// One finding: the fields routing reads, and the finding as received, which the state machine
+/// passes on whole. A finding whose fields have the wrong types is still one finding: it is
+/// rejected on its own, with the reason, and the others are routed.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(from = "Value", into = "Value")]
+pub struct Finding {
+    pub fields: std::result::Result<FindingFields, String>,
+    pub raw: Value,
+}
+
+/// The ASFF fields routing reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FindingFields {
+    pub id: Option<String>,
+    pub product_arn: Option<String>,
+    pub aws_account_id: Option<String>,
+    pub region: Option<String>,
+    pub title: Option<String>,
+    pub generator_id: Option<String>,
+    pub compliance: Option<Compliance>,
+    pub workflow: Option<Workflow>,
+    pub product_fields: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Compliance {
+    pub status: Option<String>,
+    pub security_control_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Workflow {
+    pub status: Option<String>,
+}
+
+impl From<Value> for Finding {
+    fn from(raw: Value) -> Self {
+        let fields = typed(raw.clone()).map_err(|e: serde_json::Error| e.to_string());
+        Finding { fields, raw }
+    }
+}
+
+impl From<Finding> for Value {
+    fn from(finding: Finding) -> Self {
+        finding.raw
+    }
+}
+
+impl<'de> Deserialize<'de> for FindingsImported {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let event = Value::deserialize(deserializer)?;
+        let kind = detail_type(&event);
+        if kind != Some("Security Hub Findings - Imported") {
+            return Err(de::Error::custom(format!(
+                "expected an EventBridge 'Security Hub Findings - Imported' event, got detail-type {}",
+                kind.map_or("(none)".to_owned(), |t| format!("'{t}'"))
+            )));
+        }
+        match event.pointer("/detail/findings").and_then(Value::as_array) {
+            Some(f) if f.is_empty() => Err(de::Error::custom("detail.findings is empty")),
+            Some(_) => typed(event).map(FindingsImported),
+            None => Err(de::Error::custom(
+                "detail.findings is missing or not a list",
+            )),
+        }
+    }
+}
+
+/// What routing does with a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Route {
+    Suppress,
+    Remediate,
+    Notify,
+    /// Not FAILED and NEW: nothing to do.
+    Skip,
+    /// Too malformed to update in Security Hub: only notified.
+    Reject,
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Suppress => "suppress",
+            Route::Remediate => "remediate",
+            Route::Notify => "notify",
+            Route::Skip => "skip",
+            Route::Reject => "reject",
+        }
+    }
+}
+
+impl std::fmt::Display for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Route {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// What to do with one finding, and everything the state machine needs to do it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Decision {
-    /// `suppress`, `remediate`, `notify`; `skip` for a finding that is not FAILED and NEW;
-    /// `reject` for one too malformed to update (it is only notified).
-    pub action: String,
+    pub action: Route,
     pub reason: String,
     pub finding_id: Option<String>,
     pub product_arn: Option<String>,
@@ -31,21 +152,23 @@ pub struct Decision {
     pub title: Option<String>,
     pub control_id: Option<String>,
     pub note: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation: Option<Remediation>,
     pub finding: Value,
 }
 
-#[derive(Debug, PartialEq, Serialize)]
+#[derive(Debug, PartialEq, Deserialize, Serialize)]
 pub struct Routed {
     pub decisions: Vec<Decision>,
 }
 
-pub async fn handle(deps: &Deps, event: Value) -> Result<Routed> {
-    let findings = findings(&event)?;
+pub async fn handle(deps: &Deps, event: FindingsImported) -> Result<Routed> {
     let text = shared::ssm::get_parameter(&deps.ssm, &deps.table_parameter).await?;
     let table = Table::parse(&text)?;
-    let decisions: Vec<Decision> = findings
+    let decisions: Vec<Decision> = event
+        .0
+        .detail
+        .findings
         .iter()
         .map(|f| route(&table, &deps.remediated, f))
         .collect();
@@ -55,80 +178,67 @@ pub async fn handle(deps: &Deps, event: Value) -> Result<Routed> {
     Ok(Routed { decisions })
 }
 
-/// The findings of the event; anything but a Security Hub findings event is refused.
-pub fn findings(event: &Value) -> Result<&[Value]> {
-    let detail_type = event.get("detail-type").and_then(Value::as_str);
-    if detail_type != Some("Security Hub Findings - Imported") {
-        return Err(Error::InvalidInput(format!(
-            "expected an EventBridge 'Security Hub Findings - Imported' event, got detail-type {}",
-            detail_type.map_or("(none)".to_owned(), |t| format!("'{t}'"))
-        )));
-    }
-    match event.pointer("/detail/findings").and_then(Value::as_array) {
-        Some(f) if !f.is_empty() => Ok(f),
-        Some(_) => Err(Error::InvalidInput("detail.findings is empty".into())),
-        None => Err(Error::InvalidInput(
-            "detail.findings is missing or not a list".into(),
-        )),
-    }
+/// The findings of a raw event; anything but a Security Hub findings event is refused.
+pub fn findings(event: &Value) -> Result<Vec<Finding>> {
+    shared::input::parse::<FindingsImported>(event.clone()).map(|e| e.0.detail.findings)
 }
 
-fn text(finding: &Value, pointer: &str) -> Option<String> {
-    finding
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::trim)
+fn text(field: Option<&String>) -> Option<String> {
+    field
+        .map(|s| s.trim())
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
 }
 
-/// Security Hub's consolidated control id, or the standard's own.
-fn control_id(finding: &Value) -> Option<String> {
-    text(finding, "/Compliance/SecurityControlId")
-        .or_else(|| text(finding, "/ProductFields/ControlId"))
-}
-
 /// Routes one finding. Pure: the table, the opted-in controls and the finding decide.
-pub fn route(table: &Table, remediated: &RemediatedControls, finding: &Value) -> Decision {
-    let control_id = control_id(finding);
-    let generator_id = text(finding, "/GeneratorId");
+pub fn route(table: &Table, remediated: &RemediatedControls, finding: &Finding) -> Decision {
+    let fields = finding.fields.as_ref().ok();
+    let field = |read: fn(&FindingFields) -> Option<&String>| text(fields.and_then(read));
+    // Security Hub's consolidated control id, or the standard's own.
+    let control_id = field(|f| f.compliance.as_ref()?.security_control_id.as_ref())
+        .or_else(|| field(|f| f.product_fields.as_ref()?.get("ControlId")));
+    let generator_id = field(|f| f.generator_id.as_ref());
     let mut decision = Decision {
-        action: String::new(),
+        action: Route::Notify,
         reason: String::new(),
-        finding_id: text(finding, "/Id"),
-        product_arn: text(finding, "/ProductArn"),
-        account_id: text(finding, "/AwsAccountId"),
-        region: text(finding, "/Region"),
-        title: text(finding, "/Title"),
+        finding_id: field(|f| f.id.as_ref()),
+        product_arn: field(|f| f.product_arn.as_ref()),
+        account_id: field(|f| f.aws_account_id.as_ref()),
+        region: field(|f| f.region.as_ref()),
+        title: field(|f| f.title.as_ref()),
         control_id: control_id.clone(),
         note: String::new(),
         remediation: None,
-        finding: finding.clone(),
+        finding: finding.raw.clone(),
     };
-    let (action, reason) = if let Some(problem) = malformed(&decision) {
+    let compliance = field(|f| f.compliance.as_ref()?.status.as_ref());
+    let workflow = field(|f| f.workflow.as_ref()?.status.as_ref());
+    let (action, reason) = if let Err(problem) = &finding.fields {
         (
-            "reject",
+            Route::Reject,
+            format!("the finding cannot be read: {problem}"),
+        )
+    } else if let Some(problem) = malformed(&decision) {
+        (
+            Route::Reject,
             format!("the finding cannot be updated: {problem}"),
         )
-    } else if text(finding, "/Compliance/Status").as_deref() != Some("FAILED")
-        || text(finding, "/Workflow/Status")
-            .as_deref()
-            .unwrap_or("NEW")
-            != "NEW"
+    } else if compliance.as_deref() != Some("FAILED")
+        || workflow.as_deref().unwrap_or("NEW") != "NEW"
     {
         (
-            "skip",
+            Route::Skip,
             "not a FAILED finding in workflow status NEW".to_owned(),
         )
     } else {
         match table.find(control_id.as_deref(), generator_id.as_deref()) {
-            None => ("notify", "no routing rule for this control".to_owned()),
+            None => (Route::Notify, "no routing rule for this control".to_owned()),
             Some(rule)
                 if rule.action == Action::Remediate
                     && !remediated.contains(control_id.as_deref()) =>
             {
                 (
-                    "notify",
+                    Route::Notify,
                     format!(
                         "the routing table remediates this control, but {} is not in \
                          REMEDIATED_CONTROLS",
@@ -142,21 +252,18 @@ pub fn route(table: &Table, remediated: &RemediatedControls, finding: &Value) ->
                 decision.note = rule.note.clone().unwrap_or_default();
                 decision.remediation = rule.remediation.clone();
                 let action = match rule.action {
-                    Action::Suppress => "suppress",
-                    Action::Remediate => "remediate",
-                    Action::Notify => "notify",
+                    Action::Suppress => Route::Suppress,
+                    Action::Remediate => Route::Remediate,
+                    Action::Notify => Route::Notify,
                 };
                 (action, "routing table rule".to_owned())
             }
         }
     };
-    decision.action = action.to_owned();
+    decision.action = action;
     decision.reason = reason;
-    if decision.note.is_empty() {
-        decision.note = match action {
-            "suppress" => "Suppressed by the security remediation routing table.".to_owned(),
-            _ => String::new(),
-        };
+    if decision.note.is_empty() && action == Route::Suppress {
+        decision.note = "Suppressed by the security remediation routing table.".to_owned();
     }
     decision
 }
@@ -189,6 +296,11 @@ fn malformed(d: &Decision) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Routes a finding given as JSON.
+    fn route(table: &Table, remediated: &RemediatedControls, finding: &Value) -> Decision {
+        super::route(table, remediated, &Finding::from(finding.clone()))
+    }
 
     fn s3_8() -> RemediatedControls {
         RemediatedControls::parse("S3.8").unwrap()
@@ -293,7 +405,7 @@ mod tests {
 
     #[test]
     fn only_security_hub_findings_events_are_accepted() {
-        let ok = json!({"detail-type": "Security Hub Findings - Imported", "detail": {"findings": [finding("S3.8")]}});
+        let ok = json!({"detail-type": "Security Hub Findings - Imported", "source": "aws.securityhub", "detail": {"findings": [finding("S3.8")]}});
         assert_eq!(findings(&ok).unwrap().len(), 1);
         for (event, expected) in [
             (

@@ -1,7 +1,7 @@
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use route_finding::table::RemediatedControls;
-use route_finding::{Deps, handle};
-use serde_json::Value;
+use route_finding::{Deps, FindingsImported, handle};
+use shared::input::Payload;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -19,8 +19,10 @@ async fn main() -> Result<(), Error> {
         remediated,
     };
     let deps = &deps;
-    run(service_fn(move |event: LambdaEvent<Value>| {
-        handle(deps, event.payload)
-    }))
+    run(service_fn(
+        move |event: LambdaEvent<Payload<FindingsImported>>| async move {
+            handle(deps, event.payload.into_inner()?).await
+        },
+    ))
     .await
 }

@@ -22,6 +22,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared::Error;
+pub use shared::remediation::Remediation;
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -50,14 +51,6 @@ pub enum Action {
     Suppress,
     Remediate,
     Notify,
-}
-
-/// A remediation function: its name or ARN, and the version or alias to invoke.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Remediation {
-    pub function: String,
-    pub qualifier: String,
 }
 
 impl Table {

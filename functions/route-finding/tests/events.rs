@@ -35,14 +35,14 @@ fn every_sample_event_routes_as_expected() {
             (Ok(found), Ok(actions)) => {
                 let got: Vec<String> = found
                     .iter()
-                    .map(|f| route(&table, &s3_8, f).action)
+                    .map(|f| route(&table, &s3_8, f).action.to_string())
                     .collect();
                 assert_eq!(got, *actions, "{name}");
                 // As deployed by default, with no control opted in: nothing is remediated.
                 let none = RemediatedControls::default();
                 let by_default: Vec<String> = found
                     .iter()
-                    .map(|f| route(&table, &none, f).action)
+                    .map(|f| route(&table, &none, f).action.to_string())
                     .collect();
                 let expected: Vec<&str> = actions
                     .iter()

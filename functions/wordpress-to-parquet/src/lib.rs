@@ -9,9 +9,12 @@ pub mod convert;
 
 pub use config::Config;
 
-use serde::Serialize;
+use serde::de::Deserializer;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::{Result, lakehouse};
+use shared::Result;
+use shared::input::Start;
+use shared::lakehouse::{self, ExtractSummary};
 
 pub struct Deps {
     pub ssm: aws_sdk_ssm::Client,
@@ -53,8 +56,27 @@ enum Outcome {
     Empty,
 }
 
-pub async fn handle(deps: &Deps, event: Value) -> Result<Summary> {
-    shared::input::any_object(&event, "the state machine sends the extract's summary")?;
+/// What starts a conversion: the extract's summary, from the state machine, or a start by hand
+/// or by a schedule. The conversion reads the raw bucket, not the summary, but a payload that is
+/// neither is refused.
+#[derive(Debug, Clone)]
+pub enum Input {
+    AfterExtract(ExtractSummary),
+    Start(Start),
+}
+
+impl<'de> Deserialize<'de> for Input {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let event = Value::deserialize(deserializer)?;
+        if event.get("successful").is_some() {
+            shared::input::typed(event).map(Input::AfterExtract)
+        } else {
+            shared::input::typed(event).map(Input::Start)
+        }
+    }
+}
+
+pub async fn handle(deps: &Deps, _input: Input) -> Result<Summary> {
     let config = &deps.config;
     let raw = shared::ssm::get_parameter(&deps.ssm, &config.raw_bucket_parameter).await?;
     let bronze = shared::ssm::get_parameter(&deps.ssm, &config.bronze_bucket_parameter).await?;

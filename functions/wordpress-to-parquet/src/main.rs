@@ -1,6 +1,6 @@
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use serde_json::Value;
-use wordpress_to_parquet::{Config, Deps, handle};
+use shared::input::Payload;
+use wordpress_to_parquet::{Config, Deps, Input, handle};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -14,8 +14,10 @@ async fn main() -> Result<(), Error> {
         config,
     };
     let deps = &deps;
-    run(service_fn(move |event: LambdaEvent<Value>| {
-        handle(deps, event.payload)
-    }))
+    run(service_fn(
+        move |event: LambdaEvent<Payload<Input>>| async move {
+            handle(deps, event.payload.into_inner()?).await
+        },
+    ))
     .await
 }

@@ -12,7 +12,7 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
     let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
     for (name, event) in testing::sample_events("wordpress-to-parquet", &names) {
         let accepted = expected.iter().find(|(n, _)| *n == name).unwrap().1;
-        let result = shared::input::any_object(&event, "the extract's summary");
+        let result = shared::input::parse::<wordpress_to_parquet::Input>(event).map(|_| ());
         match result {
             Ok(()) => assert!(accepted, "{name} should be refused"),
             Err(e) => {

@@ -11,8 +11,13 @@ use aws_sdk_ssm::operation::get_parameter::GetParameterOutput;
 use aws_sdk_ssm::types::Parameter;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
-use serde_json::json;
-use wordpress_to_parquet::{Config, Deps, handle};
+use serde_json::{Value, json};
+use wordpress_to_parquet::{Config, Deps, Summary};
+
+/// The handler on a raw payload, as Lambda delivers it.
+async fn handle(deps: &Deps, event: Value) -> shared::Result<Summary> {
+    wordpress_to_parquet::handle(deps, shared::input::parse(event)?).await
+}
 
 fn deps(s3: aws_sdk_s3::Client) -> Deps {
     let ssm = mock!(aws_sdk_ssm::Client::get_parameter).then_output(|| {

@@ -6,7 +6,12 @@ use polars::prelude::*;
 use serde_json::{Value, json};
 use testing::wordpress::generate;
 use testing::{Inbox, bucket, moto, parameter, topic_with_inbox};
-use wordpress_to_parquet::{Config, Deps, handle};
+use wordpress_to_parquet::{Config, Deps, Summary};
+
+/// The handler on a raw payload, as Lambda delivers it.
+async fn handle(deps: &Deps, event: Value) -> shared::Result<Summary> {
+    wordpress_to_parquet::handle(deps, shared::input::parse(event)?).await
+}
 
 struct Setup {
     deps: Deps,
