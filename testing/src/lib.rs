@@ -147,6 +147,34 @@ impl Inbox {
     }
 }
 
+/// Checks a message a function answers, serialised, against its sample in
+/// `events/outputs/<function>/<name>.json`, which the state machines' field-path test runs the
+/// ASL files on (`tests/sfn/field-paths.test.mjs`): renaming a field fails here, then there.
+/// `UPDATE_OUTPUTS=1` rewrites the sample instead.
+pub fn output_sample(function: &str, name: &str, message: &impl serde::Serialize) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../events/outputs")
+        .join(function)
+        .join(format!("{name}.json"));
+    let value = serde_json::to_value(message).expect("serialise the message");
+    if std::env::var_os("UPDATE_OUTPUTS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("create the folder");
+        let text = serde_json::to_string_pretty(&value).expect("format the message");
+        std::fs::write(&path, text + "\n").expect("write the sample");
+        return;
+    }
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; UPDATE_OUTPUTS=1 writes it", path.display()));
+    let sample: serde_json::Value = serde_json::from_str(&text).expect("the sample is JSON");
+    assert_eq!(
+        value,
+        sample,
+        "{} no longer matches the message; if the change is meant, rerun with UPDATE_OUTPUTS=1 \
+         and check the state machines",
+        path.display()
+    );
+}
+
 /// Every sample under `events/<function>/`, parsed, by file name, after checking that the
 /// files are exactly `expected`: a sample without an expectation, or the reverse, fails.
 /// A file that is not JSON fails too.

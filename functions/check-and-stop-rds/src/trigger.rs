@@ -1,6 +1,6 @@
 //! The trigger: an RDS auto-start event for a protected database starts one workflow.
 
-use crate::event::{RdsEvent, Trigger};
+use crate::event::{CheckInput, RdsEvent, Trigger};
 use crate::{Deps, db};
 use serde::Serialize;
 use shared::Error;
@@ -51,13 +51,18 @@ pub async fn trigger(deps: &Deps, trigger: Trigger) -> Result<TriggerOutcome, Er
         ));
     };
     let name = execution_name(&event);
-    let input = serde_json::json!({"resource_id": event.resource_id, "resource_type": kind});
+    // The state machine's input is the check's own input type.
+    let input = serde_json::to_string(&CheckInput {
+        resource_id: event.resource_id.clone(),
+        resource_type: kind,
+    })
+    .map_err(|e| Error::Internal(format!("cannot serialise the check's input: {e}")))?;
     let started = deps
         .sfn
         .start_execution()
         .state_machine_arn(state_machine)
         .name(&name)
-        .input(input.to_string())
+        .input(input)
         .send()
         .await;
     let action = match started {

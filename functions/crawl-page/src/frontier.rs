@@ -166,7 +166,7 @@ impl<'a> Frontier<'a> {
 
     pub async fn put_json(&self, key: &str, value: &impl Serialize) -> Result<()> {
         let body = serde_json::to_vec(value)
-            .map_err(|e| Error::InvalidInput(format!("cannot serialise {key}: {e}")))?;
+            .map_err(|e| Error::Internal(format!("cannot serialise {key}: {e}")))?;
         shared::s3::put_object(self.s3, self.bucket, key, body, "application/json").await
     }
 }

@@ -1,7 +1,7 @@
 use crawl_page::address::Lookup;
-use crawl_page::{Config, Deps, handle};
+use crawl_page::{Config, Deps, Request, handle};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use serde_json::Value;
+use shared::input::Payload;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -14,8 +14,10 @@ async fn main() -> Result<(), Error> {
         lookup: Lookup::System,
     };
     let deps = &deps;
-    run(service_fn(move |event: LambdaEvent<Value>| {
-        handle(deps, event.payload)
-    }))
+    run(service_fn(
+        move |event: LambdaEvent<Payload<Request>>| async move {
+            handle(deps, event.payload.into_inner()?).await
+        },
+    ))
     .await
 }

@@ -141,8 +141,8 @@ struct Summary {
     totals: Counts,
 }
 
-pub async fn handle(deps: &Deps, event: Value) -> Result<Value> {
-    match Request::parse(event)? {
+pub async fn handle(deps: &Deps, request: Request) -> Result<Value> {
+    match request {
         Request::Start { run_id, crawl } => to_value(start(deps, crawl.validate(&run_id)?).await?),
         Request::Next(state) => to_value(next(deps, state).await?),
         Request::Crawl { crawl, pages } => {
@@ -158,7 +158,7 @@ pub async fn handle(deps: &Deps, event: Value) -> Result<Value> {
 }
 
 fn to_value(value: impl Serialize) -> Result<Value> {
-    serde_json::to_value(value).map_err(|e| Error::InvalidInput(format!("cannot serialise: {e}")))
+    serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot serialise: {e}")))
 }
 
 fn fetcher(deps: &Deps, crawl: &Crawl, max_bytes: usize) -> Result<Fetcher> {

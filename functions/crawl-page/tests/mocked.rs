@@ -6,9 +6,14 @@ use aws_sdk_s3::Client;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use crawl_page::crawl::{Crawl, CrawlRequest};
 use crawl_page::frontier::Frontier;
-use crawl_page::{Config, Deps, handle};
-use serde_json::json;
+use crawl_page::{Config, Deps};
+use serde_json::{Value, json};
 use url::Url;
+
+/// The handler on a raw payload, as Lambda delivers it.
+async fn handle(deps: &Deps, event: Value) -> shared::Result<Value> {
+    crawl_page::handle(deps, crawl_page::Request::parse(event)?).await
+}
 
 fn crawl() -> Crawl {
     let request: CrawlRequest = serde_json::from_value(json!({

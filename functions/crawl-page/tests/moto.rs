@@ -6,12 +6,17 @@
 
 use crawl_page::address::Lookup;
 use crawl_page::frontier::{Entry, Frontier};
-use crawl_page::{Config, Deps, handle};
+use crawl_page::{Config, Deps};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use testing::site::{FakeSite, TREE_PAGES};
+
+/// The handler on a raw payload, as Lambda delivers it.
+async fn handle(deps: &Deps, event: Value) -> shared::Result<Value> {
+    crawl_page::handle(deps, crawl_page::Request::parse(event)?).await
+}
 
 async fn deps(lookup: Lookup) -> Deps {
     let config = testing::moto().await;
