@@ -58,11 +58,21 @@ fn main_with_result() -> Result<bool, String> {
     Ok(report.goals_met())
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<(Options, Option<String>), String> {
+fn parse(args: impl IntoIterator<Item = String>) -> Result<(Options, Option<String>), String> {
+    use lexopt::prelude::*;
     let mut options = Options::month();
     let mut json = None;
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        let Long(flag) = arg else {
+            return Err(arg.unexpected().to_string());
+        };
+        let flag = format!("--{flag}");
+        let value = parser
+            .value()
+            .map_err(|e| e.to_string())?
+            .string()
+            .map_err(|e| format!("{flag} must be text, got {e:?}"))?;
         let number = |what: &str| -> Result<f64, String> {
             value
                 .parse::<f64>()

@@ -43,10 +43,7 @@ pub struct Frontier<'a> {
 /// 128 bits of SHA-256 of the normalised URL, in hex: fixed length, safe in a key, and no
 /// collision in any crawl's lifetime.
 pub fn url_hash(url: &Url) -> String {
-    Sha256::digest(url.as_str().as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(&Sha256::digest(url.as_str().as_bytes())[..16])
 }
 
 impl<'a> Frontier<'a> {

@@ -44,7 +44,8 @@ pub fn normalize(url: &Url, query: QueryStrings) -> Option<Url> {
 }
 
 /// Decodes `%41` to `A` (and every other unreserved character) and upper-cases the hex digits
-/// of every other escape.
+/// of every other escape (RFC 3986, 6.2.2). Written here because `percent-encoding` decodes or
+/// encodes whole strings: decoding `%2F` would change the path it names.
 fn normalize_escapes(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
