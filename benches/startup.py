@@ -47,10 +47,25 @@ def local_settings():
     return {key: value for key, value in pairs}
 
 
+# The CA certificates as provided.al2023 has them: one bundle file, and no SSL_CERT_DIR. A
+# machine whose environment names a folder of certificates (Debian's /etc/ssl/certs: about 150
+# files) makes every TLS client of every function read each file at start-up, which Lambda never
+# does; `STARTUP_CERTS=machine` measures with the machine's own settings instead.
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def certificate_env():
+    env = dict(os.environ)
+    if os.environ.get("STARTUP_CERTS") != "machine" and os.path.exists(CA_BUNDLE):
+        env.pop("SSL_CERT_DIR", None)
+        env["SSL_CERT_FILE"] = CA_BUNDLE
+    return env
+
+
 def lambda_env():
     """The environment Lambda gives a function, with the local stack's settings and credentials."""
     return dict(
-        os.environ,
+        certificate_env(),
         AWS_LAMBDA_FUNCTION_NAME="startup-bench",
         AWS_LAMBDA_FUNCTION_VERSION="1",
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",

@@ -209,3 +209,57 @@ fn read_samples(function: &str) -> BTreeMap<String, serde_json::Value> {
         })
         .collect()
 }
+
+/// The event fixtures `aws_lambda_events` ships in its source (`src/fixtures/`), by file name:
+/// the shapes AWS sends, written down by others. The crate's source is the locked version's, as
+/// cargo unpacked it under `$CARGO_HOME/registry/src/`.
+pub fn lambda_events_fixtures(names: &[&str]) -> BTreeMap<String, serde_json::Value> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("read Cargo.lock");
+    let version = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"aws_lambda_events\""))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
+        .expect("aws_lambda_events is locked")
+        .trim_matches('"');
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").expect("HOME")).join(".cargo"));
+    let fixtures = std::fs::read_dir(cargo_home.join("registry/src"))
+        .expect("cargo's registry sources")
+        .filter_map(|index| {
+            let dir = index
+                .ok()?
+                .path()
+                .join(format!("aws_lambda_events-{version}"));
+            dir.is_dir().then(|| dir.join("src/fixtures"))
+        })
+        .next()
+        .expect("aws_lambda_events' source, unpacked by the build");
+    names
+        .iter()
+        .map(|name| {
+            let path = fixtures.join(name);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            ((*name).to_owned(), value)
+        })
+        .collect()
+}
+
+/// The fixtures of [`lambda_events_fixtures`] for the events this project's functions may meet:
+/// EventBridge events (a schedule, an EC2 state change), SNS deliveries (an RDS-less message, an
+/// object message, SES and CloudWatch alarm notifications), and bare CloudTrail records.
+pub const LAMBDA_EVENTS_FIXTURES: &[&str] = &[
+    "example-eventbridge-schedule.json",
+    "example-eventbridge-event-obj.json",
+    "example-sns-event.json",
+    "example-sns-event-obj.json",
+    "example-sns-event-pascal-case.json",
+    "example-ses-sns-event.json",
+    "example-cloudwatch-alarm-sns-payload-single-metric.json",
+    "example-cloudwatch-cloudtrail-assumed-role.json",
+    "example-cloudwatch-cloudtrail-unknown-federate.json",
+    "example-cloudwatch-cloudtrail-unknown-user-auth.json",
+];

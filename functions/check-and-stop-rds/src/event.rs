@@ -104,7 +104,7 @@ impl<'de> Deserialize<'de> for Event {
             return check(event).map(Event::Check);
         }
         if let Some(records) = obj.get("Records") {
-            if !records.as_array().is_some_and(|r| !r.is_empty()) {
+            if records.as_array().is_none_or(|r| r.is_empty()) {
                 return Err(de::Error::custom("Records must be a non-empty array"));
             }
             return typed(event).map(Event::Sns);

@@ -98,3 +98,33 @@ fn every_sample_event_parses_as_expected() {
         }
     }
 }
+
+/// The fixtures `aws_lambda_events` ships: the SNS deliveries parse, and their messages, not
+/// being RDS events, are ignored with the reason; other EventBridge events are ignored; a bare
+/// CloudTrail record is refused. None starts a workflow or a check.
+#[test]
+fn aws_lambda_events_fixtures_are_ignored_or_refused() {
+    let fixtures = testing::lambda_events_fixtures(testing::LAMBDA_EVENTS_FIXTURES);
+    for (name, event) in &fixtures {
+        match Request::parse(event) {
+            Ok(Request::Trigger(triggers)) => {
+                assert!(!triggers.is_empty(), "{name}");
+                for t in triggers {
+                    assert!(
+                        matches!(&t, Trigger::Ignore(r) if !r.is_empty()),
+                        "{name}: {t:?}"
+                    );
+                }
+            }
+            Ok(other) => panic!("{name}: {other:?}"),
+            Err(e) => {
+                // CloudTrail records and the SES event are not deliveries this function knows.
+                assert!(
+                    name.contains("cloudtrail") || name.contains("ses"),
+                    "{name}: {e}"
+                );
+                assert_eq!(e.error_type(), "InvalidInput", "{name}");
+            }
+        }
+    }
+}

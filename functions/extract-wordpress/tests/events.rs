@@ -22,3 +22,18 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
         }
     }
 }
+
+/// The fixtures `aws_lambda_events` ships: the schedule starts a run; an EC2 state change, SNS
+/// deliveries and CloudTrail records are refused instead of being taken as "run now".
+#[test]
+fn aws_lambda_events_fixtures_start_a_run_only_when_scheduled() {
+    for (name, event) in testing::lambda_events_fixtures(testing::LAMBDA_EVENTS_FIXTURES) {
+        let result = shared::input::parse::<shared::input::Start>(event);
+        if name == "example-eventbridge-schedule.json" {
+            assert!(result.is_ok(), "{name}: {result:?}");
+        } else {
+            let err = result.unwrap_err();
+            assert_eq!(err.error_type(), "InvalidInput", "{name}");
+        }
+    }
+}

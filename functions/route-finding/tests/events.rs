@@ -58,3 +58,18 @@ fn every_sample_event_routes_as_expected() {
         }
     }
 }
+
+/// The fixtures `aws_lambda_events` ships are none of them Security Hub findings: each is
+/// refused, naming what it is.
+#[test]
+fn aws_lambda_events_fixtures_are_refused() {
+    for (name, event) in testing::lambda_events_fixtures(testing::LAMBDA_EVENTS_FIXTURES) {
+        let err = findings(&event).unwrap_err();
+        assert_eq!(err.error_type(), "InvalidInput", "{name}");
+        assert!(
+            err.to_string()
+                .contains("expected an EventBridge 'Security Hub Findings - Imported' event"),
+            "{name}: {err}"
+        );
+    }
+}

@@ -20,7 +20,7 @@ pub enum Event {
     /// The CloudTrail record of a Glue API call.
     ApiCall(Box<EventBridgeEvent<GlueApiCall>>),
     /// An EventBridge schedule's tick.
-    Scheduled(EventBridgeEvent),
+    Scheduled(Box<EventBridgeEvent>),
 }
 
 /// The state machine's input.
@@ -33,8 +33,9 @@ pub struct StopInput {
 /// which a failed call carries instead of a response.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct GlueApiCall {
+    /// CloudTrail records `requestParameters: null` for some calls.
     #[serde(flatten)]
-    pub call: AWSAPICall<CreateSessionRequest, CreateSessionResponse>,
+    pub call: AWSAPICall<Option<CreateSessionRequest>, CreateSessionResponse>,
     #[serde(rename = "errorCode", default)]
     pub error_code: Option<String>,
 }
@@ -78,7 +79,7 @@ impl<'de> Deserialize<'de> for Event {
                 }
                 typed(event).map(|e| Event::ApiCall(Box::new(e)))
             }
-            Some("Scheduled Event") => typed(event).map(Event::Scheduled),
+            Some("Scheduled Event") => typed(event).map(|e| Event::Scheduled(Box::new(e))),
             Some(other) => Err(de::Error::custom(format!(
                 "unsupported event detail-type '{other}': expected a CloudTrail CreateSession \
                  event or a Scheduled Event"
@@ -145,7 +146,7 @@ fn from_cloudtrail(detail: GlueApiCall) -> Result<Request> {
         Some(id) => Ok(Request::Stop {
             session_id: session_id(&id, "detail.responseElements.session.id")?,
         }),
-        None => match call.request_parameters.id {
+        None => match call.request_parameters.and_then(|r| r.id) {
             Some(id) => Ok(Request::Stop {
                 session_id: session_id(&id, "detail.requestParameters.id")?,
             }),

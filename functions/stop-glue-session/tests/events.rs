@@ -54,3 +54,28 @@ fn every_sample_event_parses_as_expected() {
         }
     }
 }
+
+/// The fixtures `aws_lambda_events` ships: a schedule sweeps; anything else, and CloudTrail
+/// records of other API calls even wrapped as EventBridge delivers them, is refused naming why.
+#[test]
+fn aws_lambda_events_fixtures_sweep_or_are_refused() {
+    let fixtures = testing::lambda_events_fixtures(testing::LAMBDA_EVENTS_FIXTURES);
+    for (name, event) in &fixtures {
+        if name == "example-eventbridge-schedule.json" {
+            assert_eq!(Request::parse(event).unwrap(), Request::Sweep, "{name}");
+            continue;
+        }
+        let err = Request::parse(event).unwrap_err();
+        assert_eq!(err.error_type(), "InvalidInput", "{name}");
+        if name.contains("cloudtrail") {
+            let delivered = serde_json::json!({"detail-type": "AWS API Call via CloudTrail",
+                "source": "aws.sts", "detail": event});
+            let err = Request::parse(&delivered).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("expected a glue.amazonaws.com CreateSession call, got"),
+                "{name}: {err}"
+            );
+        }
+    }
+}
