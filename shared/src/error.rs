@@ -1,6 +1,7 @@
 //! The error every function returns. Its variant becomes the Lambda `errorType`, which the state
 //! machines match in `Retry` (retryable types) and `Catch` (everything else).
 
+use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
@@ -38,36 +39,14 @@ pub enum Error {
     Internal(String),
 }
 
-/// Error codes AWS services use for throttling.
-const THROTTLING_CODES: &[&str] = &[
-    "Throttled",
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "RequestThrottled",
-    "RequestThrottledException",
-    "ProvisionedThroughputExceededException",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-];
-
-/// Error codes for faults on the service's side that a later attempt may not meet.
-const TRANSIENT_CODES: &[&str] = &[
+/// Error codes for faults the SDK's own lists (`aws_runtime`'s, which its retry classifier
+/// uses) leave out: S3's conditional write that met another in flight (a retry sees its
+/// outcome), and 5xx codes some emulators send with a 4xx status.
+const MORE_TRANSIENT_CODES: &[&str] = &[
+    "ConditionalRequestConflict",
     "InternalFailure",
     "InternalError",
-    "InternalServiceException",
-    "InternalServerError",
     "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "OperationTimeoutException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-    // S3: another conditional write of the same key was in flight; a retry sees its outcome.
-    "ConditionalRequestConflict",
 ];
 
 const ACCESS_DENIED_CODES: &[&str] = &[
@@ -114,8 +93,10 @@ impl Error {
                 Error::Transient(message)
             }
             SdkError::ServiceError(ctx) => match code.as_deref() {
-                Some(c) if THROTTLING_CODES.contains(&c) => Error::Throttled(message),
-                Some(c) if TRANSIENT_CODES.contains(&c) => Error::Transient(message),
+                Some(c) if THROTTLING_ERRORS.contains(&c) => Error::Throttled(message),
+                Some(c) if TRANSIENT_ERRORS.contains(&c) || MORE_TRANSIENT_CODES.contains(&c) => {
+                    Error::Transient(message)
+                }
                 Some(c) if ACCESS_DENIED_CODES.contains(&c) => Error::AccessDenied(message),
                 _ if ctx.raw().status().as_u16() == 429 => Error::Throttled(message),
                 _ if ctx.raw().status().as_u16() == 403 => Error::AccessDenied(message),

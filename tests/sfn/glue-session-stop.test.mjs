@@ -109,14 +109,10 @@ test('a session id written to look like JSON names only itself, never another se
 });
 
 test('a CreateSession event whose call failed is ignored without a notification', async () => {
-  const event = {
-    'detail-type': 'AWS API Call via CloudTrail',
-    source: 'aws.glue',
-    detail: {
-      eventSource: 'glue.amazonaws.com', eventName: 'CreateSession', errorCode: 'AccessDenied',
-      requestParameters: { id: 'never-created' }, responseElements: null,
-    },
-  };
+  // The record of a call that failed (with errorCode and null responseElements), as CloudTrail
+  // writes every field of it.
+  const event = JSON.parse(readFileSync(new URL('../../events/stop-glue-session/cloudtrail-create-session-failed.json', import.meta.url), 'utf8'));
+  event.detail.requestParameters.id = 'never-created';
   const run = await execute(definition, event);
   assert.equal(run.status, 'SUCCEEDED');
   assert.equal(run.output.ignored, true);
