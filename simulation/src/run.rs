@@ -417,12 +417,27 @@ fn create_session_event(id: &str, at: SystemTime) -> Value {
         "region": REGION,
         "resources": [],
         "detail": {
+            "eventVersion": "1.09",
+            "userIdentity": {
+                "type": "AssumedRole",
+                "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/DataEngineer/data-engineer"),
+                "accountId": ACCOUNT,
+            },
             "eventTime": date(at),
             "eventSource": "glue.amazonaws.com",
             "eventName": "CreateSession",
             "awsRegion": REGION,
+            "sourceIPAddress": "glue.amazonaws.com",
+            "userAgent": "glue.amazonaws.com",
             "requestParameters": {"id": id},
             "responseElements": {"session": {"id": id, "status": "PROVISIONING"}},
+            "requestID": format!("request-{id}"),
+            "eventID": format!("event-{id}"),
+            "readOnly": false,
+            "eventType": "AwsApiCall",
+            "managementEvent": true,
+            "recipientAccountId": ACCOUNT,
+            "eventCategory": "Management",
         }
     })
 }
