@@ -32,8 +32,15 @@ pub fn parse<T: DeserializeOwned>(value: Value) -> Result<T> {
 }
 
 /// [`parse`] inside a `Deserialize` impl: for an input of several shapes, once the shape is
-/// known, the error names the path within it.
-pub fn typed<T: DeserializeOwned, E: de::Error>(value: Value) -> Result<T, E> {
+/// known, the error names the path within it. `value` is a `Value`, or a `&Value` to read
+/// without taking it.
+pub fn typed<'de, T, D, E>(value: D) -> Result<T, E>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+    D::Error: std::fmt::Display,
+    E: de::Error,
+{
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();

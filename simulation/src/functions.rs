@@ -88,28 +88,24 @@ impl Functions {
     pub async fn invoke(&self, name: &str, event: Value) -> Result<Value, Failure> {
         match name {
             STOP_GLUE_SESSION => output(
-                match shared::input::parse(event) {
-                    Ok(event) => {
-                        stop_glue_session::handle(&self.stop, event, self.clock.now()).await
-                    }
-                    Err(e) => Err(e.into()),
-                },
+                async {
+                    let event = shared::input::parse(event)?;
+                    stop_glue_session::handle(&self.stop, event, self.clock.now()).await
+                }
+                .await,
                 |e| e.error_type(),
             ),
             SWEEP_GLUE_SESSIONS => output(
-                match shared::input::parse(event) {
-                    Ok(event) => {
-                        stop_glue_session::handle(&self.sweep, event, self.clock.now()).await
-                    }
-                    Err(e) => Err(e.into()),
-                },
+                async {
+                    let event = shared::input::parse(event)?;
+                    stop_glue_session::handle(&self.sweep, event, self.clock.now()).await
+                }
+                .await,
                 |e| e.error_type(),
             ),
             CHECK_AND_STOP_RDS => output(
-                match shared::input::parse(event) {
-                    Ok(event) => check_and_stop_rds::handle(&self.rds, event).await,
-                    Err(e) => Err(e.into()),
-                },
+                async { check_and_stop_rds::handle(&self.rds, shared::input::parse(event)?).await }
+                    .await,
                 |e| e.error_type(),
             ),
             _ => Err(Failure {

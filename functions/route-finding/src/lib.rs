@@ -72,7 +72,7 @@ pub struct Workflow {
 
 impl From<Value> for Finding {
     fn from(raw: Value) -> Self {
-        let fields = typed(raw.clone()).map_err(|e: serde_json::Error| e.to_string());
+        let fields = typed(&raw).map_err(|e: serde_json::Error| e.to_string());
         Finding { fields, raw }
     }
 }
