@@ -76,7 +76,7 @@ pub struct Plan {
 /// Sessions are created in working hours (08:00 to 18:00, Monday to Friday; the origin is a
 /// Monday); AWS auto-starts databases at any hour.
 pub fn plan(options: &Options) -> Plan {
-    let mut rng = Rng(options.seed);
+    let mut rng = Rng::new(options.seed);
     let working_days: Vec<u32> = (0..options.days).filter(|d| d % 7 < 5).collect();
     let sessions = (0..options.sessions)
         .map(|i| {
@@ -122,33 +122,25 @@ pub fn plan(options: &Options) -> Plan {
     }
 }
 
-/// SplitMix64: a small, seeded, good-enough generator, so a run can be repeated exactly.
-pub struct Rng(pub u64);
+/// A seeded generator, so a run can be repeated exactly (with the locked `fastrand`), and the
+/// draws the scenario makes.
+pub struct Rng(fastrand::Rng);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// In [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    pub fn new(seed: u64) -> Self {
+        Rng(fastrand::Rng::with_seed(seed))
     }
 
     pub fn uniform(&mut self, low: f64, high: f64) -> f64 {
-        low + self.unit() * (high - low)
+        low + self.0.f64() * (high - low)
     }
 
     pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
+        self.0.f64() < p
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.unit() * n as f64) as usize
+        self.0.usize(..n)
     }
 }
 

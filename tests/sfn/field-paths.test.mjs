@@ -3,6 +3,9 @@
 // No stack is needed: each Lambda task answers each of its samples in turn, and the ASL
 // interpreter resolves every path, so a field renamed on either side fails here rather than in
 // a deployment. An explicit Payload must also name only fields its function's input accepts.
+// A function with several actions (the crawler) names each sample after the action that
+// answers it (`next-done.json` answers `{"action": "next"}`), and a loop's answers can be
+// given in order (`sequences`), so that every run ends.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,12 +41,29 @@ const WORKFLOWS = {
     input: {},
     functions: { ExtractWordPressFunctionArn: 'extract-wordpress', WordPressToParquetFunctionArn: 'wordpress-to-parquet' },
   },
+  'web-crawler': {
+    input: read('crawl-page/start-crawl-local.json'),
+    functions: { CrawlPageFunctionArn: 'crawl-page' },
+    // The first batch, then the end of the crawl.
+    sequences: { 'crawl-page': { next: ['next-batch.json', 'next-done.json'] } },
+  },
   'security-remediation': {
     input: read('route-finding/securityhub-findings-imported.json'),
     functions: { RouteFindingFunctionArn: 'route-finding', RemediationProxyFunctionArn: 'remediation-proxy' },
     substitutions: { FindingsTopicArn: 'arn:aws:sns:us-east-1:123456789012:findings' },
   },
 };
+
+// What other integrations answer; each test replaces them with a failure once.
+const ANSWERS = {
+  'arn:aws:states:::states:startExecution': {
+    ExecutionArn: 'arn:aws:states:us-east-1:123456789012:execution:test:next',
+    StartDate: '2026-12-02T06:00:00Z',
+  },
+};
+
+// The action a sample answers, from its name: `next-done.json` answers `next`.
+const actionOf = (name) => name.replace(/\.json$/, '').split('-')[0];
 
 // Every state, also inside Map states.
 function states(definition, found = new Map()) {
@@ -55,7 +75,7 @@ function states(definition, found = new Map()) {
   return found;
 }
 
-for (const [workflow, { input, functions, substitutions = {} }] of Object.entries(WORKFLOWS)) {
+for (const [workflow, { input, functions, substitutions = {}, sequences = {} }] of Object.entries(WORKFLOWS)) {
   test(`${workflow}: every path resolves on the functions' messages`, async () => {
     const arns = Object.fromEntries(Object.entries(functions).map(([key, fn]) => [key, functionArn(fn)]));
     const definition = loadDefinition(workflow, {
@@ -71,14 +91,32 @@ for (const [workflow, { input, functions, substitutions = {} }] of Object.entrie
     const runs = [];
     for (const fn of Object.values(functions)) {
       for (const sample of outputs(fn)) runs.push({ fn, sample });
-      runs.push({ fn, error: true });
+      if (sequences[fn]) {
+        for (const action of new Set(outputs(fn).map((o) => actionOf(o.name)))) runs.push({ fn, error: true, action });
+      } else {
+        runs.push({ fn, error: true });
+      }
     }
+    // The samples a call answers, in order, the last one from then on: the run's own sample
+    // first, then how the loop ends.
+    const answers = (run, fn, action) => {
+      const samples = outputs(fn).filter((o) => !action || actionOf(o.name) === action);
+      const byName = Object.fromEntries(samples.map((o) => [o.name, o]));
+      const sequence = (sequences[fn]?.[action] ?? [samples[0].name]).map((name) => byName[name]);
+      if (run.fn === fn && run.sample && byName[run.sample.name]) {
+        return sequences[fn]?.[action] ? [run.sample, sequence.at(-1)] : [run.sample];
+      }
+      return sequence;
+    };
     // And one per other integration (SNS, Security Hub...) failing.
     const resources = new Set([...all.values()].filter((st) => st.Type === 'Task' && !byArn[st.Parameters?.FunctionName]).map((st) => st.Resource));
     for (const resource of resources) runs.push({ resource });
     const reached = new Set();
     for (const run of runs) {
       const handlers = {};
+      const calls = new Map();
+      // A handler's assertion would become a task error that a Catch handles: kept for after.
+      const problems = [];
       for (const [name, state] of all) {
         if (state.Type !== 'Task') continue;
         const fn = byArn[state.Parameters?.FunctionName];
@@ -88,27 +126,40 @@ for (const [workflow, { input, functions, substitutions = {} }] of Object.entrie
             error.name = 'ServiceException';
             throw error;
           }
-          if (!fn) return {};
+          if (!fn) return ANSWERS[state.Resource] ?? {};
           if (state.Parameters.Payload && typeof state.Parameters.Payload === 'object') {
             const accepted = inputFields(fn);
             for (const field of Object.keys(params.Payload)) {
-              assert.ok(accepted.has(field), `${workflow} / ${name}: ${fn} takes no field '${field}'`);
+              if (!accepted.has(field)) problems.push(`${workflow} / ${name}: ${fn} takes no field '${field}'`);
             }
           }
-          if (fn && run.fn === fn && run.error) {
+          const action = sequences[fn] ? params.Payload.action : undefined;
+          if (run.fn === fn && run.error && run.action === action) {
             const error = new Error('a failure');
             error.name = 'InvalidInput';
             throw error;
           }
-          const body = run.fn === fn ? run.sample.body : outputs(fn)[0].body;
-          return { StatusCode: 200, Payload: body };
+          const key = `${fn}:${action}`;
+          const count = calls.get(key) ?? 0;
+          calls.set(key, count + 1);
+          const sequence = answers(run, fn, action);
+          if (!sequence.length || !sequence.every(Boolean)) {
+            problems.push(`${workflow} / ${name}: no sample answers ${key}`);
+            throw new Error(problems.at(-1));
+          }
+          return { StatusCode: 200, Payload: sequence[Math.min(count, sequence.length - 1)].body };
         };
       }
       const result = await execute(definition, input, {
         handlers,
         onEvent: (event) => event.type === 'StateEntered' && reached.add(event.state?.name),
       });
-      const label = run.resource ? `${run.resource} failing` : run.error ? `${run.fn} failing` : `${run.fn} answering ${run.sample.name}`;
+      const label = run.resource
+        ? `${run.resource} failing`
+        : run.error
+          ? `${run.fn} ${run.action ?? ''} failing`
+          : `${run.fn} answering ${run.sample.name}`;
+      assert.deepEqual(problems, [], `${workflow}, ${label}`);
       // A path that does not resolve fails the execution with States.Runtime.
       assert.notEqual(result.error, 'States.Runtime', `${workflow}, ${label}: ${result.cause}`);
     }

@@ -20,4 +20,7 @@ pub mod robots;
 mod scope;
 mod steps;
 
-pub use steps::{Config, Deps, Request, State, WorkerResult, handle};
+pub use steps::{
+    Config, Crawled, Deps, Finished, Next, Request, Response, State, StepError, Summary,
+    WorkerResult, handle,
+};

@@ -12,7 +12,6 @@ use crate::robots::{Robots, agent_token, robots_url};
 use aws_sdk_s3::Client;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use shared::config::{Vars, optional, required};
 use shared::{Error, Result};
 use std::time::{Duration, Instant};
@@ -68,15 +67,6 @@ pub enum Request {
     },
 }
 
-impl Request {
-    /// Reads an event; anything wrong is `InvalidInput` naming the problem. A start's crawl is
-    /// checked further by `CrawlRequest::validate`.
-    pub fn parse(event: Value) -> Result<Self> {
-        serde_json::from_value(event)
-            .map_err(|e| Error::InvalidInput(format!("not a crawler step: {e}")))
-    }
-}
-
 /// What one execution carries from step to step, and hands to the next execution.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {
@@ -97,68 +87,91 @@ pub enum WorkerResult {
     /// in a later batch, up to `max_attempts`.
     Failed {
         failed_pages: Vec<String>,
-        error: Value,
+        error: StepError,
     },
-    Done {
-        counts: Counts,
-    },
+    Done(Crawled),
+}
+
+/// What each action answers: `start` the first `State`, `next` a `Next`, `crawl` a worker's
+/// `Crawled`, `finish` a `Finished`. The state machine reads them as they serialise, untagged.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    Started(State),
+    Next(Box<Next>),
+    Crawled(Crawled),
+    Finished(Finished),
+}
+
+/// The error a Catch puts in the state: `{"Error": ..., "Cause": ...}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StepError {
+    pub error: String,
+    #[serde(default)]
+    pub cause: String,
 }
 
 /// The `next` step's answer, which the state machine's Choice reads.
-#[derive(Debug, Serialize)]
-struct Next {
-    crawl: Crawl,
-    totals: Counts,
-    generation: u32,
-    execution_pages: u32,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Next {
+    pub crawl: Crawl,
+    pub totals: Counts,
+    pub generation: u32,
+    pub execution_pages: u32,
     /// Queue keys, one list per worker.
-    groups: Vec<Vec<String>>,
-    done: bool,
-    limit_reached: bool,
-    continue_as_new: bool,
+    pub groups: Vec<Vec<String>>,
+    pub done: bool,
+    pub limit_reached: bool,
+    pub continue_as_new: bool,
     /// The next execution's input and name, when `continue_as_new`.
-    continuation: Option<State>,
-    continuation_name: Option<String>,
+    pub continuation: Option<State>,
+    pub continuation_name: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct Finished {
-    summary: Summary,
-    summary_uri: String,
-    subject: String,
-    message: String,
+/// One worker's answer, which becomes an item of the Map state's output.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Crawled {
+    pub counts: Counts,
 }
 
-#[derive(Debug, Serialize)]
-struct Summary {
-    name: String,
-    run_id: String,
-    base_url: Url,
-    finished_at: String,
-    limit_reached: bool,
-    pages: String,
+/// The `finish` step's answer: the summary, and the notification the state machine publishes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finished {
+    pub summary: Summary,
+    pub summary_uri: String,
+    pub subject: String,
+    pub message: String,
+}
+
+/// `summary.json`, written next to the pages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub name: String,
+    pub run_id: String,
+    pub base_url: Url,
+    pub finished_at: String,
+    pub limit_reached: bool,
+    pub pages: String,
     #[serde(flatten)]
-    totals: Counts,
+    pub totals: Counts,
 }
 
-pub async fn handle(deps: &Deps, request: Request) -> Result<Value> {
-    match request {
-        Request::Start { run_id, crawl } => to_value(start(deps, crawl.validate(&run_id)?).await?),
-        Request::Next(state) => to_value(next(deps, state).await?),
-        Request::Crawl { crawl, pages } => {
-            let counts = crawl_pages(deps, &crawl, &pages).await?;
-            to_value(serde_json::json!({ "counts": counts }))
+pub async fn handle(deps: &Deps, request: Request) -> Result<Response> {
+    Ok(match request {
+        Request::Start { run_id, crawl } => {
+            Response::Started(start(deps, crawl.validate(&run_id)?).await?)
         }
+        Request::Next(state) => Response::Next(Box::new(next(deps, state).await?)),
+        Request::Crawl { crawl, pages } => Response::Crawled(Crawled {
+            counts: crawl_pages(deps, &crawl, &pages).await?,
+        }),
         Request::Finish {
             crawl,
             totals,
             limit_reached,
-        } => to_value(finish(deps, &crawl, totals, limit_reached).await?),
-    }
-}
-
-fn to_value(value: impl Serialize) -> Result<Value> {
-    serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot serialise: {e}")))
+        } => Response::Finished(finish(deps, &crawl, totals, limit_reached).await?),
+    })
 }
 
 fn fetcher(deps: &Deps, crawl: &Crawl, max_bytes: usize) -> Result<Fetcher> {
@@ -269,7 +282,7 @@ async fn next(deps: &Deps, mut state: State) -> Result<Next> {
     let frontier = Frontier::new(&deps.s3, &deps.config.bucket, crawl);
     for result in std::mem::take(&mut state.results) {
         match result {
-            WorkerResult::Done { counts } => state.totals.add(&counts),
+            WorkerResult::Done(Crawled { counts }) => state.totals.add(&counts),
             WorkerResult::Failed {
                 failed_pages,
                 error,
@@ -336,9 +349,8 @@ fn split(keys: Vec<String>, workers: usize) -> Vec<Vec<String>> {
     groups
 }
 
-fn error_text(error: &Value) -> String {
-    let field = |name: &str| error.get(name).and_then(Value::as_str).unwrap_or_default();
-    format!("worker failed: {} {}", field("Error"), field("Cause"))
+fn error_text(error: &StepError) -> String {
+    format!("worker failed: {} {}", error.error, error.cause)
         .trim()
         .to_owned()
 }

@@ -5,6 +5,7 @@
 
 use crawl_page::Request;
 use serde_json::{Value, json};
+use shared::input::parse;
 
 #[test]
 fn every_sample_event_is_accepted_or_refused_as_expected() {
@@ -12,6 +13,7 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
         ("start-crawl.json", None),
         ("start-crawl-keywords.json", None),
         ("start-crawl-local.json", None),
+        ("step-start.json", None),
         ("step-next.json", None),
         ("step-next-after-a-batch.json", None),
         ("step-crawl.json", None),
@@ -41,7 +43,7 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
         } else {
             json!({"action": "start", "run_id": "sample-1", "crawl": event})
         };
-        let checked = Request::parse(event).and_then(|request| match request {
+        let checked = parse::<Request>(event).and_then(|request| match request {
             Request::Start { run_id, crawl } => crawl.validate(&run_id).map(drop),
             _ => Ok(()),
         });

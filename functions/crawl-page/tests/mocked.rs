@@ -12,7 +12,9 @@ use url::Url;
 
 /// The handler on a raw payload, as Lambda delivers it.
 async fn handle(deps: &Deps, event: Value) -> shared::Result<Value> {
-    crawl_page::handle(deps, crawl_page::Request::parse(event)?).await
+    crawl_page::handle(deps, shared::input::parse(event)?)
+        .await
+        .map(|response| serde_json::to_value(response).unwrap())
 }
 
 fn crawl() -> Crawl {

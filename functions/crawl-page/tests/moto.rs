@@ -15,7 +15,9 @@ use testing::site::{FakeSite, TREE_PAGES};
 
 /// The handler on a raw payload, as Lambda delivers it.
 async fn handle(deps: &Deps, event: Value) -> shared::Result<Value> {
-    crawl_page::handle(deps, crawl_page::Request::parse(event)?).await
+    crawl_page::handle(deps, shared::input::parse(event)?)
+        .await
+        .map(|response| serde_json::to_value(response).unwrap())
 }
 
 async fn deps(lookup: Lookup) -> Deps {

@@ -10,6 +10,7 @@ use crawl_page::html;
 use crawl_page::normalize::{QueryStrings, normalize};
 use proptest::prelude::*;
 use serde_json::json;
+use shared::input::parse;
 use testing::arbitrary;
 use url::Url;
 
@@ -73,12 +74,12 @@ fn urlish() -> impl Strategy<Value = String> {
 proptest! {
     #[test]
     fn step_events_never_panic(event in arbitrary::json(WORDS)) {
-        let _ = Request::parse(event);
+        let _ = parse::<Request>(event);
     }
 
     #[test]
     fn start_requests_never_panic(crawl in arbitrary::json(WORDS), run_id in ".{0,90}") {
-        let _ = Request::parse(json!({"action": "start", "run_id": run_id, "crawl": crawl}));
+        let _ = parse::<Request>(json!({"action": "start", "run_id": run_id, "crawl": crawl}));
     }
 
     #[test]

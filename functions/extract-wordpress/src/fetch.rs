@@ -1,8 +1,10 @@
 //! Fetches every page of one endpoint: `per_page` and `page` set on the URL, pages followed by
 //! `X-WP-TotalPages` (or `Link: rel="next"` on the same origin when a server does not send
 //! it), stopping at an empty page. Each request has a time-out and a size limit; 429, 5xx,
-//! time-outs and dropped connections are retried with exponential backoff.
+//! time-outs and dropped connections are retried with exponential backoff and jitter
+//! (`backon`), waiting as long as `Retry-After` asks when that is within the cap.
 
+use backon::{ExponentialBuilder, Retryable};
 use reqwest::{Client, StatusCode, Url, header};
 use serde_json::value::RawValue;
 use shared::http::{BodyError, error_chain};
@@ -19,7 +21,7 @@ pub struct Limits {
     pub max_page_bytes: usize,
     /// Attempts per page, the first included.
     pub attempts: u32,
-    /// First backoff; doubles each retry, up to `retry_cap`.
+    /// First backoff; doubles each retry, up to `retry_cap`. Jitter adds up to as much again.
     pub retry_base: Duration,
     pub retry_cap: Duration,
 }
@@ -142,33 +144,38 @@ pub fn next_page(
     }
 }
 
-/// The `rel="next"` target of a `Link` header, if any.
-pub fn link_next(link: &str) -> Option<Url> {
-    link.split(',').find_map(|part| {
-        let (target, params) = part.split_once(';')?;
-        let is_next = params.split(';').any(|p| {
-            let p = p.trim().replace(' ', "");
-            p == "rel=\"next\"" || p == "rel=next"
-        });
-        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
-        is_next.then(|| Url::parse(target).ok()).flatten()
-    })
+/// The `rel="next"` target of a `Link` header (RFC 8288), resolved against `url`, if any.
+pub fn link_next(link: &str, url: &Url) -> Option<Url> {
+    http_link::parse_link_header(link, url)
+        .ok()?
+        .into_iter()
+        .find(|l| l.rel == "next")
+        .map(|l| l.target)
 }
 
-/// How long to wait before retry number `retry` (1 for the first): the server's `Retry-After`
-/// in seconds when it is within the cap, otherwise `base × 2^(retry-1)`, capped.
-pub fn backoff(retry: u32, retry_after: Option<u64>, limits: &Limits) -> Duration {
-    if let Some(secs) = retry_after {
-        let asked = Duration::from_secs(secs);
-        if asked <= limits.retry_cap {
-            return asked;
-        }
-    }
-    let factor = 2u32.saturating_pow(retry.saturating_sub(1));
-    limits
-        .retry_base
-        .saturating_mul(factor)
-        .min(limits.retry_cap)
+/// The retry schedule: `base × 2^(retry-1)`, capped, plus jitter, for `attempts - 1` retries.
+pub fn backoff(limits: &Limits) -> ExponentialBuilder {
+    ExponentialBuilder::new()
+        .with_min_delay(limits.retry_base)
+        .with_max_delay(limits.retry_cap)
+        .with_max_times(limits.attempts.saturating_sub(1) as usize)
+        .with_jitter()
+}
+
+/// The wait a `Retry-After` asks for (seconds, or an HTTP date), if it is within the cap;
+/// otherwise the schedule's own.
+pub fn wait(retry_after: Option<&str>, scheduled: Duration, cap: Duration) -> Duration {
+    let asked = retry_after.and_then(|v| {
+        let v = v.trim();
+        v.parse().map(Duration::from_secs).ok().or_else(|| {
+            let at = httpdate::parse_http_date(v).ok()?;
+            Some(
+                at.duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default(),
+            )
+        })
+    });
+    asked.filter(|a| *a <= cap).unwrap_or(scheduled)
 }
 
 struct Page {
@@ -177,31 +184,35 @@ struct Page {
     next: Option<Url>,
 }
 
-async fn fetch_page(client: &Client, url: &Url, limits: &Limits) -> Result<Page, FetchError> {
-    let mut retry = 0;
-    loop {
-        let (result, retry_after) = attempt(client, url, limits).await;
-        match result {
-            Err(e) if e.is_retryable() && retry + 1 < limits.attempts => {
-                retry += 1;
-                let wait = backoff(retry, retry_after, limits);
-                tracing::warn!(%url, error = %e, retry, wait_ms = wait.as_millis() as u64, "retrying");
-                tokio::time::sleep(wait).await;
-            }
-            other => return other,
-        }
-    }
+/// A failed attempt, with the `Retry-After` a 429 or 503 sent.
+struct Failed {
+    error: FetchError,
+    retry_after: Option<String>,
 }
 
-/// One request. Also returns the `Retry-After` seconds a 429 or 503 asked for.
-async fn attempt(
-    client: &Client,
-    url: &Url,
-    limits: &Limits,
-) -> (Result<Page, FetchError>, Option<u64>) {
+async fn fetch_page(client: &Client, url: &Url, limits: &Limits) -> Result<Page, FetchError> {
+    (|| attempt(client, url, limits))
+        .retry(backoff(limits))
+        .when(|f: &Failed| f.error.is_retryable())
+        .adjust(|f, scheduled| {
+            scheduled.map(|d| wait(f.retry_after.as_deref(), d, limits.retry_cap))
+        })
+        .notify(|f, wait| {
+            tracing::warn!(%url, error = %f.error, wait_ms = wait.as_millis() as u64, "retrying");
+        })
+        .await
+        .map_err(|f| f.error)
+}
+
+/// One request.
+async fn attempt(client: &Client, url: &Url, limits: &Limits) -> Result<Page, Failed> {
     let url_text = url.to_string();
+    let failed = |error| Failed {
+        error,
+        retry_after: None,
+    };
     let transport = |e: reqwest::Error| {
-        if e.is_timeout() {
+        failed(if e.is_timeout() {
             FetchError::Timeout {
                 url: url_text.clone(),
             }
@@ -210,48 +221,40 @@ async fn attempt(
                 url: url_text.clone(),
                 detail: error_chain(&e),
             }
-        }
+        })
     };
-    let response = match client.get(url.clone()).send().await {
-        Ok(r) => r,
-        Err(e) => return (Err(transport(e)), None),
-    };
+    let response = client.get(url.clone()).send().await.map_err(transport)?;
     let headers = response.headers().clone();
     let status = response.status();
     if status != StatusCode::OK {
-        let retry_after = headers
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok());
-        let err = FetchError::Status {
-            status: status.as_u16(),
-            url: url_text,
-        };
-        return (Err(err), retry_after);
+        return Err(Failed {
+            error: FetchError::Status {
+                status: status.as_u16(),
+                url: url_text,
+            },
+            retry_after: header_text(&headers, header::RETRY_AFTER).map(str::to_owned),
+        });
     }
     let body = match shared::http::read_body(response, limits.max_page_bytes).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
-            let err = FetchError::TooLarge {
+            return Err(failed(FetchError::TooLarge {
                 url: url.to_string(),
                 limit: limits.max_page_bytes,
-            };
-            return (Err(err), None);
+            }));
         }
-        Err(BodyError::Transport(e)) => return (Err(transport(e)), None),
+        Err(BodyError::Transport(e)) => return Err(transport(e)),
     };
-    let page = parse_items(url, &body).map(|items| Page {
+    let items = parse_items(url, &body).map_err(failed)?;
+    Ok(Page {
         items,
-        total_pages: headers
-            .get("x-wp-totalpages")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok()),
-        next: headers
-            .get(header::LINK)
-            .and_then(|v| v.to_str().ok())
-            .and_then(link_next),
-    });
-    (page, None)
+        total_pages: header_text(&headers, "x-wp-totalpages").and_then(|v| v.trim().parse().ok()),
+        next: header_text(&headers, header::LINK).and_then(|v| link_next(v, url)),
+    })
+}
+
+fn header_text(headers: &header::HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// A page body as its items, each unchanged.
@@ -291,6 +294,7 @@ fn snippet(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use backon::BackoffBuilder;
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
@@ -343,23 +347,59 @@ mod tests {
 
     #[test]
     fn link_header_parsing() {
+        let page = url("https://a.example/p?page=2");
         let header =
             r#"<https://a.example/p?page=1>; rel="prev", <https://a.example/p?page=3>; rel="next""#;
-        assert_eq!(link_next(header), Some(url("https://a.example/p?page=3")));
         assert_eq!(
-            link_next(r#"<https://a.example/p?page=1>; rel="prev""#),
+            link_next(header, &page),
+            Some(url("https://a.example/p?page=3"))
+        );
+        assert_eq!(
+            link_next(r#"</p?page=3>; rel="last next""#, &page),
+            Some(url("https://a.example/p?page=3")),
+            "relative targets resolve against the page, and rel may list several"
+        );
+        assert_eq!(
+            link_next(r#"<https://a.example/p?page=1>; rel="prev""#, &page),
             None
         );
-        assert_eq!(link_next("garbage"), None);
+        assert_eq!(link_next("garbage", &page), None);
     }
 
     #[test]
-    fn backoff_doubles_up_to_the_cap_and_honours_retry_after() {
+    fn backoff_doubles_up_to_the_cap_with_jitter() {
         let l = limits();
-        let waits: Vec<u64> = (1..=6).map(|r| backoff(r, None, &l).as_secs()).collect();
-        assert_eq!(waits, [1, 2, 4, 8, 16, 20]);
-        assert_eq!(backoff(1, Some(5), &l), Duration::from_secs(5));
-        assert_eq!(backoff(1, Some(3600), &l), Duration::from_secs(1));
+        let waits: Vec<Duration> = backoff(&l).with_jitter_seed(7).build().collect();
+        assert_eq!(waits.len(), 3, "attempts - 1 retries");
+        for (wait, base) in waits.iter().zip([1, 2, 4]) {
+            let base = Duration::from_secs(base);
+            assert!((base..base * 2).contains(wait), "{wait:?} for {base:?}");
+        }
+        let long = Limits {
+            attempts: 8,
+            ..limits()
+        };
+        let last = backoff(&long).build().last().unwrap();
+        assert!(last >= l.retry_cap && last < l.retry_cap * 2, "{last:?}");
+    }
+
+    #[test]
+    fn retry_after_is_honoured_within_the_cap() {
+        let cap = Duration::from_secs(20);
+        let scheduled = Duration::from_secs(2);
+        assert_eq!(wait(Some("5"), scheduled, cap), Duration::from_secs(5));
+        assert_eq!(wait(Some("3600"), scheduled, cap), scheduled);
+        assert_eq!(wait(Some("soon"), scheduled, cap), scheduled);
+        assert_eq!(wait(None, scheduled, cap), scheduled);
+        let in_ten = std::time::SystemTime::now() + Duration::from_secs(10);
+        let date = httpdate::fmt_http_date(in_ten);
+        let asked = wait(Some(&date), scheduled, cap);
+        assert!(
+            asked > Duration::from_secs(8) && asked <= Duration::from_secs(10),
+            "{asked:?}"
+        );
+        let past = httpdate::fmt_http_date(std::time::SystemTime::UNIX_EPOCH);
+        assert_eq!(wait(Some(&past), scheduled, cap), Duration::ZERO);
     }
 
     #[test]

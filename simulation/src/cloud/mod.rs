@@ -69,7 +69,7 @@ impl Cloud {
         Cloud {
             clock,
             throttled,
-            rng: Mutex::new(Rng(seed ^ 0x5eed)),
+            rng: Mutex::new(Rng::new(seed ^ 0x5eed)),
             state: Mutex::new(state),
             starts,
         }
