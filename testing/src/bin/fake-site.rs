@@ -3,22 +3,41 @@
 //!   fake-site serve [PORT]      the test site (traps included) on 127.0.0.1:PORT (default 9003)
 //!   fake-site dir PATH [PORT]   the files under PATH on 127.0.0.1:PORT (default 9004)
 
-use std::path::Path;
+use lexopt::ValueExt;
+use std::path::PathBuf;
 use testing::site::FakeSite;
+
+const USAGE: &str = "usage: fake-site serve [PORT] | fake-site dir PATH [PORT]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (root, port) = match args.as_slice() {
-        ["serve"] => (None, 9003),
-        ["serve", port] => (None, port.parse()?),
-        ["dir", path] => (Some(Path::new(*path)), 9004),
-        ["dir", path, port] => (Some(Path::new(*path)), port.parse()?),
-        _ => return Err("usage: fake-site serve [PORT] | fake-site dir PATH [PORT]".into()),
-    };
-    let site = FakeSite::start_on(port, root).await?;
+    let (root, port) = parse_args().unwrap_or_else(|e| usage(e));
+    let site = FakeSite::start_on(port, root.as_deref()).await?;
     eprintln!("site on {}", site.base_url());
     site.wait().await;
     Ok(())
+}
+
+fn parse_args() -> Result<(Option<PathBuf>, u16), lexopt::Error> {
+    let mut parser = lexopt::Parser::from_env();
+    let command = parser.value()?.string()?;
+    let (root, default_port) = match command.as_str() {
+        "serve" => (None, 9003),
+        "dir" => (Some(PathBuf::from(parser.value()?)), 9004),
+        _ => return Err(lexopt::Error::from(format!("unknown command '{command}'"))),
+    };
+    let port = match parser.next()? {
+        None => default_port,
+        Some(lexopt::Arg::Value(port)) => port.parse()?,
+        Some(arg) => return Err(arg.unexpected()),
+    };
+    if let Some(arg) = parser.next()? {
+        return Err(arg.unexpected());
+    }
+    Ok((root, port))
+}
+
+fn usage(error: lexopt::Error) -> ! {
+    eprintln!("{error}\n{USAGE}");
+    std::process::exit(2)
 }

@@ -5,28 +5,28 @@
 //!                                 write N generated posts to stdout as one JSON array; with
 //!                                 `uniform`, every post's `meta` is an object (none is `[]`)
 
+use lexopt::ValueExt;
 use std::io::Write;
 use testing::wordpress::{FakeWordPress, Site, generate};
 
+const USAGE: &str = "usage: fake-wordpress serve [PORT] | fake-wordpress posts N [uniform]";
+
+enum Command {
+    Serve { port: u16 },
+    Posts { count: usize, uniform: bool },
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["serve", rest @ ..] => {
-            let port = rest.first().map_or(Ok(9002), |p| p.parse())?;
+    match parse_args().unwrap_or_else(|e| usage(e)) {
+        Command::Serve { port } => {
             let site = FakeWordPress::start_on(port, &Site::default()).await?;
             eprintln!("fake WordPress on {}", site.base_url());
             site.wait().await;
-            Ok(())
         }
-        ["posts", n, rest @ ..] if rest.is_empty() || rest == ["uniform"] => {
-            let mut posts = generate("posts", n.parse()?, "http://127.0.0.1:9002");
-            if !rest.is_empty() {
+        Command::Posts { count, uniform } => {
+            let mut posts = generate("posts", count, "http://127.0.0.1:9002");
+            if uniform {
                 for post in &mut posts {
                     post["meta"] = serde_json::json!({"footnotes": ""});
                 }
@@ -34,8 +34,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             serde_json::to_writer(&mut out, &posts)?;
             out.flush()?;
-            Ok(())
         }
-        _ => Err("usage: fake-wordpress serve [PORT] | fake-wordpress posts N [uniform]".into()),
     }
+    Ok(())
+}
+
+fn parse_args() -> Result<Command, lexopt::Error> {
+    use lexopt::Arg::Value;
+    let mut parser = lexopt::Parser::from_env();
+    let command = parser.value()?.string()?;
+    let command = match command.as_str() {
+        "serve" => Command::Serve {
+            port: match parser.next()? {
+                None => 9002,
+                Some(Value(port)) => port.parse()?,
+                Some(arg) => return Err(arg.unexpected()),
+            },
+        },
+        "posts" => Command::Posts {
+            count: parser.value()?.parse()?,
+            uniform: match parser.next()? {
+                None => false,
+                Some(Value(word)) if word == "uniform" => true,
+                Some(arg) => return Err(arg.unexpected()),
+            },
+        },
+        _ => return Err(lexopt::Error::from(format!("unknown command '{command}'"))),
+    };
+    if let Some(arg) = parser.next()? {
+        return Err(arg.unexpected());
+    }
+    Ok(command)
+}
+
+fn usage(error: lexopt::Error) -> ! {
+    eprintln!("{error}\n{USAGE}");
+    std::process::exit(2)
 }
