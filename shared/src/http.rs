@@ -29,6 +29,23 @@ pub async fn read_body(
     Ok(body)
 }
 
+/// The first `limit` bytes of a body, the rest left unread: for a file that is read only up to
+/// a size and used as far as it goes (robots.txt, RFC 9309 §2.5).
+pub async fn read_prefix(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        let Some(chunk) = response.chunk().await? else {
+            break;
+        };
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    Ok(body)
+}
+
 /// `outer: inner: innermost`, so a log line or a notification says what really failed
 /// (reqwest's own message is often only "error sending request").
 pub fn error_chain(e: &dyn std::error::Error) -> String {

@@ -9,7 +9,7 @@ use shared::{Error, Result};
 use url::Url;
 
 /// The longest a worker may plan to run: under Lambda's 15 minutes, with room to store pages.
-const WORKER_SECONDS: f64 = 840.0;
+pub const WORKER_SECONDS: f64 = 840.0;
 /// The Map state's `MaxConcurrency` in `statemachines/web-crawler.asl.json`.
 pub const MAX_CONCURRENCY: u32 = 10;
 

@@ -91,7 +91,7 @@ impl Fetcher {
         self.get(url, true).await
     }
 
-    /// GETs a file of any type (robots.txt).
+    /// GETs a file of any type (robots.txt): its first `max_bytes`, never `TooLarge`.
     pub async fn file(&self, url: &Url) -> Fetched {
         self.get(url, false).await
     }
@@ -148,6 +148,16 @@ impl Fetcher {
             return Fetched::NotHtml {
                 status,
                 content_type,
+            };
+        }
+        if !html_only {
+            return match shared::http::read_prefix(response, self.max_bytes).await {
+                Ok(body) => Fetched::Body {
+                    status,
+                    content_type,
+                    body,
+                },
+                Err(e) => unreachable(&e),
             };
         }
         match shared::http::read_body(response, self.max_bytes).await {

@@ -1,11 +1,14 @@
-//! The crawl's durable state in S3. Two workers that find the same URL at the same moment both
-//! try to create its `seen/` marker with `If-None-Match: *`; S3 lets exactly one succeed, and only
-//! that one queues the URL. The queue is one object per URL under `queue/<depth>/`, so a
-//! listing returns the shallowest pages first (breadth first) and survives any crash: an entry
-//! is deleted only after its page is stored.
+//! The crawl's durable state in S3, and the only code that reads or writes it. Two workers that
+//! find the same URL at the same moment both try to create its `seen/` marker with
+//! `If-None-Match: *`; S3 lets exactly one succeed, and only that one queues the URL. The marker
+//! names the page that found it, so that page, crawled again after a crash between the claim
+//! and the queueing, still queues it. The queue is one object per URL under `queue/<depth>/`,
+//! so a listing returns the shallowest pages first (breadth first) and survives any crash: an
+//! entry is deleted only after its page's record is stored, and a queued page that already has
+//! a record is done.
 //!
 //! ```text
-//! frontier/<name>/<run>/seen/<hash>            the URL; exists once the URL was found
+//! frontier/<name>/<run>/seen/<hash>            {url, by}: exists once the URL was found
 //! frontier/<name>/<run>/queue/<depth>/<hash>   {url, depth, attempts}; exists until crawled
 //! crawls/<name>/<run>/crawl.json               the crawl as started
 //! crawls/<name>/<run>/robots.txt               as fetched at the start
@@ -32,10 +35,17 @@ pub struct Entry {
     pub attempts: u32,
 }
 
+/// Who claimed a URL: `by` is the queue key of the page that found it, or `start`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Claim<'a> {
+    url: &'a str,
+    by: &'a str,
+}
+
 /// The crawl's S3 objects.
 pub struct Frontier<'a> {
-    pub s3: &'a Client,
-    pub bucket: &'a str,
+    s3: &'a Client,
+    bucket: &'a str,
     frontier: String,
     output: String,
 }
@@ -73,27 +83,42 @@ impl<'a> Frontier<'a> {
         format!("{}pages/{}.{extension}", self.output, url_hash(url))
     }
 
-    pub fn output_key(&self, name: &str) -> String {
+    fn output_key(&self, name: &str) -> String {
         format!("{}{name}", self.output)
     }
 
-    /// Marks `url` as found. `true` for exactly one caller per URL, however many race.
-    pub async fn claim(&self, url: &Url) -> Result<bool> {
+    /// `s3://bucket/key` of one of the crawl's outputs (`""` for its folder).
+    pub fn output_uri(&self, name: &str) -> String {
+        format!("s3://{}/{}", self.bucket, self.output_key(name))
+    }
+
+    /// Marks `url` as found by `by` (a queue key, or `start`). `true` for exactly one finder per
+    /// URL, however many race, and again for that finder when it comes back.
+    pub async fn claim(&self, url: &Url, by: &str) -> Result<bool> {
         let key = format!("{}seen/{}", self.frontier, url_hash(url));
+        let claim = Claim {
+            url: url.as_str(),
+            by,
+        };
+        let body = serde_json::to_vec(&claim)
+            .map_err(|e| Error::Internal(format!("cannot serialise {key}: {e}")))?;
         let result = self
             .s3
             .put_object()
             .bucket(self.bucket)
             .key(&key)
             .if_none_match("*")
-            .content_type("text/plain")
-            .body(ByteStream::from(url.as_str().as_bytes().to_vec()))
+            .content_type("application/json")
+            .body(ByteStream::from(body))
             .send()
             .await;
         match result {
             Ok(_) => Ok(true),
-            // 412: another writer created it first.
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => Ok(false),
+            // 412: claimed before, by another page or by this one before a crash.
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => {
+                let earlier = shared::s3::get_object(self.s3, self.bucket, &key).await?;
+                Ok(serde_json::from_slice::<Claim>(&earlier).is_ok_and(|c| c.by == by))
+            }
             Err(e) => Err(Error::from_sdk(
                 format!("S3 PutObject s3://{}/{key}", self.bucket),
                 e,
@@ -161,7 +186,78 @@ impl<'a> Frontier<'a> {
         Ok(())
     }
 
-    pub async fn put_json(&self, key: &str, value: &impl Serialize) -> Result<()> {
+    /// The crawl as the start step checked and stored it: every later step reads this, never
+    /// the crawl its input carries.
+    pub async fn crawl(&self) -> Result<Crawl> {
+        let key = self.output_key("crawl.json");
+        match shared::s3::get_object(self.s3, self.bucket, &key).await {
+            Ok(body) => serde_json::from_slice(&body).map_err(|e| {
+                Error::Internal(format!("s3://{}/{key} is not a crawl: {e}", self.bucket))
+            }),
+            Err(Error::NotFound(_)) => Err(Error::InvalidInput(format!(
+                "no crawl was started as s3://{}/{key}: a crawl begins with its definition, \
+                 which the start step checks",
+                self.bucket
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn put_crawl(&self, crawl: &Crawl) -> Result<()> {
+        self.put_json(&self.output_key("crawl.json"), crawl).await
+    }
+
+    /// robots.txt as the start step fetched it; empty (allow all) when there was none.
+    pub async fn robots(&self) -> Result<Vec<u8>> {
+        let key = self.output_key("robots.txt");
+        match shared::s3::get_object(self.s3, self.bucket, &key).await {
+            Err(Error::NotFound(_)) => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
+    pub async fn put_robots(&self, txt: Vec<u8>) -> Result<()> {
+        let key = self.output_key("robots.txt");
+        shared::s3::put_object(self.s3, self.bucket, &key, txt, "text/plain").await
+    }
+
+    /// Whether `url` has its record: then it is done, whatever the queue says.
+    pub async fn has_record(&self, url: &Url) -> Result<bool> {
+        let key = self.page_key(url, "json");
+        match self
+            .s3
+            .head_object()
+            .bucket(self.bucket)
+            .key(&key)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
+            Err(e) => Err(Error::from_sdk(
+                format!("S3 HeadObject s3://{}/{key}", self.bucket),
+                e,
+            )),
+        }
+    }
+
+    pub async fn put_record(&self, url: &Url, record: &impl Serialize) -> Result<()> {
+        self.put_json(&self.page_key(url, "json"), record).await
+    }
+
+    pub async fn put_page(&self, url: &Url, body: Vec<u8>, content_type: &str) -> Result<()> {
+        let key = self.page_key(url, "html");
+        shared::s3::put_object(self.s3, self.bucket, &key, body, content_type).await
+    }
+
+    /// Writes `summary.json` and returns its URI.
+    pub async fn put_summary(&self, summary: &impl Serialize) -> Result<String> {
+        self.put_json(&self.output_key("summary.json"), summary)
+            .await?;
+        Ok(self.output_uri("summary.json"))
+    }
+
+    async fn put_json(&self, key: &str, value: &impl Serialize) -> Result<()> {
         let body = serde_json::to_vec(value)
             .map_err(|e| Error::Internal(format!("cannot serialise {key}: {e}")))?;
         shared::s3::put_object(self.s3, self.bucket, key, body, "application/json").await

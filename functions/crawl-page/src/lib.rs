@@ -7,20 +7,28 @@
 //! - `crawl`: one worker of the batch: fetches its pages one after the other at the crawl's
 //!   pace, stores them and queues the new links;
 //! - `finish`: writes the summary.
+//!
+//! Each action is its own module; `messages` holds what they read and answer, `frontier` all
+//! the crawl's storage.
 
 pub mod address;
 pub mod counts;
 pub mod crawl;
 pub mod fetch;
+mod finish;
 pub mod frontier;
+mod handler;
 pub mod html;
+pub mod messages;
+mod next;
 pub mod normalize;
 pub mod page;
 pub mod robots;
 mod scope;
-mod steps;
+mod start;
+mod worker;
 
-pub use steps::{
-    Config, Crawled, Deps, Finished, Next, Request, Response, State, StepError, Summary,
-    WorkerResult, handle,
+pub use handler::{Config, Deps, handle};
+pub use messages::{
+    Crawled, Finished, Next, Request, Response, State, StepError, Summary, WorkerResult,
 };

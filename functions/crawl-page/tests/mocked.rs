@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use crawl_page::crawl::{Crawl, CrawlRequest};
 use crawl_page::frontier::Frontier;
@@ -31,33 +33,53 @@ fn s3_error(code: &str) -> Option<String> {
     ))
 }
 
+/// A GetObject rule answering `body` for every key.
+fn object(body: Vec<u8>) -> aws_smithy_mocks::Rule {
+    mock!(Client::get_object).then_output(move || {
+        GetObjectOutput::builder()
+            .body(ByteStream::from(body.clone()))
+            .build()
+    })
+}
+
+/// S3 answering every PutObject with `status`, and the `seen/` marker, when read, as claimed
+/// by `first-finder`.
 fn client_answering_put(status: u16, code: &str) -> Client {
-    let rule = mock!(Client::put_object)
+    let put = mock!(Client::put_object)
         .sequence()
         .http_status(status, s3_error(code))
         // The SDK retries 5xx itself: every attempt gets the same answer.
         .repeatedly()
         .build();
-    mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&rule])
+    let seen = object(br#"{"url": "https://example.com/a", "by": "first-finder"}"#.to_vec());
+    mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&put, &seen])
 }
 
-async fn claim_with(status: u16, code: &str) -> shared::Result<bool> {
+async fn claim_with(status: u16, code: &str, by: &str) -> shared::Result<bool> {
     let s3 = client_answering_put(status, code);
     let crawl = crawl();
     let frontier = Frontier::new(&s3, "bucket", &crawl);
     frontier
-        .claim(&Url::parse("https://example.com/a").unwrap())
+        .claim(&Url::parse("https://example.com/a").unwrap(), by)
         .await
 }
 
 #[tokio::test]
-async fn precondition_failed_means_someone_else_claimed_it() {
-    assert_eq!(claim_with(412, "PreconditionFailed").await, Ok(false));
+async fn precondition_failed_means_claimed_before_by_another_page_or_by_this_one() {
+    assert_eq!(
+        claim_with(412, "PreconditionFailed", "other-page").await,
+        Ok(false)
+    );
+    assert_eq!(
+        claim_with(412, "PreconditionFailed", "first-finder").await,
+        Ok(true),
+        "the finder crawled again after a crash still queues it"
+    );
 }
 
 #[tokio::test]
 async fn a_conflicting_conditional_write_is_retryable() {
-    let err = claim_with(409, "ConditionalRequestConflict")
+    let err = claim_with(409, "ConditionalRequestConflict", "page")
         .await
         .unwrap_err();
     assert_eq!(err.error_type(), "TransientError", "{err}");
@@ -65,11 +87,11 @@ async fn a_conflicting_conditional_write_is_retryable() {
 
 #[tokio::test]
 async fn throttling_and_server_errors_are_retryable_and_denial_is_not() {
-    let slow = claim_with(503, "SlowDown").await.unwrap_err();
+    let slow = claim_with(503, "SlowDown", "page").await.unwrap_err();
     assert_eq!(slow.error_type(), "Throttled", "{slow}");
-    let internal = claim_with(500, "InternalError").await.unwrap_err();
+    let internal = claim_with(500, "InternalError", "page").await.unwrap_err();
     assert_eq!(internal.error_type(), "TransientError", "{internal}");
-    let denied = claim_with(403, "AccessDenied").await.unwrap_err();
+    let denied = claim_with(403, "AccessDenied", "page").await.unwrap_err();
     assert_eq!(denied.error_type(), "AccessDenied", "{denied}");
 }
 
@@ -80,8 +102,9 @@ async fn a_throttled_queue_listing_fails_the_step_as_throttled() {
         .http_status(503, s3_error("SlowDown"))
         .repeatedly()
         .build();
+    let stored = object(serde_json::to_vec(&crawl()).unwrap());
     let deps = Deps {
-        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&rule]),
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&rule, &stored]),
         config: Config {
             bucket: "bucket".into(),
             user_agent: "Test/1.0".into(),

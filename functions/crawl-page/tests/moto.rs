@@ -50,13 +50,23 @@ struct Run {
 }
 
 async fn run(deps: &Deps, crawl: Value) -> Run {
+    let state = start(deps, crawl).await;
+    drive(deps, state).await
+}
+
+/// The start step's answer for `crawl`, under a new run id.
+async fn start(deps: &Deps, crawl: Value) -> Value {
     let run_id = testing::unique("run").replace('_', "-");
-    let mut state = handle(
+    handle(
         deps,
         json!({"action": "start", "run_id": run_id, "crawl": crawl}),
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// The rest of the crawl from `state`, as the state machine runs it.
+async fn drive(deps: &Deps, mut state: Value) -> Run {
     let mut executions = 1;
     loop {
         let mut request = state.clone();
@@ -238,6 +248,137 @@ async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
     );
 }
 
+/// The paths of the pages stored, from their records.
+async fn stored_pages(deps: &Deps, site: &FakeSite, run: &Run) -> Vec<String> {
+    let run_id = run.finished["summary"]["run_id"].as_str().unwrap();
+    let mut stored = Vec::new();
+    for key in keys(deps, &format!("crawls/test-site/{run_id}/pages/")).await {
+        if key.ends_with(".json") {
+            let record = json_object(deps, &key).await;
+            if record["outcome"] == "crawled" {
+                stored.push(record["url"].as_str().unwrap().replace(site.base_url(), ""));
+            }
+        }
+    }
+    sorted(stored)
+}
+
+/// Where a worker can die while crawling a page: after which of its writes (all but the last).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum DiedAfter {
+    /// The links are claimed, none is queued.
+    Claims,
+    /// The links are claimed and queued; the page is not stored.
+    Queueing,
+    /// The page is stored, its record is not.
+    ThePage,
+    /// The record is stored; the page is still queued.
+    TheRecord,
+}
+
+#[tokio::test]
+async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
+    let limits = json!({"max_page_bytes": 1_048_576, "concurrency": 3,
+                        "requests_per_second": 100.0, "pages_per_worker": 2});
+    let want: Vec<String> = [
+        "/docs/",
+        "/docs/a.html",
+        "/docs/b.html",
+        "/docs/c.html",
+        "/docs/base.html",
+        "/docs/sub/d.html",
+    ]
+    .map(String::from)
+    .to_vec();
+    let want = sorted(want);
+    for death in [
+        DiedAfter::Claims,
+        DiedAfter::Queueing,
+        DiedAfter::ThePage,
+        DiedAfter::TheRecord,
+    ] {
+        let site = FakeSite::start().await.unwrap();
+        let deps = deps(Lookup::System).await;
+        let state = start(&deps, docs_crawl(&site, limits.clone())).await;
+        let crawl: crawl_page::crawl::Crawl =
+            serde_json::from_value(state["crawl"].clone()).unwrap();
+        let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+        let start_page = crawl.start_urls[0].clone();
+        let entry = Entry {
+            url: start_page.clone(),
+            depth: 0,
+            attempts: 0,
+        };
+        let key = frontier.queue_key(&entry);
+        // The worker crawls the start page to the end, then its writes are undone back to the
+        // moment it died; what it answered is lost with it.
+        handle(
+            &deps,
+            json!({"action": "crawl", "crawl": crawl, "pages": [key]}),
+        )
+        .await
+        .unwrap();
+        frontier.enqueue(&entry).await.unwrap();
+        let delete = |key: String| {
+            let s3 = deps.s3.clone();
+            let bucket = deps.config.bucket.clone();
+            async move {
+                s3.delete_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        };
+        if death <= DiedAfter::ThePage {
+            delete(frontier.page_key(&start_page, "json")).await;
+        }
+        if death <= DiedAfter::Queueing {
+            delete(frontier.page_key(&start_page, "html")).await;
+        }
+        if death == DiedAfter::Claims {
+            for queued in keys(&deps, &frontier.queue_prefix()).await {
+                if queued != key {
+                    delete(queued).await;
+                }
+            }
+        }
+        let run = drive(&deps, state).await;
+        assert_eq!(stored_pages(&deps, &site, &run).await, want, "{death:?}");
+        let asked = site.requests().iter().filter(|p| *p == "/docs/").count();
+        let redone = death != DiedAfter::TheRecord;
+        assert_eq!(asked, 1 + usize::from(redone), "{death:?}: the start page");
+        for page in want.iter().filter(|p| *p != "/docs/") {
+            let asked = site.requests().iter().filter(|p| p == &page).count();
+            assert_eq!(asked, 1, "{death:?}: {page} fetched once");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_step_uses_the_crawl_as_started_never_the_one_in_its_input() {
+    let site = FakeSite::start().await.unwrap();
+    let deps = deps(Lookup::System).await;
+    let state = start(&deps, docs_crawl(&site, json!({}))).await;
+    // An execution input with totals goes straight to `next`: its crawl must be the stored one.
+    let mut forged = state.clone();
+    forged["action"] = json!("next");
+    forged["crawl"]["limits"]["max_page_bytes"] = json!(4_294_967_295u64);
+    forged["crawl"]["allow_networks"] = json!(["0.0.0.0/0"]);
+    let err = handle(&deps, forged).await.unwrap_err();
+    assert_eq!(err.error_type(), "InvalidInput", "{err}");
+    assert!(err.to_string().contains("cannot be changed"), "{err}");
+    let mut never_started = state.clone();
+    never_started["action"] = json!("crawl");
+    never_started["crawl"]["run_id"] = json!("never-started");
+    never_started["pages"] = json!([]);
+    let err = handle(&deps, never_started).await.unwrap_err();
+    assert_eq!(err.error_type(), "InvalidInput", "{err}");
+    assert!(err.to_string().contains("no crawl was started"), "{err}");
+    assert_eq!(site.requests(), ["/robots.txt"], "nothing fetched for them");
+}
+
 #[tokio::test]
 async fn a_crawl_past_the_execution_threshold_finishes_across_executions() {
     let site = FakeSite::start().await.unwrap();
@@ -292,13 +433,19 @@ async fn concurrent_discovery_of_one_url_claims_it_once() {
     let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
     for round in 0..5 {
         let url = url::Url::parse(&format!("https://example.com/page-{round}")).unwrap();
-        let claims = join_all((0..16).map(|_| frontier.claim(&url))).await;
-        let won = claims
+        let finders: Vec<String> = (0..16).map(|i| format!("page-{i}")).collect();
+        let claims = join_all(finders.iter().map(|by| frontier.claim(&url, by))).await;
+        let won: Vec<&String> = claims
             .into_iter()
             .map(Result::unwrap)
-            .filter(|c| *c)
-            .count();
-        assert_eq!(won, 1, "round {round}");
+            .zip(&finders)
+            .filter_map(|(won, by)| won.then_some(by))
+            .collect();
+        assert_eq!(won.len(), 1, "round {round}");
+        // The winner, back after a crash between its claim and its queueing, still owns it.
+        assert!(frontier.claim(&url, won[0]).await.unwrap());
+        let other = finders.iter().find(|by| *by != won[0]).unwrap();
+        assert!(!frontier.claim(&url, other).await.unwrap());
     }
 }
 
@@ -310,6 +457,7 @@ async fn a_failed_worker_puts_its_pages_back_until_max_attempts() {
     let crawl: crawl_page::crawl::CrawlRequest = serde_json::from_value(request).unwrap();
     let crawl = crawl.validate("retry-1").unwrap();
     let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    frontier.put_crawl(&crawl).await.unwrap();
     let entry = Entry {
         url: url::Url::parse("https://example.com/slow").unwrap(),
         depth: 1,

@@ -1,0 +1,64 @@
+//! `finish`: writes the crawl's summary and the notification the state machine publishes.
+
+use crate::counts::Counts;
+use crate::crawl::Crawl;
+use crate::handler::Deps;
+use crate::messages::{Finished, Summary};
+use crate::page;
+use shared::Result;
+
+pub async fn finish(
+    deps: &Deps,
+    claimed: &Crawl,
+    totals: Counts,
+    limit_reached: bool,
+) -> Result<Finished> {
+    let crawl = &deps.stored(claimed).await?;
+    let frontier = deps.frontier(crawl);
+    let summary = Summary {
+        name: crawl.name.clone(),
+        run_id: crawl.run_id.clone(),
+        base_url: crawl.base_url.clone(),
+        finished_at: page::now(),
+        limit_reached,
+        pages: frontier.output_uri("pages/"),
+        totals,
+    };
+    let summary_uri = frontier.put_summary(&summary).await?;
+    let t = &totals;
+    let limit = if limit_reached {
+        format!(
+            " It stopped at max_pages ({}) with pages still queued.",
+            crawl.limits.max_pages
+        )
+    } else {
+        String::new()
+    };
+    let message = format!(
+        "Crawl '{}' of {} finished.{limit} Pages crawled: {}. Failed: {}. Redirects: {}. Not HTML: \
+         {}. Too large: {}. Refused addresses: {}. Skipped by robots.txt: {}. Out of scope: {}. Too \
+         deep: {}. Bytes stored: {}. Summary: {summary_uri}",
+        crawl.name,
+        crawl.base_url,
+        t.crawled,
+        t.failed,
+        t.redirects,
+        t.not_html,
+        t.too_large,
+        t.refused,
+        t.robots_skipped,
+        t.out_of_scope,
+        t.too_deep,
+        t.bytes
+    );
+    let subject = shared::sns::subject(&format!(
+        "Crawl {}: {} pages, {} failed",
+        crawl.name, t.crawled, t.failed
+    ));
+    Ok(Finished {
+        summary,
+        summary_uri,
+        subject,
+        message: shared::sns::message(&message),
+    })
+}

@@ -1,0 +1,157 @@
+//! `crawl`: one worker of a batch. It fetches its pages one after the other at the crawl's
+//! pace, stores each with its record, and queues the new links: links first, the record next,
+//! the queue entry last, so a worker that dies anywhere is retried and redoes only what is
+//! missing (the frontier lets a page's own earlier claims through, and skips a queued page
+//! that already has its record).
+
+use crate::counts::Counts;
+use crate::crawl::{Crawl, WORKER_SECONDS};
+use crate::fetch::{Fetched, Fetcher};
+use crate::frontier::{Entry, Frontier};
+use crate::handler::Deps;
+use crate::page::{self, Link, Record, visit};
+use crate::robots::{Robots, agent_token};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use shared::{Error, Result};
+use std::time::{Duration, Instant};
+
+/// Claims made at the same time by one worker: a page of the Python docs' index has thousands
+/// of links.
+const CLAIMS_IN_FLIGHT: usize = 16;
+
+/// One worker: its pages one after the other, each request at least the crawl's interval after
+/// the previous one. Worker `index` of a batch waits `index` request intervals of the crawl
+/// before its first request, so a batch does not open with a burst. It stops taking pages when
+/// the next one might not finish within its time budget; the rest stay queued.
+pub async fn crawl_pages(
+    deps: &Deps,
+    claimed: &Crawl,
+    keys: &[String],
+    index: u32,
+) -> Result<Counts> {
+    let started = Instant::now();
+    let crawl = &deps.stored(claimed).await?;
+    let frontier = deps.frontier(crawl);
+    let robots = Robots::parse(
+        agent_token(&deps.config.user_agent),
+        &frontier.robots().await?,
+    );
+    let fetcher = deps.fetcher(crawl, crawl.limits.max_page_bytes as usize)?;
+    let interval = Duration::from_millis(crawl.request_interval_ms());
+    let timeout = Duration::from_secs(u64::from(crawl.limits.timeout_seconds));
+    let budget = Duration::from_secs_f64(WORKER_SECONDS);
+    let mut counts = Counts::default();
+    let mut wait = first_wait(interval, crawl.limits.concurrency, index);
+    for (done, key) in keys.iter().enumerate() {
+        let Some(entry) = frontier.entry(key).await? else {
+            continue;
+        };
+        if !fits(started.elapsed(), wait, timeout, budget) {
+            tracing::warn!(
+                crawl = %crawl.name,
+                left = keys.len() - done,
+                "the worker's time budget is spent; its other pages stay queued"
+            );
+            break;
+        }
+        if frontier.has_record(&entry.url).await? {
+            // Stored by an earlier attempt that died before dequeuing it.
+            frontier.dequeue(&entry).await?;
+            continue;
+        }
+        tokio::time::sleep(wait.saturating_sub(started.elapsed())).await;
+        wait = started.elapsed() + interval;
+        crawl_one(&frontier, crawl, &robots, &fetcher, key, entry, &mut counts).await?;
+    }
+    Ok(counts)
+}
+
+/// When worker `index` sends its first request: spread over one interval, one request
+/// interval of the crawl apart.
+fn first_wait(interval: Duration, concurrency: u32, index: u32) -> Duration {
+    interval / concurrency.max(1) * index.min(concurrency.max(1) - 1)
+}
+
+/// Whether a page whose request goes out at `wait` (from the worker's start) and may take
+/// `timeout` ends within the worker's `budget`, now being `elapsed`.
+fn fits(elapsed: Duration, wait: Duration, timeout: Duration, budget: Duration) -> bool {
+    elapsed.max(wait) + timeout <= budget
+}
+
+async fn crawl_one(
+    frontier: &Frontier<'_>,
+    crawl: &Crawl,
+    robots: &Robots,
+    fetcher: &Fetcher,
+    key: &str,
+    entry: Entry,
+    counts: &mut Counts,
+) -> Result<()> {
+    let page = visit(fetcher, crawl, &entry.url).await;
+    let attempts = entry.attempts + 1;
+    if page.fetched.is_retryable() && attempts < crawl.limits.max_attempts {
+        counts.retries += 1;
+        return frontier.enqueue(&Entry { attempts, ..entry }).await;
+    }
+    let depth = entry.depth + 1;
+    let found: Vec<Link> = stream::iter(page.links.iter())
+        .map(|url| async move {
+            let link = page::classify(crawl, robots, url, depth);
+            if !frontier.claim(url, key).await? {
+                return Ok(None);
+            }
+            if link == Link::Follow {
+                frontier
+                    .enqueue(&Entry {
+                        url: url.clone(),
+                        depth,
+                        attempts: 0,
+                    })
+                    .await?;
+            }
+            Ok::<_, Error>(Some(link))
+        })
+        .buffer_unordered(CLAIMS_IN_FLIGHT)
+        .try_filter_map(|link| async move { Ok(link) })
+        .try_collect()
+        .await?;
+    for link in found {
+        link.count(counts);
+    }
+    let record = Record::new(entry.url.clone(), entry.depth, attempts, &page, counts);
+    if let Fetched::Body {
+        body, content_type, ..
+    } = page.fetched
+    {
+        frontier.put_page(&entry.url, body, &content_type).await?;
+    }
+    frontier.put_record(&entry.url, &record).await?;
+    frontier.dequeue(&entry).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn a_batch_opens_one_request_interval_apart() {
+        // 3 workers at 1 request per second: each worker waits 3 s between its requests.
+        let waits: Vec<Duration> = (0..4).map(|i| first_wait(S(3), 3, i)).collect();
+        assert_eq!(waits, [S(0), S(1), S(2), S(2)]);
+        assert_eq!(first_wait(S(3), 1, 5), S(0));
+    }
+
+    #[test]
+    fn a_page_is_taken_only_if_it_can_end_within_the_budget() {
+        let budget = S(840);
+        assert!(fits(S(0), S(0), S(15), budget));
+        assert!(fits(S(800), S(810), S(30), budget));
+        assert!(!fits(S(800), S(820), S(30), budget), "the wait counts");
+        assert!(
+            !fits(S(830), S(0), S(15), budget),
+            "the time already spent counts"
+        );
+    }
+}
