@@ -47,6 +47,27 @@ where
     }
 }
 
+/// A comma-separated list, each item parsed, or `default` when unset or blank.
+pub fn listed<T>(vars: &impl Vars, name: &str, default: Vec<T>) -> Result<Vec<T>>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    let Some(text) = optional(vars, name) else {
+        return Ok(default);
+    };
+    text.split(',')
+        .map(|item| {
+            let item = item.trim();
+            item.parse().map_err(|e| {
+                Error::Configuration(format!(
+                    "environment variable {name}: '{item}' is invalid: {e}"
+                ))
+            })
+        })
+        .collect()
+}
+
 /// `true` or `false` (any case), or `default` when unset. Anything else is an error rather
 /// than a guess, since these switches guard destructive actions.
 pub fn flag(vars: &impl Vars, name: &str, default: bool) -> Result<bool> {
@@ -92,6 +113,15 @@ mod tests {
                 "environment variable BLANK is empty".into()
             ))
         );
+    }
+
+    #[test]
+    fn lists_are_parsed_item_by_item() {
+        let v = vars(&[("PORTS", "80, 443"), ("BAD", "80,x")]);
+        assert_eq!(listed(&v, "PORTS", vec![1u16]).unwrap(), [80, 443]);
+        assert_eq!(listed(&v, "UNSET", vec![1u16]).unwrap(), [1]);
+        let err = listed::<u16>(&v, "BAD", Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("'x' is invalid"), "{err}");
     }
 
     #[test]

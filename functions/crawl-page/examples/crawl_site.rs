@@ -54,6 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Lookup::System,
         crawl_page::address::AddressPolicy {
             allow_networks: crawl.allow_networks.clone(),
+            ports: crawl.base_url.port_or_known_default().into_iter().collect(),
         },
     )?);
     let txt = match fetcher.file(&robots_url(&crawl.base_url)).await {

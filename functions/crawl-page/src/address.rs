@@ -1,6 +1,9 @@
 //! Which addresses a crawl may connect to. Loopback, private, link-local (the instance metadata
-//! service at 169.254.169.254 among them), carrier-grade NAT, multicast and the like are refused
-//! unless the crawl lists their network in `allow_networks`. The check runs on the addresses a
+//! service at 169.254.169.254 among them), carrier-grade NAT, multicast, the IPv6 tunnels that
+//! embed an IPv4 address (6to4, Teredo) and the like are refused unless the crawl lists their
+//! network in `allow_networks`, which the deployment must allow first
+//! (`CRAWL_ALLOWED_NETWORKS`); and only the deployment's ports are fetched
+//! (`CRAWL_ALLOWED_PORTS`, 80 and 443 by default). The check runs on the addresses a
 //! name resolves to, inside the HTTP client's resolver, so the address checked is the address
 //! connected to: a public-looking name that resolves to 10.0.0.5 is refused, and so is one that
 //! changes its answer between two lookups.
@@ -11,14 +14,31 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The ports a deployment fetches unless it lists others.
+pub const DEFAULT_PORTS: [u16; 2] = [80, 443];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddressPolicy {
     pub allow_networks: Vec<IpNet>,
+    pub ports: Vec<u16>,
+}
+
+impl Default for AddressPolicy {
+    fn default() -> Self {
+        AddressPolicy {
+            allow_networks: Vec::new(),
+            ports: DEFAULT_PORTS.to_vec(),
+        }
+    }
 }
 
 impl AddressPolicy {
     pub fn permits(&self, ip: IpAddr) -> bool {
         is_public(ip) || self.allow_networks.iter().any(|n| n.contains(&ip))
+    }
+
+    pub fn permits_port(&self, port: u16) -> bool {
+        self.ports.contains(&port)
     }
 }
 
@@ -60,9 +80,14 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xfe00) == 0xfc00
         // Link-local fe80::/10.
         || (first & 0xffc0) == 0xfe80
+        // Site-local fec0::/10 (deprecated, still routed by some stacks).
+        || (first & 0xffc0) == 0xfec0
         // NAT64 64:ff9b::/96 can reach IPv4 private space; documentation 2001:db8::/32.
         || (first == 0x64 && ip.segments()[1] == 0xff9b)
         || (first == 0x2001 && ip.segments()[1] == 0xdb8)
+        // 6to4 2002::/16 and Teredo 2001::/32 carry an IPv4 address a relay may reach.
+        || first == 0x2002
+        || (first == 0x2001 && ip.segments()[1] == 0)
         // IPv4-compatible ::a.b.c.d (deprecated).
         || ip.segments()[..6] == [0; 6])
 }
@@ -167,6 +192,10 @@ mod tests {
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
             "::7f00:1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "fec0::1",
         ] {
             assert!(!is_public(ip(text)), "{text}");
         }
@@ -179,11 +208,20 @@ mod tests {
     fn allow_networks_open_only_what_they_list() {
         let policy = AddressPolicy {
             allow_networks: vec!["127.0.0.1/32".parse().unwrap()],
+            ..AddressPolicy::default()
         };
         assert!(policy.permits(ip("127.0.0.1")));
         assert!(!policy.permits(ip("127.0.0.2")));
         assert!(!policy.permits(ip("169.254.169.254")));
         assert!(!AddressPolicy::default().permits(ip("127.0.0.1")));
+    }
+
+    #[test]
+    fn only_the_deployments_ports_are_fetched() {
+        let policy = AddressPolicy::default();
+        assert!(policy.permits_port(80) && policy.permits_port(443));
+        assert!(!policy.permits_port(9001), "the Lambda Runtime API's port");
+        assert!(!policy.permits_port(8080));
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 //! One GET, as a polite and careful crawler makes it: its own User-Agent, a connect and a total
 //! time-out, no proxy from the environment, no automatic redirects (the caller decides whether
-//! the target is in scope), only permitted addresses (IP literals checked here, names in the
-//! resolver), HTML only, and a size limit that stops reading at the limit.
+//! the target is in scope), only permitted addresses and ports (IP literals and ports checked
+//! here, names in the resolver), HTML only, and a size limit that stops reading at the limit.
 
 use crate::address::{AddressPolicy, GuardedResolver, Lookup, refusal};
 use reqwest::{Client, header};
@@ -105,6 +105,15 @@ impl Fetcher {
         if let Some(ip) = literal.filter(|ip| !self.policy.permits(*ip)) {
             return Fetched::Refused {
                 reason: format!("{ip} is not an address this crawl may reach"),
+            };
+        }
+        let port = url.port_or_known_default().unwrap_or_default();
+        if !self.policy.permits_port(port) {
+            return Fetched::Refused {
+                reason: format!(
+                    "port {port} is not one this deployment crawls ({:?}; CRAWL_ALLOWED_PORTS)",
+                    self.policy.ports
+                ),
             };
         }
         let response = match self

@@ -1,14 +1,15 @@
 //! The function's configuration, its dependencies, and the dispatch of each action to its
 //! module.
 
-use crate::address::{AddressPolicy, Lookup};
+use crate::address::{AddressPolicy, DEFAULT_PORTS, Lookup};
 use crate::crawl::Crawl;
 use crate::fetch::Fetcher;
 use crate::frontier::Frontier;
 use crate::messages::{Crawled, Request, Response};
 use crate::{finish, next, start, worker};
 use aws_sdk_s3::Client;
-use shared::config::{Vars, optional, required};
+use ipnet::IpNet;
+use shared::config::{Vars, listed, optional, required};
 use shared::{Error, Result};
 use std::time::Duration;
 
@@ -16,6 +17,11 @@ use std::time::Duration;
 pub struct Config {
     pub bucket: String,
     pub user_agent: String,
+    /// The internal networks a crawl may list in its `allow_networks` (none by default): the
+    /// deployment decides what its crawls may reach, not whoever starts one.
+    pub allowed_networks: Vec<IpNet>,
+    /// The ports crawled (80 and 443 by default).
+    pub allowed_ports: Vec<u16>,
 }
 
 impl Config {
@@ -24,6 +30,35 @@ impl Config {
             bucket: required(vars, "CRAWL_BUCKET")?,
             user_agent: optional(vars, "CRAWLER_USER_AGENT")
                 .unwrap_or_else(|| "ServerlessAutomationsCrawler/1.0".to_owned()),
+            allowed_networks: listed(vars, "CRAWL_ALLOWED_NETWORKS", Vec::new())?,
+            allowed_ports: listed(vars, "CRAWL_ALLOWED_PORTS", DEFAULT_PORTS.to_vec())?,
+        })
+    }
+
+    /// The crawl's address policy: its `allow_networks`, each within the deployment's.
+    fn policy(&self, crawl: &Crawl) -> Result<AddressPolicy> {
+        let outside = crawl
+            .allow_networks
+            .iter()
+            .find(|n| !self.allowed_networks.iter().any(|a| a.contains(*n)));
+        if let Some(network) = outside {
+            return Err(Error::InvalidInput(format!(
+                "allow_networks lists {network}, which this deployment does not allow its crawls \
+                 to reach (CRAWL_ALLOWED_NETWORKS: {})",
+                if self.allowed_networks.is_empty() {
+                    "none".to_owned()
+                } else {
+                    self.allowed_networks
+                        .iter()
+                        .map(IpNet::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            )));
+        }
+        Ok(AddressPolicy {
+            allow_networks: crawl.allow_networks.clone(),
+            ports: self.allowed_ports.clone(),
         })
     }
 }
@@ -61,9 +96,7 @@ impl Deps {
             Duration::from_secs(u64::from(crawl.limits.timeout_seconds)),
             max_bytes,
             self.lookup.clone(),
-            AddressPolicy {
-                allow_networks: crawl.allow_networks.clone(),
-            },
+            self.config.policy(crawl)?,
         )
         .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))
     }

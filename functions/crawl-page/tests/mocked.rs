@@ -108,6 +108,8 @@ async fn a_throttled_queue_listing_fails_the_step_as_throttled() {
         config: Config {
             bucket: "bucket".into(),
             user_agent: "Test/1.0".into(),
+            allowed_networks: Vec::new(),
+            allowed_ports: vec![443],
         },
         lookup: Default::default(),
     };

@@ -20,7 +20,8 @@ async fn handle(deps: &Deps, event: Value) -> shared::Result<Value> {
         .map(|response| serde_json::to_value(response).unwrap())
 }
 
-async fn deps(lookup: Lookup) -> Deps {
+/// The steps on moto, deployed to allow loopback and the test servers' `ports`.
+async fn deps(lookup: Lookup, ports: &[u16]) -> Deps {
     let config = testing::moto().await;
     let bucket = testing::bucket(&config).await;
     Deps {
@@ -28,9 +29,16 @@ async fn deps(lookup: Lookup) -> Deps {
         config: Config {
             bucket,
             user_agent: "ServerlessAutomationsCrawler/1.0 (test)".into(),
+            allowed_networks: vec!["127.0.0.0/8".parse().unwrap()],
+            allowed_ports: ports.to_vec(),
         },
         lookup,
     }
+}
+
+/// The port of a test server's base URL.
+fn port(base_url: &str) -> u16 {
+    base_url.rsplit(':').next().unwrap().parse().unwrap()
 }
 
 fn docs_crawl(site: &FakeSite, limits: Value) -> Value {
@@ -131,7 +139,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 #[tokio::test]
 async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
     let site = FakeSite::start().await.unwrap();
-    let deps = deps(Lookup::System).await;
+    let deps = deps(Lookup::System, &[port(site.base_url())]).await;
     let limits = json!({"max_page_bytes": 1_048_576, "concurrency": 3,
                         "requests_per_second": 100.0, "pages_per_worker": 2});
     let run = run(&deps, docs_crawl(&site, limits)).await;
@@ -298,7 +306,7 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
         DiedAfter::TheRecord,
     ] {
         let site = FakeSite::start().await.unwrap();
-        let deps = deps(Lookup::System).await;
+        let deps = deps(Lookup::System, &[port(site.base_url())]).await;
         let state = start(&deps, docs_crawl(&site, limits.clone())).await;
         let crawl: crawl_page::crawl::Crawl =
             serde_json::from_value(state["crawl"].clone()).unwrap();
@@ -359,7 +367,7 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
 #[tokio::test]
 async fn a_step_uses_the_crawl_as_started_never_the_one_in_its_input() {
     let site = FakeSite::start().await.unwrap();
-    let deps = deps(Lookup::System).await;
+    let deps = deps(Lookup::System, &[port(site.base_url())]).await;
     let state = start(&deps, docs_crawl(&site, json!({}))).await;
     // An execution input with totals goes straight to `next`: its crawl must be the stored one.
     let mut forged = state.clone();
@@ -382,7 +390,7 @@ async fn a_step_uses_the_crawl_as_started_never_the_one_in_its_input() {
 #[tokio::test]
 async fn a_crawl_past_the_execution_threshold_finishes_across_executions() {
     let site = FakeSite::start().await.unwrap();
-    let deps = deps(Lookup::System).await;
+    let deps = deps(Lookup::System, &[port(site.base_url())]).await;
     let crawl = json!({
         "name": "tree",
         "base_url": format!("{}/tree/0.html", site.base_url()),
@@ -404,7 +412,7 @@ async fn a_crawl_past_the_execution_threshold_finishes_across_executions() {
 #[tokio::test]
 async fn max_pages_stops_the_crawl_and_says_so() {
     let site = FakeSite::start().await.unwrap();
-    let deps = deps(Lookup::System).await;
+    let deps = deps(Lookup::System, &[port(site.base_url())]).await;
     let crawl = json!({
         "name": "tree", "base_url": format!("{}/tree/0.html", site.base_url()),
         "start_paths": ["0.html"], "allow_networks": ["127.0.0.1/32"],
@@ -424,7 +432,7 @@ async fn max_pages_stops_the_crawl_and_says_so() {
 
 #[tokio::test]
 async fn concurrent_discovery_of_one_url_claims_it_once() {
-    let deps = deps(Lookup::System).await;
+    let deps = deps(Lookup::System, &[]).await;
     let crawl: crawl_page::crawl::CrawlRequest = serde_json::from_value(json!({
         "name": "race", "base_url": "https://example.com/", "start_paths": ["/"],
     }))
@@ -451,7 +459,7 @@ async fn concurrent_discovery_of_one_url_claims_it_once() {
 
 #[tokio::test]
 async fn a_failed_worker_puts_its_pages_back_until_max_attempts() {
-    let deps = deps(Lookup::System).await;
+    let deps = deps(Lookup::System, &[]).await;
     let request = json!({"name": "retry", "base_url": "https://example.com/", "start_paths": ["/"],
                          "limits": {"max_attempts": 2}});
     let crawl: crawl_page::crawl::CrawlRequest = serde_json::from_value(request).unwrap();
@@ -505,14 +513,14 @@ async fn start_error(deps: &Deps, crawl: Value) -> String {
 #[tokio::test]
 async fn internal_addresses_are_never_fetched_unless_allowed() {
     let site = FakeSite::start().await.unwrap();
-    let port = site.base_url().rsplit(':').next().unwrap().to_owned();
+    let port = port(site.base_url());
     let ten: IpAddr = "10.1.2.3".parse().unwrap();
     let loopback: IpAddr = "127.0.0.1".parse().unwrap();
     let table = HashMap::from([
         ("intranet.test".to_owned(), vec![ten]),
         ("docs.test".to_owned(), vec![loopback]),
     ]);
-    let deps = deps(Lookup::Fixed(table)).await;
+    let deps = deps(Lookup::Fixed(table), &[port]).await;
     let crawl = |base: String, allow: Value| {
         json!({
             "name": "ssrf", "base_url": base, "start_paths": ["/docs/"], "allow_networks": allow,
@@ -557,6 +565,28 @@ async fn internal_addresses_are_never_fetched_unless_allowed() {
         named_loopback.contains("docs.test resolves only to"),
         "{named_loopback}"
     );
+    // What a crawl may reach is the deployment's choice, not the caller's.
+    let everything = start_error(
+        &deps,
+        crawl(format!("{}/docs/", site.base_url()), json!(["0.0.0.0/0"])),
+    )
+    .await;
+    assert!(
+        everything.contains("allow_networks lists 0.0.0.0/0, which this deployment does not allow"),
+        "{everything}"
+    );
+    let other_port = start_error(
+        &deps,
+        crawl(
+            "http://127.0.0.1:9001/docs/".into(),
+            json!(["127.0.0.1/32"]),
+        ),
+    )
+    .await;
+    assert!(
+        other_port.contains("port 9001 is not one this deployment crawls"),
+        "{other_port}"
+    );
     assert!(
         site.requests().is_empty(),
         "nothing reached the site: {:?}",
@@ -580,7 +610,7 @@ async fn robots_txt_server_errors_stop_the_start_and_a_missing_one_allows_all() 
     let wordpress = testing::wordpress::FakeWordPress::start(&Default::default())
         .await
         .unwrap();
-    let deps = deps(Lookup::System).await;
+    let deps = deps(Lookup::System, &[port(wordpress.base_url()), 1]).await;
     // The fake WordPress site has no robots.txt: 404, so everything is allowed.
     let state = handle(
         &deps,
@@ -604,4 +634,63 @@ async fn robots_txt_server_errors_stop_the_start_and_a_missing_one_allows_all() 
         closed.to_string().contains("http://127.0.0.1:1/robots.txt"),
         "{closed}"
     );
+}
+
+/// A server on `ip` answering with `app`; stopped when the test's runtime ends.
+async fn serve(ip: [u8; 4], app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind((IpAddr::from(ip), 0))
+        .await
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+#[tokio::test]
+async fn robots_txt_is_read_to_500_kib_and_through_a_redirect_to_another_host() {
+    use axum::response::{Html, Redirect};
+    use axum::routing::get;
+    // 600 KB: the rule that closes /docs/ comes after the first 500 KiB, so it is not read.
+    let txt = format!(
+        "User-agent: *\nDisallow: /docs/private/\n{}Disallow: /docs/\n",
+        "# padding\n".repeat(60_000)
+    );
+    let other = serve(
+        [127, 0, 0, 2],
+        axum::Router::new().route("/robots.txt", get(move || async move { txt })),
+    )
+    .await;
+    let to = format!("{other}/robots.txt");
+    let origin = serve(
+        [127, 0, 0, 1],
+        axum::Router::new()
+            .route(
+                "/robots.txt",
+                get(move || async move { Redirect::permanent(&to) }),
+            )
+            .route(
+                "/docs/",
+                get(|| async { Html("<a href=\"private/x\">x</a>") }),
+            ),
+    )
+    .await;
+    let deps = deps(Lookup::System, &[port(&origin), port(&other)]).await;
+    let state = handle(
+        &deps,
+        json!({"action": "start", "run_id": "robots-big", "crawl": {
+            "name": "robots", "base_url": format!("{origin}/docs/"), "start_paths": ["/docs/"],
+            "allow_networks": ["127.0.0.0/8"]}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(state["totals"]["queued"], 1, "/docs/ is not disallowed");
+    let stored = shared::s3::get_object(
+        &deps.s3,
+        &deps.config.bucket,
+        "crawls/robots/robots-big/robots.txt",
+    )
+    .await
+    .unwrap();
+    assert_eq!(stored.len(), 500 * 1024);
+    assert!(stored.starts_with(b"User-agent: *\nDisallow: /docs/private/\n"));
 }
