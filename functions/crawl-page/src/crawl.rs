@@ -33,6 +33,14 @@ pub struct CrawlRequest {
     /// Networks otherwise refused (loopback, private, link-local) that this crawl may reach.
     #[serde(default)]
     pub allow_networks: Vec<IpNet>,
+    /// Seed the queue from the site's sitemaps too (robots.txt's `Sitemap:` lines and
+    /// `/sitemap.xml`).
+    #[serde(default = "yes")]
+    pub sitemaps: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +92,8 @@ pub struct Crawl {
     pub query_strings: QueryStrings,
     pub limits: Limits,
     pub allow_networks: Vec<IpNet>,
+    #[serde(default = "yes")]
+    pub sitemaps: bool,
     /// From robots.txt's `Crawl-delay`, once the start step has read it.
     #[serde(default)]
     pub crawl_delay_ms: u64,
@@ -158,6 +168,7 @@ impl CrawlRequest {
             query_strings: self.query_strings,
             limits: self.limits,
             allow_networks: self.allow_networks,
+            sitemaps: self.sitemaps,
             crawl_delay_ms: 0,
         })
     }

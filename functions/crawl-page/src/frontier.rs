@@ -25,6 +25,10 @@ use sha2::{Digest, Sha256};
 use shared::{Error, Result};
 use url::Url;
 
+/// Claims made at the same time by one step: a page of the Python docs' index has thousands
+/// of links, a sitemap up to 50,000.
+pub const CLAIMS_IN_FLIGHT: usize = 16;
+
 /// A queued URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {

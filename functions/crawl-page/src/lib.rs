@@ -25,6 +25,7 @@ pub mod normalize;
 pub mod page;
 pub mod robots;
 mod scope;
+pub mod sitemap;
 mod start;
 mod worker;
 

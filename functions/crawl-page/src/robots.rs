@@ -22,6 +22,11 @@ impl Robots {
         self.robot.as_ref().is_none_or(|r| r.allowed(url.as_str()))
     }
 
+    /// The `Sitemap:` lines, as written.
+    pub fn sitemaps(&self) -> &[String] {
+        self.robot.as_ref().map_or(&[], |r| r.sitemaps.as_slice())
+    }
+
     /// `Crawl-delay`, in milliseconds.
     pub fn crawl_delay_ms(&self) -> u64 {
         self.robot

@@ -7,17 +7,13 @@
 use crate::counts::Counts;
 use crate::crawl::{Crawl, WORKER_SECONDS};
 use crate::fetch::{Fetched, Fetcher};
-use crate::frontier::{Entry, Frontier};
+use crate::frontier::{CLAIMS_IN_FLIGHT, Entry, Frontier};
 use crate::handler::Deps;
 use crate::page::{self, Link, Record, visit};
 use crate::robots::{Robots, agent_token};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::{Error, Result};
 use std::time::{Duration, Instant};
-
-/// Claims made at the same time by one worker: a page of the Python docs' index has thousands
-/// of links.
-const CLAIMS_IN_FLIGHT: usize = 16;
 
 /// One worker: its pages one after the other, each request at least the crawl's interval after
 /// the previous one. Worker `index` of a batch waits `index` request intervals of the crawl

@@ -146,6 +146,7 @@ async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
 
     let expected: Vec<String> = [
         "/robots.txt",
+        "/sitemap.xml",
         "/docs/",
         "/docs/a.html",
         "/docs/b.html",
@@ -384,7 +385,11 @@ async fn a_step_uses_the_crawl_as_started_never_the_one_in_its_input() {
     let err = handle(&deps, never_started).await.unwrap_err();
     assert_eq!(err.error_type(), "InvalidInput", "{err}");
     assert!(err.to_string().contains("no crawl was started"), "{err}");
-    assert_eq!(site.requests(), ["/robots.txt"], "nothing fetched for them");
+    assert_eq!(
+        site.requests(),
+        ["/robots.txt", "/sitemap.xml"],
+        "nothing fetched for them"
+    );
 }
 
 #[tokio::test]
@@ -405,7 +410,7 @@ async fn a_crawl_past_the_execution_threshold_finishes_across_executions() {
     // 8 pages a batch, a new execution after 10: 16 pages each.
     assert_eq!(run.executions, 4);
     let mut requests = site.requests();
-    requests.retain(|r| r != "/robots.txt");
+    requests.retain(|r| r != "/robots.txt" && r != "/sitemap.xml");
     assert_eq!(requests.len(), TREE_PAGES, "each page fetched once");
 }
 
@@ -421,7 +426,11 @@ async fn max_pages_stops_the_crawl_and_says_so() {
     let run = run(&deps, crawl).await;
     assert_eq!(run.totals["crawled"], 5);
     assert_eq!(run.finished["summary"]["limit_reached"], true);
-    assert_eq!(site.requests().len(), 1 + 5);
+    assert_eq!(
+        site.requests().len(),
+        2 + 5,
+        "robots.txt, sitemap.xml, 5 pages"
+    );
     assert!(
         run.finished["message"]
             .as_str()
@@ -602,7 +611,7 @@ async fn internal_addresses_are_never_fetched_unless_allowed() {
     .await
     .unwrap();
     assert_eq!(allowed["totals"]["queued"], 1);
-    assert_eq!(site.requests(), ["/robots.txt"]);
+    assert_eq!(site.requests(), ["/robots.txt", "/sitemap.xml"]);
 }
 
 #[tokio::test]
@@ -693,4 +702,123 @@ async fn robots_txt_is_read_to_500_kib_and_through_a_redirect_to_another_host() 
     .unwrap();
     assert_eq!(stored.len(), 500 * 1024);
     assert!(stored.starts_with(b"User-agent: *\nDisallow: /docs/private/\n"));
+}
+
+#[tokio::test]
+async fn sitemaps_from_robots_txt_and_their_indexes_seed_the_queue_within_the_scope() {
+    use axum::response::Html;
+    use axum::routing::get;
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+    let asked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let record = |asked: &Arc<Mutex<Vec<String>>>, path: &str| {
+        asked.lock().unwrap().push(path.to_owned());
+    };
+    // The origin lists its sitemap index on another host, which points back to a gzipped
+    // sitemap on the origin.
+    let other_listener = tokio::net::TcpListener::bind(("127.0.0.2", 0))
+        .await
+        .unwrap();
+    let other = format!("http://{}", other_listener.local_addr().unwrap());
+    let origin_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap();
+    let origin = format!("http://{}", origin_listener.local_addr().unwrap());
+    let urlset = format!(
+        r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+        <url><loc>{origin}/docs/</loc></url>
+        <url><loc>{origin}/docs/a.html</loc></url>
+        <url><loc>{origin}/docs/b.html?x=1&amp;y=2</loc></url>
+        <url><loc>{origin}/docs/a.html</loc></url>
+        <url><loc>{origin}/outside.html</loc></url>
+        <url><loc>{origin}/docs/private/p.html</loc></url>
+        <url><loc>http://127.0.0.3/docs/c.html</loc></url>
+        </urlset>"#
+    );
+    let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+    gz.write_all(urlset.as_bytes()).unwrap();
+    let gzipped = gz.finish().unwrap();
+    let index = format!(
+        r#"<sitemapindex><sitemap><loc>{origin}/sitemap-docs.xml.gz</loc></sitemap></sitemapindex>"#
+    );
+    let robots = format!("User-agent: *\nDisallow: /docs/private/\nSitemap: {other}/index.xml\n");
+    let a = asked.clone();
+    let other_app = axum::Router::new().route(
+        "/index.xml",
+        get(move || async move {
+            record(&a, "other:/index.xml");
+            index
+        }),
+    );
+    let (a, b, c) = (asked.clone(), asked.clone(), asked.clone());
+    let origin_app = axum::Router::new()
+        .route(
+            "/robots.txt",
+            get(move || async move {
+                record(&a, "/robots.txt");
+                robots
+            }),
+        )
+        .route(
+            "/sitemap-docs.xml.gz",
+            get(move || async move {
+                record(&b, "/sitemap-docs.xml.gz");
+                gzipped
+            }),
+        )
+        .fallback(move |uri: axum::http::Uri| async move {
+            record(&c, uri.path());
+            (axum::http::StatusCode::NOT_FOUND, Html("missing"))
+        });
+    tokio::spawn(async move { axum::serve(other_listener, other_app).await });
+    tokio::spawn(async move { axum::serve(origin_listener, origin_app).await });
+
+    let deps = deps(Lookup::System, &[port(&origin), port(&other)]).await;
+    let crawl = json!({"name": "sitemaps", "base_url": format!("{origin}/docs/"),
+                       "start_paths": ["/docs/"], "allow_networks": ["127.0.0.0/8"]});
+    let state = handle(
+        &deps,
+        json!({"action": "start", "run_id": "sitemaps-1", "crawl": crawl}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(state["totals"]["queued"], 3, "/docs/, a.html and b.html");
+    let queued = keys(&deps, "frontier/sitemaps/sitemaps-1/queue/").await;
+    assert_eq!(queued.len(), 3);
+    let mut urls = Vec::new();
+    for key in queued {
+        urls.push(
+            json_object(&deps, &key).await["url"]
+                .as_str()
+                .unwrap()
+                .replace(&origin, ""),
+        );
+    }
+    assert_eq!(
+        sorted(urls),
+        ["/docs/", "/docs/a.html", "/docs/b.html?x=1&y=2"]
+    );
+    assert_eq!(
+        *asked.lock().unwrap(),
+        [
+            "/robots.txt",
+            "other:/index.xml",
+            "/sitemap.xml",
+            "/sitemap-docs.xml.gz"
+        ]
+    );
+
+    // Without sitemaps, only the start page.
+    let mut without = crawl.clone();
+    without["name"] = json!("no-sitemaps");
+    without["sitemaps"] = json!(false);
+    let state = handle(
+        &deps,
+        json!({"action": "start", "run_id": "sitemaps-2", "crawl": without}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(state["totals"]["queued"], 1);
 }
