@@ -1,7 +1,8 @@
 //! A small web site to crawl, on 127.0.0.1, with every trap a crawler meets: a link cycle, one
 //! page linked in seven spellings, redirects in and out of scope and in a loop, a robots.txt
 //! disallow, a 404, a 500, a page over the size limit, a PDF, `<base href>`, links to the
-//! metadata service and to internal hosts, and a tree of generated pages for long crawls. Every
+//! metadata service and to internal hosts, a sitemap listing a page no link leads to, and a tree
+//! of generated pages for long crawls. Every
 //! request is recorded, so tests assert on what was fetched.
 //!
 //! It also serves a directory of files (`serve_dir`), for the crawler benchmark.
@@ -192,6 +193,26 @@ fn page(base: &str, path: &str) -> Response {
             b"%PDF-1.4\n%%EOF\n".as_slice(),
         )
             .into_response(),
+        // Lists one page no link leads to; the rest is linked already, or not to be crawled.
+        "/sitemap.xml" => {
+            let locs: String = [
+                "/docs/a.html",
+                "/docs/from-sitemap.html",
+                "/docs/private/secret.html",
+                "/outside.html",
+            ]
+            .iter()
+            .map(|p| format!("<url><loc>{base}{p}</loc></url>"))
+            .collect();
+            (
+                [(header::CONTENT_TYPE, "application/xml")],
+                format!(
+                    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{locs}</urlset>"
+                ),
+            )
+                .into_response()
+        }
+        "/docs/from-sitemap.html" => links("From the sitemap", &["a.html"], ""),
         "/docs/base.html" => links("Base", &["d.html"], "<base href=\"/docs/sub/\">"),
         "/docs/sub/d.html" => links("D", &["../a.html"], ""),
         "/docs/private/secret.html" | "/outside.html" | "/docsx/page.html" => {

@@ -48,15 +48,15 @@ test('the test site: every trap handled, summary in S3, one notification, SUCCEE
   const summary = await s3.getJson(BUCKET, run.calls.find((c) => c.state === 'Finish crawl').output.Payload.summary_uri.split(`${BUCKET}/`)[1]);
   assert.deepEqual(
     [summary.crawled, summary.failed, summary.redirects, summary.not_html, summary.too_large, summary.robots_skipped, summary.out_of_scope, summary.retries],
-    [6, 2, 4, 1, 1, 1, 5, 2],
+    [7, 2, 4, 1, 1, 1, 5, 2],
   );
   const prefix = `crawls/test-site/${summary.run_id}/pages/`;
-  assert.equal((await s3.keys(BUCKET, prefix)).filter((k) => k.endsWith('.html')).length, 6);
+  assert.equal((await s3.keys(BUCKET, prefix)).filter((k) => k.endsWith('.html')).length, 7);
   const workers = run.calls.filter((c) => c.state === 'Crawl pages');
   assert.ok(workers.every((c) => c.input.Payload.pages.length <= 2));
   const notes = await notifications.find(`Crawl 'test-site' of ${SITE_URL}/docs/ finished`);
   assert.equal(notes.length, 1);
-  assert.equal(notes[0].subject, 'Crawl test-site: 6 pages, 2 failed');
+  assert.equal(notes[0].subject, 'Crawl test-site: 7 pages, 2 failed');
 });
 
 test('past pages_per_execution the crawl continues in new executions and finishes once', async () => {
