@@ -4,6 +4,9 @@
 use texting_robots::Robot;
 use url::Url;
 
+/// The longest `Crawl-delay` honoured.
+pub const MAX_CRAWL_DELAY_MS: u64 = 60_000;
+
 /// The rules for our user agent.
 pub struct Robots {
     robot: Option<Robot>,
@@ -27,13 +30,26 @@ impl Robots {
         self.robot.as_ref().map_or(&[], |r| r.sitemaps.as_slice())
     }
 
-    /// `Crawl-delay`, in milliseconds.
+    /// `Crawl-delay`, in milliseconds, capped at [`MAX_CRAWL_DELAY_MS`] (logged when it is):
+    /// a site asking for an hour between requests would otherwise hold a crawl for weeks.
     pub fn crawl_delay_ms(&self) -> u64 {
-        self.robot
+        let Some(asked) = self
+            .robot
             .as_ref()
             .and_then(|r| r.delay)
             .filter(|d| d.is_finite() && *d > 0.0)
-            .map_or(0, |d| (f64::from(d) * 1000.0).min(60_000.0) as u64)
+            .map(|d| f64::from(d) * 1000.0)
+        else {
+            return 0;
+        };
+        if asked > MAX_CRAWL_DELAY_MS as f64 {
+            tracing::warn!(
+                asked_ms = asked as u64,
+                used_ms = MAX_CRAWL_DELAY_MS,
+                "robots.txt's Crawl-delay is over the cap; the cap is used"
+            );
+        }
+        asked.min(MAX_CRAWL_DELAY_MS as f64) as u64
     }
 }
 
@@ -76,6 +92,14 @@ mod tests {
         let robots = Robots::parse("ServerlessCrawler", txt);
         assert!(robots.allows(&url("https://example.com/docs/public/a")));
         assert!(!robots.allows(&url("https://example.com/docs/other")));
+    }
+
+    #[test]
+    fn a_crawl_delay_over_the_cap_is_capped() {
+        let robots = Robots::parse("Bot", b"User-agent: *\nCrawl-delay: 3600\n");
+        assert_eq!(robots.crawl_delay_ms(), MAX_CRAWL_DELAY_MS);
+        let robots = Robots::parse("Bot", b"User-agent: *\nCrawl-delay: 0.5\n");
+        assert_eq!(robots.crawl_delay_ms(), 500);
     }
 
     #[test]
