@@ -28,6 +28,8 @@ struct Shared {
     root: Option<PathBuf>,
     requests: Mutex<Vec<String>>,
     user_agents: Mutex<Vec<String>>,
+    /// Body bytes sent, in all.
+    bytes_sent: Mutex<u64>,
 }
 
 /// A running site. Dropping it stops the server.
@@ -53,6 +55,7 @@ impl FakeSite {
             root: root.map(Path::to_path_buf),
             requests: Mutex::default(),
             user_agents: Mutex::default(),
+            bytes_sent: Mutex::default(),
         });
         let app = Router::new().fallback(serve).with_state(shared.clone());
         let server = tokio::spawn(async move {
@@ -80,6 +83,11 @@ impl FakeSite {
         lock(&self.shared.user_agents).clone()
     }
 
+    /// Body bytes sent so far, in all.
+    pub fn bytes_sent(&self) -> u64 {
+        *lock(&self.shared.bytes_sent)
+    }
+
     /// Waits until the server stops (it does not, unless its task fails).
     pub async fn wait(mut self) {
         let _ = (&mut self.server).await;
@@ -100,11 +108,36 @@ async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response 
     lock(&shared.requests).push(target);
     let agent = header_text(request.headers(), header::USER_AGENT);
     lock(&shared.user_agents).push(agent);
-    let path = uri.path();
-    match &shared.root {
-        Some(root) => file(root, path).await,
-        None => page(&shared.base, path),
+    let path = uri.path().to_owned();
+    let if_none_match = header_text(request.headers(), header::IF_NONE_MATCH);
+    let response = match &shared.root {
+        Some(root) => file(root, &path).await,
+        None => page(&shared.base, &path),
+    };
+    conditional(&shared, response, &if_none_match).await
+}
+
+/// Every 200 gets an `ETag` from its body; a request whose `If-None-Match` names it gets a 304
+/// without the body, as a web server does.
+async fn conditional(shared: &Shared, response: Response, if_none_match: &str) -> Response {
+    if response.status() != StatusCode::OK {
+        return response;
     }
+    let (mut parts, body) = response.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let etag = format!("\"{:016x}\"", shared::input::stable_hash(&body));
+    if let Ok(value) = etag.parse() {
+        parts.headers.insert(header::ETAG, value);
+    }
+    if if_none_match == etag {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, axum::body::Body::empty());
+    }
+    *lock(&shared.bytes_sent) += body.len() as u64;
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 fn header_text(headers: &HeaderMap, name: header::HeaderName) -> String {

@@ -118,7 +118,7 @@ async fn work(
             tokio::time::sleep(Duration::from_millis(1)).await;
             continue;
         };
-        let page = visit(fetcher, crawl, &url).await;
+        let page = visit(fetcher, crawl, &url, None).await;
         let mut counts = Counts::default();
         for link in &page.links {
             let class = classify(crawl, robots, link, depth + 1);
@@ -129,7 +129,7 @@ async fn work(
                 }
             }
         }
-        let record = Record::new(url.clone(), depth, 1, &page, &mut counts);
+        let record = Record::new(url.clone(), depth, 1, &page, None, &mut counts);
         let name = url_hash(&url);
         if let Fetched::Body { body, .. } = &page.fetched {
             tokio::fs::write(out.join(format!("{name}.html")), body).await?;

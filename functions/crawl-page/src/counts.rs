@@ -33,12 +33,22 @@ pub struct Counts {
     pub worker_failures: u64,
     /// Bytes of the HTML pages stored.
     pub bytes: u64,
+    /// A re-crawl's pages that answered 304: stored again by copying the earlier run's.
+    pub unchanged: u64,
+    /// Bytes those pages would have cost to download.
+    pub bytes_saved: u64,
 }
 
 impl Counts {
     /// URLs done with: the measure `max_pages` limits.
     pub fn fetched(&self) -> u64 {
-        self.crawled + self.failed + self.redirects + self.not_html + self.too_large + self.refused
+        self.crawled
+            + self.unchanged
+            + self.failed
+            + self.redirects
+            + self.not_html
+            + self.too_large
+            + self.refused
     }
 
     pub fn add(&mut self, other: &Counts) {
@@ -55,5 +65,7 @@ impl Counts {
         self.retries += other.retries;
         self.worker_failures += other.worker_failures;
         self.bytes += other.bytes;
+        self.unchanged += other.unchanged;
+        self.bytes_saved += other.bytes_saved;
     }
 }

@@ -37,6 +37,10 @@ pub struct CrawlRequest {
     /// `/sitemap.xml`).
     #[serde(default = "yes")]
     pub sitemaps: bool,
+    /// A re-crawl: the run id of an earlier run of this crawl, whose pages are fetched
+    /// conditionally (`ETag`, `Last-Modified`) and copied when unchanged.
+    #[serde(default)]
+    pub since: Option<String>,
 }
 
 fn yes() -> bool {
@@ -94,6 +98,8 @@ pub struct Crawl {
     pub allow_networks: Vec<IpNet>,
     #[serde(default = "yes")]
     pub sitemaps: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
     /// From robots.txt's `Crawl-delay`, once the start step has read it.
     #[serde(default)]
     pub crawl_delay_ms: u64,
@@ -118,6 +124,14 @@ impl CrawlRequest {
             return bad(format!(
                 "run_id '{run_id}' is not a Step Functions execution name"
             ));
+        }
+        if let Some(since) = &self.since {
+            if !execution_name(since) || since == run_id {
+                return bad(format!(
+                    "since '{since}' must be the run id of an earlier run of crawl '{}'",
+                    self.name
+                ));
+            }
         }
         let base = Url::parse(self.base_url.trim())
             .map_err(|e| Error::InvalidInput(format!("base_url '{}': {e}", self.base_url)))?;
@@ -169,6 +183,7 @@ impl CrawlRequest {
             limits: self.limits,
             allow_networks: self.allow_networks,
             sitemaps: self.sitemaps,
+            since: self.since,
             crawl_delay_ms: 0,
         })
     }

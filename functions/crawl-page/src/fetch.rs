@@ -5,6 +5,7 @@
 
 use crate::address::{AddressPolicy, GuardedResolver, Lookup, refusal};
 use reqwest::{Client, header};
+use serde::{Deserialize, Serialize};
 use shared::http::{BodyError, error_chain};
 use std::time::Duration;
 use url::{Host, Url};
@@ -26,7 +27,10 @@ pub enum Fetched {
         status: u16,
         content_type: String,
         body: Vec<u8>,
+        validators: Validators,
     },
+    /// 304: unchanged since the validators sent; no body.
+    NotModified,
     /// A 3xx with its `Location` resolved against the URL (`None` when missing or unusable).
     Redirect { status: u16, location: Option<Url> },
     /// A 2xx of a type that is not HTML; the body is not read.
@@ -39,6 +43,34 @@ pub enum Fetched {
     Refused { reason: String },
     /// No response: time-out, refused connection, TLS error, DNS failure.
     Unreachable { error: String },
+}
+
+/// What a server said identifies this version of a page, for a conditional GET next time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validators {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    fn of(headers: &header::HeaderMap) -> Self {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Validators {
+            etag: text(header::ETAG),
+            last_modified: text(header::LAST_MODIFIED),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
 }
 
 impl Fetched {
@@ -58,6 +90,7 @@ impl Fetched {
             | Fetched::NotHtml { status, .. }
             | Fetched::TooLarge { status }
             | Fetched::Status { status } => Some(*status),
+            Fetched::NotModified => Some(304),
             Fetched::Refused { .. } | Fetched::Unreachable { .. } => None,
         }
     }
@@ -86,17 +119,18 @@ impl Fetcher {
         })
     }
 
-    /// GETs a page: HTML only.
-    pub async fn page(&self, url: &Url) -> Fetched {
-        self.get(url, true).await
+    /// GETs a page: HTML only; conditional when `since` has validators (`If-None-Match`,
+    /// `If-Modified-Since`), so an unchanged page answers 304 without its body.
+    pub async fn page(&self, url: &Url, since: &Validators) -> Fetched {
+        self.get(url, true, since).await
     }
 
     /// GETs a file of any type (robots.txt): its first `max_bytes`, never `TooLarge`.
     pub async fn file(&self, url: &Url) -> Fetched {
-        self.get(url, false).await
+        self.get(url, false, &Validators::default()).await
     }
 
-    async fn get(&self, url: &Url, html_only: bool) -> Fetched {
+    async fn get(&self, url: &Url, html_only: bool, since: &Validators) -> Fetched {
         let literal = match url.host() {
             Some(Host::Ipv4(ip)) => Some(ip.into()),
             Some(Host::Ipv6(ip)) => Some(ip.into()),
@@ -116,20 +150,24 @@ impl Fetcher {
                 ),
             };
         }
-        let response = match self
-            .client
-            .get(url.clone())
-            .header(
-                header::ACCEPT,
-                "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
-            )
-            .send()
-            .await
-        {
+        let mut request = self.client.get(url.clone()).header(
+            header::ACCEPT,
+            "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+        );
+        if let Some(etag) = &since.etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(date) = &since.last_modified {
+            request = request.header(header::IF_MODIFIED_SINCE, date);
+        }
+        let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return unreachable(&e),
         };
         let status = response.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED && !since.is_empty() {
+            return Fetched::NotModified;
+        }
         if status.is_redirection() {
             let location = response
                 .headers()
@@ -147,6 +185,7 @@ impl Fetcher {
             };
         }
         let status = status.as_u16();
+        let validators = Validators::of(response.headers());
         let content_type = response
             .headers()
             .get(header::CONTENT_TYPE)
@@ -165,6 +204,7 @@ impl Fetcher {
                     status,
                     content_type,
                     body,
+                    validators,
                 },
                 Err(e) => unreachable(&e),
             };
@@ -174,6 +214,7 @@ impl Fetcher {
                 status,
                 content_type,
                 body,
+                validators,
             },
             Err(BodyError::TooLarge) => Fetched::TooLarge { status },
             Err(BodyError::Transport(e)) => unreachable(&e),

@@ -34,10 +34,17 @@ pub async fn finish(
     } else {
         String::new()
     };
+    let recrawl = match &crawl.since {
+        Some(since) => format!(
+            " Unchanged since run {since} (not downloaded): {} pages, {} bytes.",
+            t.unchanged, t.bytes_saved
+        ),
+        None => String::new(),
+    };
     let message = format!(
         "Crawl '{}' of {} finished.{limit} Pages crawled: {}. Failed: {}. Redirects: {}. Not HTML: \
          {}. Too large: {}. Refused addresses: {}. Skipped by robots.txt: {}. Out of scope: {}. Too \
-         deep: {}. Bytes stored: {}. Summary: {summary_uri}",
+         deep: {}. Bytes stored: {}.{recrawl} Summary: {summary_uri}",
         crawl.name,
         crawl.base_url,
         t.crawled,
@@ -51,9 +58,18 @@ pub async fn finish(
         t.too_deep,
         t.bytes
     );
+    let pages = if crawl.since.is_some() {
+        format!(
+            "{} pages ({} unchanged)",
+            t.crawled + t.unchanged,
+            t.unchanged
+        )
+    } else {
+        format!("{} pages", t.crawled)
+    };
     let subject = shared::sns::subject(&format!(
-        "Crawl {}: {} pages, {} failed",
-        crawl.name, t.crawled, t.failed
+        "Crawl {}: {pages}, {} failed",
+        crawl.name, t.failed
     ));
     Ok(Finished {
         summary,

@@ -18,6 +18,7 @@
 //! ```
 
 use crate::crawl::Crawl;
+use crate::page::Record;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,8 @@ pub struct Frontier<'a> {
     bucket: &'a str,
     frontier: String,
     output: String,
+    /// The output prefix of the run a re-crawl names.
+    previous: Option<String>,
 }
 
 /// 128 bits of SHA-256 of the normalised URL, in hex: fixed length, safe in a key, and no
@@ -67,6 +70,10 @@ impl<'a> Frontier<'a> {
             bucket,
             frontier: crawl.frontier_prefix(),
             output: crawl.output_prefix(),
+            previous: crawl
+                .since
+                .as_ref()
+                .map(|since| format!("crawls/{}/{since}/", crawl.name)),
         }
     }
 
@@ -243,6 +250,42 @@ impl<'a> Frontier<'a> {
                 e,
             )),
         }
+    }
+
+    /// The URL's record in the run a re-crawl names, if there is one and it reads as a record.
+    pub async fn previous_record(&self, url: &Url) -> Result<Option<Record>> {
+        let Some(previous) = &self.previous else {
+            return Ok(None);
+        };
+        let key = format!("{previous}pages/{}.json", url_hash(url));
+        match shared::s3::get_object(self.s3, self.bucket, &key).await {
+            Ok(body) => Ok(serde_json::from_slice(&body).ok()),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Copies an unchanged page from the run a re-crawl names, inside S3.
+    pub async fn copy_previous_page(&self, url: &Url) -> Result<()> {
+        let Some(previous) = &self.previous else {
+            return Ok(());
+        };
+        let source = format!("{}/{previous}pages/{}.html", self.bucket, url_hash(url));
+        let key = self.page_key(url, "html");
+        self.s3
+            .copy_object()
+            .bucket(self.bucket)
+            .key(&key)
+            .copy_source(&source)
+            .send()
+            .await
+            .map_err(|e| {
+                Error::from_sdk(
+                    format!("S3 CopyObject s3://{source} to s3://{}/{key}", self.bucket),
+                    e,
+                )
+            })?;
+        Ok(())
     }
 
     pub async fn put_record(&self, url: &Url, record: &impl Serialize) -> Result<()> {

@@ -4,7 +4,7 @@
 
 use crate::counts::Counts;
 use crate::crawl::Crawl;
-use crate::fetch::{Fetched, Fetcher};
+use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::html;
 use crate::normalize::normalize;
 use crate::robots::Robots;
@@ -20,9 +20,40 @@ pub struct Visit {
     pub links: Vec<Url>,
 }
 
-pub async fn visit(fetcher: &Fetcher, crawl: &Crawl, url: &Url) -> Visit {
-    let fetched = fetcher.page(url).await;
-    let (title, raw_links) = match &fetched {
+/// Fetches `url`; conditionally when `previous` (its record in the run a re-crawl names) has
+/// validators, and then an unchanged page keeps that record's title and links.
+pub async fn visit(
+    fetcher: &Fetcher,
+    crawl: &Crawl,
+    url: &Url,
+    previous: Option<&Record>,
+) -> Visit {
+    let since = previous
+        .filter(|r| r.outcome == Outcome::Crawled)
+        .map(|r| r.validators.clone())
+        .unwrap_or_default();
+    let fetched = fetcher.page(url, &since).await;
+    let (title, raw_links) = match (&fetched, previous) {
+        (Fetched::NotModified, Some(previous)) => (previous.title.clone(), previous.links.clone()),
+        (fetched, _) => parse(fetched, url),
+    };
+    // A set for the check, a list for the order: an index page has tens of thousands of links.
+    let mut distinct = HashSet::new();
+    let links: Vec<Url> = raw_links
+        .iter()
+        .filter_map(|link| normalize(link, crawl.query_strings))
+        .filter(|link| link != url && distinct.insert(link.clone()))
+        .collect();
+    Visit {
+        fetched,
+        title,
+        links,
+    }
+}
+
+/// A page's title and links, as fetched.
+fn parse(fetched: &Fetched, url: &Url) -> (Option<String>, Vec<Url>) {
+    match fetched {
         Fetched::Body { body, .. } => {
             let parsed = html::parse(body, url);
             let links = if parsed.nofollow {
@@ -37,18 +68,6 @@ pub async fn visit(fetcher: &Fetcher, crawl: &Crawl, url: &Url) -> Visit {
             ..
         } => (None, vec![location.clone()]),
         _ => (None, Vec::new()),
-    };
-    // A set for the check, a list for the order: an index page has tens of thousands of links.
-    let mut distinct = HashSet::new();
-    let links: Vec<Url> = raw_links
-        .iter()
-        .filter_map(|link| normalize(link, crawl.query_strings))
-        .filter(|link| link != url && distinct.insert(link.clone()))
-        .collect();
-    Visit {
-        fetched,
-        title,
-        links,
     }
 }
 
@@ -102,6 +121,9 @@ pub struct Record {
     pub location: Option<Url>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `ETag` and `Last-Modified`, which a re-crawl sends back.
+    #[serde(flatten)]
+    pub validators: Validators,
     pub links: Vec<Url>,
 }
 
@@ -114,11 +136,21 @@ pub enum Outcome {
     TooLarge,
     Refused,
     Failed,
+    /// A re-crawl's 304: the page is the one the earlier run stored, copied without download.
+    Unchanged,
 }
 
 impl Record {
-    /// The record of a finished fetch (not one to retry), and its count.
-    pub fn new(url: Url, depth: u32, attempts: u32, visit: &Visit, counts: &mut Counts) -> Self {
+    /// The record of a finished fetch (not one to retry), and its count. `previous` is the
+    /// page's record in the run a re-crawl names.
+    pub fn new(
+        url: Url,
+        depth: u32,
+        attempts: u32,
+        visit: &Visit,
+        previous: Option<&Record>,
+        counts: &mut Counts,
+    ) -> Self {
         let mut record = Record {
             url,
             depth,
@@ -131,17 +163,32 @@ impl Record {
             attempts,
             location: None,
             error: None,
+            validators: Validators::default(),
             links: visit.links.clone(),
         };
         match &visit.fetched {
             Fetched::Body {
-                content_type, body, ..
+                content_type,
+                body,
+                validators,
+                ..
             } => {
                 record.outcome = Outcome::Crawled;
                 record.content_type = Some(content_type.clone());
                 record.bytes = body.len() as u64;
+                record.validators = validators.clone();
                 counts.crawled += 1;
                 counts.bytes += record.bytes;
+            }
+            Fetched::NotModified => {
+                record.outcome = Outcome::Unchanged;
+                if let Some(previous) = previous {
+                    record.content_type = previous.content_type.clone();
+                    record.bytes = previous.bytes;
+                    record.validators = previous.validators.clone();
+                }
+                counts.unchanged += 1;
+                counts.bytes_saved += record.bytes;
             }
             Fetched::Redirect { location, .. } => {
                 record.outcome = Outcome::Redirect;
@@ -191,6 +238,7 @@ impl Record {
             attempts,
             location: None,
             error: Some(error),
+            validators: Validators::default(),
             links: Vec::new(),
         }
     }

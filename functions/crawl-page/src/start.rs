@@ -165,8 +165,10 @@ async fn fetch_robots(deps: &Deps, crawl: &Crawl) -> Result<Vec<u8>> {
     for _ in 0..=ROBOTS_REDIRECTS {
         match fetcher.file(&url).await {
             Fetched::Body { body, .. } => return Ok(body),
-            // file() reads any type up to its size, so neither comes back.
-            Fetched::TooLarge { .. } | Fetched::NotHtml { .. } => return Ok(Vec::new()),
+            // file() reads any type up to its size, unconditionally: none of these comes back.
+            Fetched::TooLarge { .. } | Fetched::NotHtml { .. } | Fetched::NotModified => {
+                return Ok(Vec::new());
+            }
             Fetched::Status { status: 400..=499 } => return Ok(Vec::new()),
             Fetched::Redirect {
                 location: Some(next),

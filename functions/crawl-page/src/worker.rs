@@ -83,7 +83,8 @@ async fn crawl_one(
     entry: Entry,
     counts: &mut Counts,
 ) -> Result<()> {
-    let page = visit(fetcher, crawl, &entry.url).await;
+    let previous = frontier.previous_record(&entry.url).await?;
+    let page = visit(fetcher, crawl, &entry.url, previous.as_ref()).await;
     let attempts = entry.attempts + 1;
     if page.fetched.is_retryable() && attempts < crawl.limits.max_attempts {
         counts.retries += 1;
@@ -114,12 +115,20 @@ async fn crawl_one(
     for link in found {
         link.count(counts);
     }
-    let record = Record::new(entry.url.clone(), entry.depth, attempts, &page, counts);
-    if let Fetched::Body {
-        body, content_type, ..
-    } = page.fetched
-    {
-        frontier.put_page(&entry.url, body, &content_type).await?;
+    let record = Record::new(
+        entry.url.clone(),
+        entry.depth,
+        attempts,
+        &page,
+        previous.as_ref(),
+        counts,
+    );
+    match page.fetched {
+        Fetched::Body {
+            body, content_type, ..
+        } => frontier.put_page(&entry.url, body, &content_type).await?,
+        Fetched::NotModified => frontier.copy_previous_page(&entry.url).await?,
+        _ => {}
     }
     frontier.put_record(&entry.url, &record).await?;
     frontier.dequeue(&entry).await

@@ -830,3 +830,60 @@ async fn sitemaps_from_robots_txt_and_their_indexes_seed_the_queue_within_the_sc
     .unwrap();
     assert_eq!(state["totals"]["queued"], 1);
 }
+
+#[tokio::test]
+async fn a_re_crawl_of_an_unchanged_site_downloads_no_page_again() {
+    let site = FakeSite::start().await.unwrap();
+    let deps = deps(Lookup::System, &[port(site.base_url())]).await;
+    let limits = json!({"max_page_bytes": 1_048_576, "concurrency": 3,
+                        "requests_per_second": 100.0, "pages_per_worker": 2});
+    let first = run(&deps, docs_crawl(&site, limits.clone())).await;
+    let first_bytes = site.bytes_sent();
+    let first_run = first.finished["summary"]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut again = docs_crawl(&site, limits);
+    again["since"] = json!(first_run);
+    let second = run(&deps, again).await;
+    let count = |run: &Run, name: &str| run.totals[name].as_u64().unwrap();
+    assert_eq!(count(&second, "unchanged"), 7, "every page answered 304");
+    assert_eq!(count(&second, "crawled"), 0);
+    assert_eq!(count(&second, "bytes_saved"), count(&first, "bytes"));
+    for name in [
+        "failed",
+        "redirects",
+        "not_html",
+        "too_large",
+        "out_of_scope",
+        "queued",
+    ] {
+        assert_eq!(count(&second, name), count(&first, name), "{name}");
+    }
+    // What the site sent the second time: robots.txt, the sitemap, the PDF and the oversized
+    // page (neither was stored, so neither has validators); not one byte of the HTML pages.
+    let resent = site.bytes_sent() - first_bytes;
+    assert_eq!(resent, first_bytes - count(&first, "bytes"));
+    // The second run is complete on its own: every page is in its folder.
+    assert_eq!(
+        stored_pages(&deps, &site, &second).await.len(),
+        0,
+        "none fetched"
+    );
+    let second_run = second.finished["summary"]["run_id"].as_str().unwrap();
+    let html = keys(&deps, &format!("crawls/test-site/{second_run}/pages/")).await;
+    assert_eq!(html.iter().filter(|k| k.ends_with(".html")).count(), 7);
+    assert!(
+        second.finished["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(
+                "Unchanged since run {first_run} (not downloaded): 7 pages"
+            ))
+    );
+    assert_eq!(
+        second.finished["subject"],
+        "Crawl test-site: 7 pages (7 unchanged), 2 failed"
+    );
+}
