@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Pages under `/tree/`: `/tree/<n>.html` links to its two children and back to the root.
@@ -30,6 +31,16 @@ struct Shared {
     user_agents: Mutex<Vec<String>>,
     /// Body bytes sent, in all.
     bytes_sent: Mutex<u64>,
+    /// Each request's arrival and answer, from the site's start.
+    timings: Mutex<Vec<Timing>>,
+    started: std::time::Instant,
+}
+
+/// When a request arrived and when its answer was ready, from the site's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    pub arrived: Duration,
+    pub answered: Duration,
 }
 
 /// A running site. Dropping it stops the server.
@@ -56,6 +67,8 @@ impl FakeSite {
             requests: Mutex::default(),
             user_agents: Mutex::default(),
             bytes_sent: Mutex::default(),
+            timings: Mutex::default(),
+            started: std::time::Instant::now(),
         });
         let app = Router::new().fallback(serve).with_state(shared.clone());
         let server = tokio::spawn(async move {
@@ -83,6 +96,11 @@ impl FakeSite {
         lock(&self.shared.user_agents).clone()
     }
 
+    /// Every request's timing, in order of arrival.
+    pub fn timings(&self) -> Vec<Timing> {
+        lock(&self.shared.timings).clone()
+    }
+
     /// Body bytes sent so far, in all.
     pub fn bytes_sent(&self) -> u64 {
         *lock(&self.shared.bytes_sent)
@@ -101,6 +119,16 @@ impl Drop for FakeSite {
 }
 
 async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let arrived = shared.started.elapsed();
+    let response = answer(&shared, request).await;
+    lock(&shared.timings).push(Timing {
+        arrived,
+        answered: shared.started.elapsed(),
+    });
+    response
+}
+
+async fn answer(shared: &Shared, request: Request) -> Response {
     let uri = request.uri();
     let target = uri
         .path_and_query()
@@ -114,7 +142,7 @@ async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response 
         Some(root) => file(root, &path).await,
         None => page(&shared.base, &path),
     };
-    conditional(&shared, response, &if_none_match).await
+    conditional(shared, response, &if_none_match).await
 }
 
 /// Every 200 gets an `ETag` from its body; a request whose `If-None-Match` names it gets a 304

@@ -55,9 +55,10 @@ pub struct Limits {
     /// Links followed from a start page.
     pub max_depth: u32,
     pub max_page_bytes: u32,
-    /// Workers fetching at the same time.
+    /// Workers fetching at the same time, one per host: a crawl of one site has one, so that
+    /// its host never has two of the crawl's requests in flight.
     pub concurrency: u32,
-    /// For the whole crawl (all workers), so for its one host.
+    /// For each host.
     pub requests_per_second: f64,
     /// Pages one worker invocation fetches, one after the other.
     pub pages_per_worker: u32,
@@ -219,14 +220,14 @@ impl Limits {
                 "limits.requests_per_second is {rps}; it must be above 0 and at most 100"
             )));
         }
-        let worst = f64::from(self.pages_per_worker)
-            * (f64::from(self.timeout_seconds) + f64::from(self.concurrency) / rps);
+        let worst =
+            f64::from(self.pages_per_worker) * (f64::from(self.timeout_seconds) + 1.0 / rps);
         if worst > WORKER_SECONDS {
             return Err(Error::InvalidInput(format!(
-                "a worker could need {worst:.0} s for {} pages ({} s time-out, {} workers at {rps} \
-                 requests per second), more than Lambda's limit allows ({WORKER_SECONDS} s): lower \
+                "a worker could need {worst:.0} s for {} pages ({} s time-out, {rps} requests per \
+                 second), more than Lambda's limit allows ({WORKER_SECONDS} s): lower \
                  limits.pages_per_worker",
-                self.pages_per_worker, self.timeout_seconds, self.concurrency
+                self.pages_per_worker, self.timeout_seconds
             )));
         }
         Ok(())
@@ -245,11 +246,11 @@ impl Crawl {
         format!("frontier/{}/{}/", self.name, self.run_id)
     }
 
-    /// The time a worker waits between two requests so that `concurrency` workers together
-    /// stay under `requests_per_second` and robots.txt's `Crawl-delay`.
+    /// The time between two requests to the crawl's host: `requests_per_second`, or
+    /// robots.txt's `Crawl-delay` when that is longer.
     pub fn request_interval_ms(&self) -> u64 {
         let per_request = (1000.0 / self.limits.requests_per_second) as u64;
-        per_request.max(self.crawl_delay_ms) * u64::from(self.limits.concurrency)
+        per_request.max(self.crawl_delay_ms)
     }
 }
 
@@ -302,7 +303,7 @@ mod tests {
         assert_eq!(crawl.scope.path_prefixes, ["/3/"]);
         assert_eq!(crawl.limits, Limits::default());
         assert_eq!(crawl.output_prefix(), "crawls/docs/run-1/");
-        assert_eq!(crawl.request_interval_ms(), 2000);
+        assert_eq!(crawl.request_interval_ms(), 1000, "one request per second");
     }
 
     #[test]
@@ -351,14 +352,14 @@ mod tests {
     }
 
     #[test]
-    fn interval_honours_crawl_delay_and_concurrency() {
+    fn interval_is_the_rate_or_the_crawl_delay_whichever_is_longer() {
         let mut crawl = request(json!({
             "name": "docs", "base_url": "https://e.com/", "start_paths": ["/"],
             "limits": {"concurrency": 4, "requests_per_second": 8.0}
         }))
         .unwrap();
-        assert_eq!(crawl.request_interval_ms(), 500);
+        assert_eq!(crawl.request_interval_ms(), 125);
         crawl.crawl_delay_ms = 1_000;
-        assert_eq!(crawl.request_interval_ms(), 4_000);
+        assert_eq!(crawl.request_interval_ms(), 1_000);
     }
 }

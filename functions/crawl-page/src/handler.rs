@@ -5,7 +5,7 @@ use crate::address::{AddressPolicy, DEFAULT_PORTS, Lookup};
 use crate::crawl::Crawl;
 use crate::fetch::Fetcher;
 use crate::frontier::Frontier;
-use crate::messages::{Crawled, Request, Response};
+use crate::messages::{Request, Response};
 use crate::{finish, next, start, worker};
 use aws_sdk_s3::Client;
 use ipnet::IpNet;
@@ -111,10 +111,8 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Response> {
         Request::Crawl {
             crawl,
             pages,
-            worker,
-        } => Response::Crawled(Crawled {
-            counts: worker::crawl_pages(deps, &crawl, &pages, worker).await?,
-        }),
+            not_before_ms,
+        } => Response::Crawled(worker::crawl_pages(deps, &crawl, &pages, not_before_ms).await?),
         Request::Finish {
             crawl,
             totals,

@@ -20,9 +20,10 @@ pub enum Request {
     Crawl {
         crawl: Crawl,
         pages: Vec<String>,
-        /// The worker's place in its batch (the Map's item index), which staggers its start.
+        /// When the crawl last sent its host a request (Unix milliseconds): the worker's first
+        /// request waits one interval from then.
         #[serde(default)]
-        worker: u32,
+        not_before_ms: u64,
     },
     Finish {
         crawl: Crawl,
@@ -39,6 +40,10 @@ pub struct State {
     pub totals: Counts,
     pub generation: u32,
     pub execution_pages: u32,
+    /// When the crawl last sent its host a request (Unix milliseconds; workers' later requests
+    /// are in `results`).
+    #[serde(default)]
+    pub last_request_ms: u64,
     /// The last batch's worker results (empty before the first batch).
     #[serde(default)]
     pub results: Vec<WorkerResult>,
@@ -84,7 +89,10 @@ pub struct Next {
     pub totals: Counts,
     pub generation: u32,
     pub execution_pages: u32,
-    /// Queue keys, one list per worker.
+    /// When the crawl last sent its host a request (Unix milliseconds).
+    pub last_request_ms: u64,
+    /// Queue keys, one list per worker: one worker per host, so that a host never has two
+    /// requests of the crawl in flight.
     pub groups: Vec<Vec<String>>,
     pub done: bool,
     pub limit_reached: bool,
@@ -98,6 +106,9 @@ pub struct Next {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Crawled {
     pub counts: Counts,
+    /// When the worker sent its last request (Unix milliseconds; its `not_before_ms` if none).
+    #[serde(default)]
+    pub last_request_ms: u64,
 }
 
 /// The `finish` step's answer: the summary, and the notification the state machine publishes.

@@ -15,7 +15,13 @@ pub async fn next(deps: &Deps, mut state: State) -> Result<Next> {
     let frontier = deps.frontier(crawl);
     for result in std::mem::take(&mut state.results) {
         match result {
-            WorkerResult::Done(Crawled { counts }) => state.totals.add(&counts),
+            WorkerResult::Done(Crawled {
+                counts,
+                last_request_ms,
+            }) => {
+                state.totals.add(&counts);
+                state.last_request_ms = state.last_request_ms.max(last_request_ms);
+            }
             WorkerResult::Failed {
                 failed_pages,
                 error,
@@ -30,7 +36,8 @@ pub async fn next(deps: &Deps, mut state: State) -> Result<Next> {
     }
     let limits = &crawl.limits;
     let budget = u64::from(limits.max_pages).saturating_sub(state.totals.fetched());
-    let batch = u64::from(limits.concurrency * limits.pages_per_worker).min(budget);
+    // One host, so one worker a batch.
+    let batch = u64::from(limits.pages_per_worker).min(budget);
     let keys = frontier
         .next_keys(usize::try_from(batch.max(1)).unwrap_or(1))
         .await?;
@@ -42,6 +49,7 @@ pub async fn next(deps: &Deps, mut state: State) -> Result<Next> {
         totals: state.totals,
         generation: state.generation,
         execution_pages: state.execution_pages,
+        last_request_ms: state.last_request_ms,
         groups: Vec::new(),
         done,
         limit_reached,
@@ -59,7 +67,7 @@ pub async fn next(deps: &Deps, mut state: State) -> Result<Next> {
         });
     } else if !done {
         next.execution_pages += u32::try_from(keys.len()).unwrap_or(u32::MAX);
-        next.groups = split(keys, limits.concurrency as usize);
+        next.groups = vec![keys];
     }
     Ok(next)
 }
@@ -69,17 +77,6 @@ fn continuation_name(run_id: &str, generation: u32) -> String {
     let suffix = format!("-{generation}");
     let keep = 80 - suffix.len();
     format!("{}{suffix}", &run_id[..run_id.len().min(keep)])
-}
-
-/// Deals `keys` to at most `workers` groups, round robin, so that the shallowest pages are
-/// spread over all workers.
-fn split(keys: Vec<String>, workers: usize) -> Vec<Vec<String>> {
-    let workers = workers.clamp(1, keys.len().max(1));
-    let mut groups = vec![Vec::new(); workers];
-    for (i, key) in keys.into_iter().enumerate() {
-        groups[i % workers].push(key);
-    }
-    groups
 }
 
 fn error_text(error: &StepError) -> String {
@@ -118,16 +115,6 @@ async fn retry_or_fail(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_are_dealt_round_robin() {
-        let keys: Vec<String> = (0..5).map(|i| i.to_string()).collect();
-        assert_eq!(
-            split(keys.clone(), 2),
-            [vec!["0", "2", "4"], vec!["1", "3"]]
-        );
-        assert_eq!(split(keys[..1].to_vec(), 4), [vec!["0"]]);
-    }
 
     #[test]
     fn continuation_names_fit_80_characters() {

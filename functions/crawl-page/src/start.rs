@@ -10,6 +10,7 @@ use crate::normalize::normalize;
 use crate::page::Link;
 use crate::robots::{Robots, agent_token, robots_url};
 use crate::sitemap;
+use crate::worker::{unix_ms, until};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::{Error, Result};
 use std::collections::{HashSet, VecDeque};
@@ -28,6 +29,7 @@ const MAX_SITEMAPS: usize = 20;
 
 pub async fn start(deps: &Deps, mut crawl: Crawl) -> Result<State> {
     let txt = fetch_robots(deps, &crawl).await?;
+    let mut last_request_ms = unix_ms();
     let robots = Robots::parse(agent_token(&deps.config.user_agent), &txt);
     crawl.crawl_delay_ms = robots.crawl_delay_ms();
     let frontier = deps.frontier(&crawl);
@@ -48,7 +50,7 @@ pub async fn start(deps: &Deps, mut crawl: Crawl) -> Result<State> {
         }
     }
     if crawl.sitemaps {
-        let pages = sitemap_pages(deps, &crawl, &robots).await?;
+        let pages = sitemap_pages(deps, &crawl, &robots, &mut last_request_ms).await?;
         let frontier = &frontier;
         let queued: Vec<bool> = stream::iter(&pages)
             .map(|url| async move {
@@ -69,6 +71,7 @@ pub async fn start(deps: &Deps, mut crawl: Crawl) -> Result<State> {
         totals,
         generation: 0,
         execution_pages: 0,
+        last_request_ms,
         results: Vec::new(),
     })
 }
@@ -84,13 +87,17 @@ fn seed(url: &Url) -> Entry {
 
 /// The in-scope pages the site's sitemaps list that robots.txt allows, normalised, at most
 /// `max_pages` of them. Sitemaps come from robots.txt's `Sitemap:` lines and `/sitemap.xml`,
-/// indexes are followed, at most `MAX_SITEMAPS` files are read, one request interval apart;
-/// a sitemap that is missing, refused or unreadable is skipped with a log line.
-async fn sitemap_pages(deps: &Deps, crawl: &Crawl, robots: &Robots) -> Result<Vec<Url>> {
+/// indexes are followed, at most `MAX_SITEMAPS` files are read, each one request interval
+/// after the crawl's previous request (`last_request_ms`, updated); a sitemap that is missing,
+/// refused or unreadable is skipped with a log line.
+async fn sitemap_pages(
+    deps: &Deps,
+    crawl: &Crawl,
+    robots: &Robots,
+    last_request_ms: &mut u64,
+) -> Result<Vec<Url>> {
     let fetcher = deps.fetcher(crawl, sitemap::MAX_BYTES)?;
-    let interval = Duration::from_millis(
-        crawl.request_interval_ms() / u64::from(crawl.limits.concurrency.max(1)),
-    );
+    let interval = Duration::from_millis(crawl.request_interval_ms());
     let mut todo: VecDeque<Url> = robots
         .sitemaps()
         .iter()
@@ -113,10 +120,10 @@ async fn sitemap_pages(deps: &Deps, crawl: &Crawl, robots: &Robots) -> Result<Ve
         if !read.insert(url.clone()) {
             continue;
         }
-        if read.len() > 1 {
-            tokio::time::sleep(interval).await;
-        }
-        let body = match fetcher.file(&url).await {
+        tokio::time::sleep(until(*last_request_ms, interval)).await;
+        let fetched = fetcher.file(&url).await;
+        *last_request_ms = unix_ms();
+        let body = match fetched {
             Fetched::Body { body, .. } => body,
             Fetched::Redirect {
                 location: Some(next),
@@ -173,7 +180,10 @@ async fn fetch_robots(deps: &Deps, crawl: &Crawl) -> Result<Vec<u8>> {
             Fetched::Redirect {
                 location: Some(next),
                 ..
-            } => url = next,
+            } => {
+                url = next;
+                tokio::time::sleep(Duration::from_millis(crawl.request_interval_ms())).await;
+            }
             Fetched::Redirect { location: None, .. } => return Ok(Vec::new()),
             Fetched::Refused { reason } => {
                 return Err(Error::InvalidInput(format!(

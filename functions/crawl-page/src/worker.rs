@@ -9,22 +9,23 @@ use crate::crawl::{Crawl, WORKER_SECONDS};
 use crate::fetch::{Fetched, Fetcher};
 use crate::frontier::{CLAIMS_IN_FLIGHT, Entry, Frontier};
 use crate::handler::Deps;
+use crate::messages::Crawled;
 use crate::page::{self, Link, Record, visit};
 use crate::robots::{Robots, agent_token};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::{Error, Result};
 use std::time::{Duration, Instant};
 
-/// One worker: its pages one after the other, each request at least the crawl's interval after
-/// the previous one. Worker `index` of a batch waits `index` request intervals of the crawl
-/// before its first request, so a batch does not open with a burst. It stops taking pages when
-/// the next one might not finish within its time budget; the rest stay queued.
+/// One worker, the only one of its batch on its host: its pages one after the other, each
+/// request at least the crawl's interval after the previous one's answer, the first at least
+/// that long after `not_before_ms` (the crawl's last answer before this batch). It stops taking pages
+/// when the next one might not finish within its time budget; the rest stay queued.
 pub async fn crawl_pages(
     deps: &Deps,
     claimed: &Crawl,
     keys: &[String],
-    index: u32,
-) -> Result<Counts> {
+    not_before_ms: u64,
+) -> Result<Crawled> {
     let started = Instant::now();
     let crawl = &deps.stored(claimed).await?;
     let frontier = deps.frontier(crawl);
@@ -37,12 +38,13 @@ pub async fn crawl_pages(
     let timeout = Duration::from_secs(u64::from(crawl.limits.timeout_seconds));
     let budget = Duration::from_secs_f64(WORKER_SECONDS);
     let mut counts = Counts::default();
-    let mut wait = first_wait(interval, crawl.limits.concurrency, index);
+    let mut last_request_ms = not_before_ms;
     for (done, key) in keys.iter().enumerate() {
         let Some(entry) = frontier.entry(key).await? else {
             continue;
         };
-        if !fits(started.elapsed(), wait, timeout, budget) {
+        let wait = until(last_request_ms, interval);
+        if !fits(started.elapsed(), started.elapsed() + wait, timeout, budget) {
             tracing::warn!(
                 crawl = %crawl.name,
                 left = keys.len() - done,
@@ -55,23 +57,36 @@ pub async fn crawl_pages(
             frontier.dequeue(&entry).await?;
             continue;
         }
-        tokio::time::sleep(wait.saturating_sub(started.elapsed())).await;
-        wait = started.elapsed() + interval;
+        tokio::time::sleep(wait).await;
         crawl_one(&frontier, crawl, &robots, &fetcher, key, entry, &mut counts).await?;
+        // From the answer, not the request: the next request then arrives at least one interval
+        // after this one, however long this one took.
+        last_request_ms = unix_ms();
     }
-    Ok(counts)
+    Ok(Crawled {
+        counts,
+        last_request_ms,
+    })
 }
 
-/// When worker `index` sends its first request: spread over one interval, one request
-/// interval of the crawl apart.
-fn first_wait(interval: Duration, concurrency: u32, index: u32) -> Duration {
-    interval / concurrency.max(1) * index.min(concurrency.max(1) - 1)
+/// How long to wait for the next request to a host last asked at `last_ms`: one interval, and
+/// a millisecond for the clock's rounding.
+pub fn until(last_ms: u64, interval: Duration) -> Duration {
+    let at = last_ms + interval.as_millis() as u64 + 1;
+    Duration::from_millis(at.saturating_sub(unix_ms()))
 }
 
-/// Whether a page whose request goes out at `wait` (from the worker's start) and may take
+/// Now, in Unix milliseconds: what workers on different machines compare.
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Whether a page whose request goes out at `send` (from the worker's start) and may take
 /// `timeout` ends within the worker's `budget`, now being `elapsed`.
-fn fits(elapsed: Duration, wait: Duration, timeout: Duration, budget: Duration) -> bool {
-    elapsed.max(wait) + timeout <= budget
+fn fits(elapsed: Duration, send: Duration, timeout: Duration, budget: Duration) -> bool {
+    elapsed.max(send) + timeout <= budget
 }
 
 async fn crawl_one(
@@ -139,14 +154,6 @@ mod tests {
     use super::*;
 
     const S: fn(u64) -> Duration = Duration::from_secs;
-
-    #[test]
-    fn a_batch_opens_one_request_interval_apart() {
-        // 3 workers at 1 request per second: each worker waits 3 s between its requests.
-        let waits: Vec<Duration> = (0..4).map(|i| first_wait(S(3), 3, i)).collect();
-        assert_eq!(waits, [S(0), S(1), S(2), S(2)]);
-        assert_eq!(first_wait(S(3), 1, 5), S(0));
-    }
 
     #[test]
     fn a_page_is_taken_only_if_it_can_end_within_the_budget() {

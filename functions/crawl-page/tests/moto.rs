@@ -415,8 +415,8 @@ async fn a_crawl_past_the_execution_threshold_finishes_across_executions() {
     let run = run(&deps, crawl).await;
     assert_eq!(run.totals["crawled"], TREE_PAGES as u64);
     assert_eq!(run.totals["queued"], TREE_PAGES as u64);
-    // 8 pages a batch, a new execution after 10: 16 pages each.
-    assert_eq!(run.executions, 4);
+    // One worker of 2 pages a batch, a new execution after 10 pages: 10 pages each.
+    assert_eq!(run.executions, 6);
     let mut requests = site.requests();
     requests.retain(|r| r != "/robots.txt" && r != "/sitemap.xml");
     assert_eq!(requests.len(), TREE_PAGES, "each page fetched once");
@@ -886,4 +886,32 @@ async fn a_re_crawl_of_an_unchanged_site_downloads_no_page_again() {
         second.finished["subject"],
         "Crawl test-site: 7 pages (7 unchanged), 2 failed"
     );
+}
+
+#[tokio::test]
+async fn the_host_never_has_two_requests_in_flight_nor_two_closer_than_its_interval() {
+    let site = FakeSite::start().await.unwrap();
+    let deps = deps(Lookup::System, &[port(site.base_url())]).await;
+    // 20 requests per second: 50 ms apart. Three pages a worker, so the crawl takes several
+    // batches, and the spacing must hold across them too.
+    let limits = json!({"max_page_bytes": 1_048_576, "concurrency": 3,
+                        "requests_per_second": 20.0, "pages_per_worker": 3});
+    let run = run(&deps, docs_crawl(&site, limits)).await;
+    assert_eq!(run.totals["crawled"], 7);
+    let timings = site.timings();
+    assert_eq!(timings.len(), site.requests().len());
+    for (i, pair) in timings.windows(2).enumerate() {
+        let (before, after) = (pair[0], pair[1]);
+        assert!(
+            after.arrived >= before.answered,
+            "request {} arrived before request {i} was answered: {pair:?}",
+            i + 1
+        );
+        let gap = after.arrived - before.arrived;
+        assert!(
+            gap >= std::time::Duration::from_millis(50),
+            "requests {i} and {} are {gap:?} apart",
+            i + 1
+        );
+    }
 }

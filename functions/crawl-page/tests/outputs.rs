@@ -8,6 +8,9 @@ use crawl_page::crawl::{Crawl, CrawlRequest};
 use crawl_page::frontier::url_hash;
 use crawl_page::{Crawled, Finished, Next, Response, State, Summary, WorkerResult};
 
+/// 2026-12-02T06:00:00Z.
+const LAST_REQUEST_MS: u64 = 1_796_191_200_000;
+
 fn crawl() -> Crawl {
     let request: CrawlRequest = serde_json::from_str(include_str!(
         "../../../events/crawl-page/start-crawl-local.json"
@@ -32,6 +35,7 @@ fn state(generation: u32, execution_pages: u32) -> State {
         totals: totals(),
         generation,
         execution_pages,
+        last_request_ms: LAST_REQUEST_MS,
         results: Vec::new(),
     }
 }
@@ -42,6 +46,7 @@ fn next(groups: Vec<Vec<String>>, done: bool, continuation: Option<State>) -> Re
         totals: totals(),
         generation: 0,
         execution_pages: 4,
+        last_request_ms: LAST_REQUEST_MS,
         groups,
         done,
         limit_reached: false,
@@ -62,7 +67,7 @@ fn the_state_machine_reads_these_messages() {
     sample("start", Response::Started(state(0, 0)));
     sample(
         "next-batch",
-        next(vec![vec![key("a.html")], vec![key("b.html")]], false, None),
+        next(vec![vec![key("a.html"), key("b.html")]], false, None),
     );
     sample("next-done", next(Vec::new(), true, None));
     sample(
@@ -75,12 +80,15 @@ fn the_state_machine_reads_these_messages() {
         bytes: 1770,
         ..Counts::default()
     };
-    let crawled = Response::Crawled(Crawled { counts });
+    let crawled = Response::Crawled(Crawled {
+        counts,
+        last_request_ms: LAST_REQUEST_MS + 900,
+    });
     // The Map state hands each worker's answer back to `next` as it is.
     let item: WorkerResult = serde_json::to_value(&crawled)
         .and_then(serde_json::from_value)
         .unwrap();
-    assert!(matches!(item, WorkerResult::Done(Crawled { counts: c }) if c == counts));
+    assert!(matches!(item, WorkerResult::Done(Crawled { counts: c, .. }) if c == counts));
     sample("crawl", crawled);
     let output = |name: &str| format!("s3://crawl-bucket/{}{name}", crawl.output_prefix());
     sample(
