@@ -103,7 +103,8 @@ async fn drive(deps: &Deps, mut state: Value) -> Run {
         let workers = next["groups"].as_array().unwrap().iter().map(|pages| {
             handle(
                 deps,
-                json!({"action": "crawl", "crawl": next["crawl"], "pages": pages}),
+                json!({"action": "crawl", "crawl": next["crawl"], "pages": pages,
+                       "not_before_ms": next["last_request_ms"]}),
             )
         });
         let results: Vec<Value> = join_all(workers)
@@ -113,7 +114,8 @@ async fn drive(deps: &Deps, mut state: Value) -> Run {
             .collect();
         state = json!({
             "crawl": next["crawl"], "totals": next["totals"], "generation": next["generation"],
-            "execution_pages": next["execution_pages"], "results": results,
+            "execution_pages": next["execution_pages"], "last_request_ms": next["last_request_ms"],
+            "results": results,
         });
     }
 }

@@ -6,6 +6,7 @@
 
 use aws_lambda_events::cloudwatch_events::cloudtrail::AWSAPICall;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_sdk_glue::primitives::{DateTime, DateTimeFormat};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -95,8 +96,12 @@ impl<'de> Deserialize<'de> for Event {
 /// What the function is asked to do.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Request {
-    /// Stop this session (after checking its state).
-    Stop { session_id: String },
+    /// Stop this session (after checking its state). `created_at` is when the CreateSession
+    /// event says it was created: a session of that id created later is another session.
+    Stop {
+        session_id: String,
+        created_at: Option<DateTime>,
+    },
     /// Stop every session running past the limit.
     Sweep,
     /// Nothing to do, for this reason (a CreateSession call that failed).
@@ -116,6 +121,7 @@ impl Request {
         match event {
             Event::Stop(input) => Ok(Request::Stop {
                 session_id: session_id(&input.session_id, "session_id")?,
+                created_at: None,
             }),
             Event::ApiCall(event) => from_cloudtrail(event.detail),
             Event::Scheduled(_) => Ok(Request::Sweep),
@@ -142,13 +148,23 @@ fn from_cloudtrail(detail: GlueApiCall) -> Result<Request> {
             reason: "CreateSession has null responseElements: no session was created".into(),
         });
     };
+    let created_at = Some(
+        DateTime::from_str(&call.event_time, DateTimeFormat::DateTime).map_err(|e| {
+            invalid(format!(
+                "detail.eventTime '{}' is not an ISO 8601 time: {e}",
+                call.event_time
+            ))
+        })?,
+    );
     match response.session.and_then(|s| s.id) {
         Some(id) => Ok(Request::Stop {
             session_id: session_id(&id, "detail.responseElements.session.id")?,
+            created_at,
         }),
         None => match call.request_parameters.and_then(|r| r.id) {
             Some(id) => Ok(Request::Stop {
                 session_id: session_id(&id, "detail.requestParameters.id")?,
+                created_at,
             }),
             None => Err(invalid(
                 "CreateSession event names no session id (detail.requestParameters.id)".into(),
@@ -197,12 +213,32 @@ mod tests {
         json!({"detail-type": "AWS API Call via CloudTrail", "source": "aws.glue", "detail": full})
     }
 
+    /// The `eventTime` of `cloudtrail()`'s records.
+    fn at_the_event() -> DateTime {
+        DateTime::from_str("2026-11-20T09:14:07Z", DateTimeFormat::DateTime).unwrap()
+    }
+
+    #[test]
+    fn a_bad_event_time_is_named() {
+        let mut event = cloudtrail(json!({
+            "eventSource": "glue.amazonaws.com", "eventName": "CreateSession",
+            "responseElements": {"session": {"id": "s-1"}},
+        }));
+        event["detail"]["eventTime"] = json!("yesterday");
+        let err = Request::parse(&event).unwrap_err();
+        assert!(
+            err.to_string().contains("detail.eventTime 'yesterday'"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn state_machine_input() {
         assert_eq!(
             Request::parse(&json!({"session_id": "s-1"})).unwrap(),
             Request::Stop {
-                session_id: "s-1".into()
+                session_id: "s-1".into(),
+                created_at: None,
             }
         );
     }
@@ -246,7 +282,8 @@ mod tests {
         assert_eq!(
             Request::parse(&event).unwrap(),
             Request::Stop {
-                session_id: hostile.into()
+                session_id: hostile.into(),
+                created_at: Some(at_the_event()),
             }
         );
     }
@@ -285,7 +322,8 @@ mod tests {
         assert_eq!(
             Request::parse(&event).unwrap(),
             Request::Stop {
-                session_id: "from-response".into()
+                session_id: "from-response".into(),
+                created_at: Some(at_the_event()),
             }
         );
     }
@@ -299,7 +337,8 @@ mod tests {
         assert_eq!(
             Request::parse(&event).unwrap(),
             Request::Stop {
-                session_id: "from-request".into()
+                session_id: "from-request".into(),
+                created_at: Some(at_the_event()),
             }
         );
     }

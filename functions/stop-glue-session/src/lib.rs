@@ -37,7 +37,10 @@ pub enum Response {
 /// Handles one event.
 pub async fn handle(deps: &Deps, event: Event, now: SystemTime) -> Result<Response, StopError> {
     match Request::from_event(event)? {
-        Request::Stop { session_id } => stop::stop_session(deps, &session_id, now)
+        Request::Stop {
+            session_id,
+            created_at,
+        } => stop::stop_session(deps, &session_id, created_at, now)
             .await
             .map(Response::Session),
         Request::Sweep => sweep::sweep(deps, now).await.map(Response::Sweep),

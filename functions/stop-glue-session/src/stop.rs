@@ -3,6 +3,7 @@
 use crate::Deps;
 use crate::error::StopError;
 use crate::text;
+use aws_sdk_glue::primitives::DateTime;
 use aws_sdk_glue::types::{Session, SessionStatus};
 use serde::Serialize;
 use shared::Error;
@@ -19,7 +20,14 @@ pub enum Action {
     AlreadyEnded,
     /// Tagged to be left running.
     OptedOut,
+    /// Created after the CreateSession event this stop is for: another session that reuses
+    /// the id (the first was deleted), left to its own stop and to the sweep.
+    Replaced,
 }
+
+/// How much later than its CreateSession event a session's `CreatedOn` may be and still be
+/// that session: CloudTrail records the call when it arrives, Glue the session a moment later.
+pub const SAME_SESSION_SECONDS: i64 = 120;
 
 /// The result for one session: the state machine's notification reads `subject` and `summary`.
 #[derive(Debug, Serialize, PartialEq)]
@@ -63,10 +71,12 @@ fn step(status: Option<&SessionStatus>) -> Step {
     }
 }
 
-/// Stops the session if it is READY and not opted out. Calls StopSession at most once.
+/// Stops the session if it is READY, not opted out, and (when `created_at` is known) the one
+/// created then. Calls StopSession at most once.
 pub async fn stop_session(
     deps: &Deps,
     session_id: &str,
+    created_at: Option<DateTime>,
     now: SystemTime,
 ) -> Result<Outcome, StopError> {
     let session = get_session(deps, session_id).await?;
@@ -75,7 +85,9 @@ pub async fn stop_session(
         .status()
         .map_or_else(|| "UNKNOWN".to_owned(), |s| s.as_str().to_owned());
 
-    let action = if step == Step::AlreadyEnded {
+    let action = if is_newer(&session, created_at) {
+        Action::Replaced
+    } else if step == Step::AlreadyEnded {
         Action::AlreadyEnded
     } else if opted_out(deps, session_id).await? {
         Action::OptedOut
@@ -112,6 +124,15 @@ pub async fn stop_session(
         outcome.summary
     );
     Ok(outcome)
+}
+
+/// Whether `session` was created well after `created_at`: then it is not the session the
+/// event was about.
+fn is_newer(session: &Session, created_at: Option<DateTime>) -> bool {
+    let (Some(created_on), Some(expected)) = (session.created_on(), created_at) else {
+        return false;
+    };
+    created_on.secs() > expected.secs() + SAME_SESSION_SECONDS
 }
 
 async fn get_session(deps: &Deps, session_id: &str) -> Result<Session, StopError> {
@@ -177,9 +198,9 @@ impl Outcome {
         config: &crate::Config,
         now: SystemTime,
     ) -> Self {
-        let running_seconds = session.created_on().map(|created| {
-            (aws_sdk_glue::primitives::DateTime::from(now).secs() - created.secs()).max(0)
-        });
+        let running_seconds = session
+            .created_on()
+            .map(|created| (DateTime::from(now).secs() - created.secs()).max(0));
         let mut outcome = Outcome {
             session_id: session_id.to_owned(),
             previous_status,

@@ -64,12 +64,13 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
 
     // The listing may be minutes old by now: stop_session reads each session again.
     for id in overdue {
-        match stop_session(deps, &id, now).await {
+        match stop_session(deps, &id, None, now).await {
             Ok(o) => match o.action {
                 Action::Stopped => report.stopped.push(id),
                 Action::WouldStop => report.would_stop.push(id),
                 Action::OptedOut => report.opted_out.push(id),
-                Action::AlreadyEnded => {}
+                // A sweep names no creation time, so nothing is `Replaced` here.
+                Action::AlreadyEnded | Action::Replaced => {}
             },
             Err(StopError::SessionNotReady { .. }) => report.not_ready.push(id),
             Err(e) => report.failed.push(SweepFailure {

@@ -9,6 +9,7 @@ pub fn subject(o: &Outcome) -> String {
         Action::WouldStop => "would be stopped (dry run)",
         Action::AlreadyEnded => "already ended",
         Action::OptedOut => "left running (opted out)",
+        Action::Replaced => "left running (a newer session with the same id)",
     };
     shared::sns::subject(&format!("Glue session {what}: {}", o.session_id))
 }
@@ -37,6 +38,11 @@ pub fn summary(o: &Outcome, opt_out_tag: &(String, String)) -> String {
             "Glue session '{id}' ({status}{ran}) is tagged {}={}: left running. Remove the tag \
              to have it stopped.",
             opt_out_tag.0, opt_out_tag.1
+        ),
+        Action::Replaced => format!(
+            "Glue session '{id}' ({status}{ran}) was created after the CreateSession event this \
+             stop was for: the session that event created is gone and this one reuses its id. It \
+             was left running; the sweep stops it at the session limit."
         ),
     }
 }

@@ -1,11 +1,14 @@
 //! Every sample under `events/stop-glue-session/` parses into the request it stands for.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
+use aws_sdk_glue::primitives::{DateTime, DateTimeFormat};
 use stop_glue_session::Request;
 
-fn stop(id: &str) -> Result<Request, &'static str> {
+/// A stop of `id`; of the session created at `created_at` when the event says when.
+fn stop(id: &str, created_at: Option<&str>) -> Result<Request, &'static str> {
     Ok(Request::Stop {
         session_id: id.into(),
+        created_at: created_at.map(|t| DateTime::from_str(t, DateTimeFormat::DateTime).unwrap()),
     })
 }
 
@@ -14,13 +17,13 @@ fn every_sample_event_parses_as_expected() {
     let expected: &[(&str, Result<Request, &str>)] = &[
         (
             "cloudtrail-create-session.json",
-            stop("glue-studio-notebook-7c1e5d"),
+            stop("glue-studio-notebook-7c1e5d", Some("2026-11-20T09:14:07Z")),
         ),
         (
             "state-machine-input.json",
-            stop("glue-studio-notebook-7c1e5d"),
+            stop("glue-studio-notebook-7c1e5d", None),
         ),
-        ("session-not-found.json", stop("no-such-session-3f9a")),
+        ("session-not-found.json", stop("no-such-session-3f9a", None)),
         ("scheduled-sweep.json", Ok(Request::Sweep)),
         (
             "cloudtrail-create-session-failed.json",

@@ -399,3 +399,42 @@ async fn sweep_reports_failures_and_still_stops_the_rest() {
     assert_eq!(stop_b.num_calls(), 1);
     assert_eq!(failure.num_calls(), 1);
 }
+
+/// The sample CreateSession event for `s-1`, as if CloudTrail recorded it `ago` seconds before
+/// now.
+fn create_session_event(ago: u64) -> Value {
+    let text = include_str!("../../../events/stop-glue-session/cloudtrail-create-session.json");
+    let mut event: Value = serde_json::from_str(text).unwrap();
+    event["detail"]["responseElements"]["session"]["id"] = json!("s-1");
+    event["detail"]["requestParameters"]["id"] = json!("s-1");
+    let at = DateTime::from_secs((NOW - ago) as i64);
+    event["detail"]["eventTime"] = json!(
+        at.fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap()
+    );
+    event
+}
+
+#[tokio::test]
+async fn a_session_created_after_its_event_is_another_one_and_is_left_running() {
+    // The session `s-1` now is 10 minutes old; the event was an hour ago: the session it
+    // created was deleted and this one reuses the id.
+    let (get, tags, stop) = (get_session(SessionStatus::Ready), no_tags(), stop_ok());
+    let replaced = deps(glue(&[&get, &tags, &stop]), config());
+    let o = outcome(run(&replaced, create_session_event(3600)).await.unwrap());
+    assert_eq!(o.action, Action::Replaced);
+    assert_eq!(stop.num_calls(), 0, "nothing stopped");
+    assert!(o.summary.contains("reuses its id"), "{}", o.summary);
+    assert!(
+        o.subject.contains("a newer session with the same id"),
+        "{}",
+        o.subject
+    );
+
+    // The event of this very session (recorded a moment before Glue's CreatedOn): stopped.
+    let (get, tags, stop) = (get_session(SessionStatus::Ready), no_tags(), stop_ok());
+    let same = deps(glue(&[&get, &tags, &stop]), config());
+    let o = outcome(run(&same, create_session_event(600 + 30)).await.unwrap());
+    assert_eq!(o.action, Action::Stopped);
+    assert_eq!(stop.num_calls(), 1);
+}
