@@ -47,6 +47,8 @@ console.log(bold(`\n2. EventBridge starts the state machine with the CloudTrail 
 const createSession = JSON.parse(readFileSync(new URL('../events/stop-glue-session/cloudtrail-create-session.json', import.meta.url)));
 createSession.detail.requestParameters.id = id;
 createSession.detail.responseElements.session.id = id;
+// Recorded now, as the session was created: a session created long after its event is another.
+createSession.time = createSession.detail.eventTime = new Date().toISOString();
 const run = await execute(definition, createSession, { realTime: true, name: 'glue-session-stop', onEvent: progress });
 console.log(`  execution ${run.status}: ${JSON.stringify(run.output)}`);
 console.log(`  session ${id} is now ${await glue.status(id)}`);

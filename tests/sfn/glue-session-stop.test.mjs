@@ -80,11 +80,13 @@ for (const [label, input, expected] of [
   });
 }
 
-// What the EventBridge rule delivers: the whole CloudTrail event, as in the sample.
-function createSessionEvent(id) {
+// What the EventBridge rule delivers: the whole CloudTrail event, as in the sample, for `id`,
+// recorded `ago` seconds before now (0: as the session was created).
+function createSessionEvent(id, ago = 0) {
   const event = JSON.parse(readFileSync(new URL('../../events/stop-glue-session/cloudtrail-create-session.json', import.meta.url), 'utf8'));
   event.detail.requestParameters.id = id;
   event.detail.responseElements.session.id = id;
+  event.time = event.detail.eventTime = new Date(Date.now() - ago * 1000).toISOString();
   return event;
 }
 
@@ -95,6 +97,16 @@ test('the CreateSession event as the rule delivers it stops the session it names
   assert.equal(run.status, 'SUCCEEDED');
   assert.equal(run.output.session_id, id);
   assert.equal(await glue.status(id), 'STOPPING');
+});
+
+test('a session created well after its CreateSession event reuses a deleted one\'s id and is left running', async () => {
+  const id = newId('recreated');
+  await glue.createSession(id);
+  const run = await execute(definition, createSessionEvent(id, 3600));
+  assert.equal(run.status, 'SUCCEEDED');
+  assert.equal(run.output.action, 'replaced');
+  assert.match(run.output.summary, /reuses its id/);
+  assert.equal(await glue.status(id), 'READY');
 });
 
 test('a session id written to look like JSON names only itself, never another session', async () => {

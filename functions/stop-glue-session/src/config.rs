@@ -4,6 +4,9 @@ use shared::Result;
 use shared::config::{Vars, flag, optional, parsed, required};
 use std::time::Duration;
 
+/// The longest session limit (`GlueSessionLimitMinutes`' `MaxValue`).
+pub const MAX_SESSION_MINUTES: u64 = 7 * 24 * 60;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Report what would be stopped, stop nothing.
@@ -25,10 +28,13 @@ pub struct Config {
 impl Config {
     pub fn from_vars(vars: &impl Vars) -> Result<Self> {
         let minutes: u64 = parsed(vars, "MAX_SESSION_MINUTES", 90)?;
-        if minutes == 0 {
-            return Err(shared::Error::Configuration(
-                "environment variable MAX_SESSION_MINUTES must be at least 1".into(),
-            ));
+        // The template's bounds; past them `minutes * 60` seconds could overflow and turn the
+        // limit negative, which would make every session overdue.
+        if !(1..=MAX_SESSION_MINUTES).contains(&minutes) {
+            return Err(shared::Error::Configuration(format!(
+                "environment variable MAX_SESSION_MINUTES is {minutes}; it must be from 1 to \
+                 {MAX_SESSION_MINUTES} (7 days)"
+            )));
         }
         Ok(Config {
             dry_run: flag(vars, "DRY_RUN", false)?,
@@ -99,6 +105,19 @@ mod tests {
         assert_eq!(config.opt_out_tag, ("keep".into(), "yes".into()));
         assert_eq!(config.success_topic_arn.as_deref(), Some("arn:ok"));
         assert_eq!(config.failure_topic_arn.as_deref(), Some("arn:ko"));
+    }
+
+    #[test]
+    fn rejects_a_limit_that_could_overflow() {
+        for minutes in ["10081", "307445734561825861", "18446744073709551615"] {
+            let vars = |n: &str| match n {
+                "MAX_SESSION_MINUTES" => Some(minutes.to_owned()),
+                "GLUE_SESSION_ARN_PREFIX" => Some(PREFIX.to_owned()),
+                _ => None,
+            };
+            let err = Config::from_vars(&vars).unwrap_err();
+            assert!(err.to_string().contains("must be from 1 to 10080"), "{err}");
+        }
     }
 
     #[test]

@@ -22,8 +22,19 @@ pub struct SweepReport {
     pub opted_out: Vec<String>,
     /// Past the limit but still provisioning: the next sweep stops them.
     pub not_ready: Vec<String>,
+    /// Past the limit, but throttled or a transient error this time, for the first time: the
+    /// next sweep tries again. Only a session still running [`RETRIED_FOR`] past the limit
+    /// (earlier sweeps failed on it too) is a failure.
+    pub deferred: Vec<SweepFailure>,
+    /// Running, but Glue gave no `CreatedOn`: how long they have run cannot be told, so they
+    /// are reported rather than stopped.
+    pub undated: Vec<String>,
     pub failed: Vec<SweepFailure>,
 }
+
+/// How long past the limit a session may be left to the next sweeps after a throttled or
+/// transient failure: two sweeps at the default 15 minutes.
+pub const RETRIED_FOR: i64 = 30 * 60;
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct SweepFailure {
@@ -47,7 +58,7 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
         let page = page.map_err(|e| Error::from_sdk("Glue ListSessions", e))?;
         for session in page.sessions() {
             report.checked += 1;
-            let (Some(id), Some(created)) = (session.id(), session.created_on()) else {
+            let Some(id) = session.id() else {
                 continue;
             };
             // A status this build does not know is not running: the sweep stops nothing it
@@ -56,14 +67,18 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
                 session.status(),
                 Some(SessionStatus::Ready | SessionStatus::Provisioning)
             );
-            if running && now_secs - created.secs() > limit {
-                overdue.push(id.to_owned());
+            match session.created_on() {
+                Some(created) if running && now_secs - created.secs() > limit => {
+                    overdue.push((id.to_owned(), now_secs - created.secs() - limit));
+                }
+                None if running => report.undated.push(id.to_owned()),
+                _ => {}
             }
         }
     }
 
     // The listing may be minutes old by now: stop_session reads each session again.
-    for id in overdue {
+    for (id, past_limit) in overdue {
         match stop_session(deps, &id, None, now).await {
             Ok(o) => match o.action {
                 Action::Stopped => report.stopped.push(id),
@@ -73,11 +88,19 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
                 Action::AlreadyEnded | Action::Replaced => {}
             },
             Err(StopError::SessionNotReady { .. }) => report.not_ready.push(id),
-            Err(e) => report.failed.push(SweepFailure {
-                session_id: id,
-                error_type: e.error_type(),
-                error: e.to_string(),
-            }),
+            Err(e) => {
+                let failure = SweepFailure {
+                    session_id: id,
+                    error_type: e.error_type(),
+                    error: e.to_string(),
+                };
+                let passing = matches!(failure.error_type, "Throttled" | "TransientError");
+                if passing && past_limit <= RETRIED_FOR {
+                    report.deferred.push(failure);
+                } else {
+                    report.failed.push(failure);
+                }
+            }
         }
     }
     tracing::info!(
@@ -86,6 +109,8 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
         would_stop = report.would_stop.len(),
         opted_out = report.opted_out.len(),
         not_ready = report.not_ready.len(),
+        deferred = report.deferred.len(),
+        undated = report.undated.len(),
         failed = report.failed.len(),
         "sweep done"
     );
@@ -122,6 +147,30 @@ async fn notify(deps: &Deps, report: &SweepReport) -> Result<(), StopError> {
             &deps.sns,
             topic,
             &format!("Glue sweep {verb} {} session(s)", acted.len()),
+            &message,
+        )
+        .await?;
+    }
+    if let (Some(topic), false) = (&deps.config.failure_topic_arn, report.undated.is_empty()) {
+        let message = format!(
+            "The Glue session sweep found {} running session(s) without a creation time, so it \
+             cannot tell how long they have run and left them alone. Check them in the Glue \
+             console:\n{}",
+            report.undated.len(),
+            report
+                .undated
+                .iter()
+                .map(|id| format!("- {id}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        shared::sns::publish(
+            &deps.sns,
+            topic,
+            &format!(
+                "Glue sweep: {} session(s) without a creation time",
+                report.undated.len()
+            ),
             &message,
         )
         .await?;

@@ -438,3 +438,77 @@ async fn a_session_created_after_its_event_is_another_one_and_is_left_running() 
     assert_eq!(o.action, Action::Stopped);
     assert_eq!(stop.num_calls(), 1);
 }
+
+#[tokio::test]
+async fn a_throttled_stop_is_left_to_the_next_sweep_and_fails_only_when_it_keeps_failing() {
+    let limit = 90 * 60;
+    // `new` is 5 minutes past the limit; `old` 40, so earlier sweeps failed on it too.
+    let age = move |id: &str| match id {
+        "new" => limit + 300,
+        _ => limit + 2400,
+    };
+    let get = mock!(Glue::get_session).then_compute_output(move |r| {
+        let id = r.id().unwrap_or_default();
+        GetSessionOutput::builder()
+            .session(session(id, SessionStatus::Ready, age(id)))
+            .build()
+    });
+    let throttled = mock!(Glue::stop_session).then_error(|| {
+        StopSessionError::generic(ErrorMetadata::builder().code("ThrottlingException").build())
+    });
+    let tags = no_tags();
+    let publish = mock!(Sns::publish).then_output(|| PublishOutput::builder().build());
+    let config = Config {
+        failure_topic_arn: Some("arn:ko".into()),
+        ..config()
+    };
+    let sweep = json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+
+    // Once: deferred, and a running session without CreatedOn is reported, not skipped.
+    let list = listed(vec![
+        session("new", SessionStatus::Ready, age("new")),
+        Session::builder()
+            .id("undated")
+            .status(SessionStatus::Ready)
+            .build(),
+    ]);
+    let deps = Deps {
+        glue: glue(&[&list, &get, &tags, &throttled]),
+        sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&publish]),
+        config: config.clone(),
+    };
+    let Response::Sweep(report) = run(&deps, sweep.clone()).await.unwrap() else {
+        panic!("expected a sweep report");
+    };
+    let deferred: Vec<&str> = report
+        .deferred
+        .iter()
+        .map(|f| f.session_id.as_str())
+        .collect();
+    assert_eq!(deferred, ["new"]);
+    assert_eq!(report.deferred[0].error_type, "Throttled");
+    assert_eq!(report.undated, ["undated"]);
+    assert!(report.failed.is_empty());
+    assert_eq!(publish.num_calls(), 1, "the undated session is notified");
+
+    // Again and again: a failure, which the alarm sees.
+    let list = listed(vec![
+        session("new", SessionStatus::Ready, age("new")),
+        session("old", SessionStatus::Ready, age("old")),
+    ]);
+    let failure = mock!(Sns::publish)
+        .match_requests(|r| {
+            r.message()
+                .is_some_and(|m| m.contains("- old (Throttled)") && !m.contains("- new"))
+        })
+        .then_output(|| PublishOutput::builder().build());
+    let deps = Deps {
+        glue: glue(&[&list, &get, &tags, &throttled]),
+        sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&failure]),
+        config,
+    };
+    let err = run(&deps, sweep).await.unwrap_err();
+    assert_eq!(err.error_type(), "SweepIncomplete");
+    assert!(err.to_string().contains("old"), "{err}");
+    assert_eq!(failure.num_calls(), 1);
+}
