@@ -13,6 +13,10 @@ pub struct Config {
     pub dry_run: bool,
     /// The sweep stops sessions that have run longer than this.
     pub max_session_age: Duration,
+    /// The sweep also stops a READY session whose last statement ended longer ago than this
+    /// (or, without statements, that was created longer ago) and that runs none now; unset:
+    /// idleness is not checked.
+    pub idle_after: Option<Duration>,
     /// Sessions with this tag key and value are never stopped.
     pub opt_out_tag: (String, String),
     /// `arn:<partition>:glue:<region>:<account>:session/`, for reading a session's tags; the
@@ -36,9 +40,17 @@ impl Config {
                  {MAX_SESSION_MINUTES} (7 days)"
             )));
         }
+        let idle: u64 = parsed(vars, "IDLE_MINUTES", 0)?;
+        if idle > MAX_SESSION_MINUTES {
+            return Err(shared::Error::Configuration(format!(
+                "environment variable IDLE_MINUTES is {idle}; it must be from 0 (off) to \
+                 {MAX_SESSION_MINUTES}"
+            )));
+        }
         Ok(Config {
             dry_run: flag(vars, "DRY_RUN", false)?,
             max_session_age: Duration::from_secs(minutes * 60),
+            idle_after: (idle > 0).then(|| Duration::from_secs(idle * 60)),
             opt_out_tag: (
                 optional(vars, "OPT_OUT_TAG_KEY").unwrap_or_else(|| "auto-stop".into()),
                 optional(vars, "OPT_OUT_TAG_VALUE").unwrap_or_else(|| "false".into()),

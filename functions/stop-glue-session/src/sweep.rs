@@ -5,7 +5,7 @@ use crate::Deps;
 use crate::error::StopError;
 use crate::stop::{Action, stop_session};
 use aws_sdk_glue::primitives::DateTime;
-use aws_sdk_glue::types::SessionStatus;
+use aws_sdk_glue::types::{SessionStatus, StatementState};
 use serde::Serialize;
 use shared::Error;
 use std::time::SystemTime;
@@ -16,7 +16,7 @@ pub struct SweepReport {
     pub dry_run: bool,
     /// Sessions listed.
     pub checked: usize,
-    /// Sessions past the limit, stopped (or that would be, in a dry run).
+    /// Sessions past the limit, or idle (`idle`), stopped (or that would be, in a dry run).
     pub stopped: Vec<String>,
     pub would_stop: Vec<String>,
     pub opted_out: Vec<String>,
@@ -29,6 +29,8 @@ pub struct SweepReport {
     /// Running, but Glue gave no `CreatedOn`: how long they have run cannot be told, so they
     /// are reported rather than stopped.
     pub undated: Vec<String>,
+    /// Of `stopped` and `would_stop`, those stopped for idleness before the limit.
+    pub idle: Vec<String>,
     pub failed: Vec<SweepFailure>,
 }
 
@@ -54,6 +56,7 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
 
     let mut pages = deps.glue.list_sessions().into_paginator().send();
     let mut overdue = Vec::new();
+    let mut ready = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| Error::from_sdk("Glue ListSessions", e))?;
         for session in page.sessions() {
@@ -71,9 +74,26 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
                 Some(created) if running && now_secs - created.secs() > limit => {
                     overdue.push((id.to_owned(), now_secs - created.secs() - limit));
                 }
+                Some(created) if session.status() == Some(&SessionStatus::Ready) => {
+                    if let Some(idle_after) = deps.config.idle_after {
+                        ready.push((id.to_owned(), created.secs(), idle_after));
+                    }
+                }
                 None if running => report.undated.push(id.to_owned()),
                 _ => {}
             }
+        }
+    }
+
+    for (id, created, idle_after) in ready {
+        match idle_since(deps, &id, created).await {
+            Ok(Some(since)) if now_secs - since > idle_after.as_secs() as i64 => {
+                report.idle.push(id.clone());
+                // Idleness is no emergency: a failure to stop waits for the next sweep.
+                overdue.push((id, 0));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(session_id = id, error = %e, "statements not listed"),
         }
     }
 
@@ -125,6 +145,38 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
     }
 }
 
+/// When a session last did anything, in Unix seconds: its latest statement's end, or its
+/// creation when it has run none; `None` while a statement waits, runs or is being cancelled.
+async fn idle_since(deps: &Deps, session_id: &str, created: i64) -> Result<Option<i64>, Error> {
+    let mut since = created;
+    let mut token = None;
+    loop {
+        let page = deps
+            .glue
+            .list_statements()
+            .session_id(session_id)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk(format!("Glue ListStatements '{session_id}'"), e))?;
+        for statement in page.statements() {
+            let busy = !matches!(
+                statement.state(),
+                Some(StatementState::Available | StatementState::Cancelled | StatementState::Error)
+            );
+            if busy {
+                return Ok(None);
+            }
+            // Milliseconds; 0 when Glue gave no end.
+            since = since.max(statement.completed_on() / 1000);
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(Some(since));
+        }
+    }
+}
+
 async fn notify(deps: &Deps, report: &SweepReport) -> Result<(), StopError> {
     let acted: Vec<&String> = report.stopped.iter().chain(&report.would_stop).collect();
     if let (Some(topic), false) = (&deps.config.success_topic_arn, acted.is_empty()) {
@@ -133,13 +185,25 @@ async fn notify(deps: &Deps, report: &SweepReport) -> Result<(), StopError> {
         } else {
             "stopped"
         };
+        let idle = deps
+            .config
+            .idle_after
+            .map(|d| format!(" (or idle longer than {} minutes)", d.as_secs() / 60))
+            .unwrap_or_default();
         let message = format!(
-            "The Glue session sweep {verb} {} session(s) running longer than {} minutes:\n{}",
+            "The Glue session sweep {verb} {} session(s) running longer than {} minutes{idle}:\n{}",
             acted.len(),
             deps.config.max_session_age.as_secs() / 60,
             acted
                 .iter()
-                .map(|id| format!("- {id}"))
+                .map(|id| {
+                    let why = if report.idle.contains(id) {
+                        " (idle)"
+                    } else {
+                        ""
+                    };
+                    format!("- {id}{why}")
+                })
                 .collect::<Vec<_>>()
                 .join("\n")
         );

@@ -512,3 +512,77 @@ async fn a_throttled_stop_is_left_to_the_next_sweep_and_fails_only_when_it_keeps
     assert!(err.to_string().contains("old"), "{err}");
     assert_eq!(failure.num_calls(), 1);
 }
+
+#[tokio::test]
+async fn idle_sessions_are_stopped_before_the_limit_and_busy_ones_never() {
+    use aws_sdk_glue::operation::list_statements::ListStatementsOutput;
+    use aws_sdk_glue::types::{Statement, StatementState};
+    let minute = 60;
+    // All READY, all well under the 90-minute limit; idle means 20 minutes without activity.
+    let list = listed(vec![
+        session("idle", SessionStatus::Ready, 60 * minute),
+        session("busy", SessionStatus::Ready, 60 * minute),
+        session("recent", SessionStatus::Ready, 60 * minute),
+        session("never-used", SessionStatus::Ready, 30 * minute),
+        session("just-created", SessionStatus::Ready, 5 * minute),
+    ]);
+    let done = |ago: u64| {
+        Statement::builder()
+            .state(StatementState::Available)
+            .completed_on(((NOW - ago) * 1000) as i64)
+            .build()
+    };
+    let statements = mock!(Glue::list_statements).then_compute_output(move |r| {
+        let statements = match r.session_id().unwrap_or_default() {
+            "idle" => vec![done(50 * minute), done(40 * minute)],
+            // A statement running for an hour, the last one ended long ago: busy.
+            "busy" => vec![
+                done(55 * minute),
+                Statement::builder().state(StatementState::Running).build(),
+            ],
+            "recent" => vec![done(50 * minute), done(2 * minute)],
+            _ => Vec::new(),
+        };
+        ListStatementsOutput::builder()
+            .set_statements(Some(statements))
+            .build()
+    });
+    let get = mock!(Glue::get_session).then_compute_output(|r| {
+        GetSessionOutput::builder()
+            .session(session(
+                r.id().unwrap_or_default(),
+                SessionStatus::Ready,
+                3600,
+            ))
+            .build()
+    });
+    let stop = mock!(Glue::stop_session).then_output(|| StopSessionOutput::builder().build());
+    let tags = no_tags();
+    let idle_20 = Config {
+        idle_after: Some(Duration::from_secs(20 * 60)),
+        ..config()
+    };
+    let with_idle = deps(glue(&[&list, &statements, &get, &tags, &stop]), idle_20);
+    let event = json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+    let Response::Sweep(report) = run(&with_idle, event.clone()).await.unwrap() else {
+        panic!("expected a sweep report");
+    };
+    let mut stopped = report.stopped.clone();
+    stopped.sort();
+    assert_eq!(stopped, ["idle", "never-used"]);
+    assert_eq!(report.idle.len(), 2);
+    assert_eq!(stop.num_calls(), 2);
+
+    // Without an idle limit, nothing under the limit is looked at.
+    let list = listed(vec![session("idle", SessionStatus::Ready, 60 * minute)]);
+    let without = deps(glue(&[&list, &statements, &get, &tags, &stop]), config());
+    let Response::Sweep(report) = run(&without, event).await.unwrap() else {
+        panic!("expected a sweep report");
+    };
+    assert!(report.stopped.is_empty());
+    assert_eq!(
+        statements.num_calls(),
+        5,
+        "no statements listed the second time"
+    );
+}
