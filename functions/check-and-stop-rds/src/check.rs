@@ -42,6 +42,13 @@ pub async fn check(deps: &Deps, id: &str, kind: ResourceType) -> Result<CheckOut
             resource_type: kind.as_str(),
         });
     }
+    if let Some(reason) = db.not_stoppable {
+        return Err(RdsError::NotStoppable {
+            resource_id: id.to_owned(),
+            resource_type: kind.as_str(),
+            reason,
+        });
+    }
     let (action, status) = match db.status {
         DbStatus::Available if deps.config.dry_run => (Action::WouldStop, db.status),
         DbStatus::Available => match db::stop(&deps.rds, id, kind).await? {

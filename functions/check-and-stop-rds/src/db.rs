@@ -57,6 +57,35 @@ pub struct Db {
     pub status: DbStatus,
     /// Tagged exactly `auto-restart-protection` = `yes` (not `Yes`, not `yes-please`).
     pub protected: bool,
+    /// Why RDS would refuse to stop it, when it is a kind of database that cannot be stopped.
+    pub not_stoppable: Option<String>,
+}
+
+/// Why an instance cannot be stopped on its own, if it cannot: RDS refuses StopDBInstance for
+/// read replicas and for the instances of a cluster (the cluster is what stops).
+fn instance_not_stoppable(db: &aws_sdk_rds::types::DbInstance) -> Option<String> {
+    if let Some(source) = db
+        .read_replica_source_db_instance_identifier()
+        .or(db.read_replica_source_db_cluster_identifier())
+    {
+        return Some(format!("it is a read replica of '{source}'"));
+    }
+    db.db_cluster_identifier().map(|cluster| {
+        format!("it belongs to cluster '{cluster}': the cluster is stopped, not its instances")
+    })
+}
+
+/// Why a cluster cannot be stopped, if it cannot: Aurora Serverless v1, a member of a global
+/// database, or a cross-Region replica.
+fn cluster_not_stoppable(db: &aws_sdk_rds::types::DbCluster) -> Option<String> {
+    if db.engine_mode() == Some("serverless") {
+        return Some("it is Aurora Serverless v1, which scales to zero instead of stopping".into());
+    }
+    if let Some(global) = db.global_cluster_identifier() {
+        return Some(format!("it is a member of global database '{global}'"));
+    }
+    db.replication_source_identifier()
+        .map(|source| format!("it is a replica of '{source}'"))
 }
 
 fn protected(tags: &[Tag]) -> bool {
@@ -86,6 +115,7 @@ pub async fn describe(rds: &Client, id: &str, kind: ResourceType) -> Result<Db, 
             Ok(Db {
                 status: db.db_instance_status().unwrap_or("unknown").into(),
                 protected: protected(db.tag_list()),
+                not_stoppable: instance_not_stoppable(db),
             })
         }
         ResourceType::Cluster => {
@@ -107,6 +137,7 @@ pub async fn describe(rds: &Client, id: &str, kind: ResourceType) -> Result<Db, 
             Ok(Db {
                 status: db.status().unwrap_or("unknown").into(),
                 protected: protected(db.tag_list()),
+                not_stoppable: cluster_not_stoppable(db),
             })
         }
     }
@@ -160,6 +191,53 @@ mod tests {
 
     fn tag(k: &str, v: &str) -> Tag {
         Tag::builder().key(k).value(v).build()
+    }
+
+    #[test]
+    fn databases_rds_cannot_stop_say_why() {
+        use aws_sdk_rds::types::{DbCluster, DbInstance};
+        let plain = DbInstance::builder().build();
+        assert_eq!(instance_not_stoppable(&plain), None);
+        let replica = DbInstance::builder()
+            .read_replica_source_db_instance_identifier("orders")
+            .build();
+        assert!(
+            instance_not_stoppable(&replica)
+                .unwrap()
+                .contains("read replica of 'orders'")
+        );
+        let member = DbInstance::builder()
+            .db_cluster_identifier("reports")
+            .build();
+        assert!(
+            instance_not_stoppable(&member)
+                .unwrap()
+                .contains("cluster 'reports'")
+        );
+        let provisioned = DbCluster::builder().engine_mode("provisioned").build();
+        assert_eq!(cluster_not_stoppable(&provisioned), None);
+        let v1 = DbCluster::builder().engine_mode("serverless").build();
+        assert!(
+            cluster_not_stoppable(&v1)
+                .unwrap()
+                .contains("Serverless v1")
+        );
+        let global = DbCluster::builder()
+            .global_cluster_identifier("world")
+            .build();
+        assert!(
+            cluster_not_stoppable(&global)
+                .unwrap()
+                .contains("global database 'world'")
+        );
+        let replica = DbCluster::builder()
+            .replication_source_identifier("arn:aws:rds:eu-west-1:1:cluster:main")
+            .build();
+        assert!(
+            cluster_not_stoppable(&replica)
+                .unwrap()
+                .contains("replica of")
+        );
     }
 
     #[test]

@@ -12,6 +12,13 @@ pub enum RdsError {
         resource_id: String,
         resource_type: &'static str,
     },
+    /// A kind of database RDS cannot stop: notified, never retried.
+    #[error("DB {resource_type} '{resource_id}' cannot be stopped: {reason}")]
+    NotStoppable {
+        resource_id: String,
+        resource_type: &'static str,
+        reason: String,
+    },
     #[error(transparent)]
     Shared(#[from] shared::Error),
 }
@@ -20,6 +27,7 @@ impl RdsError {
     pub fn error_type(&self) -> &'static str {
         match self {
             RdsError::NotProtected { .. } => "NotProtected",
+            RdsError::NotStoppable { .. } => "NotStoppable",
             RdsError::Shared(e) => e.error_type(),
         }
     }

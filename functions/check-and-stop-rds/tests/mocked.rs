@@ -175,6 +175,28 @@ async fn untagged_or_wrongly_tagged_is_never_stopped() {
 }
 
 #[tokio::test]
+async fn a_protected_read_replica_is_not_stoppable_and_nothing_is_called() {
+    let describe = mock!(Rds::describe_db_instances).then_output(|| {
+        let mut replica = instance("available", Some(("auto-restart-protection", "yes")));
+        replica.read_replica_source_db_instance_identifier = Some("orders".into());
+        DescribeDbInstancesOutput::builder()
+            .db_instances(replica)
+            .build()
+    });
+    let stop = stop_instance();
+    let deps = deps(&[&describe, &stop], &[], false);
+    let err = handle(&deps, check_input()).await.unwrap_err();
+    assert_eq!(err.error_type(), "NotStoppable");
+    assert!(
+        err.to_string().contains(
+            "DB instance 'orders-dev' cannot be stopped: it is a read replica of 'orders'"
+        ),
+        "{err}"
+    );
+    assert_eq!(stop.num_calls(), 0);
+}
+
+#[tokio::test]
 async fn the_same_event_twice_starts_one_execution() {
     let describe = describe_sequence(&["starting", "starting"]);
     let start = mock!(Sfn::start_execution)
