@@ -196,48 +196,32 @@ mod tests {
     #[test]
     fn databases_rds_cannot_stop_say_why() {
         use aws_sdk_rds::types::{DbCluster, DbInstance};
-        let plain = DbInstance::builder().build();
-        assert_eq!(instance_not_stoppable(&plain), None);
-        let replica = DbInstance::builder()
-            .read_replica_source_db_instance_identifier("orders")
-            .build();
-        assert!(
-            instance_not_stoppable(&replica)
-                .unwrap()
-                .contains("read replica of 'orders'")
+        let says = |reason: Option<String>, what: &str| {
+            assert!(
+                reason.as_deref().is_some_and(|r| r.contains(what)),
+                "{reason:?}"
+            );
+        };
+        assert_eq!(instance_not_stoppable(&DbInstance::builder().build()), None);
+        let replica = DbInstance::builder().read_replica_source_db_instance_identifier("orders");
+        says(
+            instance_not_stoppable(&replica.build()),
+            "read replica of 'orders'",
         );
-        let member = DbInstance::builder()
-            .db_cluster_identifier("reports")
-            .build();
-        assert!(
-            instance_not_stoppable(&member)
-                .unwrap()
-                .contains("cluster 'reports'")
-        );
+        let member = DbInstance::builder().db_cluster_identifier("reports");
+        says(instance_not_stoppable(&member.build()), "cluster 'reports'");
         let provisioned = DbCluster::builder().engine_mode("provisioned").build();
         assert_eq!(cluster_not_stoppable(&provisioned), None);
-        let v1 = DbCluster::builder().engine_mode("serverless").build();
-        assert!(
-            cluster_not_stoppable(&v1)
-                .unwrap()
-                .contains("Serverless v1")
+        let v1 = DbCluster::builder().engine_mode("serverless");
+        says(cluster_not_stoppable(&v1.build()), "Serverless v1");
+        let global = DbCluster::builder().global_cluster_identifier("world");
+        says(
+            cluster_not_stoppable(&global.build()),
+            "global database 'world'",
         );
-        let global = DbCluster::builder()
-            .global_cluster_identifier("world")
-            .build();
-        assert!(
-            cluster_not_stoppable(&global)
-                .unwrap()
-                .contains("global database 'world'")
-        );
-        let replica = DbCluster::builder()
-            .replication_source_identifier("arn:aws:rds:eu-west-1:1:cluster:main")
-            .build();
-        assert!(
-            cluster_not_stoppable(&replica)
-                .unwrap()
-                .contains("replica of")
-        );
+        let copy = DbCluster::builder()
+            .replication_source_identifier("arn:aws:rds:eu-west-1:1:cluster:main");
+        says(cluster_not_stoppable(&copy.build()), "replica of");
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod html;
 pub mod messages;
 mod next;
 pub mod normalize;
+mod pace;
 pub mod page;
 pub mod robots;
 mod scope;

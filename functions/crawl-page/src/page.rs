@@ -29,7 +29,7 @@ pub async fn visit(
     previous: Option<&Record>,
 ) -> Visit {
     let since = previous
-        .filter(|r| r.outcome == Outcome::Crawled)
+        .filter(|r| matches!(r.outcome, Outcome::Crawled | Outcome::Unchanged))
         .map(|r| r.validators.clone())
         .unwrap_or_default();
     let fetched = fetcher.page(url, &since).await;

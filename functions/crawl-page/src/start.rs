@@ -7,10 +7,10 @@ use crate::frontier::{CLAIMS_IN_FLIGHT, Entry};
 use crate::handler::Deps;
 use crate::messages::State;
 use crate::normalize::normalize;
+use crate::pace::{unix_ms, until};
 use crate::page::Link;
 use crate::robots::{Robots, agent_token, robots_url};
 use crate::sitemap;
-use crate::worker::{unix_ms, until};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::{Error, Result};
 use std::collections::{HashSet, VecDeque};
@@ -103,12 +103,8 @@ async fn sitemap_pages(
         .iter()
         .filter_map(|s| Url::parse(s.trim()).ok())
         .collect();
-    let mut at_root = crawl
-        .base_url
-        .join("/sitemap.xml")
-        .ok()
-        .filter(|u| robots.allows(u));
-    todo.extend(at_root.take().filter(|u| !todo.contains(u)));
+    let at_root = crawl.base_url.join("/sitemap.xml").ok();
+    todo.extend(at_root.filter(|u| robots.allows(u) && !todo.contains(u)));
     let mut read = HashSet::new();
     let mut pages = Vec::new();
     let mut seen = HashSet::new();

@@ -10,6 +10,7 @@ use crate::fetch::{Fetched, Fetcher};
 use crate::frontier::{CLAIMS_IN_FLIGHT, Entry, Frontier};
 use crate::handler::Deps;
 use crate::messages::Crawled;
+use crate::pace::{unix_ms, until};
 use crate::page::{self, Link, Record, visit};
 use crate::robots::{Robots, agent_token};
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -44,7 +45,7 @@ pub async fn crawl_pages(
             continue;
         };
         let wait = until(last_request_ms, interval);
-        if !fits(started.elapsed(), started.elapsed() + wait, timeout, budget) {
+        if !fits(started.elapsed() + wait, timeout, budget) {
             tracing::warn!(
                 crawl = %crawl.name,
                 left = keys.len() - done,
@@ -58,10 +59,8 @@ pub async fn crawl_pages(
             continue;
         }
         tokio::time::sleep(wait).await;
-        crawl_one(&frontier, crawl, &robots, &fetcher, key, entry, &mut counts).await?;
-        // From the answer, not the request: the next request then arrives at least one interval
-        // after this one, however long this one took.
-        last_request_ms = unix_ms();
+        last_request_ms =
+            crawl_one(&frontier, crawl, &robots, &fetcher, key, entry, &mut counts).await?;
     }
     Ok(Crawled {
         counts,
@@ -69,26 +68,14 @@ pub async fn crawl_pages(
     })
 }
 
-/// How long to wait for the next request to a host last asked at `last_ms`: one interval, and
-/// a millisecond for the clock's rounding.
-pub fn until(last_ms: u64, interval: Duration) -> Duration {
-    let at = last_ms + interval.as_millis() as u64 + 1;
-    Duration::from_millis(at.saturating_sub(unix_ms()))
-}
-
-/// Now, in Unix milliseconds: what workers on different machines compare.
-pub fn unix_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
 /// Whether a page whose request goes out at `send` (from the worker's start) and may take
-/// `timeout` ends within the worker's `budget`, now being `elapsed`.
-fn fits(elapsed: Duration, send: Duration, timeout: Duration, budget: Duration) -> bool {
-    elapsed.max(send) + timeout <= budget
+/// `timeout` ends within the worker's `budget`.
+fn fits(send: Duration, timeout: Duration, budget: Duration) -> bool {
+    send + timeout <= budget
 }
 
+/// Crawls one page; returns when its answer came (Unix milliseconds), which the next request
+/// to the host waits one interval from, while this page's stores go on.
 async fn crawl_one(
     frontier: &Frontier<'_>,
     crawl: &Crawl,
@@ -97,13 +84,17 @@ async fn crawl_one(
     key: &str,
     entry: Entry,
     counts: &mut Counts,
-) -> Result<()> {
+) -> Result<u64> {
     let previous = frontier.previous_record(&entry.url).await?;
     let page = visit(fetcher, crawl, &entry.url, previous.as_ref()).await;
+    // From the answer, not the request: the next request then arrives at least one interval
+    // after this one's answer, however long this one took.
+    let answered = unix_ms();
     let attempts = entry.attempts + 1;
     if page.fetched.is_retryable() && attempts < crawl.limits.max_attempts {
         counts.retries += 1;
-        return frontier.enqueue(&Entry { attempts, ..entry }).await;
+        frontier.enqueue(&Entry { attempts, ..entry }).await?;
+        return Ok(answered);
     }
     let depth = entry.depth + 1;
     let found: Vec<Link> = stream::iter(page.links.iter())
@@ -146,7 +137,8 @@ async fn crawl_one(
         _ => {}
     }
     frontier.put_record(&entry.url, &record).await?;
-    frontier.dequeue(&entry).await
+    frontier.dequeue(&entry).await?;
+    Ok(answered)
 }
 
 #[cfg(test)]
@@ -158,11 +150,11 @@ mod tests {
     #[test]
     fn a_page_is_taken_only_if_it_can_end_within_the_budget() {
         let budget = S(840);
-        assert!(fits(S(0), S(0), S(15), budget));
-        assert!(fits(S(800), S(810), S(30), budget));
-        assert!(!fits(S(800), S(820), S(30), budget), "the wait counts");
+        assert!(fits(S(0), S(15), budget));
+        assert!(fits(S(800) + S(10), S(30), budget));
+        assert!(!fits(S(800) + S(20), S(30), budget), "the wait counts");
         assert!(
-            !fits(S(830), S(0), S(15), budget),
+            !fits(S(830), S(15), budget),
             "the time already spent counts"
         );
     }

@@ -51,6 +51,29 @@ fn docs_crawl(site: &FakeSite, limits: Value) -> Value {
     })
 }
 
+/// The test site's limits in most tests: fast, and small batches, so a crawl takes several.
+fn fast() -> Value {
+    json!({"max_page_bytes": 1_048_576, "concurrency": 3, "requests_per_second": 100.0,
+           "pages_per_worker": 2})
+}
+
+/// The test site's pages a crawl of `/docs/` stores, sorted.
+fn stored_paths() -> Vec<String> {
+    sorted(
+        [
+            "/docs/",
+            "/docs/a.html",
+            "/docs/b.html",
+            "/docs/c.html",
+            "/docs/base.html",
+            "/docs/sub/d.html",
+            "/docs/from-sitemap.html",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )
+}
+
 struct Run {
     finished: Value,
     totals: Value,
@@ -142,9 +165,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
     let site = FakeSite::start().await.unwrap();
     let deps = deps(Lookup::System, &[port(site.base_url())]).await;
-    let limits = json!({"max_page_bytes": 1_048_576, "concurrency": 3,
-                        "requests_per_second": 100.0, "pages_per_worker": 2});
-    let run = run(&deps, docs_crawl(&site, limits)).await;
+    let run = run(&deps, docs_crawl(&site, fast())).await;
 
     let expected: Vec<String> = [
         "/robots.txt",
@@ -224,18 +245,7 @@ async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
             assert_eq!(record["error"], "HTTP 500");
         }
     }
-    let want: Vec<String> = [
-        "/docs/",
-        "/docs/a.html",
-        "/docs/b.html",
-        "/docs/c.html",
-        "/docs/base.html",
-        "/docs/sub/d.html",
-        "/docs/from-sitemap.html",
-    ]
-    .map(String::from)
-    .to_vec();
-    assert_eq!(sorted(stored), sorted(want));
+    assert_eq!(sorted(stored), stored_paths());
 
     let index = json_object(
         &deps,
@@ -295,20 +305,7 @@ enum DiedAfter {
 
 #[tokio::test]
 async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
-    let limits = json!({"max_page_bytes": 1_048_576, "concurrency": 3,
-                        "requests_per_second": 100.0, "pages_per_worker": 2});
-    let want: Vec<String> = [
-        "/docs/",
-        "/docs/a.html",
-        "/docs/b.html",
-        "/docs/c.html",
-        "/docs/base.html",
-        "/docs/sub/d.html",
-        "/docs/from-sitemap.html",
-    ]
-    .map(String::from)
-    .to_vec();
-    let want = sorted(want);
+    let want = stored_paths();
     for death in [
         DiedAfter::Claims,
         DiedAfter::Queueing,
@@ -317,7 +314,7 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
     ] {
         let site = FakeSite::start().await.unwrap();
         let deps = deps(Lookup::System, &[port(site.base_url())]).await;
-        let state = start(&deps, docs_crawl(&site, limits.clone())).await;
+        let state = start(&deps, docs_crawl(&site, fast())).await;
         let crawl: crawl_page::crawl::Crawl =
             serde_json::from_value(state["crawl"].clone()).unwrap();
         let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
@@ -837,16 +834,14 @@ async fn sitemaps_from_robots_txt_and_their_indexes_seed_the_queue_within_the_sc
 async fn a_re_crawl_of_an_unchanged_site_downloads_no_page_again() {
     let site = FakeSite::start().await.unwrap();
     let deps = deps(Lookup::System, &[port(site.base_url())]).await;
-    let limits = json!({"max_page_bytes": 1_048_576, "concurrency": 3,
-                        "requests_per_second": 100.0, "pages_per_worker": 2});
-    let first = run(&deps, docs_crawl(&site, limits.clone())).await;
+    let first = run(&deps, docs_crawl(&site, fast())).await;
     let first_bytes = site.bytes_sent();
     let first_run = first.finished["summary"]["run_id"]
         .as_str()
         .unwrap()
         .to_owned();
 
-    let mut again = docs_crawl(&site, limits);
+    let mut again = docs_crawl(&site, fast());
     again["since"] = json!(first_run);
     let second = run(&deps, again).await;
     let count = |run: &Run, name: &str| run.totals[name].as_u64().unwrap();
@@ -888,6 +883,13 @@ async fn a_re_crawl_of_an_unchanged_site_downloads_no_page_again() {
         second.finished["subject"],
         "Crawl test-site: 7 pages (7 unchanged), 2 failed"
     );
+
+    // A re-crawl of the re-crawl: its records carry the validators on.
+    let mut third = docs_crawl(&site, fast());
+    third["since"] = json!(second_run);
+    let third = run(&deps, third).await;
+    assert_eq!(count(&third, "unchanged"), 7);
+    assert_eq!(count(&third, "crawled"), 0);
 }
 
 #[tokio::test]

@@ -41,6 +41,19 @@ fn get_session(status: SessionStatus) -> Rule {
     })
 }
 
+/// GetSession of any id: READY, `age_secs` old.
+fn get_ready(age_secs: u64) -> Rule {
+    mock!(Glue::get_session).then_compute_output(move |r| {
+        GetSessionOutput::builder()
+            .session(session(
+                r.id().unwrap_or_default(),
+                SessionStatus::Ready,
+                age_secs,
+            ))
+            .build()
+    })
+}
+
 fn no_tags() -> Rule {
     mock!(Glue::get_tags).then_output(|| GetTagsOutput::builder().build())
 }
@@ -351,15 +364,7 @@ async fn sweep_reports_failures_and_still_stops_the_rest() {
         session("a", SessionStatus::Ready, 7200 * 2),
         session("b", SessionStatus::Ready, 7200 * 2),
     ]);
-    let get = mock!(Glue::get_session).then_compute_output(|r| {
-        GetSessionOutput::builder()
-            .session(session(
-                r.id().unwrap_or_default(),
-                SessionStatus::Ready,
-                14400,
-            ))
-            .build()
-    });
+    let get = get_ready(14400);
     let stop_a = mock!(Glue::stop_session)
         .match_requests(|r| r.id() == Some("a"))
         .then_error(|| {
@@ -547,15 +552,7 @@ async fn idle_sessions_are_stopped_before_the_limit_and_busy_ones_never() {
             .set_statements(Some(statements))
             .build()
     });
-    let get = mock!(Glue::get_session).then_compute_output(|r| {
-        GetSessionOutput::builder()
-            .session(session(
-                r.id().unwrap_or_default(),
-                SessionStatus::Ready,
-                3600,
-            ))
-            .build()
-    });
+    let get = get_ready(3600);
     let stop = mock!(Glue::stop_session).then_output(|| StopSessionOutput::builder().build());
     let tags = no_tags();
     let idle_20 = Config {
