@@ -13,6 +13,8 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # The local stack: moto and cargo-lambda's emulated Lambda APIs, on loopback only.
 export MOTO_PORT=${MOTO_PORT:-5000}
+# moto itself, behind scripts/lambda-router.mjs on MOTO_PORT.
+export MOTO_BACKEND_PORT=${MOTO_BACKEND_PORT:-5001}
 export LAMBDA_PORT=${LAMBDA_PORT:-9001}
 export WORDPRESS_PORT=${WORDPRESS_PORT:-9002}
 export SITE_PORT=${SITE_PORT:-9003}

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs a command with the local stack up, and always stops the stack afterwards:
-#   moto          AWS emulator                       $MOTO_URL   (127.0.0.1:5000)
+#   moto          AWS emulator                       $MOTO_URL   (127.0.0.1:5000, through
+#                 scripts/lambda-router.mjs, which sends the Lambda Invoke API to cargo lambda,
+#                 so that moto's own Step Functions engine runs the real binaries; moto itself
+#                 listens on $MOTO_BACKEND_PORT)
 #   cargo lambda  Lambda Runtime and Invoke APIs     $LAMBDA_URL (127.0.0.1:9001)
 #                 serving every function binary, talking to moto
 #   fake WordPress   the site the WordPress extract reads     $WORDPRESS_URL (127.0.0.1:9002)
@@ -28,14 +31,18 @@ stop_stack() {
 trap stop_stack EXIT
 trap 'exit 130' INT TERM
 
-for port in "$MOTO_PORT" $($functions && echo "$LAMBDA_PORT") "$WORDPRESS_PORT" "$SITE_PORT"; do
+for port in "$MOTO_PORT" "$MOTO_BACKEND_PORT" $($functions && echo "$LAMBDA_PORT") "$WORDPRESS_PORT" "$SITE_PORT"; do
   port_free "$port" || { log "port $port on 127.0.0.1 is in use: stop what uses it, or set MOTO_PORT / LAMBDA_PORT / WORDPRESS_PORT / SITE_PORT"; exit 1; }
 done
 
 command -v moto_server >/dev/null || { log "moto is not installed: run scripts/install-tools.sh"; exit 1; }
-setsid moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$run_dir/moto.log" 2>&1 &
+# MOTO_PORT tells moto's Step Functions engine where to send its service calls: the router.
+MOTO_PORT=$MOTO_PORT setsid moto_server -H 127.0.0.1 -p "$MOTO_BACKEND_PORT" >"$run_dir/moto.log" 2>&1 &
 pids+=($!)
-wait_for_port "$MOTO_PORT" 30 moto || { cat "$run_dir/moto.log" >&2; exit 1; }
+wait_for_port "$MOTO_BACKEND_PORT" 30 moto || { cat "$run_dir/moto.log" >&2; exit 1; }
+setsid node "$ROOT/scripts/lambda-router.mjs" "$MOTO_PORT" "$MOTO_BACKEND_PORT" "$LAMBDA_PORT" >"$run_dir/router.log" 2>&1 &
+pids+=($!)
+wait_for_port "$MOTO_PORT" 30 "the Lambda router" || { cat "$run_dir/router.log" >&2; exit 1; }
 
 if $functions; then
   # Build first, so the first invocation does not wait for the compiler.

@@ -27,6 +27,9 @@ const ROBOTS: &str = "User-agent: *\nDisallow: /docs/private/\n";
 struct Shared {
     base: String,
     root: Option<PathBuf>,
+    /// How long each answer takes (a slow host).
+    delay: Duration,
+    robots: String,
     requests: Mutex<Vec<String>>,
     user_agents: Mutex<Vec<String>>,
     /// Body bytes sent, in all.
@@ -41,6 +44,25 @@ struct Shared {
 pub struct Timing {
     pub arrived: Duration,
     pub answered: Duration,
+}
+
+/// Where a site listens and how it behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct Host {
+    pub ip: std::net::Ipv4Addr,
+    pub delay: Duration,
+    /// robots.txt's `Crawl-delay`, in seconds.
+    pub crawl_delay: Option<f32>,
+}
+
+impl Default for Host {
+    fn default() -> Self {
+        Host {
+            ip: std::net::Ipv4Addr::LOCALHOST,
+            delay: Duration::ZERO,
+            crawl_delay: None,
+        }
+    }
 }
 
 /// A running site. Dropping it stops the server.
@@ -59,11 +81,26 @@ impl FakeSite {
     /// The test site (`root` = `None`) or the files under `root`, on `port` of 127.0.0.1
     /// (0 picks a free one).
     pub async fn start_on(port: u16, root: Option<&Path>) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        Self::start_host(Host::default(), port, root).await
+    }
+
+    /// The test site or the files under `root` as one host of several: on `host.ip` (a
+    /// loopback address), each answer `host.delay` late, robots.txt with `host.crawl_delay`.
+    pub async fn start_host(host: Host, port: u16, root: Option<&Path>) -> std::io::Result<Self> {
+        if !host.ip.is_loopback() {
+            return Err(std::io::Error::other("test sites listen on loopback only"));
+        }
+        let listener = TcpListener::bind((host.ip, port)).await?;
         let base = format!("http://{}", listener.local_addr()?);
+        let robots = match host.crawl_delay {
+            Some(seconds) => format!("{ROBOTS}Crawl-delay: {seconds}\n"),
+            None => ROBOTS.to_owned(),
+        };
         let shared = Arc::new(Shared {
             base: base.clone(),
             root: root.map(Path::to_path_buf),
+            delay: host.delay,
+            robots,
             requests: Mutex::default(),
             user_agents: Mutex::default(),
             bytes_sent: Mutex::default(),
@@ -120,6 +157,7 @@ impl Drop for FakeSite {
 
 async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let arrived = shared.started.elapsed();
+    tokio::time::sleep(shared.delay).await;
     let response = answer(&shared, request).await;
     lock(&shared.timings).push(Timing {
         arrived,
@@ -140,7 +178,7 @@ async fn answer(shared: &Shared, request: Request) -> Response {
     let if_none_match = header_text(request.headers(), header::IF_NONE_MATCH);
     let response = match &shared.root {
         Some(root) => file(root, &path).await,
-        None => page(&shared.base, &path),
+        None => page(shared, &path),
     };
     conditional(shared, response, &if_none_match).await
 }
@@ -195,9 +233,14 @@ fn links(title: &str, hrefs: &[&str], extra: &str) -> Response {
     ))
 }
 
-fn page(base: &str, path: &str) -> Response {
+fn page(shared: &Shared, path: &str) -> Response {
+    let base = shared.base.as_str();
     match path {
-        "/robots.txt" => ([(header::CONTENT_TYPE, "text/plain")], ROBOTS).into_response(),
+        "/robots.txt" => (
+            [(header::CONTENT_TYPE, "text/plain")],
+            shared.robots.clone(),
+        )
+            .into_response(),
         "/docs/" => {
             let spelled = format!("{}/docs/a.html", base.replace("http://", "HTTP://"));
             let hidden = "<!-- <a href=\"/docs/commented.html\">x</a> --><script>\

@@ -5,7 +5,9 @@
 // a deployment. An explicit Payload must also name only fields its function's input accepts.
 // A function with several actions (the crawler) names each sample after the action that
 // answers it (`next-done.json` answers `{"action": "next"}`), and a loop's answers can be
-// given in order (`sequences`), so that every run ends.
+// given in order (`sequences`), so that every run ends. A distributed Map reads its items from
+// S3, which this interpreter does not: it runs here as an inline Map over `mapItems`, and the
+// paths of its ItemReader, ResultWriter and *Path fields must resolve on its input.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,6 +48,9 @@ const WORKFLOWS = {
     functions: { CrawlPageFunctionArn: 'crawl-page' },
     // The first batch, then the end of the crawl.
     sequences: { 'crawl-page': { next: ['next-batch.json', 'next-done.json'] } },
+    mapItems: read('outputs/crawl-page/next-batch.json').groups,
+    // The failures again with the batch in the distributed Map.
+    alternatives: { 'crawl-page': [{ next: ['next-distributed.json', 'next-done.json'] }] },
   },
   'security-remediation': {
     input: read('route-finding/securityhub-findings-imported.json'),
@@ -65,6 +70,26 @@ const ANSWERS = {
 // The action a sample answers, from its name: `next-done.json` answers `next`.
 const actionOf = (name) => name.replace(/\.json$/, '').split('-')[0];
 
+// A distributed Map as an inline one over the execution input's `__items`; returns the paths
+// its S3 and concurrency fields read from its input.
+function inlined(state) {
+  const paths = [
+    ...Object.entries(state.ItemReader.Parameters ?? {}),
+    ...Object.entries(state.ResultWriter?.Parameters ?? {}),
+    ['MaxConcurrencyPath', state.MaxConcurrencyPath],
+    ['ToleratedFailurePercentagePath', state.ToleratedFailurePercentagePath],
+  ]
+    .filter(([key, path]) => path !== undefined && (key.endsWith('.$') || key.endsWith('Path')))
+    .map(([, path]) => path);
+  for (const field of ['ItemReader', 'ResultWriter', 'MaxConcurrencyPath', 'ToleratedFailurePercentagePath']) delete state[field];
+  state.ItemsPath = '$$.Execution.Input.__items';
+  state.ItemProcessor.ProcessorConfig = { Mode: 'INLINE' };
+  return paths;
+}
+
+// `$.a.b` on a value: undefined when a step is missing.
+const resolve = (value, path) => path.replace(/^\$\.?/, '').split('.').filter(Boolean).reduce((v, k) => v?.[k], value);
+
 // Every state, also inside Map states.
 function states(definition, found = new Map()) {
   for (const [name, state] of Object.entries(definition.States)) {
@@ -75,7 +100,7 @@ function states(definition, found = new Map()) {
   return found;
 }
 
-for (const [workflow, { input, functions, substitutions = {}, sequences = {} }] of Object.entries(WORKFLOWS)) {
+for (const [workflow, { input, functions, substitutions = {}, sequences = {}, mapItems = [], alternatives = {} }] of Object.entries(WORKFLOWS)) {
   test(`${workflow}: every path resolves on the functions' messages`, async () => {
     const arns = Object.fromEntries(Object.entries(functions).map(([key, fn]) => [key, functionArn(fn)]));
     const definition = loadDefinition(workflow, {
@@ -85,6 +110,7 @@ for (const [workflow, { input, functions, substitutions = {}, sequences = {} }] 
       FailureTopicArn: 'arn:aws:sns:us-east-1:123456789012:failed',
     });
     const all = states(definition);
+    const distributed = Object.fromEntries([...all].filter(([, st]) => st.Type === 'Map' && st.ItemReader).map(([name, st]) => [name, inlined(st)]));
     const byArn = Object.fromEntries(Object.entries(functions).map(([key, fn]) => [arns[key], fn]));
     // One run per sample of each function (the others answer their first), and one where that
     // function fails: together they must reach every state, the failure paths too.
@@ -92,7 +118,10 @@ for (const [workflow, { input, functions, substitutions = {}, sequences = {} }] 
     for (const fn of Object.values(functions)) {
       for (const sample of outputs(fn)) runs.push({ fn, sample });
       if (sequences[fn]) {
-        for (const action of new Set(outputs(fn).map((o) => actionOf(o.name)))) runs.push({ fn, error: true, action });
+        for (const action of new Set(outputs(fn).map((o) => actionOf(o.name)))) {
+          runs.push({ fn, error: true, action });
+          for (const alternative of alternatives[fn] ?? []) runs.push({ fn, error: true, action, sequences: alternative });
+        }
       } else {
         runs.push({ fn, error: true });
       }
@@ -102,7 +131,8 @@ for (const [workflow, { input, functions, substitutions = {}, sequences = {} }] 
     const answers = (run, fn, action) => {
       const samples = outputs(fn).filter((o) => !action || actionOf(o.name) === action);
       const byName = Object.fromEntries(samples.map((o) => [o.name, o]));
-      const sequence = (sequences[fn]?.[action] ?? [samples[0].name]).map((name) => byName[name]);
+      const order = (run.fn === fn && run.sequences?.[action]) || sequences[fn]?.[action];
+      const sequence = (order ?? [samples[0].name]).map((name) => byName[name]);
       if (run.fn === fn && run.sample && byName[run.sample.name]) {
         return sequences[fn]?.[action] ? [run.sample, sequence.at(-1)] : [run.sample];
       }
@@ -150,9 +180,15 @@ for (const [workflow, { input, functions, substitutions = {}, sequences = {} }] 
           return { StatusCode: 200, Payload: sequence[Math.min(count, sequence.length - 1)].body };
         };
       }
-      const result = await execute(definition, input, {
+      const result = await execute(definition, { ...input, __items: mapItems }, {
         handlers,
-        onEvent: (event) => event.type === 'StateEntered' && reached.add(event.state?.name),
+        onEvent: (event) => {
+          if (event.type !== 'StateEntered') return;
+          reached.add(event.state?.name);
+          for (const path of distributed[event.state?.name] ?? []) {
+            if (resolve(event.state.input, path) === undefined) problems.push(`${workflow} / ${event.state.name}: ${path} is not in its input`);
+          }
+        },
       });
       const label = run.resource
         ? `${run.resource} failing`

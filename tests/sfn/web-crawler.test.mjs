@@ -52,7 +52,7 @@ test('the test site: every trap handled, summary in S3, one notification, SUCCEE
   );
   const prefix = `crawls/test-site/${summary.run_id}/pages/`;
   assert.equal((await s3.keys(BUCKET, prefix)).filter((k) => k.endsWith('.html')).length, 7);
-  const workers = run.calls.filter((c) => c.state === 'Crawl pages');
+  const workers = run.calls.filter((c) => c.state === 'Crawl host');
   assert.ok(workers.every((c) => c.input.Payload.pages.length <= 2));
   const notes = await notifications.find(`Crawl 'test-site' of ${SITE_URL}/docs/ finished`);
   assert.equal(notes.length, 1);

@@ -54,10 +54,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Lookup::System,
         crawl_page::address::AddressPolicy {
             allow_networks: crawl.allow_networks.clone(),
-            ports: crawl.base_url.port_or_known_default().into_iter().collect(),
+            ports: crawl.sites[0]
+                .base_url
+                .port_or_known_default()
+                .into_iter()
+                .collect(),
         },
     )?);
-    let txt = match fetcher.file(&robots_url(&crawl.base_url)).await {
+    let txt = match fetcher.file(&robots_url(&crawl.sites[0].base_url)).await {
         Fetched::Body { body, .. } => body,
         _ => Vec::new(),
     };
@@ -66,8 +70,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(out.as_path())?;
 
     let frontier = Arc::new(Frontier {
-        queue: Mutex::new(crawl.start_urls.iter().map(|u| (u.clone(), 0)).collect()),
-        seen: Mutex::new(crawl.start_urls.iter().cloned().collect()),
+        queue: Mutex::new(
+            crawl.sites[0]
+                .start_urls
+                .iter()
+                .map(|u| (u.clone(), 0))
+                .collect(),
+        ),
+        seen: Mutex::new(crawl.sites[0].start_urls.iter().cloned().collect()),
         busy: AtomicUsize::new(0),
         counts: Mutex::default(),
     });
@@ -121,7 +131,7 @@ async fn work(
         let page = visit(fetcher, crawl, &url, None).await;
         let mut counts = Counts::default();
         for link in &page.links {
-            let class = classify(crawl, robots, link, depth + 1);
+            let class = classify(crawl, crawl.site_of(link), Some(robots), link, depth + 1);
             if lock(&frontier.seen).insert(link.clone()) {
                 class.count(&mut counts);
                 if class == Link::Follow {

@@ -8,20 +8,30 @@ use serde::{Deserialize, Serialize};
 use shared::{Error, Result};
 use url::Url;
 
-/// The longest a worker may plan to run: under Lambda's 15 minutes, with room to store pages.
+/// The longest a worker may plan to run in an inline Map: under Lambda's 15 minutes, with room
+/// to store pages.
 pub const WORKER_SECONDS: f64 = 840.0;
-/// The Map state's `MaxConcurrency` in `statemachines/web-crawler.asl.json`.
-pub const MAX_CONCURRENCY: u32 = 10;
+/// The same in a distributed Map, whose children are Express workflows (5 minutes at most).
+pub const EXPRESS_WORKER_SECONDS: f64 = 240.0;
+/// Hosts one batch may crawl at once: a distributed Map runs up to 10,000 children.
+pub const MAX_CONCURRENCY: u32 = 10_000;
+/// Sites one crawl may list.
+pub const MAX_SITES: usize = 10_000;
 
-/// What starts a crawl.
+/// What starts a crawl: one site (`base_url`, `start_paths`, ...) or many (`sites`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CrawlRequest {
     /// Names the crawl's S3 prefix: letters, digits, `-`, `_`, `.`.
     pub name: String,
-    pub base_url: String,
-    /// Paths (or URLs) to start from, resolved against `base_url`.
-    pub start_paths: Vec<String>,
+    /// The crawl's sites, each on its own host.
+    #[serde(default)]
+    pub sites: Vec<SiteRequest>,
+    /// One site may be given without `sites`, with these four fields.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub start_paths: Option<Vec<String>>,
     #[serde(default)]
     pub path_prefixes: Vec<String>,
     #[serde(default)]
@@ -33,7 +43,7 @@ pub struct CrawlRequest {
     /// Networks otherwise refused (loopback, private, link-local) that this crawl may reach.
     #[serde(default)]
     pub allow_networks: Vec<IpNet>,
-    /// Seed the queue from the site's sitemaps too (robots.txt's `Sitemap:` lines and
+    /// Seed the queue from each site's sitemaps too (robots.txt's `Sitemap:` lines and
     /// `/sitemap.xml`).
     #[serde(default = "yes")]
     pub sitemaps: bool,
@@ -41,6 +51,19 @@ pub struct CrawlRequest {
     /// conditionally (`ETag`, `Last-Modified`) and copied when unchanged.
     #[serde(default)]
     pub since: Option<String>,
+}
+
+/// One site of a crawl.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteRequest {
+    pub base_url: String,
+    /// Paths (or URLs) to start from, resolved against `base_url`.
+    pub start_paths: Vec<String>,
+    #[serde(default)]
+    pub path_prefixes: Vec<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -55,8 +78,8 @@ pub struct Limits {
     /// Links followed from a start page.
     pub max_depth: u32,
     pub max_page_bytes: u32,
-    /// Workers fetching at the same time, one per host: a crawl of one site has one, so that
-    /// its host never has two of the crawl's requests in flight.
+    /// Hosts crawled at the same time, one worker each, so that no host ever has two of the
+    /// crawl's requests in flight (the deployment's `CRAWL_BATCH_SIZE` caps it too).
     pub concurrency: u32,
     /// For each host.
     pub requests_per_second: f64,
@@ -75,7 +98,7 @@ impl Default for Limits {
             max_pages: 1_000,
             max_depth: 20,
             max_page_bytes: 5 * 1024 * 1024,
-            concurrency: 2,
+            concurrency: 10,
             requests_per_second: 1.0,
             pages_per_worker: 10,
             pages_per_execution: 500,
@@ -91,9 +114,8 @@ pub struct Crawl {
     pub name: String,
     /// The first execution's name: with `name`, it keys the crawl's objects in S3.
     pub run_id: String,
-    pub base_url: Url,
-    pub start_urls: Vec<Url>,
-    pub scope: Scope,
+    /// Each on its own host; a site's index in this list names its shard of the frontier.
+    pub sites: Vec<Site>,
     pub query_strings: QueryStrings,
     pub limits: Limits,
     pub allow_networks: Vec<IpNet>,
@@ -101,9 +123,14 @@ pub struct Crawl {
     pub sitemaps: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
-    /// From robots.txt's `Crawl-delay`, once the start step has read it.
-    #[serde(default)]
-    pub crawl_delay_ms: u64,
+}
+
+/// A checked site: politeness, robots.txt and the frontier's shards are per site, one host each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    pub base_url: Url,
+    pub start_urls: Vec<Url>,
+    pub scope: Scope,
 }
 
 impl CrawlRequest {
@@ -134,18 +161,78 @@ impl CrawlRequest {
                 ));
             }
         }
+        let requests = match (self.base_url, self.sites.is_empty()) {
+            (Some(base_url), true) => vec![SiteRequest {
+                base_url,
+                start_paths: self.start_paths.unwrap_or_default(),
+                path_prefixes: self.path_prefixes,
+                keywords: self.keywords,
+            }],
+            (None, false)
+                if self.start_paths.is_none()
+                    && self.path_prefixes.is_empty()
+                    && self.keywords.is_empty() =>
+            {
+                self.sites
+            }
+            (None, true) => {
+                return bad("a crawl needs base_url and start_paths, or a list of sites".into());
+            }
+            _ => {
+                return bad(
+                    "give one site (base_url, start_paths, path_prefixes, keywords) or sites, \
+                     not both"
+                        .into(),
+                );
+            }
+        };
+        if requests.len() > MAX_SITES {
+            return bad(format!(
+                "sites lists {} sites; a crawl may have at most {MAX_SITES}",
+                requests.len()
+            ));
+        }
+        let mut sites: Vec<Site> = Vec::with_capacity(requests.len());
+        for request in requests {
+            let site = request.validate(self.query_strings)?;
+            if let Some(other) = sites.iter().find(|s| s.scope.host == site.scope.host) {
+                return bad(format!(
+                    "sites {} and {} are on the same host: list a host once, with several \
+                     path_prefixes, so that its politeness is one",
+                    other.base_url, site.base_url
+                ));
+            }
+            sites.push(site);
+        }
+        self.limits.check()?;
+        Ok(Crawl {
+            name: self.name,
+            run_id: run_id.to_owned(),
+            sites,
+            query_strings: self.query_strings,
+            limits: self.limits,
+            allow_networks: self.allow_networks,
+            sitemaps: self.sitemaps,
+            since: self.since,
+        })
+    }
+}
+
+impl SiteRequest {
+    fn validate(self, query_strings: QueryStrings) -> Result<Site> {
+        let bad = |m: String| Err(Error::InvalidInput(m));
         let base = Url::parse(self.base_url.trim())
             .map_err(|e| Error::InvalidInput(format!("base_url '{}': {e}", self.base_url)))?;
-        let Some(base_url) = normalize(&base, self.query_strings) else {
+        let Some(base_url) = normalize(&base, query_strings) else {
             return bad(format!(
                 "base_url '{}' must be an http or https URL without user name or password",
                 self.base_url
             ));
         };
         if self.start_paths.is_empty() {
-            return bad(
-                "start_paths is empty: a crawl needs at least one page to start from".into(),
-            );
+            return bad(format!(
+                "start_paths is empty for {base_url}: a crawl needs at least one page to start from"
+            ));
         }
         if self.path_prefixes.iter().any(|p| p.trim().is_empty()) {
             return bad("path_prefixes has an empty entry".into());
@@ -159,7 +246,7 @@ impl CrawlRequest {
             let url = base_url
                 .join(path.trim())
                 .ok()
-                .and_then(|u| normalize(&u, self.query_strings))
+                .and_then(|u| normalize(&u, query_strings))
                 .filter(|u| scope.covers(u));
             match url {
                 Some(u) if !start_urls.contains(&u) => start_urls.push(u),
@@ -173,19 +260,10 @@ impl CrawlRequest {
                 }
             }
         }
-        self.limits.check()?;
-        Ok(Crawl {
-            name: self.name,
-            run_id: run_id.to_owned(),
+        Ok(Site {
             base_url,
             start_urls,
             scope,
-            query_strings: self.query_strings,
-            limits: self.limits,
-            allow_networks: self.allow_networks,
-            sitemaps: self.sitemaps,
-            since: self.since,
-            crawl_delay_ms: 0,
         })
     }
 }
@@ -246,11 +324,16 @@ impl Crawl {
         format!("frontier/{}/{}/", self.name, self.run_id)
     }
 
-    /// The time between two requests to the crawl's host: `requests_per_second`, or
-    /// robots.txt's `Crawl-delay` when that is longer.
-    pub fn request_interval_ms(&self) -> u64 {
+    /// The time between two requests to a host: `requests_per_second`, or robots.txt's
+    /// `Crawl-delay` (already capped) when that is longer.
+    pub fn request_interval_ms(&self, crawl_delay_ms: u64) -> u64 {
         let per_request = (1000.0 / self.limits.requests_per_second) as u64;
-        per_request.max(self.crawl_delay_ms)
+        per_request.max(crawl_delay_ms)
+    }
+
+    /// The site whose scope covers `url`, by its index.
+    pub fn site_of(&self, url: &Url) -> Option<usize> {
+        self.sites.iter().position(|s| s.scope.covers(url))
     }
 }
 
@@ -288,11 +371,14 @@ mod tests {
             "start_paths": ["index.html", "/3/library/", "https://docs.example.com/3/index.html#x"]
         }))
         .unwrap();
+        let [site] = crawl.sites.as_slice() else {
+            panic!("one site: {:?}", crawl.sites);
+        };
         assert_eq!(
-            crawl.base_url.as_str(),
+            site.base_url.as_str(),
             "https://docs.example.com/3/index.html"
         );
-        let starts: Vec<&str> = crawl.start_urls.iter().map(Url::as_str).collect();
+        let starts: Vec<&str> = site.start_urls.iter().map(Url::as_str).collect();
         assert_eq!(
             starts,
             [
@@ -300,10 +386,10 @@ mod tests {
                 "https://docs.example.com/3/library/"
             ]
         );
-        assert_eq!(crawl.scope.path_prefixes, ["/3/"]);
+        assert_eq!(site.scope.path_prefixes, ["/3/"]);
         assert_eq!(crawl.limits, Limits::default());
         assert_eq!(crawl.output_prefix(), "crawls/docs/run-1/");
-        assert_eq!(crawl.request_interval_ms(), 1000, "one request per second");
+        assert_eq!(crawl.request_interval_ms(0), 1000, "one request per second");
     }
 
     #[test]
@@ -311,7 +397,12 @@ mod tests {
         let m = message(json!({"name": "docs", "base_url": "https://e.com/", "start_paths": []}));
         assert!(m.contains("start_paths is empty"), "{m}");
         let m = message(json!({"name": "docs", "base_url": "https://e.com/"}));
-        assert!(m.contains("missing field `start_paths`"), "{m}");
+        assert!(m.contains("start_paths is empty for https://e.com/"), "{m}");
+        let m = message(json!({"name": "docs"}));
+        assert!(
+            m.contains("needs base_url and start_paths, or a list of sites"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -334,7 +425,7 @@ mod tests {
                 .contains("is not a URL under https://e.com")
         );
         assert!(with("limits", json!({"concurrency": 0})).contains("limits.concurrency is 0"));
-        assert!(with("limits", json!({"concurrency": 11})).contains("from 1 to 10"));
+        assert!(with("limits", json!({"concurrency": 10_001})).contains("from 1 to 10000"));
         assert!(
             with("limits", json!({"requests_per_second": 0.0})).contains("requests_per_second")
         );
@@ -352,14 +443,60 @@ mod tests {
     }
 
     #[test]
+    fn a_crawl_lists_many_sites_each_on_its_own_host() {
+        let crawl = request(json!({
+            "name": "many",
+            "sites": [
+                {"base_url": "https://a.example/docs/", "start_paths": ["/docs/"]},
+                {"base_url": "http://b.example:8080/", "start_paths": ["/", "/x"],
+                 "path_prefixes": ["/x", "/"], "keywords": ["K"]}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(crawl.sites.len(), 2);
+        assert_eq!(crawl.sites[1].scope.keywords, ["k"]);
+        let at = |u: &str| crawl.site_of(&Url::parse(u).unwrap());
+        assert_eq!(at("https://a.example/docs/p.html"), Some(0));
+        assert_eq!(at("http://b.example:8080/x/y"), Some(1));
+        assert_eq!(at("https://a.example/other/"), None, "outside a's prefix");
+        assert_eq!(
+            at("https://b.example/x/y"),
+            None,
+            "another origin of b's host"
+        );
+
+        let site = |base: &str| json!({"base_url": base, "start_paths": ["/"]});
+        let m = message(
+            json!({"name": "many", "sites": [site("https://a.example/"), site("http://a.example:81/")]}),
+        );
+        assert!(m.contains("are on the same host"), "{m}");
+        let m = message(
+            json!({"name": "many", "base_url": "https://a.example/", "start_paths": ["/"], "sites": [site("https://b.example/")]}),
+        );
+        assert!(m.contains("not both"), "{m}");
+        let m = message(
+            json!({"name": "many", "sites": [site("https://a.example/")], "keywords": ["x"]}),
+        );
+        assert!(m.contains("not both"), "{m}");
+        let m = message(
+            json!({"name": "many", "sites": [{"base_url": "https://a.example/", "start_paths": ["/"], "extra": 1}]}),
+        );
+        assert!(m.contains("unknown field `extra`"), "{m}");
+        let too_many: Vec<_> = (0..=MAX_SITES)
+            .map(|n| site(&format!("https://h{n}.example/")))
+            .collect();
+        let m = message(json!({"name": "many", "sites": too_many}));
+        assert!(m.contains("at most 10000"), "{m}");
+    }
+
+    #[test]
     fn interval_is_the_rate_or_the_crawl_delay_whichever_is_longer() {
-        let mut crawl = request(json!({
+        let crawl = request(json!({
             "name": "docs", "base_url": "https://e.com/", "start_paths": ["/"],
             "limits": {"concurrency": 4, "requests_per_second": 8.0}
         }))
         .unwrap();
-        assert_eq!(crawl.request_interval_ms(), 125);
-        crawl.crawl_delay_ms = 1_000;
-        assert_eq!(crawl.request_interval_ms(), 1_000);
+        assert_eq!(crawl.request_interval_ms(0), 125);
+        assert_eq!(crawl.request_interval_ms(1_000), 1_000);
     }
 }

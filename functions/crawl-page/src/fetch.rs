@@ -4,9 +4,12 @@
 //! here, names in the resolver), HTML only, and a size limit that stops reading at the limit.
 
 use crate::address::{AddressPolicy, GuardedResolver, Lookup, refusal};
+use reqwest::dns::{Name, Resolve};
 use reqwest::{Client, header};
 use serde::{Deserialize, Serialize};
 use shared::http::{BodyError, error_chain};
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use url::{Host, Url};
 
@@ -15,6 +18,7 @@ const HTML_TYPES: &[&str] = &["text/html", "application/xhtml+xml"];
 
 pub struct Fetcher {
     client: Client,
+    resolver: Arc<GuardedResolver>,
     policy: AddressPolicy,
     max_bytes: usize,
 }
@@ -104,19 +108,56 @@ impl Fetcher {
         lookup: Lookup,
         policy: AddressPolicy,
     ) -> Result<Self, reqwest::Error> {
+        let resolver = GuardedResolver::shared(lookup, policy.clone());
         let client = Client::builder()
             .user_agent(user_agent)
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
-            .dns_resolver(GuardedResolver::shared(lookup, policy.clone()))
+            .dns_resolver(resolver.clone())
             .build()?;
         Ok(Fetcher {
             client,
+            resolver,
             policy,
             max_bytes,
         })
+    }
+
+    /// Why `url` may not be fetched, found without sending it anything: its address (the IP
+    /// literal, or every address its name resolves to) or its port. `None` when it may be.
+    pub async fn refusal(&self, url: &Url) -> Option<String> {
+        if let Some(reason) = self.refused_literal_or_port(url) {
+            return Some(reason);
+        }
+        let Some(Host::Domain(name)) = url.host() else {
+            return None;
+        };
+        let name = name.parse::<Name>().ok()?;
+        match self.resolver.resolve(name).await {
+            Ok(_) => None,
+            Err(e) => Some(refusal(e.as_ref()).map_or_else(|| e.to_string(), ToString::to_string)),
+        }
+    }
+
+    fn refused_literal_or_port(&self, url: &Url) -> Option<String> {
+        let literal: Option<IpAddr> = match url.host() {
+            Some(Host::Ipv4(ip)) => Some(ip.into()),
+            Some(Host::Ipv6(ip)) => Some(ip.into()),
+            _ => None,
+        };
+        if let Some(ip) = literal.filter(|ip| !self.policy.permits(*ip)) {
+            return Some(format!("{ip} is not an address this crawl may reach"));
+        }
+        let port = url.port_or_known_default().unwrap_or_default();
+        if !self.policy.permits_port(port) {
+            return Some(format!(
+                "port {port} is not one this deployment crawls ({:?}; CRAWL_ALLOWED_PORTS)",
+                self.policy.ports
+            ));
+        }
+        None
     }
 
     /// GETs a page: HTML only; conditional when `since` has validators (`If-None-Match`,
@@ -131,24 +172,8 @@ impl Fetcher {
     }
 
     async fn get(&self, url: &Url, html_only: bool, since: &Validators) -> Fetched {
-        let literal = match url.host() {
-            Some(Host::Ipv4(ip)) => Some(ip.into()),
-            Some(Host::Ipv6(ip)) => Some(ip.into()),
-            _ => None,
-        };
-        if let Some(ip) = literal.filter(|ip| !self.policy.permits(*ip)) {
-            return Fetched::Refused {
-                reason: format!("{ip} is not an address this crawl may reach"),
-            };
-        }
-        let port = url.port_or_known_default().unwrap_or_default();
-        if !self.policy.permits_port(port) {
-            return Fetched::Refused {
-                reason: format!(
-                    "port {port} is not one this deployment crawls ({:?}; CRAWL_ALLOWED_PORTS)",
-                    self.policy.ports
-                ),
-            };
+        if let Some(reason) = self.refused_literal_or_port(url) {
+            return Fetched::Refused { reason };
         }
         let mut request = self.client.get(url.clone()).header(
             header::ACCEPT,

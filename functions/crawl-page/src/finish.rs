@@ -18,7 +18,7 @@ pub async fn finish(
     let summary = Summary {
         name: crawl.name.clone(),
         run_id: crawl.run_id.clone(),
-        base_url: crawl.base_url.clone(),
+        sites: crawl.sites.iter().map(|s| s.base_url.clone()).collect(),
         finished_at: page::now(),
         limit_reached,
         pages: frontier.output_uri("pages/"),
@@ -34,6 +34,10 @@ pub async fn finish(
     } else {
         String::new()
     };
+    let what = match crawl.sites.as_slice() {
+        [site] => site.base_url.to_string(),
+        sites => format!("{} sites", sites.len()),
+    };
     let recrawl = match &crawl.since {
         Some(since) => format!(
             " Unchanged since run {since} (not downloaded): {} pages, {} bytes.",
@@ -42,11 +46,10 @@ pub async fn finish(
         None => String::new(),
     };
     let message = format!(
-        "Crawl '{}' of {} finished.{limit} Pages crawled: {}. Failed: {}. Redirects: {}. Not HTML: \
+        "Crawl '{}' of {what} finished.{limit} Pages crawled: {}. Failed: {}. Redirects: {}. Not HTML: \
          {}. Too large: {}. Refused addresses: {}. Skipped by robots.txt: {}. Out of scope: {}. Too \
          deep: {}. Bytes stored: {}.{recrawl} Summary: {summary_uri}",
         crawl.name,
-        crawl.base_url,
         t.crawled,
         t.failed,
         t.redirects,

@@ -2,22 +2,27 @@
 //! find the same URL at the same moment both try to create its `seen/` marker with
 //! `If-None-Match: *`; S3 lets exactly one succeed, and only that one queues the URL. The marker
 //! names the page that found it, so that page, crawled again after a crash between the claim
-//! and the queueing, still queues it. The queue is one object per URL under `queue/<depth>/`,
-//! so a listing returns the shallowest pages first (breadth first) and survives any crash: an
-//! entry is deleted only after its page's record is stored, and a queued page that already has
-//! a record is done.
+//! and the queueing, still queues it. The queue is sharded by site (one host each), then one
+//! object per URL under `<depth>/`, so a listing of a shard returns its shallowest pages first
+//! (breadth first), the shards themselves are one delimited listing, and the queue survives any
+//! crash: an entry is deleted only after its page's record is stored, and a queued page that
+//! already has a record is done.
 //!
 //! ```text
-//! frontier/<name>/<run>/seen/<hash>            {url, by}: exists once the URL was found
-//! frontier/<name>/<run>/queue/<depth>/<hash>   {url, depth, attempts}; exists until crawled
-//! crawls/<name>/<run>/crawl.json               the crawl as started
-//! crawls/<name>/<run>/robots.txt               as fetched at the start
-//! crawls/<name>/<run>/pages/<hash>.json        what happened to the URL
-//! crawls/<name>/<run>/pages/<hash>.html        the page itself, for HTML pages
-//! crawls/<name>/<run>/summary.json             the counts, when the crawl ends
+//! frontier/<name>/<run>/seen/<hash>                    {url, by}: exists once the URL was found
+//! frontier/<name>/<run>/queue/<site>/<depth>/<hash>    {url, site, depth, attempts}; until crawled
+//! frontier/<name>/<run>/hosts/<site>.json              the host's pace and last worker's counts
+//! frontier/<name>/<run>/batches/<batch>.json           the batch's groups, the Map's items
+//! crawls/<name>/<run>/crawl.json                       the crawl as started
+//! crawls/<name>/<run>/robots/<site>.txt                as its host's first worker fetched it
+//! crawls/<name>/<run>/pages/<hash>.json                what happened to the URL
+//! crawls/<name>/<run>/pages/<hash>.html                the page itself, for HTML pages
+//! crawls/<name>/<run>/summary.json                     the counts, when the crawl ends
 //! ```
 
+use crate::counts::Counts;
 use crate::crawl::Crawl;
+use crate::messages::{Group, Items};
 use crate::page::Record;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
@@ -34,10 +39,26 @@ pub const CLAIMS_IN_FLIGHT: usize = 16;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub url: Url,
+    /// Its site's index in the crawl: its shard.
+    pub site: usize,
     pub depth: u32,
     /// Attempts already made: 429, 5xx and silence put the URL back with one more.
     #[serde(default)]
     pub attempts: u32,
+}
+
+/// A host's state between its workers, written after each of its pages: its pace, and what its
+/// last worker did, which the next step adds up.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Host {
+    /// The batch whose worker wrote this last.
+    pub batch: String,
+    /// When the host last answered (Unix milliseconds): its next request waits one interval.
+    pub last_request_ms: u64,
+    /// What that worker has done so far, and whether it finished (a worker that dies, or is
+    /// retried, leaves `done` false).
+    pub counts: Counts,
+    pub done: bool,
 }
 
 /// Who claimed a URL: `by` is the queue key of the page that found it, or `start`.
@@ -81,10 +102,14 @@ impl<'a> Frontier<'a> {
         format!("{}queue/", self.frontier)
     }
 
+    fn shard(&self, site: usize) -> String {
+        format!("{}{site:05}/", self.queue_prefix())
+    }
+
     pub fn queue_key(&self, entry: &Entry) -> String {
         format!(
             "{}{:04}/{}",
-            self.queue_prefix(),
+            self.shard(entry.site),
             entry.depth,
             url_hash(&entry.url)
         )
@@ -142,9 +167,36 @@ impl<'a> Frontier<'a> {
         self.put_json(&self.queue_key(entry), entry).await
     }
 
-    /// Up to `limit` queued keys, shallowest first.
-    pub async fn next_keys(&self, limit: usize) -> Result<Vec<String>> {
+    /// The sites with pages queued, by index.
+    pub async fn queued_sites(&self) -> Result<Vec<usize>> {
         let prefix = self.queue_prefix();
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(self.bucket)
+            .prefix(&prefix)
+            .delimiter("/")
+            .into_paginator()
+            .send();
+        let mut sites = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                Error::from_sdk(format!("S3 ListObjectsV2 s3://{}/{prefix}", self.bucket), e)
+            })?;
+            sites.extend(page.common_prefixes().iter().filter_map(|p| {
+                p.prefix()?
+                    .strip_prefix(&prefix)?
+                    .trim_end_matches('/')
+                    .parse::<usize>()
+                    .ok()
+            }));
+        }
+        Ok(sites)
+    }
+
+    /// Up to `limit` keys queued for a site, shallowest first.
+    pub async fn next_keys(&self, site: usize, limit: usize) -> Result<Vec<String>> {
+        let prefix = self.shard(site);
         let out = self
             .s3
             .list_objects_v2()
@@ -218,18 +270,55 @@ impl<'a> Frontier<'a> {
         self.put_json(&self.output_key("crawl.json"), crawl).await
     }
 
-    /// robots.txt as the start step fetched it; empty (allow all) when there was none.
-    pub async fn robots(&self) -> Result<Vec<u8>> {
-        let key = self.output_key("robots.txt");
+    /// A site's robots.txt as its first worker fetched it; `None` before that (empty: allow all).
+    pub async fn robots(&self, site: usize) -> Result<Option<Vec<u8>>> {
+        let key = self.output_key(&format!("robots/{site:05}.txt"));
         match shared::s3::get_object(self.s3, self.bucket, &key).await {
-            Err(Error::NotFound(_)) => Ok(Vec::new()),
-            other => other,
+            Err(Error::NotFound(_)) => Ok(None),
+            other => other.map(Some),
         }
     }
 
-    pub async fn put_robots(&self, txt: Vec<u8>) -> Result<()> {
-        let key = self.output_key("robots.txt");
+    pub async fn put_robots(&self, site: usize, txt: Vec<u8>) -> Result<()> {
+        let key = self.output_key(&format!("robots/{site:05}.txt"));
         shared::s3::put_object(self.s3, self.bucket, &key, txt, "text/plain").await
+    }
+
+    /// A host's state; `None` before its first worker.
+    pub async fn host(&self, site: usize) -> Result<Option<Host>> {
+        self.get_json(&format!("{}hosts/{site:05}.json", self.frontier))
+            .await
+    }
+
+    pub async fn put_host(&self, site: usize, host: &Host) -> Result<()> {
+        self.put_json(&format!("{}hosts/{site:05}.json", self.frontier), host)
+            .await
+    }
+
+    /// Stores a batch's groups, the Map's items; returns where.
+    pub async fn put_batch(&self, batch: &str, groups: &[Group]) -> Result<Items> {
+        let key = format!("{}batches/{batch}.json", self.frontier);
+        self.put_json(&key, &groups).await?;
+        Ok(Items {
+            bucket: self.bucket.to_owned(),
+            key,
+        })
+    }
+
+    /// Where a distributed Map's `ResultWriter` writes (read by people, not by the crawl).
+    pub fn map_results_prefix(&self) -> String {
+        format!("{}map-results/", self.frontier)
+    }
+
+    /// A batch's groups, as `put_batch` stored them.
+    pub async fn batch(&self, batch: &str) -> Result<Vec<Group>> {
+        let key = format!("{}batches/{batch}.json", self.frontier);
+        self.get_json(&key).await?.ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "batch '{batch}' of this crawl was never handed out (no s3://{}/{key})",
+                self.bucket
+            ))
+        })
     }
 
     /// Whether `url` has its record: then it is done, whatever the queue says.
@@ -302,6 +391,19 @@ impl<'a> Frontier<'a> {
         self.put_json(&self.output_key("summary.json"), summary)
             .await?;
         Ok(self.output_uri("summary.json"))
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        match shared::s3::get_object(self.s3, self.bucket, key).await {
+            Ok(body) => serde_json::from_slice(&body).map(Some).map_err(|e| {
+                Error::Internal(format!(
+                    "s3://{}/{key} does not read back: {e}",
+                    self.bucket
+                ))
+            }),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn put_json(&self, key: &str, value: &impl Serialize) -> Result<()> {

@@ -9,11 +9,11 @@ use crate::messages::{Request, Response};
 use crate::{finish, next, start, worker};
 use aws_sdk_s3::Client;
 use ipnet::IpNet;
-use shared::config::{Vars, listed, optional, required};
+use shared::config::{Vars, listed, optional, parsed, required};
 use shared::{Error, Result};
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub bucket: String,
     pub user_agent: String,
@@ -22,6 +22,12 @@ pub struct Config {
     pub allowed_networks: Vec<IpNet>,
     /// The ports crawled (80 and 443 by default).
     pub allowed_ports: Vec<u16>,
+    /// Hosts one batch crawls at most, whatever a crawl's `concurrency` asks.
+    pub batch_size: usize,
+    /// The distributed Map's children running at once, and the percentage of them that may
+    /// fail without failing the Map (their pages are retried in later batches).
+    pub map_max_concurrency: u32,
+    pub map_tolerated_failure_percentage: f64,
 }
 
 impl Config {
@@ -32,6 +38,24 @@ impl Config {
                 .unwrap_or_else(|| "ServerlessAutomationsCrawler/1.0".to_owned()),
             allowed_networks: listed(vars, "CRAWL_ALLOWED_NETWORKS", Vec::new())?,
             allowed_ports: listed(vars, "CRAWL_ALLOWED_PORTS", DEFAULT_PORTS.to_vec())?,
+            batch_size: within(
+                parsed(vars, "CRAWL_BATCH_SIZE", 1_000)?,
+                "CRAWL_BATCH_SIZE",
+                1,
+                10_000,
+            )?,
+            map_max_concurrency: within(
+                parsed(vars, "CRAWL_MAP_MAX_CONCURRENCY", 100)?,
+                "CRAWL_MAP_MAX_CONCURRENCY",
+                1,
+                10_000,
+            )?,
+            map_tolerated_failure_percentage: within(
+                parsed(vars, "CRAWL_MAP_TOLERATED_FAILURE_PERCENTAGE", 5.0)?,
+                "CRAWL_MAP_TOLERATED_FAILURE_PERCENTAGE",
+                0.0,
+                100.0,
+            )?,
         })
     }
 
@@ -60,6 +84,16 @@ impl Config {
             allow_networks: crawl.allow_networks.clone(),
             ports: self.allowed_ports.clone(),
         })
+    }
+}
+
+fn within<T: PartialOrd + std::fmt::Display>(value: T, name: &str, min: T, max: T) -> Result<T> {
+    if value >= min && value <= max {
+        Ok(value)
+    } else {
+        Err(Error::Configuration(format!(
+            "{name} is {value}; it must be from {min} to {max}"
+        )))
     }
 }
 
@@ -110,9 +144,13 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Response> {
         Request::Next(state) => Response::Next(Box::new(next::next(deps, state).await?)),
         Request::Crawl {
             crawl,
+            batch,
+            site,
             pages,
-            not_before_ms,
-        } => Response::Crawled(worker::crawl_pages(deps, &crawl, &pages, not_before_ms).await?),
+            express,
+        } => Response::Crawled(
+            worker::crawl_host(deps, &crawl, &batch, site, &pages, express).await?,
+        ),
         Request::Finish {
             crawl,
             totals,

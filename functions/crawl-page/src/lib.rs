@@ -1,11 +1,13 @@
 //! The web crawler's steps, one Lambda function with four actions that
 //! `statemachines/web-crawler.asl.json` calls in a loop:
 //!
-//! - `start`: checks the crawl, reads robots.txt once, queues the start pages;
-//! - `next`: adds the last batch's counts to the totals and hands out the next batch, or says
-//!   the crawl is done, or that this execution should hand over to a new one;
-//! - `crawl`: one worker of the batch: fetches its pages one after the other at the crawl's
-//!   pace, stores them and queues the new links;
+//! - `start`: checks the crawl (one site or many, one host each), queues the start pages;
+//! - `next`: adds the last batch's counts to the totals and hands out the next batch, one
+//!   worker per host with pages queued, or says the crawl is done, or that this execution
+//!   should hand over to a new one;
+//! - `crawl`: one worker of the batch: on its host's first turn reads robots.txt and the
+//!   sitemaps (`discover`), then fetches its pages one after the other at the host's pace,
+//!   stores them and queues the new links;
 //! - `finish`: writes the summary.
 //!
 //! Each action is its own module; `messages` holds what they read and answer, `frontier` all
@@ -14,6 +16,7 @@
 pub mod address;
 pub mod counts;
 pub mod crawl;
+mod discover;
 pub mod fetch;
 mod finish;
 pub mod frontier;
@@ -22,7 +25,7 @@ pub mod html;
 pub mod messages;
 mod next;
 pub mod normalize;
-mod pace;
+pub mod pace;
 pub mod page;
 pub mod robots;
 mod scope;
@@ -32,5 +35,6 @@ mod worker;
 
 pub use handler::{Config, Deps, handle};
 pub use messages::{
-    Crawled, Finished, Next, Request, Response, State, StepError, Summary, WorkerResult,
+    Crawled, Finished, Group, Items, MapSettings, Next, Request, Response, State, StepError,
+    Summary, WorkerResult,
 };

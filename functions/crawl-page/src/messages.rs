@@ -17,13 +17,15 @@ pub enum Request {
         crawl: CrawlRequest,
     },
     Next(State),
+    /// One worker: one host's pages of a batch.
     Crawl {
         crawl: Crawl,
+        batch: String,
+        site: usize,
         pages: Vec<String>,
-        /// When the crawl last sent its host a request (Unix milliseconds): the worker's first
-        /// request waits one interval from then.
+        /// Run by a distributed Map, as an Express workflow: 5 minutes at most.
         #[serde(default)]
-        not_before_ms: u64,
+        express: bool,
     },
     Finish {
         crawl: Crawl,
@@ -40,23 +42,37 @@ pub struct State {
     pub totals: Counts,
     pub generation: u32,
     pub execution_pages: u32,
-    /// When the crawl last sent its host a request (Unix milliseconds; workers' later requests
-    /// are in `results`).
+    /// Batches handed out so far, in all executions: names the next one.
     #[serde(default)]
-    pub last_request_ms: u64,
-    /// The last batch's worker results (empty before the first batch).
+    pub batches: u32,
+    /// The batch just crawled, whose workers' results the next step adds up.
+    #[serde(default)]
+    pub batch: Option<String>,
+    /// The site the next batch starts from, so that every host gets its turn when there are
+    /// more than a batch holds.
+    #[serde(default)]
+    pub cursor: usize,
+    /// An inline Map's output: its failed workers' errors (the others' results are in S3).
     #[serde(default)]
     pub results: Vec<WorkerResult>,
 }
 
-/// One item of the Map state's output.
+/// One item of a batch: one host's pages, for one worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub site: usize,
+    /// Queue keys.
+    pub pages: Vec<String>,
+}
+
+/// One item of the inline Map state's output.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum WorkerResult {
     /// The worker failed after its retries (the state machine's Catch): its pages are retried
     /// in a later batch, up to `max_attempts`.
     Failed {
-        failed_pages: Vec<String>,
+        site: usize,
         error: StepError,
     },
     Done(Crawled),
@@ -89,11 +105,18 @@ pub struct Next {
     pub totals: Counts,
     pub generation: u32,
     pub execution_pages: u32,
-    /// When the crawl last sent its host a request (Unix milliseconds).
-    pub last_request_ms: u64,
-    /// Queue keys, one list per worker: one worker per host, so that a host never has two
-    /// requests of the crawl in flight.
-    pub groups: Vec<Vec<String>>,
+    pub batches: u32,
+    /// The batch handed out (`None` when done or handing over).
+    pub batch: Option<String>,
+    pub cursor: usize,
+    /// Always empty: the inline Map replaces it with its output, the distributed Map leaves it.
+    pub results: Vec<WorkerResult>,
+    /// The batch, one worker per host, for the inline Map; empty when `distributed`.
+    pub groups: Vec<Group>,
+    /// More hosts than the inline Map runs: the distributed Map reads the batch from `items`.
+    pub distributed: bool,
+    pub items: Option<Items>,
+    pub map: MapSettings,
     pub done: bool,
     pub limit_reached: bool,
     pub continue_as_new: bool,
@@ -102,13 +125,27 @@ pub struct Next {
     pub continuation_name: Option<String>,
 }
 
+/// Where a batch's groups are stored: the distributed Map's `ItemReader` reads them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Items {
+    pub bucket: String,
+    pub key: String,
+}
+
+/// The distributed Map's settings, from the deployment (`MaxConcurrencyPath`,
+/// `ToleratedFailurePercentagePath`), and where its `ResultWriter` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapSettings {
+    pub max_concurrency: u32,
+    pub tolerated_failure_percentage: f64,
+    pub results_prefix: String,
+}
+
 /// One worker's answer, which becomes an item of the Map state's output.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Crawled {
+    pub site: usize,
     pub counts: Counts,
-    /// When the worker sent its last request (Unix milliseconds; its `not_before_ms` if none).
-    #[serde(default)]
-    pub last_request_ms: u64,
 }
 
 /// The `finish` step's answer: the summary, and the notification the state machine publishes.
@@ -125,7 +162,7 @@ pub struct Finished {
 pub struct Summary {
     pub name: String,
     pub run_id: String,
-    pub base_url: Url,
+    pub sites: Vec<Url>,
     pub finished_at: String,
     pub limit_reached: bool,
     pub pages: String,

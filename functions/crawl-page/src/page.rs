@@ -80,11 +80,21 @@ pub enum Link {
     TooDeep,
 }
 
-/// Sorts a normalised link found at `depth` (the page it leads to would be at `depth`).
-pub fn classify(crawl: &Crawl, robots: &Robots, url: &Url, depth: u32) -> Link {
-    if !crawl.scope.admits(url) {
+/// Sorts a normalised link found at `depth` (the page it leads to would be at `depth`): `site`
+/// is the crawl's site whose host it is on, if any, and `robots` that host's rules when known.
+pub fn classify(
+    crawl: &Crawl,
+    site: Option<usize>,
+    robots: Option<&Robots>,
+    url: &Url,
+    depth: u32,
+) -> Link {
+    if !site
+        .and_then(|s| crawl.sites.get(s))
+        .is_some_and(|s| s.scope.admits(url))
+    {
         Link::OutOfScope
-    } else if !robots.allows(url) {
+    } else if robots.is_some_and(|r| !r.allows(url)) {
         Link::Disallowed
     } else if depth > crawl.limits.max_depth {
         Link::TooDeep

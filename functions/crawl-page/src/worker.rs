@@ -1,53 +1,114 @@
-//! `crawl`: one worker of a batch. It fetches its pages one after the other at the crawl's
-//! pace, stores each with its record, and queues the new links: links first, the record next,
-//! the queue entry last, so a worker that dies anywhere is retried and redoes only what is
-//! missing (the frontier lets a page's own earlier claims through, and skips a queued page
-//! that already has its record).
+//! `crawl`: one worker of a batch, the only one of its batch on its host. It fetches its pages
+//! one after the other at the host's pace, stores each with its record, and queues the new
+//! links: links first, the record next, the queue entry last, so a worker that dies anywhere is
+//! retried and redoes only what is missing (the frontier lets a page's own earlier claims
+//! through, and skips a queued page that already has its record). After each page it notes the
+//! host's pace and its counts in the host's state, which the next worker of the host and the
+//! next step read.
 
 use crate::counts::Counts;
-use crate::crawl::{Crawl, WORKER_SECONDS};
+use crate::crawl::{Crawl, EXPRESS_WORKER_SECONDS, Site, WORKER_SECONDS};
+use crate::discover::{self, ROBOTS_MAX_BYTES};
 use crate::fetch::{Fetched, Fetcher};
-use crate::frontier::{CLAIMS_IN_FLIGHT, Entry, Frontier};
+use crate::frontier::{CLAIMS_IN_FLIGHT, Entry, Frontier, Host};
 use crate::handler::Deps;
 use crate::messages::Crawled;
-use crate::pace::{unix_ms, until};
+use crate::pace::{Budget, Pace};
 use crate::page::{self, Link, Record, visit};
 use crate::robots::{Robots, agent_token};
+use crate::sitemap;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::{Error, Result};
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::time::Duration;
 
-/// One worker, the only one of its batch on its host: its pages one after the other, each
-/// request at least the crawl's interval after the previous one's answer, the first at least
-/// that long after `not_before_ms` (the crawl's last answer before this batch). It stops taking pages
-/// when the next one might not finish within its time budget; the rest stay queued.
-pub async fn crawl_pages(
+/// What the sitemaps' pages' claims name as their finder.
+const BY_SITEMAP: &str = "sitemap";
+
+/// One worker: `keys`, all of `site`, queued for `batch`. Its first request waits one interval
+/// from the host's last answer, whichever worker had it; it stops taking pages when the next
+/// one might not end within its time budget, and the rest stay queued.
+pub async fn crawl_host(
     deps: &Deps,
     claimed: &Crawl,
+    batch: &str,
+    site: usize,
     keys: &[String],
-    not_before_ms: u64,
+    express: bool,
 ) -> Result<Crawled> {
-    let started = Instant::now();
     let crawl = &deps.stored(claimed).await?;
+    let Some(host_site) = crawl.sites.get(site) else {
+        return Err(Error::InvalidInput(format!(
+            "site {site} is not a site of crawl '{}' ({} sites)",
+            crawl.name,
+            crawl.sites.len()
+        )));
+    };
     let frontier = deps.frontier(crawl);
-    let robots = Robots::parse(
-        agent_token(&deps.config.user_agent),
-        &frontier.robots().await?,
+    let limits = &crawl.limits;
+    let budget = Budget::new(
+        Duration::from_secs_f64(if express {
+            EXPRESS_WORKER_SECONDS
+        } else {
+            WORKER_SECONDS
+        }),
+        Duration::from_secs(u64::from(limits.timeout_seconds)),
     );
-    let fetcher = deps.fetcher(crawl, crawl.limits.max_page_bytes as usize)?;
-    let interval = Duration::from_millis(crawl.request_interval_ms());
-    let timeout = Duration::from_secs(u64::from(crawl.limits.timeout_seconds));
-    let budget = Duration::from_secs_f64(WORKER_SECONDS);
-    let mut counts = Counts::default();
-    let mut last_request_ms = not_before_ms;
+    let earlier = frontier.host(site).await?.unwrap_or_default();
+    let mut host = Host {
+        batch: batch.to_owned(),
+        last_request_ms: earlier.last_request_ms,
+        // A retried worker of this batch carries on from where the last attempt got to.
+        counts: if earlier.batch == batch {
+            earlier.counts
+        } else {
+            Counts::default()
+        },
+        done: false,
+    };
+    let mut pace = Pace {
+        interval: Duration::from_millis(crawl.request_interval_ms(0)),
+        last_ms: host.last_request_ms,
+    };
+    let agent = agent_token(&deps.config.user_agent);
+    let robots = match frontier.robots(site).await? {
+        Some(txt) => Robots::parse(agent, &txt),
+        None => {
+            let txt = first_visit(
+                deps,
+                crawl,
+                &frontier,
+                site,
+                &mut pace,
+                &budget,
+                &mut host.counts,
+            )
+            .await?;
+            let robots = Robots::parse(agent, &txt);
+            frontier.put_robots(site, txt).await?;
+            robots
+        }
+    };
+    pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
+    let fetcher = deps.fetcher(crawl, limits.max_page_bytes as usize)?;
+    let mut others = OtherRobots {
+        agent,
+        robots: HashMap::new(),
+    };
     for (done, key) in keys.iter().enumerate() {
         let Some(entry) = frontier.entry(key).await? else {
             continue;
         };
-        let wait = until(last_request_ms, interval);
-        if !fits(started.elapsed() + wait, timeout, budget) {
+        if entry.site != site {
+            return Err(Error::InvalidInput(format!(
+                "{key} is queued for site {}, not for site {site} ({})",
+                entry.site, host_site.base_url
+            )));
+        }
+        if !budget.fits(pace.wait()) {
             tracing::warn!(
                 crawl = %crawl.name,
+                site = %host_site.base_url,
                 left = keys.len() - done,
                 "the worker's time budget is spent; its other pages stay queued"
             );
@@ -58,104 +119,188 @@ pub async fn crawl_pages(
             frontier.dequeue(&entry).await?;
             continue;
         }
-        tokio::time::sleep(wait).await;
-        last_request_ms =
-            crawl_one(&frontier, crawl, &robots, &fetcher, key, entry, &mut counts).await?;
+        if !robots.allows(&entry.url) {
+            // Queued from another host's page before this host's robots.txt was read.
+            host.counts.robots_skipped += 1;
+            frontier.dequeue(&entry).await?;
+            continue;
+        }
+        pace.turn().await;
+        let page = Page {
+            frontier: &frontier,
+            crawl,
+            robots: &robots,
+            key,
+        };
+        page.crawl(&fetcher, entry, &mut others, &mut pace, &mut host.counts)
+            .await?;
+        host.last_request_ms = pace.last_ms;
+        frontier.put_host(site, &host).await?;
     }
+    host.last_request_ms = pace.last_ms;
+    host.done = true;
+    frontier.put_host(site, &host).await?;
     Ok(Crawled {
-        counts,
-        last_request_ms,
+        site,
+        counts: host.counts,
     })
 }
 
-/// Whether a page whose request goes out at `send` (from the worker's start) and may take
-/// `timeout` ends within the worker's `budget`.
-fn fits(send: Duration, timeout: Duration, budget: Duration) -> bool {
-    send + timeout <= budget
-}
-
-/// Crawls one page; returns when its answer came (Unix milliseconds), which the next request
-/// to the host waits one interval from, while this page's stores go on.
-async fn crawl_one(
-    frontier: &Frontier<'_>,
+/// The host's first worker: reads robots.txt, and queues the sitemaps' pages; returns
+/// robots.txt, which the caller stores last, so a worker that dies before that reads it again.
+async fn first_visit(
+    deps: &Deps,
     crawl: &Crawl,
-    robots: &Robots,
-    fetcher: &Fetcher,
-    key: &str,
-    entry: Entry,
+    frontier: &Frontier<'_>,
+    site: usize,
+    pace: &mut Pace,
+    budget: &Budget,
     counts: &mut Counts,
-) -> Result<u64> {
-    let previous = frontier.previous_record(&entry.url).await?;
-    let page = visit(fetcher, crawl, &entry.url, previous.as_ref()).await;
-    // From the answer, not the request: the next request then arrives at least one interval
-    // after this one's answer, however long this one took.
-    let answered = unix_ms();
-    let attempts = entry.attempts + 1;
-    if page.fetched.is_retryable() && attempts < crawl.limits.max_attempts {
-        counts.retries += 1;
-        frontier.enqueue(&Entry { attempts, ..entry }).await?;
-        return Ok(answered);
+) -> Result<Vec<u8>> {
+    let host_site: &Site = &crawl.sites[site];
+    let txt = discover::robots(&deps.fetcher(crawl, ROBOTS_MAX_BYTES)?, host_site, pace)
+        .await
+        .map_err(Error::Transient)?;
+    if !crawl.sitemaps {
+        return Ok(txt);
     }
-    let depth = entry.depth + 1;
-    let found: Vec<Link> = stream::iter(page.links.iter())
+    let robots = Robots::parse(agent_token(&deps.config.user_agent), &txt);
+    pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
+    let fetcher = deps.fetcher(crawl, sitemap::MAX_BYTES)?;
+    let pages = discover::sitemap_pages(&fetcher, crawl, host_site, &robots, pace, budget).await;
+    let queued: Vec<bool> = stream::iter(pages)
         .map(|url| async move {
-            let link = page::classify(crawl, robots, url, depth);
-            if !frontier.claim(url, key).await? {
-                return Ok(None);
-            }
-            if link == Link::Follow {
+            let new = frontier.claim(&url, BY_SITEMAP).await?;
+            if new {
                 frontier
                     .enqueue(&Entry {
-                        url: url.clone(),
-                        depth,
+                        url,
+                        site,
+                        depth: 0,
                         attempts: 0,
                     })
                     .await?;
             }
-            Ok::<_, Error>(Some(link))
+            Ok::<_, Error>(new)
         })
         .buffer_unordered(CLAIMS_IN_FLIGHT)
-        .try_filter_map(|link| async move { Ok(link) })
         .try_collect()
         .await?;
-    for link in found {
-        link.count(counts);
-    }
-    let record = Record::new(
-        entry.url.clone(),
-        entry.depth,
-        attempts,
-        &page,
-        previous.as_ref(),
-        counts,
-    );
-    match page.fetched {
-        Fetched::Body {
-            body, content_type, ..
-        } => frontier.put_page(&entry.url, body, &content_type).await?,
-        Fetched::NotModified => frontier.copy_previous_page(&entry.url).await?,
-        _ => {}
-    }
-    frontier.put_record(&entry.url, &record).await?;
-    frontier.dequeue(&entry).await?;
-    Ok(answered)
+    counts.queued += queued.iter().filter(|new| **new).count() as u64;
+    Ok(txt)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Other sites' robots.txt, for the links that lead there: `None` until that host's first
+/// worker has read it, and then its own worker checks each page before fetching it.
+struct OtherRobots<'a> {
+    agent: &'a str,
+    robots: HashMap<usize, Option<Robots>>,
+}
 
-    const S: fn(u64) -> Duration = Duration::from_secs;
+impl OtherRobots<'_> {
+    async fn load(&mut self, frontier: &Frontier<'_>, sites: Vec<usize>) -> Result<()> {
+        for site in sites {
+            if !self.robots.contains_key(&site) {
+                let txt = frontier.robots(site).await?;
+                let robots = txt.map(|txt| Robots::parse(self.agent, &txt));
+                self.robots.insert(site, robots);
+            }
+        }
+        Ok(())
+    }
 
-    #[test]
-    fn a_page_is_taken_only_if_it_can_end_within_the_budget() {
-        let budget = S(840);
-        assert!(fits(S(0), S(15), budget));
-        assert!(fits(S(800) + S(10), S(30), budget));
-        assert!(!fits(S(800) + S(20), S(30), budget), "the wait counts");
-        assert!(
-            !fits(S(830), S(15), budget),
-            "the time already spent counts"
+    fn get(&self, site: usize) -> Option<&Robots> {
+        self.robots.get(&site).and_then(Option::as_ref)
+    }
+}
+
+/// One page of the worker's host.
+struct Page<'a> {
+    frontier: &'a Frontier<'a>,
+    crawl: &'a Crawl,
+    robots: &'a Robots,
+    key: &'a str,
+}
+
+impl Page<'_> {
+    async fn crawl(
+        &self,
+        fetcher: &Fetcher,
+        entry: Entry,
+        others: &mut OtherRobots<'_>,
+        pace: &mut Pace,
+        counts: &mut Counts,
+    ) -> Result<()> {
+        let Page {
+            frontier,
+            crawl,
+            robots,
+            key,
+        } = *self;
+        let previous = frontier.previous_record(&entry.url).await?;
+        let page = visit(fetcher, crawl, &entry.url, previous.as_ref()).await;
+        pace.answered();
+        let attempts = entry.attempts + 1;
+        if page.fetched.is_retryable() && attempts < crawl.limits.max_attempts {
+            counts.retries += 1;
+            return frontier.enqueue(&Entry { attempts, ..entry }).await;
+        }
+        let depth = entry.depth + 1;
+        let sites: Vec<Option<usize>> = page.links.iter().map(|u| crawl.site_of(u)).collect();
+        let elsewhere = sites
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|s| *s != entry.site)
+            .collect();
+        others.load(frontier, elsewhere).await?;
+        let others = &*others;
+        let found: Vec<Link> = stream::iter(page.links.iter().zip(sites))
+            .map(|(url, link_site)| async move {
+                let link_robots = match link_site {
+                    Some(s) if s == entry.site => Some(robots),
+                    Some(s) => others.get(s),
+                    None => None,
+                };
+                let link = page::classify(crawl, link_site, link_robots, url, depth);
+                if !frontier.claim(url, key).await? {
+                    return Ok(None);
+                }
+                if let (Link::Follow, Some(site)) = (link, link_site) {
+                    frontier
+                        .enqueue(&Entry {
+                            url: url.clone(),
+                            site,
+                            depth,
+                            attempts: 0,
+                        })
+                        .await?;
+                }
+                Ok::<_, Error>(Some(link))
+            })
+            .buffer_unordered(CLAIMS_IN_FLIGHT)
+            .try_filter_map(|link| async move { Ok(link) })
+            .try_collect()
+            .await?;
+        for link in found {
+            link.count(counts);
+        }
+        let record = Record::new(
+            entry.url.clone(),
+            entry.depth,
+            attempts,
+            &page,
+            previous.as_ref(),
+            counts,
         );
+        match page.fetched {
+            Fetched::Body {
+                body, content_type, ..
+            } => frontier.put_page(&entry.url, body, &content_type).await?,
+            Fetched::NotModified => frontier.copy_previous_page(&entry.url).await?,
+            _ => {}
+        }
+        frontier.put_record(&entry.url, &record).await?;
+        frontier.dequeue(&entry).await
     }
 }

@@ -13,10 +13,12 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
         ("start-crawl.json", None),
         ("start-crawl-keywords.json", None),
         ("start-crawl-local.json", None),
+        ("start-crawl-sites.json", None),
         ("step-start.json", None),
         ("step-next.json", None),
         ("step-next-after-a-batch.json", None),
         ("step-crawl.json", None),
+        ("step-crawl-distributed.json", None),
         ("step-finish.json", None),
         ("bad-no-start-paths.json", Some("start_paths is empty")),
         (
@@ -27,7 +29,14 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
             "bad-limits-wrong-type.json",
             Some("invalid type: string \"8\", expected u32"),
         ),
-        ("bad-too-fast.json", Some("limits.concurrency is 50")),
+        (
+            "bad-too-fast.json",
+            Some("limits.requests_per_second is 1000"),
+        ),
+        (
+            "bad-same-host.json",
+            Some("https://docs.python.org/3.12/ are on the same host"),
+        ),
         ("bad-not-http.json", Some("must be an http or https URL")),
         (
             "bad-unknown-action.json",

@@ -110,6 +110,9 @@ async fn a_throttled_queue_listing_fails_the_step_as_throttled() {
             user_agent: "Test/1.0".into(),
             allowed_networks: Vec::new(),
             allowed_ports: vec![443],
+            batch_size: 1_000,
+            map_max_concurrency: 100,
+            map_tolerated_failure_percentage: 5.0,
         },
         lookup: Default::default(),
     };

@@ -31,6 +31,9 @@ async fn deps(lookup: Lookup, ports: &[u16]) -> Deps {
             user_agent: "ServerlessAutomationsCrawler/1.0 (test)".into(),
             allowed_networks: vec!["127.0.0.0/8".parse().unwrap()],
             allowed_ports: ports.to_vec(),
+            batch_size: 1_000,
+            map_max_concurrency: 100,
+            map_tolerated_failure_percentage: 5.0,
         },
         lookup,
     }
@@ -96,6 +99,17 @@ async fn start(deps: &Deps, crawl: Value) -> Value {
     .unwrap()
 }
 
+/// A worker for the first site of the crawl `state` carries with no page: the host's first
+/// visit only (robots.txt, sitemaps).
+async fn first_visit(deps: &Deps, state: &Value) -> shared::Result<Value> {
+    handle(
+        deps,
+        json!({"action": "crawl", "crawl": state["crawl"], "batch": "first", "site": 0,
+               "pages": []}),
+    )
+    .await
+}
+
 /// The rest of the crawl from `state`, as the state machine runs it.
 async fn drive(deps: &Deps, mut state: Value) -> Run {
     let mut executions = 1;
@@ -123,11 +137,19 @@ async fn drive(deps: &Deps, mut state: Value) -> Run {
             executions += 1;
             continue;
         }
-        let workers = next["groups"].as_array().unwrap().iter().map(|pages| {
+        let groups = if next["distributed"] == json!(true) {
+            assert!(next["groups"].as_array().unwrap().is_empty());
+            let key = next["items"]["key"].as_str().unwrap();
+            json_object(deps, key).await
+        } else {
+            next["groups"].clone()
+        };
+        let workers = groups.as_array().unwrap().iter().map(|group| {
             handle(
                 deps,
-                json!({"action": "crawl", "crawl": next["crawl"], "pages": pages,
-                       "not_before_ms": next["last_request_ms"]}),
+                json!({"action": "crawl", "crawl": next["crawl"], "batch": next["batch"],
+                       "site": group["site"], "pages": group["pages"],
+                       "express": next["distributed"]}),
             )
         });
         let results: Vec<Value> = join_all(workers)
@@ -137,8 +159,8 @@ async fn drive(deps: &Deps, mut state: Value) -> Run {
             .collect();
         state = json!({
             "crawl": next["crawl"], "totals": next["totals"], "generation": next["generation"],
-            "execution_pages": next["execution_pages"], "last_request_ms": next["last_request_ms"],
-            "results": results,
+            "execution_pages": next["execution_pages"], "batches": next["batches"],
+            "batch": next["batch"], "cursor": next["cursor"], "results": results,
         });
     }
 }
@@ -318,19 +340,22 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
         let crawl: crawl_page::crawl::Crawl =
             serde_json::from_value(state["crawl"].clone()).unwrap();
         let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
-        let start_page = crawl.start_urls[0].clone();
+        let start_page = crawl.sites[0].start_urls[0].clone();
         let entry = Entry {
             url: start_page.clone(),
+            site: 0,
             depth: 0,
             attempts: 0,
         };
         let key = frontier.queue_key(&entry);
+        // robots.txt and the sitemap were read in an earlier batch.
+        first_visit(&deps, &state).await.unwrap();
         let queued_at_start = keys(&deps, &frontier.queue_prefix()).await;
         // The worker crawls the start page to the end, then its writes are undone back to the
         // moment it died; what it answered is lost with it.
         handle(
             &deps,
-            json!({"action": "crawl", "crawl": crawl, "pages": [key]}),
+            json!({"action": "crawl", "crawl": crawl, "batch": "killed", "site": 0, "pages": [key]}),
         )
         .await
         .unwrap();
@@ -389,14 +414,12 @@ async fn a_step_uses_the_crawl_as_started_never_the_one_in_its_input() {
     never_started["action"] = json!("crawl");
     never_started["crawl"]["run_id"] = json!("never-started");
     never_started["pages"] = json!([]);
+    never_started["batch"] = json!("0000000");
+    never_started["site"] = json!(0);
     let err = handle(&deps, never_started).await.unwrap_err();
     assert_eq!(err.error_type(), "InvalidInput", "{err}");
     assert!(err.to_string().contains("no crawl was started"), "{err}");
-    assert_eq!(
-        site.requests(),
-        ["/robots.txt", "/sitemap.xml"],
-        "nothing fetched for them"
-    );
+    assert!(site.requests().is_empty(), "nothing fetched for them");
 }
 
 #[tokio::test]
@@ -484,34 +507,45 @@ async fn a_failed_worker_puts_its_pages_back_until_max_attempts() {
     frontier.put_crawl(&crawl).await.unwrap();
     let entry = Entry {
         url: url::Url::parse("https://example.com/slow").unwrap(),
+        site: 0,
         depth: 1,
         attempts: 0,
     };
     frontier.enqueue(&entry).await.unwrap();
     let key = frontier.queue_key(&entry);
-    let failed = json!({"failed_pages": [key], "error": {"Error": "States.Timeout", "Cause": "worker timed out"}});
-    let state = |results: Value, totals: Value| {
+    let failed =
+        json!({"site": 0, "error": {"Error": "States.Timeout", "Cause": "worker timed out"}});
+    let state = |after: &Value, results: Value| {
         json!({
-            "action": "next", "crawl": crawl, "totals": totals, "generation": 0,
-            "execution_pages": 1, "results": results,
+            "action": "next", "crawl": crawl, "totals": after["totals"], "generation": 0,
+            "execution_pages": 1, "batches": after["batches"], "batch": after["batch"],
+            "cursor": after["cursor"], "results": results,
         })
     };
-    let first = handle(&deps, state(json!([failed]), json!({})))
+    let group = json!([{"site": 0, "pages": [key]}]);
+    let start = json!({"totals": {}, "batches": 0, "batch": null, "cursor": 0});
+    let handed = handle(&deps, state(&start, json!([]))).await.unwrap();
+    assert_eq!(handed["groups"], group);
+    // Its worker fails in the inline Map, whose Catch gives the error...
+    let first = handle(&deps, state(&handed, json!([failed])))
         .await
         .unwrap();
     assert_eq!(first["totals"]["retries"], 1);
     assert_eq!(first["totals"]["worker_failures"], 1);
-    assert_eq!(first["groups"], json!([[key]]), "still queued");
-    let second = handle(&deps, state(json!([failed]), first["totals"].clone()))
-        .await
-        .unwrap();
+    assert_eq!(first["groups"], group, "still queued");
+    let record = frontier.entry(&key).await.unwrap().unwrap();
+    assert_eq!(record.attempts, 1);
+    // ... and again in a distributed Map, which gives none: the host's state says it.
+    let second = handle(&deps, state(&first, json!([]))).await.unwrap();
     assert_eq!(second["totals"]["failed"], 1);
+    assert_eq!(second["totals"]["worker_failures"], 2);
     assert_eq!(second["done"], true);
     let record = json_object(&deps, &frontier.page_key(&entry.url, "json")).await;
     assert_eq!(record["outcome"], "failed");
-    assert_eq!(
-        record["error"],
-        "worker failed: States.Timeout worker timed out"
+    let error = record["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("worker failed: it ended without finishing batch 0000001"),
+        "{error}"
     );
 }
 
@@ -618,11 +652,13 @@ async fn internal_addresses_are_never_fetched_unless_allowed() {
     .await
     .unwrap();
     assert_eq!(allowed["totals"]["queued"], 1);
+    assert!(site.requests().is_empty(), "the start sends nothing");
+    first_visit(&deps, &allowed).await.unwrap();
     assert_eq!(site.requests(), ["/robots.txt", "/sitemap.xml"]);
 }
 
 #[tokio::test]
-async fn robots_txt_server_errors_stop_the_start_and_a_missing_one_allows_all() {
+async fn robots_txt_server_errors_hold_the_host_back_and_a_missing_one_allows_all() {
     let wordpress = testing::wordpress::FakeWordPress::start(&Default::default())
         .await
         .unwrap();
@@ -637,6 +673,10 @@ async fn robots_txt_server_errors_stop_the_start_and_a_missing_one_allows_all() 
     .await
     .unwrap();
     assert_eq!(state["totals"]["queued"], 1);
+    assert_eq!(
+        first_visit(&deps, &state).await.unwrap()["counts"]["queued"],
+        0
+    );
     let closed = handle(
         &deps,
         json!({"action": "start", "run_id": "robots-2", "crawl": {
@@ -644,11 +684,17 @@ async fn robots_txt_server_errors_stop_the_start_and_a_missing_one_allows_all() 
         "allow_networks": ["127.0.0.1/32"]}}),
     )
     .await
-    .unwrap_err();
+    .unwrap();
+    let closed = first_visit(&deps, &closed).await.unwrap_err();
     assert_eq!(closed.error_type(), "TransientError", "{closed}");
     assert!(
         closed.to_string().contains("http://127.0.0.1:1/robots.txt"),
         "{closed}"
+    );
+    let robots = keys(&deps, "crawls/closed/robots-2/robots/").await;
+    assert!(
+        robots.is_empty(),
+        "tried again by the host's next worker: {robots:?}"
     );
 }
 
@@ -699,11 +745,13 @@ async fn robots_txt_is_read_to_500_kib_and_through_a_redirect_to_another_host() 
     )
     .await
     .unwrap();
-    assert_eq!(state["totals"]["queued"], 1, "/docs/ is not disallowed");
+    let run = drive(&deps, state).await;
+    assert_eq!(run.totals["crawled"], 1, "/docs/ is not disallowed");
+    assert_eq!(run.totals["robots_skipped"], 1, "/docs/private/x is");
     let stored = shared::s3::get_object(
         &deps.s3,
         &deps.config.bucket,
-        "crawls/robots/robots-big/robots.txt",
+        "crawls/robots/robots-big/robots/00000.txt",
     )
     .await
     .unwrap();
@@ -791,7 +839,9 @@ async fn sitemaps_from_robots_txt_and_their_indexes_seed_the_queue_within_the_sc
     )
     .await
     .unwrap();
-    assert_eq!(state["totals"]["queued"], 3, "/docs/, a.html and b.html");
+    assert_eq!(state["totals"]["queued"], 1, "/docs/");
+    let visit = first_visit(&deps, &state).await.unwrap();
+    assert_eq!(visit["counts"]["queued"], 2, "a.html and b.html");
     let queued = keys(&deps, "frontier/sitemaps/sitemaps-1/queue/").await;
     assert_eq!(queued.len(), 3);
     let mut urls = Vec::new();
@@ -827,7 +877,10 @@ async fn sitemaps_from_robots_txt_and_their_indexes_seed_the_queue_within_the_sc
     )
     .await
     .unwrap();
-    assert_eq!(state["totals"]["queued"], 1);
+    assert_eq!(
+        first_visit(&deps, &state).await.unwrap()["counts"]["queued"],
+        0
+    );
 }
 
 #[tokio::test]
@@ -916,6 +969,95 @@ async fn the_host_never_has_two_requests_in_flight_nor_two_closer_than_its_inter
             gap >= std::time::Duration::from_millis(50),
             "requests {i} and {} are {gap:?} apart",
             i + 1
+        );
+    }
+}
+
+/// Each host's requests one at a time, each arriving after the previous one's answer and at
+/// least `interval` after its arrival.
+fn assert_polite(host: &FakeSite, interval: std::time::Duration) {
+    let timings = host.timings();
+    for (i, pair) in timings.windows(2).enumerate() {
+        let (before, after) = (pair[0], pair[1]);
+        assert!(
+            after.arrived >= before.answered,
+            "{}: request {} arrived before request {i} was answered: {pair:?}",
+            host.base_url(),
+            i + 1
+        );
+        let gap = after.arrived - before.arrived;
+        assert!(
+            gap >= interval,
+            "{}: requests {i} and {} are {gap:?} apart, under {interval:?}",
+            host.base_url(),
+            i + 1
+        );
+    }
+}
+
+#[tokio::test]
+async fn many_hosts_are_crawled_at_once_each_at_its_own_pace() {
+    use std::time::Duration;
+    use testing::site::Host;
+    // Eleven hosts on loopback: one slow, one whose robots.txt asks for 0.3 s between requests.
+    // With concurrency 11 a batch holds them all, more than the inline Map runs, so the batches
+    // go the distributed Map's way; with 3, they take turns in inline batches.
+    for (concurrency, first_ip) in [(11, 10), (3, 30)] {
+        let mut hosts = Vec::new();
+        for n in 0..11u8 {
+            let host = Host {
+                ip: std::net::Ipv4Addr::new(127, 0, 0, first_ip + n),
+                delay: Duration::from_millis(if n == 0 { 150 } else { 0 }),
+                crawl_delay: (n == 1).then_some(0.3),
+            };
+            hosts.push(FakeSite::start_host(host, 0, None).await.unwrap());
+        }
+        let ports: Vec<u16> = hosts.iter().map(|h| port(h.base_url())).collect();
+        let deps = deps(Lookup::System, &ports).await;
+        let sites: Vec<Value> = hosts
+            .iter()
+            .map(|h| json!({"base_url": format!("{}/docs/", h.base_url()), "start_paths": ["/docs/"]}))
+            .collect();
+        let crawl = json!({
+            "name": "test-site", "sites": sites, "allow_networks": ["127.0.0.0/8"],
+            "limits": {"max_page_bytes": 1_048_576, "concurrency": concurrency,
+                       "requests_per_second": 20.0, "pages_per_worker": 3},
+        });
+        let run = run(&deps, crawl).await;
+        assert_eq!(run.totals["crawled"], 7 * 11, "concurrency {concurrency}");
+        assert_eq!(run.totals["worker_failures"], 0);
+        let run_id = run.finished["summary"]["run_id"].as_str().unwrap();
+        let mut stored: HashMap<String, Vec<String>> = HashMap::new();
+        for key in keys(&deps, &format!("crawls/test-site/{run_id}/pages/")).await {
+            if key.ends_with(".json") {
+                let record = json_object(&deps, &key).await;
+                if record["outcome"] == "crawled" {
+                    let url = url::Url::parse(record["url"].as_str().unwrap()).unwrap();
+                    let host = url.origin().ascii_serialization();
+                    stored.entry(host).or_default().push(url.path().to_owned());
+                }
+            }
+        }
+        for (n, host) in hosts.iter().enumerate() {
+            let pages = sorted(stored.remove(host.base_url()).unwrap_or_default());
+            assert_eq!(pages, stored_paths(), "{}: each page once", host.base_url());
+            let robots = host
+                .requests()
+                .iter()
+                .filter(|p| *p == "/robots.txt")
+                .count();
+            assert_eq!(robots, 1, "{}: robots.txt read once", host.base_url());
+            let interval = Duration::from_millis(if n == 1 { 300 } else { 50 });
+            assert_polite(host, interval);
+        }
+        assert!(stored.is_empty(), "nothing else stored: {stored:?}");
+        assert!(
+            run.finished["message"]
+                .as_str()
+                .unwrap()
+                .contains("Crawl 'test-site' of 11 sites finished"),
+            "{}",
+            run.finished["message"]
         );
     }
 }

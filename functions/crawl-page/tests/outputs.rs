@@ -6,10 +6,10 @@
 use crawl_page::counts::Counts;
 use crawl_page::crawl::{Crawl, CrawlRequest};
 use crawl_page::frontier::url_hash;
-use crawl_page::{Crawled, Finished, Next, Response, State, Summary, WorkerResult};
-
-/// 2026-12-02T06:00:00Z.
-const LAST_REQUEST_MS: u64 = 1_796_191_200_000;
+use crawl_page::{
+    Crawled, Finished, Group, Items, MapSettings, Next, Response, State, StepError, Summary,
+    WorkerResult,
+};
 
 fn crawl() -> Crawl {
     let request: CrawlRequest = serde_json::from_str(include_str!(
@@ -35,19 +35,37 @@ fn state(generation: u32, execution_pages: u32) -> State {
         totals: totals(),
         generation,
         execution_pages,
-        last_request_ms: LAST_REQUEST_MS,
+        batches: 3,
+        batch: None,
+        cursor: 1,
         results: Vec::new(),
     }
 }
 
-fn next(groups: Vec<Vec<String>>, done: bool, continuation: Option<State>) -> Response {
+fn next(groups: Vec<Group>, done: bool, continuation: Option<State>) -> Response {
+    let crawl = crawl();
+    let batch = (!done && continuation.is_none()).then(|| "0000003".to_owned());
+    let distributed = groups.len() > 10;
     Response::Next(Box::new(Next {
-        crawl: crawl(),
         totals: totals(),
         generation: 0,
         execution_pages: 4,
-        last_request_ms: LAST_REQUEST_MS,
-        groups,
+        batches: 3 + u32::from(batch.is_some()),
+        items: batch.as_ref().map(|b| Items {
+            bucket: "crawl-bucket".into(),
+            key: format!("{}batches/{b}.json", crawl.frontier_prefix()),
+        }),
+        batch,
+        cursor: 1,
+        results: Vec::new(),
+        groups: if distributed { Vec::new() } else { groups },
+        distributed,
+        map: MapSettings {
+            max_concurrency: 100,
+            tolerated_failure_percentage: 5.0,
+            results_prefix: format!("{}map-results/", crawl.frontier_prefix()),
+        },
+        crawl,
         done,
         limit_reached: false,
         continue_as_new: continuation.is_some(),
@@ -61,14 +79,20 @@ fn the_state_machine_reads_these_messages() {
     let sample = |name, response| testing::output_sample("crawl-page", name, &response);
     let crawl = crawl();
     let key = |path: &str| {
-        let url = crawl.base_url.join(path).unwrap();
-        format!("{}queue/0001/{}", crawl.frontier_prefix(), url_hash(&url))
+        let url = crawl.sites[0].base_url.join(path).unwrap();
+        format!(
+            "{}queue/00000/0001/{}",
+            crawl.frontier_prefix(),
+            url_hash(&url)
+        )
     };
     sample("start", Response::Started(state(0, 0)));
-    sample(
-        "next-batch",
-        next(vec![vec![key("a.html"), key("b.html")]], false, None),
-    );
+    let group = Group {
+        site: 0,
+        pages: vec![key("a.html"), key("b.html")],
+    };
+    sample("next-batch", next(vec![group.clone()], false, None));
+    sample("next-distributed", next(vec![group; 11], false, None));
     sample("next-done", next(Vec::new(), true, None));
     sample(
         "next-continue-as-new",
@@ -80,15 +104,20 @@ fn the_state_machine_reads_these_messages() {
         bytes: 1770,
         ..Counts::default()
     };
-    let crawled = Response::Crawled(Crawled {
-        counts,
-        last_request_ms: LAST_REQUEST_MS + 900,
-    });
-    // The Map state hands each worker's answer back to `next` as it is.
+    let crawled = Response::Crawled(Crawled { site: 0, counts });
+    // The inline Map hands each worker's answer back to `next` as it is, and a failed one's
+    // error as its Catch puts it.
     let item: WorkerResult = serde_json::to_value(&crawled)
         .and_then(serde_json::from_value)
         .unwrap();
     assert!(matches!(item, WorkerResult::Done(Crawled { counts: c, .. }) if c == counts));
+    let failed: WorkerResult = serde_json::from_value(serde_json::json!({
+        "site": 3, "error": {"Error": "TransientError", "Cause": "timed out"}
+    }))
+    .unwrap();
+    assert!(
+        matches!(failed, WorkerResult::Failed { site: 3, error: StepError { error, .. } } if error == "TransientError")
+    );
     sample("crawl", crawled);
     let output = |name: &str| format!("s3://crawl-bucket/{}{name}", crawl.output_prefix());
     sample(
@@ -97,7 +126,7 @@ fn the_state_machine_reads_these_messages() {
             summary: Summary {
                 name: crawl.name.clone(),
                 run_id: crawl.run_id.clone(),
-                base_url: crawl.base_url.clone(),
+                sites: vec![crawl.sites[0].base_url.clone()],
                 finished_at: "2026-12-02T06:00:00Z".into(),
                 limit_reached: false,
                 pages: output("pages/"),
@@ -105,7 +134,10 @@ fn the_state_machine_reads_these_messages() {
             },
             summary_uri: output("summary.json"),
             subject: format!("Crawl {}: 6 pages, 1 failed", crawl.name),
-            message: format!("Crawl '{}' of {} finished.", crawl.name, crawl.base_url),
+            message: format!(
+                "Crawl '{}' of {} finished.",
+                crawl.name, crawl.sites[0].base_url
+            ),
         }),
     );
 }

@@ -90,6 +90,33 @@ export const sfn = {
     });
     return out.stateMachineArn;
   },
+  // Lets moto run the state machines created after this call with its own engine.
+  async executeStateMachines() {
+    const res = await fetch(`${MOTO_URL}/moto-api/config`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
+    });
+    if (!res.ok) throw new Error(`moto config ${res.status}: ${await res.text()}`);
+  },
+  async startExecution(stateMachineArn, name, input) {
+    const out = await json('states', 'AWSStepFunctions.StartExecution', { stateMachineArn, name, input: JSON.stringify(input) });
+    return out.executionArn;
+  },
+  // Polls an execution until it ends (or `seconds` pass): its status, output and error.
+  async waitFor(executionArn, seconds) {
+    const until = Date.now() + seconds * 1000;
+    for (;;) {
+      const d = await json('states', 'AWSStepFunctions.DescribeExecution', { executionArn });
+      if (d.status !== 'RUNNING') return { ...d, output: d.output && JSON.parse(d.output) };
+      if (Date.now() > until) return d;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  },
+  async history(executionArn) {
+    const { events } = await json('states', 'AWSStepFunctions.GetExecutionHistory', { executionArn, maxResults: 1000 });
+    return events;
+  },
   // The inputs of the executions started on a state machine, oldest first.
   async executionInputs(stateMachineArn) {
     const { executions } = await json('states', 'AWSStepFunctions.ListExecutions', { stateMachineArn });

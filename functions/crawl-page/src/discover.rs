@@ -1,0 +1,131 @@
+//! A host's first worker reads its robots.txt (stored, so later workers never ask again) and,
+//! when the crawl wants them, its sitemaps, whose pages join the queue at depth 0.
+
+use crate::crawl::{Crawl, Site};
+use crate::fetch::{Fetched, Fetcher};
+use crate::normalize::normalize;
+use crate::pace::{Budget, Pace};
+use crate::robots::{Robots, robots_url};
+use crate::sitemap;
+use std::collections::{HashSet, VecDeque};
+use url::Url;
+
+/// robots.txt is parsed up to this size, as RFC 9309 §2.5 asks; the rest is not read.
+pub const ROBOTS_MAX_BYTES: usize = 500 * 1024;
+/// Redirects followed for robots.txt (RFC 9309 §2.3.1.2: at least five, across hosts too).
+const ROBOTS_REDIRECTS: usize = 5;
+/// Sitemap files read per host, indexes included.
+const MAX_SITEMAPS: usize = 20;
+
+/// robots.txt, following up to five redirects. Missing (4xx) allows everything, and so do more
+/// redirects than that; so does a refused address, whose pages are then each recorded as
+/// refused without a request. A server error or no answer is an error: RFC 9309 says to assume
+/// the whole site is disallowed then, so the host is tried again later.
+pub async fn robots(fetcher: &Fetcher, site: &Site, pace: &mut Pace) -> Result<Vec<u8>, String> {
+    let mut url = robots_url(&site.base_url);
+    for _ in 0..=ROBOTS_REDIRECTS {
+        pace.turn().await;
+        let fetched = fetcher.file(&url).await;
+        pace.answered();
+        match fetched {
+            Fetched::Body { body, .. } => return Ok(body),
+            // file() reads any type up to its size, unconditionally: none of these comes back.
+            Fetched::TooLarge { .. } | Fetched::NotHtml { .. } | Fetched::NotModified => {
+                return Ok(Vec::new());
+            }
+            Fetched::Status { status: 400..=499 } => return Ok(Vec::new()),
+            Fetched::Redirect {
+                location: Some(next),
+                ..
+            } => url = next,
+            Fetched::Redirect { location: None, .. } | Fetched::Refused { .. } => {
+                return Ok(Vec::new());
+            }
+            Fetched::Status { status } => {
+                return Err(format!(
+                    "{url} answered HTTP {status}: a crawler must not crawl a site whose robots.txt \
+                     fails with a server error"
+                ));
+            }
+            Fetched::Unreachable { error } => {
+                return Err(format!("{url}: {error}"));
+            }
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// The in-scope pages the site's sitemaps list that robots.txt allows, normalised, at most
+/// `max_pages` of them. Sitemaps come from robots.txt's `Sitemap:` lines and `/sitemap.xml`,
+/// indexes are followed, at most `MAX_SITEMAPS` files are read at the host's pace and within
+/// the worker's budget; a sitemap that is missing, refused or unreadable is skipped with a log
+/// line.
+pub async fn sitemap_pages(
+    fetcher: &Fetcher,
+    crawl: &Crawl,
+    site: &Site,
+    robots: &Robots,
+    pace: &mut Pace,
+    budget: &Budget,
+) -> Vec<Url> {
+    let mut todo: VecDeque<Url> = robots
+        .sitemaps()
+        .iter()
+        .filter_map(|s| Url::parse(s.trim()).ok())
+        .collect();
+    let at_root = site.base_url.join("/sitemap.xml").ok();
+    todo.extend(at_root.filter(|u| robots.allows(u) && !todo.contains(u)));
+    let mut read = HashSet::new();
+    let mut pages = Vec::new();
+    let mut seen = HashSet::new();
+    let limit = crawl.limits.max_pages as usize;
+    while let Some(url) = todo.pop_front() {
+        if read.len() >= MAX_SITEMAPS || pages.len() >= limit {
+            break;
+        }
+        if !budget.fits(pace.wait()) {
+            tracing::warn!(%url, left = todo.len() + 1, "the worker's time budget is spent; the other sitemaps are not read");
+            break;
+        }
+        if !read.insert(url.clone()) {
+            continue;
+        }
+        pace.turn().await;
+        let fetched = fetcher.file(&url).await;
+        pace.answered();
+        let body = match fetched {
+            Fetched::Body { body, .. } => body,
+            Fetched::Redirect {
+                location: Some(next),
+                ..
+            } => {
+                todo.push_front(next);
+                continue;
+            }
+            other => {
+                tracing::info!(%url, outcome = ?other.status(), "sitemap skipped");
+                continue;
+            }
+        };
+        match sitemap::parse(&body) {
+            Ok(found) => {
+                todo.extend(found.sitemaps.iter().filter_map(|s| Url::parse(s).ok()));
+                for page in found.pages {
+                    let Some(page) = Url::parse(&page)
+                        .ok()
+                        .and_then(|u| normalize(&u, crawl.query_strings))
+                    else {
+                        continue;
+                    };
+                    if site.scope.admits(&page) && robots.allows(&page) && seen.insert(page.clone())
+                    {
+                        pages.push(page);
+                    }
+                }
+            }
+            Err(why) => tracing::warn!(%url, why, "sitemap skipped"),
+        }
+    }
+    pages.truncate(limit);
+    pages
+}
