@@ -1,6 +1,7 @@
 // The demo: every workflow end to end on the local stack. Run by `make demo`, which starts
 // moto and the function binaries first.
 
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { deployWorkflow, execute, functionArn, invokeLambda, securityHub, stepFunctions } from '../tests/sfn/lib/local-sfn.mjs';
@@ -256,5 +257,31 @@ console.log(`  unchanged ${t.unchanged} of ${finished.summary.crawled} pages, ${
 console.log(`  ${secondSeconds.toFixed(1)} s against ${firstSeconds.toFixed(1)} s the first time (the test site's pages are small: the time goes to the state machine, not the downloads)`);
 await show(crawlMailbox);
 if (t.unchanged !== 7 || t.crawled !== 0 || t.bytes_saved !== finished.summary.bytes) process.exit(1);
+
+console.log(bold('\n   Eleven hosts in one crawl: more than the inline Map runs, so each batch is a distributed Map (moto\'s own Step Functions engine, its Lambda tasks routed to the real binary)'));
+const hosts = spawn(`${process.env.CARGO_TARGET_DIR}/debug/fake-site`, ['hosts', '11', process.env.SITE_PORT ?? '9003'], { stdio: 'ignore' });
+try {
+  await new Promise((r) => setTimeout(r, 1000));
+  const manyDefinition = structuredClone(crawlDefinition);
+  // moto runs distributed Maps with STANDARD children and without a ResultWriter (README).
+  const map = manyDefinition.States['Crawl batch (distributed)'];
+  map.ItemProcessor.ProcessorConfig.ExecutionType = 'STANDARD';
+  delete map.ResultWriter;
+  for (const task of [manyDefinition.States['Start crawl'], manyDefinition.States['Read next batch'], manyDefinition.States['Finish crawl'], map.ItemProcessor.States['Crawl host (child)']]) {
+    task.Parameters.FunctionName = 'crawl-page';
+  }
+  await sfn.executeStateMachines();
+  const machine = await sfn.createStateMachine(`web-crawler-${randomUUID()}`, manyDefinition);
+  const sites = Array.from({ length: 11 }, (_, n) => ({ base_url: `http://127.0.0.${10 + n}:${process.env.SITE_PORT ?? 9003}/docs/`, start_paths: ['/docs/'] }));
+  const many = await sfn.waitFor(await sfn.startExecution(machine, `many-hosts-${Date.now()}`, {
+    name: 'many-hosts', sites, allow_networks: ['127.0.0.0/8'],
+    limits: { max_page_bytes: 1048576, concurrency: 11, requests_per_second: 20, pages_per_worker: 4 },
+  }), 600);
+  const runs = (await sfn.history(many.executionArn)).filter((e) => e.type === 'MapRunStarted').length;
+  console.log(`  ${many.status}: ${many.output?.summary.crawled} pages from ${many.output?.summary.sites.length} hosts in ${runs} distributed Map runs, ${many.output?.summary.worker_failures} failed workers`);
+  if (many.status !== 'SUCCEEDED' || many.output.summary.crawled !== 77) process.exit(1);
+} finally {
+  hosts.kill();
+}
 
 console.log(bold('\nDone: the Glue session and the protected databases were stopped, the WordPress data landed as raw JSON and bronze Parquet, the exposed bucket was locked, the test site was crawled once per page and nowhere else, then re-crawled without downloading a page again; the rest was left alone and every failure reported.'));
