@@ -6,7 +6,7 @@
 #   scripts/install-tools.sh            tools for `make demo` and `make test`
 #   scripts/install-tools.sh package    also zig and the arm64 target, for `sam build`
 #   scripts/install-tools.sh bench      also the benchmarks' baselines and data: pandas and pyarrow,
-#                                       wget, GNU time and Debian's python3.11-doc (apt)
+#                                       wget, wget2, GNU time and Debian's python3.11-doc (apt)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -68,10 +68,10 @@ fi
 if [[ "${1:-}" == bench ]]; then
   pip_tool bench "pandas==$PANDAS_VERSION" "pyarrow==$PYARROW_VERSION"
   # The crawler benchmark's site and baseline; GNU time measures the benchmarked programs' peaks.
-  if [[ ! -f "$PYTHON_DOCS/index.html" ]] || ! command -v wget >/dev/null || [[ ! -x /usr/bin/time ]]; then
-    log "installing python3.11-doc, wget and time (apt)"
+  if [[ ! -f "$PYTHON_DOCS/index.html" ]] || ! command -v wget >/dev/null || ! command -v wget2 >/dev/null || [[ ! -x /usr/bin/time ]]; then
+    log "installing python3.11-doc, wget, wget2 and time (apt)"
     sudo_if_needed() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
-    sudo_if_needed apt-get install -y --no-install-recommends python3.11-doc wget time >/dev/null \
-      || { sudo_if_needed apt-get update -qq && sudo_if_needed apt-get install -y --no-install-recommends python3.11-doc wget time >/dev/null; }
+    sudo_if_needed apt-get install -y --no-install-recommends python3.11-doc wget wget2 time >/dev/null \
+      || { sudo_if_needed apt-get update -qq && sudo_if_needed apt-get install -y --no-install-recommends python3.11-doc wget wget2 time >/dev/null; }
   fi
 fi
