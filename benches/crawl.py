@@ -1,16 +1,19 @@
-"""Crawler, side by side: our page path (fetch, parse, normalise, scope, robots.txt, record;
-release build, in-memory frontier, pages written to disk) at concurrency 1 and 8, and
-`wget --recursive --no-parent` (what a user would otherwise run), on the same site served on
-127.0.0.1, in one run. Each program runs RUNS times, alternating; reported are the median wall
-time of the whole process, HTML pages stored per second, and the peak resident memory (GNU time).
+"""Crawler, side by side on many hosts: our crawl worker's path (release build, one task per
+host, each host paced as the Lambda worker paces it, in-memory frontier, pages written to disk)
+against `wget --recursive` (one host after the other) and `wget2 --max-threads` (parallel), on
+the same hosts (copies of one site on loopback addresses), at the same rate, in one run. For each
+parallelism P, P hosts are crawled: ours with concurrency P, wget2 with P threads. wget and wget2
+wait RATE's interval after each page, as our pace does; wget2's threads do not keep to one
+request per host, ours do. Each program runs RUNS times, alternating; reported are the median
+wall time of the whole process, HTML pages stored per second, the peak resident memory (GNU
+time) and that peak divided by P (memory per worker).
 
-    python crawl.py RUNS URL RUST_PROGRAM
+    python crawl.py RUNS RATE RUST_PROGRAM PARALLELISM,... URL...
 
 With BENCH_JSON set, the medians are also written to that file for `make bench`'s summary.
 """
 
 import json
-
 import os
 import statistics
 import sys
@@ -23,55 +26,64 @@ def html_files(root):
     return sum(1 for _, _, files in os.walk(root) for f in files if f.endswith(".html"))
 
 
-def ours(program, url, concurrency):
+def ours(program, rate, urls):
     with tempfile.TemporaryDirectory() as out_dir:
-        out, err, code, wall, peak = run([program, url, str(concurrency), out_dir])
+        argv = [program, str(len(urls)), str(rate), out_dir, *urls]
+        out, err, code, wall, peak = run(argv)
         if code != 0:
             raise RuntimeError(f"crawl_site failed: {err.strip()[-2000:]}")
-        pages, fetched, _bytes, _seconds = out.split()
-        return {"wall": wall, "pages": int(pages), "requests": int(fetched), "peak_mb": peak}
+        pages, _fetched, _bytes, _seconds = out.split()
+        return {"wall": wall, "pages": int(pages), "peak_mb": peak}
 
 
-def wget(url):
+def wget(command, rate, urls, threads=()):
     with tempfile.TemporaryDirectory() as out_dir:
-        argv = ["wget", "--recursive", "--no-parent", "--level=inf", "--no-verbose",
-                "--no-host-directories", "--directory-prefix", out_dir, url]
+        argv = [command, "--recursive", "--no-parent", "--level=inf", "--no-verbose",
+                f"--wait={1 / rate}", *threads, "--directory-prefix", out_dir, *urls]
         _, err, code, wall, peak = run(argv)
-        # wget exits 8 when some link answered an error (the docs link a few missing files).
+        # Both exit 8 when some link answered an error.
         if code not in (0, 8):
-            raise RuntimeError(f"wget failed ({code}): {err.strip()[-2000:]}")
-        requests = sum(1 for line in err.splitlines() if " URL:" in line or "ERROR" in line)
-        return {"wall": wall, "pages": html_files(out_dir), "requests": requests, "peak_mb": peak}
+            raise RuntimeError(f"{command} failed ({code}): {err.strip()[-2000:]}")
+        return {"wall": wall, "pages": html_files(out_dir), "peak_mb": peak}
 
 
 def main():
-    runs, url, program = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    programs = {
-        "wget -r -np (baseline)": lambda: wget(url),
-        "ours, concurrency 1": lambda: ours(program, url, 1),
-        "ours, concurrency 8": lambda: ours(program, url, 8),
-    }
-    results = {name: [] for name in programs}
+    runs, rate, program = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+    widths = [int(p) for p in sys.argv[4].split(",")]
+    urls = sys.argv[5:]
+    programs = {}
+    for p in widths:
+        hosts = urls[:p]
+        programs[(p, "wget -r (one host at a time)")] = lambda h=hosts: wget("wget", rate, h)
+        programs[(p, f"wget2, {p} threads")] = lambda h=hosts, p=p: wget(
+            "wget2", rate, h, [f"--max-threads={p}"])
+        programs[(p, f"ours, concurrency {p}")] = lambda h=hosts: ours(program, rate, h)
+    results = {key: [] for key in programs}
     for _ in range(runs):
-        for name, go in programs.items():
-            results[name].append(go())
-    base = None
+        for key, go in programs.items():
+            results[key].append(go())
     summary = {}
-    print(f"\n{url}, median of {runs} runs each, alternating")
-    print(f"{'':26} {'HTML pages':>10} {'requests':>9} {'wall s':>8} {'pages/s':>8} {'peak MB':>8} {'speed vs wget':>14} {'memory vs wget':>15}")
-    for name, rows in results.items():
-        wall = statistics.median(r["wall"] for r in rows)
-        peak = statistics.median(r["peak_mb"] for r in rows)
-        pages = rows[0]["pages"]
-        rate = pages / wall
-        if base is None:
-            base = (rate, peak)
-        summary[name] = {"pages": pages, "wall": wall, "pages_per_s": rate, "peak_mb": peak}
-        print(f"{name:26} {pages:>10} {rows[0]['requests']:>9} {wall:>8.2f} {rate:>8.0f} {peak:>8.1f} "
-              f"{rate / base[0]:>13.2f}x {peak / base[1]:>15.2f}")
+    print(f"\n{len(urls)} hosts available, {rate:g} requests/s per host, median of {runs} runs each, alternating")
+    print(f"{'':32} {'HTML pages':>10} {'wall s':>8} {'pages/s':>8} {'peak MB':>8} {'MB/worker':>10} "
+          f"{'vs wget':>8} {'vs wget2':>9}")
+    for p in widths:
+        rates = {}
+        for (width, name), rows in results.items():
+            if width != p:
+                continue
+            wall = statistics.median(r["wall"] for r in rows)
+            peak = statistics.median(r["peak_mb"] for r in rows)
+            pages = rows[0]["pages"]
+            rates[name] = pages / wall
+            first, second = list(rates.values())[0], list(rates.values())[1:2]
+            vs_wget2 = f"{rates[name] / second[0]:>8.2f}x" if second else f"{'':>9}"
+            summary[f"{p} hosts, {name}"] = {"pages": pages, "wall": wall, "pages_per_s": rates[name],
+                                              "peak_mb": peak, "peak_mb_per_worker": peak / p}
+            print(f"{p:>2} hosts, {name:23} {pages:>10} {wall:>8.2f} {rates[name]:>8.0f} {peak:>8.1f} "
+                  f"{peak / p:>10.1f} {rates[name] / first:>7.2f}x {vs_wget2}")
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
-            json.dump({"runs": runs, "results": summary}, f, indent=2)
+            json.dump({"runs": runs, "rate": rate, "results": summary}, f, indent=2)
 
 
 if __name__ == "__main__":

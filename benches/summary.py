@@ -38,13 +38,15 @@ def main():
     fails = [n for n, ok in bronze["converts_realistic"].items() if not ok]
     print(f"  realistic file (mixed meta): {'converted by both' if not fails else 'fails in ' + ', '.join(fails)}")
 
-    wget = crawl["results"]["wget -r -np (baseline)"]
-    print(f"\nCrawler, {wget['pages']} pages served on 127.0.0.1, against wget -r -np "
-          f"({wget['pages_per_s']:.0f} pages/s, {wget['peak_mb']:.0f} MB):")
-    for name, r in crawl["results"].items():
-        if name != "wget -r -np (baseline)":
-            print(f"  {name}: {r['pages_per_s']:.0f} pages/s ({r['pages_per_s'] / wget['pages_per_s']:.2f}x wget's), "
-                  f"{r['peak_mb']:.0f} MB ({r['peak_mb'] / wget['peak_mb']:.1f}x wget's)")
+    print(f"\nCrawler, copies of one site on loopback hosts at {crawl['rate']:g} requests/s per host:")
+    results = crawl["results"]
+    for name, r in results.items():
+        if ", ours," in name:
+            hosts = name.split(",")[0]
+            wget = results[f"{hosts}, wget -r (one host at a time)"]
+            wget2 = next(v for k, v in results.items() if k.startswith(f"{hosts}, wget2"))
+            print(f"  {name}: {r['pages_per_s']:.0f} pages/s ({r['pages_per_s'] / wget['pages_per_s']:.2f}x wget -r, "
+                  f"{r['pages_per_s'] / wget2['pages_per_s']:.2f}x wget2), {r['peak_mb_per_worker']:.1f} MB per worker")
 
     g, d = simulation["glue"], simulation["rds"]
     alarms = sum(simulation["alarms"].values())

@@ -1,141 +1,135 @@
-//! The crawler's page path (fetch, parse, normalise, scope, robots.txt, record) on one machine,
-//! for the benchmark: the frontier is in memory instead of S3 and pages are written to a
-//! directory, as `wget --recursive` writes them, with no pause between requests (wget's default).
+//! The crawl worker's path on one machine, for the benchmark: one task per host, at most
+//! CONCURRENCY hosts at once (as the Map runs one worker per host), each host paced as the
+//! Lambda worker paces it (one request in flight, the next one interval after the previous
+//! answer, robots.txt's `Crawl-delay` when it is longer), robots.txt read once per host, and
+//! every page fetched, parsed, normalised, scoped and recorded by the worker's own functions.
+//! Only the frontier differs: in memory instead of S3; pages go to a directory, as wget's do.
 //!
-//!   crawl_site URL CONCURRENCY OUT_DIR
+//!   crawl_site CONCURRENCY REQUESTS_PER_SECOND OUT_DIR URL...
 //!
-//! Prints `<HTML pages stored> <URLs fetched> <bytes stored> <seconds>`.
+//! Each URL is one site: its host, starting at that page, scoped to the page's directory (what
+//! `wget --no-parent` does). Prints `<HTML pages stored> <URLs fetched> <bytes stored> <seconds>`.
 
-use crawl_page::address::Lookup;
+use crawl_page::address::{AddressPolicy, Lookup};
 use crawl_page::counts::Counts;
 use crawl_page::crawl::{Crawl, CrawlRequest};
+use crawl_page::discover::{self, ROBOTS_MAX_BYTES};
 use crawl_page::fetch::{Fetched, Fetcher};
 use crawl_page::frontier::url_hash;
+use crawl_page::pace::Pace;
 use crawl_page::page::{Link, Record, classify, visit};
-use crawl_page::robots::{Robots, agent_token, robots_url};
+use crawl_page::robots::{Robots, agent_token};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use serde_json::json;
 use std::collections::{HashSet, VecDeque};
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use url::Url;
 
 const USER_AGENT: &str = "ServerlessAutomationsCrawler/1.0 (benchmark)";
+const TIMEOUT: Duration = Duration::from_secs(15);
 
-struct Frontier {
-    queue: Mutex<VecDeque<(Url, u32)>>,
-    seen: Mutex<HashSet<Url>>,
-    busy: AtomicUsize,
-    counts: Mutex<Counts>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Failure> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [url, concurrency, out] = args.as_slice() else {
-        return Err("usage: crawl_site URL CONCURRENCY OUT_DIR".into());
+    let [concurrency, rate, out, urls @ ..] = args.as_slice() else {
+        return Err("usage: crawl_site CONCURRENCY REQUESTS_PER_SECOND OUT_DIR URL...".into());
     };
     let concurrency: usize = concurrency.parse()?;
-    let request: CrawlRequest = serde_json::from_value(serde_json::json!({
-        "name": "bench", "base_url": url, "start_paths": [url],
-        "allow_networks": ["127.0.0.1/32"],
-        "limits": {"max_pages": 1_000_000, "max_depth": 100, "requests_per_second": 100.0},
-    }))?;
-    let crawl = Arc::new(request.validate("bench")?);
-    let fetcher = Arc::new(Fetcher::new(
-        USER_AGENT,
-        Duration::from_secs(15),
-        crawl.limits.max_page_bytes as usize,
-        Lookup::System,
-        crawl_page::address::AddressPolicy {
-            allow_networks: crawl.allow_networks.clone(),
-            ports: crawl.sites[0]
-                .base_url
-                .port_or_known_default()
-                .into_iter()
-                .collect(),
-        },
-    )?);
-    let txt = match fetcher.file(&robots_url(&crawl.sites[0].base_url)).await {
-        Fetched::Body { body, .. } => body,
-        _ => Vec::new(),
-    };
-    let robots = Arc::new(Robots::parse(agent_token(USER_AGENT), &txt));
-    let out = Arc::new(PathBuf::from(out));
-    std::fs::create_dir_all(out.as_path())?;
-
-    let frontier = Arc::new(Frontier {
-        queue: Mutex::new(
-            crawl.sites[0]
-                .start_urls
-                .iter()
-                .map(|u| (u.clone(), 0))
-                .collect(),
-        ),
-        seen: Mutex::new(crawl.sites[0].start_urls.iter().cloned().collect()),
-        busy: AtomicUsize::new(0),
-        counts: Mutex::default(),
-    });
-    let started = Instant::now();
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (crawl, fetcher, robots, out, frontier) = (
-                crawl.clone(),
-                fetcher.clone(),
-                robots.clone(),
-                out.clone(),
-                frontier.clone(),
-            );
-            tokio::spawn(async move { work(&crawl, &fetcher, &robots, &out, &frontier).await })
+    let rate: f64 = rate.parse()?;
+    let urls: Vec<Url> = urls
+        .iter()
+        .map(|u| Url::parse(u))
+        .collect::<Result<_, _>>()?;
+    let sites: Vec<_> = urls
+        .iter()
+        .map(|url| {
+            let directory = &url.path()[..=url.path().rfind('/').unwrap_or(0)];
+            json!({"base_url": url.origin().ascii_serialization(), "start_paths": [url.path()],
+                   "path_prefixes": [directory]})
         })
         .collect();
-    for worker in workers {
-        worker.await??;
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    let counts = *lock(&frontier.counts);
+    let request: CrawlRequest = serde_json::from_value(json!({
+        "name": "bench", "sites": sites, "sitemaps": false,
+        "allow_networks": ["127.0.0.0/8"],
+        "limits": {"max_pages": 1_000_000, "max_depth": 100, "concurrency": concurrency,
+                   "requests_per_second": rate},
+    }))?;
+    let crawl = request.validate("bench")?;
+    let policy = AddressPolicy {
+        allow_networks: crawl.allow_networks.clone(),
+        ports: urls.iter().filter_map(Url::port_or_known_default).collect(),
+    };
+    let pages = Fetcher::new(
+        USER_AGENT,
+        TIMEOUT,
+        crawl.limits.max_page_bytes as usize,
+        Lookup::System,
+        policy.clone(),
+    )?;
+    let robots = Fetcher::new(
+        USER_AGENT,
+        TIMEOUT,
+        ROBOTS_MAX_BYTES,
+        Lookup::System,
+        policy,
+    )?;
+    let out = Path::new(out);
+    std::fs::create_dir_all(out)?;
+
+    let started = Instant::now();
+    let counts = stream::iter(0..crawl.sites.len())
+        .map(|site| crawl_host(&crawl, &robots, &pages, site, out))
+        .buffer_unordered(concurrency)
+        .try_fold(Counts::default(), |mut all, counts| async move {
+            all.add(&counts);
+            Ok(all)
+        })
+        .await?;
     writeln!(
         std::io::stdout(),
-        "{} {} {} {seconds:.3}",
+        "{} {} {} {:.3}",
         counts.crawled,
         counts.fetched(),
-        counts.bytes
+        counts.bytes,
+        started.elapsed().as_secs_f64()
     )?;
     Ok(())
 }
 
-async fn work(
+/// One host, breadth first, as one worker crawls it. The benchmark's hosts do not link to each
+/// other, so links to another host are only counted, not queued for it.
+async fn crawl_host(
     crawl: &Crawl,
+    robots_fetcher: &Fetcher,
     fetcher: &Fetcher,
-    robots: &Robots,
+    site: usize,
     out: &Path,
-    frontier: &Frontier,
-) -> std::io::Result<()> {
-    loop {
-        // Marked busy before taking, so an empty queue with nobody busy really is the end.
-        frontier.busy.fetch_add(1, Ordering::SeqCst);
-        let next = lock(&frontier.queue).pop_front();
-        let Some((url, depth)) = next else {
-            if frontier.busy.fetch_sub(1, Ordering::SeqCst) == 1 && lock(&frontier.queue).is_empty()
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
-            continue;
-        };
-        let page = visit(fetcher, crawl, &url, None).await;
-        let mut counts = Counts::default();
+) -> Result<Counts, Failure> {
+    let mut pace = Pace {
+        interval: Duration::from_millis(crawl.request_interval_ms(0)),
+        last_ms: 0,
+    };
+    let txt = discover::robots(robots_fetcher, &crawl.sites[site], &mut pace).await?;
+    let robots = Robots::parse(agent_token(USER_AGENT), &txt);
+    pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
+    let starts = &crawl.sites[site].start_urls;
+    let mut queue: VecDeque<(Url, u32)> = starts.iter().map(|u| (u.clone(), 0)).collect();
+    let mut seen: HashSet<Url> = starts.iter().cloned().collect();
+    let mut counts = Counts::default();
+    while let Some((url, depth)) = queue.pop_front() {
+        let page = visit(fetcher, crawl, &url, None, &mut pace).await;
         for link in &page.links {
-            let class = classify(crawl, crawl.site_of(link), Some(robots), link, depth + 1);
-            if lock(&frontier.seen).insert(link.clone()) {
+            let owner = crawl.site_of(link);
+            let host_robots = (owner == Some(site)).then_some(&robots);
+            let class = classify(crawl, owner, host_robots, link, depth + 1);
+            if seen.insert(link.clone()) {
                 class.count(&mut counts);
-                if class == Link::Follow {
-                    lock(&frontier.queue).push_back((link.clone(), depth + 1));
+                if class == Link::Follow && owner == Some(site) {
+                    queue.push_back((link.clone(), depth + 1));
                 }
             }
         }
@@ -149,7 +143,6 @@ async fn work(
             serde_json::to_vec(&record)?,
         )
         .await?;
-        lock(&frontier.counts).add(&counts);
-        frontier.busy.fetch_sub(1, Ordering::SeqCst);
     }
+    Ok(counts)
 }

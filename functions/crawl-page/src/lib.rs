@@ -16,7 +16,7 @@
 pub mod address;
 pub mod counts;
 pub mod crawl;
-mod discover;
+pub mod discover;
 pub mod fetch;
 mod finish;
 pub mod frontier;

@@ -7,6 +7,7 @@ use crate::crawl::Crawl;
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::html;
 use crate::normalize::normalize;
+use crate::pace::Pace;
 use crate::robots::Robots;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -20,19 +21,23 @@ pub struct Visit {
     pub links: Vec<Url>,
 }
 
-/// Fetches `url`; conditionally when `previous` (its record in the run a re-crawl names) has
-/// validators, and then an unchanged page keeps that record's title and links.
+/// Fetches `url` at the host's pace; conditionally when `previous` (its record in the run a
+/// re-crawl names) has validators, and then an unchanged page keeps that record's title and
+/// links. The pace notes the answer before the page is parsed, so parsing overlaps the wait.
 pub async fn visit(
     fetcher: &Fetcher,
     crawl: &Crawl,
     url: &Url,
     previous: Option<&Record>,
+    pace: &mut Pace,
 ) -> Visit {
     let since = previous
         .filter(|r| matches!(r.outcome, Outcome::Crawled | Outcome::Unchanged))
         .map(|r| r.validators.clone())
         .unwrap_or_default();
+    pace.turn().await;
     let fetched = fetcher.page(url, &since).await;
+    pace.answered();
     let (title, raw_links) = match (&fetched, previous) {
         (Fetched::NotModified, Some(previous)) => (previous.title.clone(), previous.links.clone()),
         (fetched, _) => parse(fetched, url),

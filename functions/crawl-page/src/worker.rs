@@ -125,7 +125,6 @@ pub async fn crawl_host(
             frontier.dequeue(&entry).await?;
             continue;
         }
-        pace.turn().await;
         let page = Page {
             frontier: &frontier,
             crawl,
@@ -238,8 +237,7 @@ impl Page<'_> {
             key,
         } = *self;
         let previous = frontier.previous_record(&entry.url).await?;
-        let page = visit(fetcher, crawl, &entry.url, previous.as_ref()).await;
-        pace.answered();
+        let page = visit(fetcher, crawl, &entry.url, previous.as_ref(), pace).await;
         let attempts = entry.attempts + 1;
         if page.fetched.is_retryable() && attempts < crawl.limits.max_attempts {
             counts.retries += 1;
