@@ -13,6 +13,11 @@ are checked as deployed. Every branch of every `Fn::If` is checked. It fails on:
 - `AWS::Lambda::Permission` for "*", for a whole account, or for a service without
   `SourceArn` or `SourceAccount`;
 - conditions whose value is "*" (they match everything);
+- `sts:AssumeRole` on roles of any account (`iam::*`) without a condition, in every branch, that
+  limits the account (`aws:ResourceOrgID`, `aws:ResourceOrgPaths`, `aws:ResourceAccount`);
+- S3 actions on every bucket (`s3:::*`) without `s3:ResourceAccount` (or `aws:ResourceAccount`)
+  in every branch: a bucket name is global, so a bucket of the same name in another account
+  would be reached;
 - template parameters that feed a resource or principal while their `AllowedPattern` (or
   `AllowedValues`) lets them hold "*" (or, for a principal, a whole account).
 
@@ -76,6 +81,10 @@ PINNING_KEYS = {
     "sts:externalid",
 }
 
+# Condition keys that limit the account of the resource acted on.
+ACCOUNT_KEYS = {"aws:resourceorgid", "aws:resourceorgpaths", "aws:resourceaccount"}
+BUCKET_ACCOUNT_KEYS = {"s3:resourceaccount", "aws:resourceaccount"}
+
 RESOURCE_POLICIES = {
     "AWS::SQS::QueuePolicy": "PolicyDocument",
     "AWS::SNS::TopicPolicy": "PolicyDocument",
@@ -98,6 +107,17 @@ def branches(value):
         return branches(yes) + branches(no)
     if isinstance(value, dict) and value == {"Ref": "AWS::NoValue"}:
         return []
+    return [value]
+
+
+def alternatives(value):
+    """Every value `value` may take through `Fn::If` branches, None where a branch (or the value)
+    is absent or `AWS::NoValue`."""
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        _, yes, no = value["Fn::If"]
+        return alternatives(yes) + alternatives(no)
+    if value is None or value == {"Ref": "AWS::NoValue"}:
+        return [None]
     return [value]
 
 
@@ -276,6 +296,31 @@ class Checker:
                     extra = ", ".join(sorted(actions - allowed[0]))
                     self.fail(where, f"{extra} on a wildcard resource is not on the allowlist")
             self.conditions(where, statement.get("Condition"))
+            self.account_limited(where, statement, actions)
+
+    def account_limited(self, where, statement, actions):
+        """AssumeRole on any account's roles, and S3 on every bucket, must name the accounts."""
+        resources = [t for t, _ in texts(statement.get("Resource") or [])]
+        plain = [re.sub(r"\$\{[^}]*\}", "X", r) for r in resources]
+        any_account_role = any(re.fullmatch(r"arn:[^:]+:iam::\*:role/.*", r) for r in plain)
+        every_bucket = any(re.fullmatch(r"arn:[^:]+:s3:::\*", r) for r in plain)
+        for needed, applies, what in [
+            (ACCOUNT_KEYS, any_account_role and any(a.lower() in ("sts:assumerole", "sts:*") for a in actions),
+             "sts:AssumeRole on roles of any account without aws:ResourceOrgID or aws:ResourceAccount"),
+            (BUCKET_ACCOUNT_KEYS, every_bucket and any(a.lower().startswith("s3:") for a in actions),
+             "S3 actions on every bucket without s3:ResourceAccount"),
+        ]:
+            if applies and not all(self.has_key(c, needed) for c in alternatives(statement.get("Condition"))):
+                self.fail(where, what)
+
+    def has_key(self, condition, keys):
+        """Whether a condition block (one branch) requires one of `keys`."""
+        if not isinstance(condition, dict):
+            return False
+        return any(
+            isinstance(pairs, dict) and "IfExists" not in operator and any(k.lower() in keys for k in pairs)
+            for operator, pairs in condition.items()
+        )
 
     def managed(self, name, arn):
         if isinstance(arn, dict) and "Ref" in arn and arn["Ref"] in self.template.get("Resources", {}):

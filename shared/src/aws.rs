@@ -28,6 +28,25 @@ pub async fn load_config() -> SdkConfig {
         .await
 }
 
+/// The ARN partition of a Region: `aws-cn` for China, `aws-us-gov` for GovCloud, the isolated
+/// and sovereign partitions by their prefixes, `aws` for the rest. AWS offers no API for this
+/// that works offline, and the SDK's own partition table is internal to its endpoint resolver.
+pub fn partition(region: &str) -> &'static str {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("eusc-", "aws-eusc"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
+}
+
 /// An S3 client that uses path-style URLs whenever an endpoint override is set.
 #[cfg(feature = "s3")]
 pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
@@ -35,4 +54,23 @@ pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
         .force_path_style(config.endpoint_url().is_some())
         .build();
     aws_sdk_s3::Client::from_conf(s3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_of_regions() {
+        for (region, expected) in [
+            ("eu-west-1", "aws"),
+            ("cn-north-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("eusc-de-east-1", "aws-eusc"),
+        ] {
+            assert_eq!(partition(region), expected, "{region}");
+        }
+    }
 }

@@ -120,6 +120,20 @@ pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// An AWS Region name: `eu-west-1`, `us-gov-west-1`, `ap-southeast-5`, lowercase words and a
+/// number.
+pub fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && region.len() <= 25
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// FNV-1a, for names that must be the same for every delivery of an event: stable across Rust
 /// versions and processes, unlike `DefaultHasher`.
 pub fn stable_hash(bytes: &[u8]) -> u64 {
@@ -144,6 +158,29 @@ mod tests {
             "11112222333x",
         ] {
             assert!(!is_account_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn region_names() {
+        for ok in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "ap-southeast-5",
+            "eusc-de-east-1",
+        ] {
+            assert!(is_region(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "eu-west",
+            "EU-WEST-1",
+            "eu-west-1a",
+            "eu--1",
+            "../../etc",
+            "eu-west-1 ",
+        ] {
+            assert!(!is_region(bad), "{bad}");
         }
     }
 

@@ -1,11 +1,13 @@
 //! What every function shares: AWS client set-up, typed configuration, the error type that
 //! becomes the Lambda `errorType`, tracing, notification text that fits SNS, the lakehouse key
-//! layout, the SSM, SNS and S3 helpers, and capped HTTP body reads (each behind a feature, so a function compiles only
-//! the SDKs it calls).
+//! layout, Security Hub findings and their trust checks, the remediation messages, the SSM, SNS
+//! and S3 helpers, and capped HTTP body reads (each behind a feature, so a function compiles
+//! only the SDKs it calls).
 
 pub mod aws;
 pub mod config;
 mod error;
+pub mod finding;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod input;

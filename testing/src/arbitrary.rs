@@ -88,10 +88,10 @@ fn edit_at(root: &mut Value, pointer: &str, replacement: Option<Value>) {
                     map.remove(&key);
                 }
                 Some(Value::Array(items)) => {
-                    if let Ok(i) = key.parse::<usize>() {
-                        if i < items.len() {
-                            items.remove(i);
-                        }
+                    if let Ok(i) = key.parse::<usize>()
+                        && i < items.len()
+                    {
+                        items.remove(i);
                     }
                 }
                 _ => {}

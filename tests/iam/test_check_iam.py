@@ -139,6 +139,30 @@ class CheckIam(unittest.TestCase):
             "resource * is wider than the allowlist lets AssumeTheMemberRemediationRole name",
         )
 
+    def test_assume_role_on_any_account_must_limit_the_account(self):
+        resource = {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${RemediationRoleName}"}
+        bare = allow("sts:AssumeRole", resource, Sid="AssumeTheMemberRemediationRole")
+        self.fails(template({"R": role([bare])}), "sts:AssumeRole on roles of any account without aws:ResourceOrgID")
+        # A branch without the condition is as bad as none.
+        org = {"StringEquals": {"aws:ResourceOrgID": "o-a1b2c3d4e5"}}
+        either = {**bare, "Condition": {"Fn::If": ["LimitToOrganization", org, {"Ref": "AWS::NoValue"}]}}
+        self.fails(template({"R": role([either])}), "sts:AssumeRole on roles of any account")
+        unrelated = {**bare, "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}
+        self.fails(template({"R": role([unrelated])}), "sts:AssumeRole on roles of any account")
+        self.passes(template({"R": role([{**bare, "Condition": org}])}))
+        accounts = {"StringEquals": {"aws:ResourceAccount": ["111122223333", "444455556666"]}}
+        self.passes(template({"R": role([{**bare, "Condition": accounts}])}))
+        self.passes(template({"R": role([allow("sts:AssumeRole", "arn:aws:iam::111122223333:role/r")])}))
+
+    def test_s3_on_every_bucket_must_name_the_account(self):
+        resource = {"Fn::Sub": "arn:${AWS::Partition}:s3:::*"}
+        statement = allow(["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"], resource, Sid="BucketPublicAccessBlock")
+        self.fails(template({"R": role([statement])}), "BucketPublicAccessBlock: S3 actions on every bucket without s3:ResourceAccount")
+        pinned = {**statement, "Condition": {"StringEquals": {"s3:ResourceAccount": {"Ref": "AWS::AccountId"}}}}
+        self.passes(template({"R": role([pinned])}))
+        if_exists = {**statement, "Condition": {"StringEqualsIfExists": {"s3:ResourceAccount": "111122223333"}}}
+        self.fails(template({"R": role([if_exists])}), "without s3:ResourceAccount")
+
     def test_a_condition_matching_everything_fails(self):
         statement = allow("s3:ListBucket", "arn:aws:s3:::bucket", Sid="AnyPrefix", Condition={"StringLike": {"s3:prefix": "*"}})
         self.fails(template({"R": role([statement])}), 'AnyPrefix: condition StringLike s3:prefix is "*"')

@@ -56,6 +56,8 @@ const WORKFLOWS = {
     input: read('route-finding/securityhub-findings-imported.json'),
     functions: { RouteFindingFunctionArn: 'route-finding', RemediationProxyFunctionArn: 'remediation-proxy' },
     substitutions: { FindingsTopicArn: 'arn:aws:sns:us-east-1:123456789012:findings' },
+    // A refusal (the finding changed) takes its own path.
+    errors: { 'remediation-proxy': ['InvalidInput', 'FindingChanged'] },
   },
 };
 
@@ -100,7 +102,7 @@ function states(definition, found = new Map()) {
   return found;
 }
 
-for (const [workflow, { input, functions, substitutions = {}, sequences = {}, mapItems = [], alternatives = {} }] of Object.entries(WORKFLOWS)) {
+for (const [workflow, { input, functions, substitutions = {}, sequences = {}, mapItems = [], alternatives = {}, errors = {} }] of Object.entries(WORKFLOWS)) {
   test(`${workflow}: every path resolves on the functions' messages`, async () => {
     const arns = Object.fromEntries(Object.entries(functions).map(([key, fn]) => [key, functionArn(fn)]));
     const definition = loadDefinition(workflow, {
@@ -123,7 +125,7 @@ for (const [workflow, { input, functions, substitutions = {}, sequences = {}, ma
           for (const alternative of alternatives[fn] ?? []) runs.push({ fn, error: true, action, sequences: alternative });
         }
       } else {
-        runs.push({ fn, error: true });
+        for (const errorName of errors[fn] ?? ['InvalidInput']) runs.push({ fn, error: true, errorName });
       }
     }
     // The samples a call answers, in order, the last one from then on: the run's own sample
@@ -166,7 +168,7 @@ for (const [workflow, { input, functions, substitutions = {}, sequences = {}, ma
           const action = sequences[fn] ? params.Payload.action : undefined;
           if (run.fn === fn && run.error && run.action === action) {
             const error = new Error('a failure');
-            error.name = 'InvalidInput';
+            error.name = run.errorName ?? 'InvalidInput';
             throw error;
           }
           const key = `${fn}:${action}`;
@@ -193,7 +195,7 @@ for (const [workflow, { input, functions, substitutions = {}, sequences = {}, ma
       const label = run.resource
         ? `${run.resource} failing`
         : run.error
-          ? `${run.fn} ${run.action ?? ''} failing`
+          ? `${run.fn} ${run.action ?? ''} failing with ${run.errorName ?? 'InvalidInput'}`
           : `${run.fn} answering ${run.sample.name}`;
       assert.deepEqual(problems, [], `${workflow}, ${label}`);
       // A path that does not resolve fails the execution with States.Runtime.

@@ -1,15 +1,16 @@
 // statemachines/security-remediation.asl.json: end to end with the real route-finding,
-// remediation-proxy and remediate-s3-public-access binaries (the proxy reaches the remediation
-// through cargo lambda's Lambda Invoke API; the remediation assumes a role and fixes the bucket in
-// moto), and flow tests whose fake proxy plays throttling and failures. Security Hub's
-// BatchUpdateFindings is recorded by the harness (moto does not implement it).
+// remediation-proxy and remediate-s3-public-access binaries (the proxy reads the finding back
+// from moto's Security Hub and reaches the remediation through cargo lambda's Lambda Invoke
+// API; the remediation assumes a role and fixes the bucket in moto), and flow tests whose fake
+// proxy plays throttling and failures. Security Hub's BatchUpdateFindings is recorded by the
+// harness (moto does not implement it).
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { deployWorkflow, execute, functionArn, securityHub } from './lib/local-sfn.mjs';
-import { ACCOUNT, inbox, s3, sns, ssm } from './lib/moto.mjs';
+import { deployWorkflow, execute, functionArn, invokeLambda, securityHub } from './lib/local-sfn.mjs';
+import { ACCOUNT, importFindings, inbox, s3, sns, ssm } from './lib/moto.mjs';
 
 const TABLE_PARAMETER = '/security/remediation/routing-table';
 const TABLE = {
@@ -18,6 +19,8 @@ const TABLE = {
     { control_id: 'EC2.2', action: 'suppress', note: 'Default security groups are locked by the landing zone.' },
   ],
 };
+// Step Functions' limit on any state's input or output, and EventBridge's on an event.
+const LIMIT = 256 * 1024;
 
 let definition;
 let failures;
@@ -31,17 +34,21 @@ before(async () => {
     FindingsTopicArn,
   }));
   findingsMail = await inbox(`security-findings-${randomUUID()}`, [FindingsTopicArn]);
+  await ssm.put(TABLE_PARAMETER, JSON.stringify(TABLE));
 });
 
-// The sample event, about moto's account, its S3.8 finding naming a new bucket.
-async function findingsEvent() {
+// The sample event, about moto's account, its S3.8 finding naming a new bucket; its findings
+// are in moto's Security Hub unless `imported` is false.
+async function findingsEvent({ imported = true } = {}) {
   const bucket = `team-reports-${randomUUID().slice(0, 8)}`;
   await s3.createBucket(bucket);
   const text = readFileSync(new URL('../../events/route-finding/securityhub-findings-imported.json', import.meta.url), 'utf8')
     .replaceAll('111122223333', ACCOUNT)
     .replaceAll(`team-reports-${ACCOUNT}`, bucket)
     .replaceAll('0b9e3a', randomUUID().slice(0, 6));
-  return { bucket, event: JSON.parse(text) };
+  const event = JSON.parse(text);
+  if (imported) await importFindings(event.detail.findings);
+  return { bucket, event };
 }
 
 const outcomes = (run) => Object.fromEntries(run.output.outcomes.map((o) => [o.control_id, o.outcome]));
@@ -49,7 +56,6 @@ const update = (event, n) => securityHub.updates.get(event.detail.findings[n].Id
 const ALL_BLOCKED = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 
 test('remediate, suppress, notify: the bucket is fixed and each finding updated', async () => {
-  await ssm.put(TABLE_PARAMETER, JSON.stringify(TABLE));
   const { bucket, event } = await findingsEvent();
   assert.equal(await s3.publicAccessBlock(bucket), null);
   const run = await execute(definition, event);
@@ -57,24 +63,84 @@ test('remediate, suppress, notify: the bucket is fixed and each finding updated'
   assert.deepEqual(outcomes(run), { 'S3.8': 'remediated', 'EC2.2': 'suppressed', 'Lambda.1': 'notified' });
   assert.deepEqual(await s3.publicAccessBlock(bucket), ALL_BLOCKED);
   assert.equal(update(event, 0).workflow, 'RESOLVED');
-  assert.match(update(event, 0).note, /Remediated automatically by remediate-s3-public-access:live/);
+  assert.match(update(event, 0).note, new RegExp(`^Remediated by remediate-s3-public-access:live: Blocked all public access to bucket '${bucket}'`));
   assert.equal(update(event, 1).workflow, 'SUPPRESSED');
   assert.equal(update(event, 2).workflow, 'NOTIFIED');
   const [note] = await findingsMail.find(event.detail.findings[2].Id);
   assert.match(note.message, /Lambda function policies should prohibit public access/);
+  // The proxy was handed ids and the decision, never the finding.
+  const [call] = run.calls.filter((c) => c.state === 'Remediate through the proxy');
+  assert.deepEqual(Object.keys(call.input.Payload).sort(), ['account_id', 'control_id', 'finding_id', 'product_arn', 'region', 'remediation', 'resource']);
+});
+
+test('a dry run changes nothing and resolves nothing: the finding is NOTIFIED with what would change', async () => {
+  const { bucket, event } = await findingsEvent();
+  // The real proxy and remediation, asked for a dry run as DRY_RUN=true would.
+  const dryRun = (params) => invokeLambda({ ...params, Payload: { ...params.Payload, dry_run: true } });
+  const run = await execute(definition, event, { handlers: { 'Remediate through the proxy': dryRun } });
+  assert.equal(run.status, 'SUCCEEDED', run.cause);
+  assert.equal(outcomes(run)['S3.8'], 'would_remediate');
+  assert.equal(await s3.publicAccessBlock(bucket), null, 'nothing changed');
+  assert.equal(update(event, 0).workflow, 'NOTIFIED');
+  assert.match(update(event, 0).note, /^Dry run of remediate-s3-public-access:live, nothing changed: Would block all public access/);
+  assert.ok(![...securityHub.updates.values()].some((u) => u.workflow === 'RESOLVED' && u.note.includes(bucket)));
+});
+
+test('a forged finding under a custom product is rejected: its bucket untouched, the finding not updated', async () => {
+  const { event } = await findingsEvent();
+  const forgedBucket = `payroll-${randomUUID().slice(0, 8)}`;
+  await s3.createBucket(forgedBucket);
+  const forged = JSON.parse(
+    readFileSync(new URL('../../events/route-finding/bad-custom-product.json', import.meta.url), 'utf8')
+      .replaceAll('111122223333', ACCOUNT)
+      .replaceAll(`payroll-exports-${ACCOUNT}`, forgedBucket)
+      .replaceAll('0b9e3a04', randomUUID().slice(0, 8)),
+  ).detail.findings[0];
+  await importFindings([forged]);
+  event.detail.findings.push(forged);
+  const run = await execute(definition, event);
+  assert.equal(run.status, 'SUCCEEDED', run.cause);
+  assert.deepEqual(run.output.outcomes.map((o) => o.outcome), ['remediated', 'suppressed', 'notified', 'rejected']);
+  assert.equal(await s3.publicAccessBlock(forgedBucket), null, 'the forged bucket is untouched');
+  assert.equal(securityHub.updates.get(forged.Id), undefined, 'the forged finding is not updated');
+  const [note] = await findingsMail.find('check product-arn failed');
+  assert.match(note.message, /Nothing was changed/);
+});
+
+test('a finding resolved since the event, or gone, is refused: nothing changed, the finding left as it is', async () => {
+  for (const { name, prepare, error } of [
+    { name: 'resolved since', prepare: (f) => importFindings([{ ...f, Workflow: { Status: 'RESOLVED' } }]), error: 'FindingChanged' },
+    { name: 'not in Security Hub', prepare: async () => {}, error: 'FindingNotFound' },
+  ]) {
+    const { bucket, event } = await findingsEvent({ imported: false });
+    await importFindings(event.detail.findings.slice(1));
+    await prepare(event.detail.findings[0]);
+    const run = await execute(definition, event);
+    assert.equal(run.status, 'SUCCEEDED', `${name}: ${run.cause}`);
+    assert.equal(outcomes(run)['S3.8'], 'refused', name);
+    assert.equal(run.calls.find((c) => c.state === 'Remediate through the proxy').error, error, name);
+    assert.equal(await s3.publicAccessBlock(bucket), null, `${name}: nothing changed`);
+    assert.equal(update(event, 0), undefined, `${name}: the finding is left as it is`);
+    const [note] = await failures.find(event.detail.findings[0].Id);
+    assert.match(note.message, new RegExp(`Error: ${error}`), name);
+  }
 });
 
 test('a remediation not on the allowlist is never invoked, whatever the table says', async () => {
   const rogue = { rules: [{ control_id: 'S3.8', action: 'remediate', remediation: { function: 'remediate-s3-public-access', qualifier: '$LATEST' } }] };
   await ssm.put(TABLE_PARAMETER, JSON.stringify(rogue));
-  const { bucket, event } = await findingsEvent();
-  const run = await execute(definition, event);
-  assert.equal(run.status, 'SUCCEEDED');
-  assert.equal(outcomes(run)['S3.8'], 'remediation_failed');
-  assert.equal(run.calls.filter((c) => c.state === 'Remediate through the proxy')[0].error, 'RemediationNotAllowed');
-  assert.equal(await s3.publicAccessBlock(bucket), null, 'nothing changed');
-  assert.equal(update(event, 0).workflow, 'NOTIFIED');
-  assert.match(update(event, 0).note, /RemediationNotAllowed/);
+  try {
+    const { bucket, event } = await findingsEvent();
+    const run = await execute(definition, event);
+    assert.equal(run.status, 'SUCCEEDED');
+    assert.equal(outcomes(run)['S3.8'], 'remediation_failed');
+    assert.equal(run.calls.filter((c) => c.state === 'Remediate through the proxy')[0].error, 'RemediationNotAllowed');
+    assert.equal(await s3.publicAccessBlock(bucket), null, 'nothing changed');
+    assert.equal(update(event, 0).workflow, 'NOTIFIED');
+    assert.match(update(event, 0).note, /RemediationNotAllowed/);
+  } finally {
+    await ssm.put(TABLE_PARAMETER, JSON.stringify(TABLE));
+  }
 });
 
 function proxyError(name, message) {
@@ -83,14 +149,15 @@ function proxyError(name, message) {
   return error;
 }
 
+const remediated = { remediation: 'remediate-s3-public-access:live', dry_run: false, outcome: 'remediated', note: 'Remediated by remediate-s3-public-access:live: Blocked all public access.' };
+
 test('throttled twice, then successful: the finding ends remediated', async () => {
-  await ssm.put(TABLE_PARAMETER, JSON.stringify(TABLE));
   const { event } = await findingsEvent();
   let calls = 0;
-  const proxy = async ({ Payload }) => {
+  const proxy = async () => {
     calls += 1;
     if (calls <= 2) throw proxyError('Throttled', 'throttled: Lambda Invoke remediate-s3-public-access:live: Rate exceeded');
-    return { Payload: { remediation: 'remediate-s3-public-access:live', dry_run: false, result: { action: 'blocked', finding: Payload.finding.Id } } };
+    return { Payload: remediated };
   };
   const run = await execute(definition, event, { handlers: { 'Remediate through the proxy': proxy } });
   assert.equal(run.status, 'SUCCEEDED');
@@ -100,7 +167,6 @@ test('throttled twice, then successful: the finding ends remediated', async () =
 });
 
 test('the remediation raises: NOTIFIED with the reason, the other findings unaffected', async () => {
-  await ssm.put(TABLE_PARAMETER, JSON.stringify(TABLE));
   const { event } = await findingsEvent();
   const proxy = async () => {
     throw proxyError('RemediationFailed', 'remediation remediate-s3-public-access:live failed (AccessDenied): not authorized to perform s3:PutBucketPublicAccessBlock');
@@ -109,17 +175,65 @@ test('the remediation raises: NOTIFIED with the reason, the other findings unaff
   assert.equal(run.status, 'SUCCEEDED');
   assert.deepEqual(outcomes(run), { 'S3.8': 'remediation_failed', 'EC2.2': 'suppressed', 'Lambda.1': 'notified' });
   assert.equal(update(event, 0).workflow, 'NOTIFIED');
-  assert.match(update(event, 0).note, /RemediationFailed.*s3:PutBucketPublicAccessBlock/);
+  assert.match(update(event, 0).note, /Automatic remediation failed \(RemediationFailed\)/);
   const [note] = await failures.find(event.detail.findings[0].Id);
-  assert.match(note.message, /Error: RemediationFailed/);
+  assert.match(note.message, /Error: RemediationFailed.*s3:PutBucketPublicAccessBlock/);
+});
+
+test('an event of 100 findings at EventBridge\'s 256 KB limit: every finding routed, no state near the limit', async () => {
+  const { bucket, event } = await findingsEvent();
+  const [s3Finding, ec2, lambda] = event.detail.findings;
+  const passed = { ...ec2, Compliance: { ...ec2.Compliance, Status: 'PASSED' } };
+  const forged = { ...s3Finding, ProductArn: `arn:aws:securityhub:eu-west-1:${ACCOUNT}:product/${ACCOUNT}/default`, GeneratorId: 'my-scanner/S3.8' };
+  const kinds = [ec2, lambda, passed, forged];
+  const findings = [s3Finding];
+  for (let i = 1; i < 100; i++) {
+    const f = structuredClone(kinds[i % kinds.length]);
+    f.Id = f.Id.replace(/finding\/.*/, `finding/${randomUUID()}`);
+    findings.push(f);
+  }
+  event.detail.findings = findings;
+  // Pad the descriptions until the event is as large as EventBridge delivers.
+  const padding = Math.floor((LIMIT - 512 - JSON.stringify(event).length) / 100);
+  for (const f of findings) f.Description += ' '.repeat(padding);
+  const size = JSON.stringify(event).length;
+  assert.ok(size > LIMIT - 1024 && size <= LIMIT, `event of ${size} bytes`);
+  await importFindings(findings.filter((f) => f !== forged && !f.ProductArn.includes('/default')));
+
+  let largest = { size: 0 };
+  const onEvent = (e) => {
+    if (e.type !== 'StateExited' && e.type !== 'StateEntered') return;
+    // The first state's input is the event itself.
+    const data = e.type === 'StateExited' ? e.state.output : e.state.input;
+    const bytes = JSON.stringify(data ?? null).length;
+    if (!(e.type === 'StateEntered' && e.state.name === 'Route findings') && bytes > largest.size) {
+      largest = { size: bytes, state: e.state.name, type: e.type };
+    }
+  };
+  const run = await execute(definition, event, { onEvent });
+  assert.equal(run.status, 'SUCCEEDED', run.cause);
+  assert.equal(run.output.outcomes.length, 100);
+  const counts = {};
+  for (const o of run.output.outcomes) counts[o.outcome] = (counts[o.outcome] ?? 0) + 1;
+  assert.deepEqual(counts, { remediated: 1, suppressed: 24, notified: 25, skipped: 25, rejected: 25 });
+  assert.deepEqual(await s3.publicAccessBlock(bucket), ALL_BLOCKED);
+  for (const call of run.calls) {
+    const bytes = JSON.stringify(call.output ?? null).length;
+    assert.ok(bytes < LIMIT / 2, `${call.state} answered ${bytes} bytes`);
+  }
+  assert.ok(largest.size < LIMIT / 2, `largest state data: ${JSON.stringify(largest)}`);
 });
 
 test('routing fails (no routing table): notified with the real error, FAILED', async () => {
   await ssm.delete(TABLE_PARAMETER).catch(() => {});
-  const { event } = await findingsEvent();
-  const run = await execute(definition, event);
-  assert.equal(run.status, 'FAILED');
-  assert.equal(run.error, 'ConfigurationError');
-  const [note] = await failures.find(TABLE_PARAMETER);
-  assert.match(note.message, /Error: ConfigurationError/);
+  try {
+    const { event } = await findingsEvent();
+    const run = await execute(definition, event);
+    assert.equal(run.status, 'FAILED');
+    assert.equal(run.error, 'ConfigurationError');
+    const [note] = await failures.find(TABLE_PARAMETER);
+    assert.match(note.message, /Error: ConfigurationError/);
+  } finally {
+    await ssm.put(TABLE_PARAMETER, JSON.stringify(TABLE));
+  }
 });

@@ -153,13 +153,13 @@ impl CrawlRequest {
                 "run_id '{run_id}' is not a Step Functions execution name"
             ));
         }
-        if let Some(since) = &self.since {
-            if !execution_name(since) || since == run_id {
-                return bad(format!(
-                    "since '{since}' must be the run id of an earlier run of crawl '{}'",
-                    self.name
-                ));
-            }
+        if let Some(since) = &self.since
+            && (!execution_name(since) || since == run_id)
+        {
+            return bad(format!(
+                "since '{since}' must be the run id of an earlier run of crawl '{}'",
+                self.name
+            ));
         }
         let requests = match (self.base_url, self.sites.is_empty()) {
             (Some(base_url), true) => vec![SiteRequest {

@@ -1,10 +1,17 @@
 //! Every sample under `events/remediate-s3-public-access/` is accepted or refused as expected.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
-use remediate_s3_public_access::finding::target;
+use remediate_s3_public_access::target::{Target, checked};
+use serde_json::Value;
+use shared::remediation::Accounts;
 
 /// Ok: the bucket and dry-run flag. Err: the InvalidInput message contains this text.
 type Expected = Result<(&'static str, bool), &'static str>;
+
+fn target(event: Value) -> shared::Result<Target> {
+    let vars = |n: &str| (n == "ACCOUNT_ID").then(|| "111122223333".to_owned());
+    checked(shared::input::parse(event)?, &Accounts::from_vars(&vars)?)
+}
 
 #[test]
 fn every_sample_event_is_accepted_or_refused_as_expected() {
@@ -15,12 +22,16 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
             Ok(("team-reports-111122223333", true)),
         ),
         (
-            "bad-no-bucket-resource.json",
-            Err("no AwsS3Bucket resource"),
+            "bad-not-a-bucket.json",
+            Err("fixes S3 buckets, not AwsEc2SecurityGroup"),
         ),
         (
             "bad-other-account.json",
-            Err("is about account 111122223333, not 999999999999"),
+            Err("may not act in account 999999999999"),
+        ),
+        (
+            "bad-bucket-name-not-arn.json",
+            Err("is not an S3 bucket ARN"),
         ),
     ];
     let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();

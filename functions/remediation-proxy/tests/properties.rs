@@ -1,24 +1,21 @@
-//! Property tests of the proxy against a mocked Lambda client: arbitrary JSON and mutated
-//! requests never panic it, and it invokes a remediation only when the request names one on the
-//! allowlist (by name or ARN, with its qualifier), and then only that one. Arbitrary allowlists
-//! are parsed or refused. `PROPTEST_CASES` sets the number of cases.
+//! Property tests of the proxy against mocked Lambda and Security Hub clients: arbitrary JSON and
+//! mutated requests never panic it, and it invokes a remediation only when the request names
+//! one on the allowlist (by name or ARN, with its qualifier) for exactly the finding Security
+//! Hub returns, and then only that one. Arbitrary allowlists are parsed or refused.
+//! `PROPTEST_CASES` sets the number of cases.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
+mod support;
+
 use aws_sdk_lambda::operation::invoke::InvokeOutput;
-use aws_sdk_lambda::primitives::Blob;
-use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use aws_smithy_mocks::mock;
 use proptest::prelude::*;
-use remediation_proxy::{Config, Deps, ProxyError, allowlist};
+use remediation_proxy::allowlist;
 use serde_json::Value;
+use support::{
+    BUCKET_ARN, FINDING_ID, FUNCTION, PRODUCT_ARN, blocked, deps, finding, get_findings, handle,
+};
 use testing::arbitrary;
-
-/// The handler on a raw payload, as Lambda delivers it, with its JSON answer.
-async fn handle(deps: &Deps, event: Value) -> Result<Value, ProxyError> {
-    let out = remediation_proxy::handle(deps, shared::input::parse(event)?).await?;
-    Ok(serde_json::to_value(out).unwrap())
-}
-
-const FUNCTION: &str = "arn:aws:lambda:eu-west-1:111122223333:function:remediate-s3-public-access";
 
 const WORDS: &[&str] = &[
     "remediation",
@@ -29,43 +26,40 @@ const WORDS: &[&str] = &[
     "live",
     "$LATEST",
     "1",
+    "finding_id",
+    FINDING_ID,
+    "product_arn",
+    PRODUCT_ARN,
+    "control_id",
+    "S3.8",
     "account_id",
     "111122223333",
     "region",
     "eu-west-1",
-    "finding",
+    "resource",
+    "type",
+    "id",
+    "AwsS3Bucket",
+    BUCKET_ARN,
     "dry_run",
-    "Id",
-    "Resources",
 ];
 
 /// How many times the proxy invoked a remediation for `event`, and whether the request named
-/// the allowlisted one.
+/// the allowlisted one for the finding Security Hub holds.
 fn invocations(event: Value) -> (usize, bool) {
-    let named = |v: &Value| {
-        let function = v.pointer("/remediation/function").and_then(Value::as_str);
-        let qualifier = v.pointer("/remediation/qualifier").and_then(Value::as_str);
-        matches!(
-            function,
-            Some("remediate-s3-public-access") | Some(FUNCTION)
-        ) && qualifier == Some("live")
-    };
-    let allowed = named(&event);
-    let invoke = mock!(aws_sdk_lambda::Client::invoke)
-        .match_requests(|r| r.function_name() == Some(FUNCTION) && r.qualifier() == Some("live"))
-        .then_output(|| {
-            InvokeOutput::builder()
-                .status_code(200)
-                .payload(Blob::new(br#"{"action": "blocked"}"#.to_vec()))
-                .build()
-        });
+    let text = |p: &str| event.pointer(p).and_then(Value::as_str);
+    let allowed = matches!(
+        text("/remediation/function"),
+        Some("remediate-s3-public-access") | Some(FUNCTION)
+    ) && text("/remediation/qualifier") == Some("live")
+        && text("/finding_id") == Some(FINDING_ID)
+        && text("/resource/id") == Some(BUCKET_ARN);
+    let invoke = blocked();
     let any_other = mock!(aws_sdk_lambda::Client::invoke)
+        .match_requests(|r| r.function_name() != Some(FUNCTION) || r.qualifier() != Some("live"))
         .then_output(|| InvokeOutput::builder().status_code(200).build());
-    let vars = |n: &str| (n == "ALLOWED_REMEDIATIONS").then(|| format!("{FUNCTION}:live"));
-    let deps = Deps {
-        lambda: mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&invoke, &any_other]),
-        config: Config::from_vars(&vars).unwrap(),
-    };
+    let hub = get_findings(vec![finding()]);
+    let deps = deps(&[&any_other, &invoke], &[&hub], false, "");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,6 +1,9 @@
-//! Routes each finding of a `Security Hub Findings - Imported` event by the routing table: suppress
-//! it, remediate it through the proxy, or notify only. The state machine acts on the decisions;
-//! this function only reads.
+//! Routes each finding of a `Security Hub Findings - Imported` event: suppress it, remediate it
+//! through the proxy, notify a person, skip it, or reject it. Only Security Hub's own control
+//! findings, still ACTIVE, FAILED and NEW, reach the routing table (see `shared::finding`); a
+//! remediation is decided only for an opted-in control, an account the deployment may act in
+//! and exactly one resource of the control's type. The state machine acts on the decisions,
+//! which carry ids and the decision, never the finding; this function only reads.
 
 pub mod table;
 
@@ -9,9 +12,9 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::Result;
+use shared::finding::{self, Check, Finding, Identified, Refusal, quote};
 use shared::input::{detail_type, typed};
-use shared::remediation::Remediation;
-use std::collections::BTreeMap;
+use shared::remediation::{Accounts, Remediation, Target, check_target};
 use table::{Action, RemediatedControls, Table};
 
 pub struct Deps {
@@ -20,67 +23,18 @@ pub struct Deps {
     pub table_parameter: String,
     /// The controls remediate rules may act on; the others are notified.
     pub remediated: RemediatedControls,
+    /// The deployment's own account, and the accounts it may remediate in.
+    pub accounts: Accounts,
 }
 
-/// EventBridge's `Security Hub Findings - Imported` event.
+/// EventBridge's `Security Hub Findings - Imported` event: where it came from, and its findings.
 #[derive(Debug, Clone)]
-pub struct FindingsImported(pub EventBridgeEvent<Findings>);
-
-/// The event's detail: one or more findings, in the AWS Security Finding Format.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct Findings {
-    pub findings: Vec<Finding>,
-}
-
-/// One finding: the fields routing reads, and the finding as received, which the state machine
-/// passes on whole. A finding whose fields have the wrong types is still one finding: it is
-/// rejected on its own, with the reason, and the others are routed.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(from = "Value", into = "Value")]
-pub struct Finding {
-    pub fields: std::result::Result<FindingFields, String>,
-    pub raw: Value,
-}
-
-/// The ASFF fields routing reads.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct FindingFields {
-    pub id: Option<String>,
-    pub product_arn: Option<String>,
-    pub aws_account_id: Option<String>,
-    pub region: Option<String>,
-    pub title: Option<String>,
-    pub generator_id: Option<String>,
-    pub compliance: Option<Compliance>,
-    pub workflow: Option<Workflow>,
-    pub product_fields: Option<BTreeMap<String, String>>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Compliance {
-    pub status: Option<String>,
-    pub security_control_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Workflow {
-    pub status: Option<String>,
-}
-
-impl From<Value> for Finding {
-    fn from(raw: Value) -> Self {
-        let fields = typed(&raw).map_err(|e: serde_json::Error| e.to_string());
-        Finding { fields, raw }
-    }
-}
-
-impl From<Finding> for Value {
-    fn from(finding: Finding) -> Self {
-        finding.raw
-    }
+pub struct FindingsImported {
+    pub source: String,
+    pub account: Option<String>,
+    /// Each finding read on its own: one whose fields have the wrong types is rejected alone,
+    /// with the reason, and the others are routed.
+    pub findings: Vec<Result<Finding, String>>,
 }
 
 impl<'de> Deserialize<'de> for FindingsImported {
@@ -90,16 +44,27 @@ impl<'de> Deserialize<'de> for FindingsImported {
         if kind != Some("Security Hub Findings - Imported") {
             return Err(de::Error::custom(format!(
                 "expected an EventBridge 'Security Hub Findings - Imported' event, got detail-type {}",
-                kind.map_or("(none)".to_owned(), |t| format!("'{t}'"))
+                kind.map_or("(none)".to_owned(), |t| format!("'{}'", quote(t)))
             )));
         }
-        match event.pointer("/detail/findings").and_then(Value::as_array) {
-            Some(f) if f.is_empty() => Err(de::Error::custom("detail.findings is empty")),
-            Some(_) => typed(event).map(FindingsImported),
-            None => Err(de::Error::custom(
-                "detail.findings is missing or not a list",
-            )),
-        }
+        let event: EventBridgeEvent<Value> = typed(event)?;
+        let findings = match event.detail.get("findings").and_then(Value::as_array) {
+            Some(f) if f.is_empty() => return Err(de::Error::custom("detail.findings is empty")),
+            Some(f) => f
+                .iter()
+                .map(|f| typed(f).map_err(|e: serde_json::Error| e.to_string()))
+                .collect(),
+            None => {
+                return Err(de::Error::custom(
+                    "detail.findings is missing or not a list",
+                ));
+            }
+        };
+        Ok(FindingsImported {
+            source: event.source,
+            account: event.account,
+            findings,
+        })
     }
 }
 
@@ -110,9 +75,10 @@ pub enum Route {
     Suppress,
     Remediate,
     Notify,
-    /// Not FAILED and NEW: nothing to do.
+    /// A genuine finding that is not ACTIVE, FAILED and NEW: nothing to do.
     Skip,
-    /// Too malformed to update in Security Hub: only notified.
+    /// Not Security Hub's own control finding, or not from this deployment's Security Hub:
+    /// a person is notified; neither the finding nor any resource is touched.
     Reject,
 }
 
@@ -140,8 +106,9 @@ impl PartialEq<&str> for Route {
     }
 }
 
-/// What to do with one finding, and everything the state machine needs to do it.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+/// What to do with one finding, and the ids the state machine needs to do it. Values of a
+/// rejected finding are untrusted and shortened.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Decision {
     pub action: Route,
     pub reason: String,
@@ -154,10 +121,11 @@ pub struct Decision {
     pub note: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation: Option<Remediation>,
-    pub finding: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<Target>,
 }
 
-#[derive(Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Routed {
     pub decisions: Vec<Decision>,
 }
@@ -165,130 +133,183 @@ pub struct Routed {
 pub async fn handle(deps: &Deps, event: FindingsImported) -> Result<Routed> {
     let text = shared::ssm::get_parameter(&deps.ssm, &deps.table_parameter).await?;
     let table = Table::parse(&text)?;
-    let decisions: Vec<Decision> = event
-        .0
-        .detail
-        .findings
-        .iter()
-        .map(|f| route(&table, &deps.remediated, f))
-        .collect();
+    let router = Router {
+        table: &table,
+        remediated: &deps.remediated,
+        accounts: &deps.accounts,
+    };
+    let decisions = router.route(&event);
     for d in &decisions {
         tracing::info!(finding = ?d.finding_id, control = ?d.control_id, action = %d.action, reason = %d.reason, "routed");
     }
     Ok(Routed { decisions })
 }
 
-/// The findings of a raw event; anything but a Security Hub findings event is refused.
-pub fn findings(event: &Value) -> Result<Vec<Finding>> {
-    shared::input::parse::<FindingsImported>(event.clone()).map(|e| e.0.detail.findings)
+/// The findings event in a raw payload; anything but a Security Hub findings event is refused.
+pub fn findings_event(event: &Value) -> Result<FindingsImported> {
+    shared::input::parse(event.clone())
 }
 
-fn text(field: Option<&String>) -> Option<String> {
-    field
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+/// Routing: the table, the opted-in controls and the accounts decide. Pure.
+pub struct Router<'a> {
+    pub table: &'a Table,
+    pub remediated: &'a RemediatedControls,
+    pub accounts: &'a Accounts,
 }
 
-/// Routes one finding. Pure: the table, the opted-in controls and the finding decide.
-pub fn route(table: &Table, remediated: &RemediatedControls, finding: &Finding) -> Decision {
-    let fields = finding.fields.as_ref().ok();
-    let field = |read: fn(&FindingFields) -> Option<&String>| text(fields.and_then(read));
-    // Security Hub's consolidated control id, or the standard's own.
-    let control_id = field(|f| f.compliance.as_ref()?.security_control_id.as_ref())
-        .or_else(|| field(|f| f.product_fields.as_ref()?.get("ControlId")));
-    let generator_id = field(|f| f.generator_id.as_ref());
-    let mut decision = Decision {
-        action: Route::Notify,
-        reason: String::new(),
-        finding_id: field(|f| f.id.as_ref()),
-        product_arn: field(|f| f.product_arn.as_ref()),
-        account_id: field(|f| f.aws_account_id.as_ref()),
-        region: field(|f| f.region.as_ref()),
-        title: field(|f| f.title.as_ref()),
-        control_id: control_id.clone(),
+impl Router<'_> {
+    /// One decision per finding, in order.
+    pub fn route(&self, event: &FindingsImported) -> Vec<Decision> {
+        let envelope = self.envelope(event);
+        event
+            .findings
+            .iter()
+            .map(|f| match f {
+                Err(problem) => rejected(
+                    None,
+                    &Refusal::new(
+                        Check::Readable,
+                        format!("the finding cannot be read: {}", quote(problem)),
+                    ),
+                ),
+                Ok(f) => match &envelope {
+                    Some(refusal) => rejected(Some(f), refusal),
+                    None => self.route_finding(f),
+                },
+            })
+            .collect()
+    }
+
+    /// The event's own checks: from Security Hub, delivered in this deployment's account (the
+    /// rule's pattern pins both; a hand-started execution is held to the same).
+    fn envelope(&self, event: &FindingsImported) -> Option<Refusal> {
+        if event.source != "aws.securityhub" {
+            return Some(Refusal::new(
+                Check::Source,
+                format!(
+                    "the event's source is '{}', not aws.securityhub",
+                    quote(&event.source)
+                ),
+            ));
+        }
+        let own = &self.accounts.own;
+        match event.account.as_deref() {
+            Some(a) if a == own => None,
+            other => Some(Refusal::new(
+                Check::EventAccount,
+                format!(
+                    "the event was delivered in account {}, not this deployment's {own}",
+                    other.map_or("(none)".to_owned(), quote)
+                ),
+            )),
+        }
+    }
+
+    fn route_finding(&self, f: &Finding) -> Decision {
+        let id = match finding::identify(f) {
+            Ok(id) => id,
+            Err(refusal) => return rejected(Some(f), &refusal),
+        };
+        let mut d = Decision {
+            action: Route::Notify,
+            reason: String::new(),
+            finding_id: Some(id.id.clone()),
+            product_arn: Some(id.product_arn.clone()),
+            account_id: Some(id.account_id.clone()),
+            region: Some(id.region.clone()),
+            title: id.title.clone(),
+            control_id: id.control_id.clone(),
+            note: String::new(),
+            remediation: None,
+            resource: None,
+        };
+        if let Err(refusal) = finding::actionable(f) {
+            d.action = Route::Skip;
+            d.reason = refusal.to_string();
+            return d;
+        }
+        let Some(rule) = self
+            .table
+            .find(id.control_id.as_deref(), Some(&id.generator_id))
+        else {
+            d.reason = "no routing rule for this control".to_owned();
+            return d;
+        };
+        match rule.action {
+            Action::Suppress => {
+                d.action = Route::Suppress;
+                d.reason = "routing table rule".to_owned();
+                d.note = rule.note.clone().unwrap_or_else(|| {
+                    "Suppressed by the security remediation routing table.".to_owned()
+                });
+            }
+            Action::Notify => d.reason = "routing table rule".to_owned(),
+            Action::Remediate => match self.remediation(f, &id, rule) {
+                Ok((remediation, target)) => {
+                    d.action = Route::Remediate;
+                    d.reason = "routing table rule".to_owned();
+                    d.note = rule.note.clone().unwrap_or_default();
+                    d.remediation = Some(remediation);
+                    d.resource = Some(target);
+                }
+                Err(reason) => d.reason = reason,
+            },
+        }
+        d
+    }
+
+    /// A remediate rule's remediation and its one resource, or why a person must look instead.
+    fn remediation(
+        &self,
+        f: &Finding,
+        id: &Identified,
+        rule: &table::Rule,
+    ) -> std::result::Result<(Remediation, Target), String> {
+        let Some(control) = id.control_id.as_deref() else {
+            return Err(
+                "the routing table remediates it, but the finding names no security control \
+                 (no Compliance.SecurityControlId): only controls are remediated"
+                    .to_owned(),
+            );
+        };
+        if !self.remediated.contains(Some(control)) {
+            return Err(format!(
+                "the routing table remediates this control, but {control} is not in \
+                 REMEDIATED_CONTROLS"
+            ));
+        }
+        self.accounts
+            .check(&id.account_id)
+            .map_err(|r| r.to_string())?;
+        let target = check_target(
+            control,
+            id.partition,
+            f.resources.as_deref().unwrap_or_default(),
+        )
+        .map_err(|r| r.to_string())?;
+        let remediation = rule
+            .remediation
+            .clone()
+            .ok_or_else(|| "the remediate rule names no remediation".to_owned())?;
+        Ok((remediation, target))
+    }
+}
+
+/// A rejected finding's decision: its values shortened, since they are not to be trusted.
+fn rejected(f: Option<&Finding>, refusal: &Refusal) -> Decision {
+    let text = |read: fn(&Finding) -> Option<&String>| f.and_then(read).map(|v| quote(v));
+    Decision {
+        action: Route::Reject,
+        reason: refusal.to_string(),
+        finding_id: text(|f| f.id.as_ref()),
+        product_arn: text(|f| f.product_arn.as_ref()),
+        account_id: text(|f| f.aws_account_id.as_ref()),
+        region: text(|f| f.region.as_ref()),
+        title: text(|f| f.title.as_ref()),
+        control_id: text(|f| f.compliance.as_ref()?.security_control_id.as_ref()),
         note: String::new(),
         remediation: None,
-        finding: finding.raw.clone(),
-    };
-    let compliance = field(|f| f.compliance.as_ref()?.status.as_ref());
-    let workflow = field(|f| f.workflow.as_ref()?.status.as_ref());
-    let (action, reason) = if let Err(problem) = &finding.fields {
-        (
-            Route::Reject,
-            format!("the finding cannot be read: {problem}"),
-        )
-    } else if let Some(problem) = malformed(&decision) {
-        (
-            Route::Reject,
-            format!("the finding cannot be updated: {problem}"),
-        )
-    } else if compliance.as_deref() != Some("FAILED")
-        || workflow.as_deref().unwrap_or("NEW") != "NEW"
-    {
-        (
-            Route::Skip,
-            "not a FAILED finding in workflow status NEW".to_owned(),
-        )
-    } else {
-        match table.find(control_id.as_deref(), generator_id.as_deref()) {
-            None => (Route::Notify, "no routing rule for this control".to_owned()),
-            Some(rule)
-                if rule.action == Action::Remediate
-                    && !remediated.contains(control_id.as_deref()) =>
-            {
-                (
-                    Route::Notify,
-                    format!(
-                        "the routing table remediates this control, but {} is not in \
-                         REMEDIATED_CONTROLS",
-                        control_id
-                            .as_deref()
-                            .unwrap_or("a finding without a control id")
-                    ),
-                )
-            }
-            Some(rule) => {
-                decision.note = rule.note.clone().unwrap_or_default();
-                decision.remediation = rule.remediation.clone();
-                let action = match rule.action {
-                    Action::Suppress => Route::Suppress,
-                    Action::Remediate => Route::Remediate,
-                    Action::Notify => Route::Notify,
-                };
-                (action, "routing table rule".to_owned())
-            }
-        }
-    };
-    decision.action = action;
-    decision.reason = reason;
-    if decision.note.is_empty() && action == Route::Suppress {
-        decision.note = "Suppressed by the security remediation routing table.".to_owned();
-    }
-    decision
-}
-
-/// What makes a finding impossible to update in Security Hub, if anything.
-fn malformed(d: &Decision) -> Option<String> {
-    let Some(id) = &d.finding_id else {
-        return Some("it has no Id".into());
-    };
-    if id.len() > 512 {
-        return Some(format!(
-            "its Id is {} characters long (at most 512)",
-            id.len()
-        ));
-    }
-    if d.product_arn.is_none() {
-        return Some("it has no ProductArn".into());
-    }
-    match &d.account_id {
-        Some(a) if shared::input::is_account_id(a) => None,
-        Some(a) => Some(format!(
-            "AwsAccountId '{}' is not 12 digits",
-            a.chars().take(40).collect::<String>()
-        )),
-        None => Some("it has no AwsAccountId".into()),
+        resource: None,
     }
 }
 
@@ -297,13 +318,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// Routes a finding given as JSON.
-    fn route(table: &Table, remediated: &RemediatedControls, finding: &Value) -> Decision {
-        super::route(table, remediated, &Finding::from(finding.clone()))
-    }
-
     fn s3_8() -> RemediatedControls {
         RemediatedControls::parse("S3.8").unwrap()
+    }
+
+    fn accounts(members: &str) -> Accounts {
+        let vars = |n: &str| match n {
+            "ACCOUNT_ID" => Some("111122223333".to_owned()),
+            "MEMBER_ACCOUNT_IDS" => Some(members.to_owned()),
+            _ => None,
+        };
+        Accounts::from_vars(&vars).unwrap()
     }
 
     fn table() -> Table {
@@ -318,37 +343,73 @@ mod tests {
 
     fn finding(control: &str) -> Value {
         json!({
-            "Id": format!("arn:aws:securityhub:eu-west-1:111122223333:finding/{control}"),
+            "Id": format!("arn:aws:securityhub:eu-west-1:111122223333:security-control/{control}/finding/1"),
             "ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/securityhub",
+            "GeneratorId": format!("security-control/{control}"),
             "AwsAccountId": "111122223333",
             "Region": "eu-west-1",
-            "GeneratorId": format!("security-control/{control}"),
+            "Title": "a title",
+            "RecordState": "ACTIVE",
             "Compliance": {"Status": "FAILED", "SecurityControlId": control},
             "Workflow": {"Status": "NEW"},
+            "Resources": [{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::team-reports"}],
         })
+    }
+
+    fn event(findings: &[Value]) -> Value {
+        json!({
+            "detail-type": "Security Hub Findings - Imported",
+            "source": "aws.securityhub",
+            "account": "111122223333",
+            "detail": {"findings": findings},
+        })
+    }
+
+    /// Routes the findings of `event` with the test table, S3.8 opted in and `accounts`.
+    fn route_with(
+        event: &Value,
+        remediated: &RemediatedControls,
+        accounts: &Accounts,
+    ) -> Vec<Decision> {
+        let table = table();
+        let router = Router {
+            table: &table,
+            remediated,
+            accounts,
+        };
+        router.route(&findings_event(event).unwrap())
+    }
+
+    fn route(finding: &Value) -> Decision {
+        route_with(
+            &event(std::slice::from_ref(finding)),
+            &s3_8(),
+            &accounts(""),
+        )
+        .remove(0)
     }
 
     #[test]
     fn routes_by_the_table() {
-        let t = table();
-        let d = route(&t, &s3_8(), &finding("S3.8"));
-        assert_eq!(d.action, "remediate");
+        let d = route(&finding("S3.8"));
+        assert_eq!(d.action, "remediate", "{}", d.reason);
         assert_eq!(
             d.remediation.unwrap().function,
             "remediate-s3-public-access"
         );
-        let d = route(&t, &s3_8(), &finding("EC2.2"));
+        assert_eq!(d.resource.unwrap().id, "arn:aws:s3:::team-reports");
+        let d = route(&finding("EC2.2"));
         assert_eq!(
             (d.action.as_str(), d.note.as_str()),
             ("suppress", "landing zone owns these")
         );
-        assert_eq!(route(&t, &s3_8(), &finding("Lambda.1")).action, "notify");
+        assert_eq!(route(&finding("Lambda.1")).action, "notify");
     }
 
     #[test]
     fn a_remediate_rule_notifies_until_its_control_is_opted_in() {
         let none = RemediatedControls::default();
-        let d = route(&table(), &none, &finding("S3.8"));
+        let d = route_with(&event(&[finding("S3.8")]), &none, &accounts("")).remove(0);
         assert_eq!(d.action, "notify");
         assert_eq!(d.remediation, None);
         assert!(
@@ -356,57 +417,258 @@ mod tests {
             "{}",
             d.reason
         );
-        let other = RemediatedControls::parse("EC2.7").unwrap();
-        assert_eq!(route(&table(), &other, &finding("S3.8")).action, "notify");
         // Suppressing needs no opt-in: it changes only the finding.
-        assert_eq!(route(&table(), &none, &finding("EC2.2")).action, "suppress");
+        let d = route_with(&event(&[finding("EC2.2")]), &none, &accounts("")).remove(0);
+        assert_eq!(d.action, "suppress");
     }
 
     #[test]
-    fn the_standard_control_id_is_used_when_the_consolidated_one_is_absent() {
-        let mut f = finding("x");
-        f["Compliance"] = json!({"Status": "FAILED"});
-        f["ProductFields"] = json!({"ControlId": "S3.8"});
-        assert_eq!(route(&table(), &s3_8(), &f).action, "remediate");
+    fn the_decision_carries_ids_not_the_finding() {
+        let mut f = finding("S3.8");
+        f["Description"] = json!("x".repeat(100_000));
+        let d = route(&f);
+        let size = serde_json::to_string(&d).unwrap().len();
+        assert!(size < 1_000, "{size} bytes");
+    }
+
+    /// Each case changes nothing: the finding is routed to skip, notify or reject, with the
+    /// check that stopped it in the reason.
+    #[test]
+    fn what_is_never_remediated() {
+        // (what, the change to a genuine finding, the action, a part of the reason)
+        type Case = (&'static str, fn(&mut Value), &'static str, &'static str);
+        let cases: Vec<Case> = vec![
+            (
+                "a custom product ARN",
+                |f| {
+                    f["ProductArn"] = json!(
+                        "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default"
+                    )
+                },
+                "reject",
+                "product-arn",
+            ),
+            (
+                "a partner product ARN",
+                |f| {
+                    f["ProductArn"] = json!(
+                        "arn:aws:securityhub:eu-west-1::product/crowdstrike/crowdstrike-falcon"
+                    )
+                },
+                "reject",
+                "product-arn",
+            ),
+            (
+                "GuardDuty's product ARN",
+                |f| f["ProductArn"] = json!("arn:aws:securityhub:eu-west-1::product/aws/guardduty"),
+                "reject",
+                "product-arn",
+            ),
+            (
+                "Security Hub's ARN of another Region",
+                |f| {
+                    f["ProductArn"] =
+                        json!("arn:aws:securityhub:us-east-1::product/aws/securityhub")
+                },
+                "reject",
+                "product-arn",
+            ),
+            (
+                "a look-alike ARN",
+                |f| {
+                    f["ProductArn"] =
+                        json!("arn:aws:securityhub:eu-west-1::product/aws/securityhub-x")
+                },
+                "reject",
+                "product-arn",
+            ),
+            (
+                "a made-up GeneratorId",
+                |f| f["GeneratorId"] = json!("my-scanner/S3.8"),
+                "reject",
+                "control",
+            ),
+            (
+                "a GeneratorId of another control",
+                |f| f["GeneratorId"] = json!("security-control/EC2.2"),
+                "reject",
+                "control",
+            ),
+            (
+                "only ProductFields.ControlId",
+                |f| {
+                    f["GeneratorId"] = json!("my-scanner");
+                    f["Compliance"] = json!({"Status": "FAILED"});
+                    f["ProductFields"] = json!({"ControlId": "S3.8"});
+                },
+                "reject",
+                "control",
+            ),
+            (
+                "ARCHIVED",
+                |f| f["RecordState"] = json!("ARCHIVED"),
+                "skip",
+                "state",
+            ),
+            (
+                "PASSED",
+                |f| f["Compliance"]["Status"] = json!("PASSED"),
+                "skip",
+                "state",
+            ),
+            (
+                "NOT_AVAILABLE",
+                |f| f["Compliance"]["Status"] = json!("NOT_AVAILABLE"),
+                "skip",
+                "state",
+            ),
+            (
+                "workflow NOTIFIED",
+                |f| f["Workflow"]["Status"] = json!("NOTIFIED"),
+                "skip",
+                "state",
+            ),
+            (
+                "no AwsAccountId",
+                |f| {
+                    f.as_object_mut().unwrap().remove("AwsAccountId");
+                },
+                "reject",
+                "finding-id",
+            ),
+            (
+                "an account the deployment may not act in",
+                |f| {
+                    f["AwsAccountId"] = json!("444455556666");
+                    f["Id"] = json!(
+                        "arn:aws:securityhub:eu-west-1:444455556666:security-control/S3.8/finding/1"
+                    );
+                },
+                "notify",
+                "check account failed",
+            ),
+            (
+                "an Id naming another account",
+                |f| {
+                    f["Id"] = json!(
+                        "arn:aws:securityhub:eu-west-1:999999999999:security-control/S3.8/finding/1"
+                    )
+                },
+                "reject",
+                "finding-id",
+            ),
+            (
+                "a resource of another type",
+                |f| f["Resources"][0]["Type"] = json!("AwsEc2Instance"),
+                "notify",
+                "check resource failed",
+            ),
+            (
+                "two resources",
+                |f| {
+                    let r = f["Resources"][0].clone();
+                    f["Resources"].as_array_mut().unwrap().push(r);
+                },
+                "notify",
+                "names 2 resources",
+            ),
+            (
+                "a resource id that is not a bucket ARN",
+                |f| f["Resources"][0]["Id"] = json!("team-reports"),
+                "notify",
+                "not an S3 bucket ARN",
+            ),
+            (
+                "a control id in another case",
+                |f| {
+                    f["Compliance"]["SecurityControlId"] = json!("s3.8");
+                    f["GeneratorId"] = json!("security-control/s3.8");
+                },
+                "notify",
+                "no routing rule",
+            ),
+            (
+                "a control id with spaces",
+                |f| f["Compliance"]["SecurityControlId"] = json!(" S3.8"),
+                "reject",
+                "control",
+            ),
+        ];
+        for (name, change, action, reason) in cases {
+            let mut f = finding("S3.8");
+            change(&mut f);
+            let d = route(&f);
+            assert_eq!(d.action, action, "{name}: {}", d.reason);
+            assert!(d.reason.contains(reason), "{name}: {}", d.reason);
+            assert_eq!(d.remediation, None, "{name}");
+        }
     }
 
     #[test]
-    fn passed_or_already_handled_findings_are_skipped() {
-        let mut passed = finding("S3.8");
-        passed["Compliance"]["Status"] = json!("PASSED");
-        assert_eq!(route(&table(), &s3_8(), &passed).action, "skip");
-        let mut notified = finding("S3.8");
-        notified["Workflow"]["Status"] = json!("NOTIFIED");
-        assert_eq!(route(&table(), &s3_8(), &notified).action, "skip");
+    fn an_event_from_elsewhere_is_rejected_whole() {
+        for (field, value, check) in [
+            ("account", json!("999999999999"), "event-account"),
+            ("account", Value::Null, "event-account"),
+            ("source", json!("my.scanner"), "source"),
+        ] {
+            let mut e = event(&[finding("S3.8"), finding("EC2.2")]);
+            e[field] = value;
+            for d in route_with(&e, &s3_8(), &accounts("")) {
+                assert_eq!(d.action, "reject");
+                assert!(d.reason.contains(check), "{}", d.reason);
+            }
+        }
     }
 
     #[test]
-    fn hostile_or_malformed_findings_are_rejected_not_acted_on() {
-        let t = table();
-        let mut no_id = finding("S3.8");
-        no_id.as_object_mut().unwrap().remove("Id");
-        assert_eq!(route(&t, &s3_8(), &no_id).action, "reject");
-        let mut long_id = finding("S3.8");
-        long_id["Id"] = json!("x".repeat(600));
-        assert!(
-            route(&t, &s3_8(), &long_id)
-                .reason
-                .contains("600 characters")
-        );
-        let mut bad_account = finding("S3.8");
-        bad_account["AwsAccountId"] = json!("1111-2222-3333; rm -rf /");
-        let d = route(&t, &s3_8(), &bad_account);
+    fn a_member_accounts_finding_is_remediated_when_cross_account_is_configured() {
+        let mut f = finding("S3.8");
+        for (key, from, to) in [
+            ("Id", "eu-west-1:111122223333", "us-west-2:444455556666"),
+            ("ProductArn", "eu-west-1", "us-west-2"),
+            ("Region", "eu-west-1", "us-west-2"),
+            ("AwsAccountId", "111122223333", "444455556666"),
+        ] {
+            f[key] = json!(f[key].as_str().unwrap().replace(from, to));
+        }
+        let d = route_with(&event(&[f.clone()]), &s3_8(), &accounts("444455556666")).remove(0);
+        assert_eq!(d.action, "remediate", "{}", d.reason);
+        assert_eq!(d.account_id.as_deref(), Some("444455556666"));
+        assert_eq!(d.region.as_deref(), Some("us-west-2"));
+        // Not configured for it: a person is told.
+        let d = route_with(&event(&[f]), &s3_8(), &accounts("")).remove(0);
+        assert_eq!(d.action, "notify");
+    }
+
+    #[test]
+    fn a_rejected_findings_values_are_shortened() {
+        let mut f = finding("S3.8");
+        f["ProductArn"] = json!("x".repeat(5_000));
+        f["Title"] = json!("<script>".repeat(1_000));
+        let d = route(&f);
         assert_eq!(d.action, "reject");
-        assert!(d.reason.contains("is not 12 digits"), "{}", d.reason);
-        let mut wrong_types = finding("S3.8");
-        wrong_types["Id"] = json!(42);
-        assert_eq!(route(&t, &s3_8(), &wrong_types).action, "reject");
+        assert!(serde_json::to_string(&d).unwrap().len() < 1_000);
+    }
+
+    #[test]
+    fn a_finding_with_wrong_types_is_rejected_alone() {
+        let mut bad = finding("S3.8");
+        bad["Id"] = json!(42);
+        let d = route_with(&event(&[bad, finding("EC2.2")]), &s3_8(), &accounts(""));
+        assert_eq!(d[0].action, "reject");
+        assert!(d[0].reason.contains("readable"), "{}", d[0].reason);
+        assert_eq!(d[1].action, "suppress");
     }
 
     #[test]
     fn only_security_hub_findings_events_are_accepted() {
-        let ok = json!({"detail-type": "Security Hub Findings - Imported", "source": "aws.securityhub", "detail": {"findings": [finding("S3.8")]}});
-        assert_eq!(findings(&ok).unwrap().len(), 1);
+        assert_eq!(
+            findings_event(&event(&[finding("S3.8")]))
+                .unwrap()
+                .findings
+                .len(),
+            1
+        );
         for (event, expected) in [
             (
                 json!({"detail-type": "Scheduled Event"}),
@@ -414,15 +676,15 @@ mod tests {
             ),
             (json!({}), "got detail-type (none)"),
             (
-                json!({"detail-type": "Security Hub Findings - Imported", "detail": {"findings": []}}),
+                json!({"detail-type": "Security Hub Findings - Imported", "source": "aws.securityhub", "detail": {"findings": []}}),
                 "is empty",
             ),
             (
-                json!({"detail-type": "Security Hub Findings - Imported", "detail": {"findings": {}}}),
+                json!({"detail-type": "Security Hub Findings - Imported", "source": "aws.securityhub", "detail": {"findings": {}}}),
                 "not a list",
             ),
         ] {
-            let err = findings(&event).unwrap_err();
+            let err = findings_event(&event).unwrap_err();
             assert_eq!(err.error_type(), "InvalidInput");
             assert!(err.to_string().contains(expected), "{err}");
         }

@@ -12,9 +12,10 @@
 //! }
 //! ```
 //!
-//! A rule names a `control_id` (Security Hub's `Compliance.SecurityControlId`, or the
-//! standard's `ProductFields.ControlId`), a `generator_id`, or both; all that it names must
-//! match. The first matching rule wins; a finding no rule matches is notified.
+//! A rule names a `control_id` (Security Hub's `Compliance.SecurityControlId`, or the control a
+//! Security Hub standard's `GeneratorId` names), a `generator_id`, or both; all that it names
+//! must match, exactly. The first matching rule wins; a finding no rule matches is notified.
+//! Only findings that passed the trust checks (`shared::finding`) are looked up.
 //!
 //! A remediate rule acts only for the controls the deployment opted in to
 //! ([`RemediatedControls`]); for any other control it notifies, so editing the table alone can
@@ -22,6 +23,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared::Error;
+use shared::finding::is_control_id;
 pub use shared::remediation::Remediation;
 use std::collections::BTreeSet;
 
@@ -112,17 +114,6 @@ impl RemediatedControls {
     pub fn contains(&self, control_id: Option<&str>) -> bool {
         control_id.is_some_and(|id| self.0.contains(id))
     }
-}
-
-/// `S3.8`, `EC2.19`, `CloudTrail.1`: a service name, a dot, a number.
-fn is_control_id(id: &str) -> bool {
-    let Some((service, number)) = id.split_once('.') else {
-        return false;
-    };
-    service.starts_with(|c: char| c.is_ascii_alphabetic())
-        && service.chars().all(|c| c.is_ascii_alphanumeric())
-        && !number.is_empty()
-        && number.chars().all(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]

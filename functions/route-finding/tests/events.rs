@@ -1,14 +1,10 @@
 //! Every sample under `events/route-finding/` routes as expected.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
-use route_finding::table::{RemediatedControls, Table};
-use route_finding::{findings, route};
+mod support;
 
-const TABLE: &str = r#"{"rules": [
-    {"control_id": "S3.8", "action": "remediate",
-     "remediation": {"function": "remediate-s3-public-access", "qualifier": "live"}},
-    {"control_id": "EC2.2", "action": "suppress", "note": "Default security groups are locked by the landing zone."}
-]}"#;
+use route_finding::findings_event;
+use support::route;
 
 #[test]
 fn every_sample_event_routes_as_expected() {
@@ -20,6 +16,7 @@ fn every_sample_event_routes_as_expected() {
         ),
         ("securityhub-finding-passed.json", Ok(&["skip"])),
         ("bad-hostile-finding.json", Ok(&["reject"])),
+        ("bad-custom-product.json", Ok(&["reject"])),
         (
             "bad-not-security-hub.json",
             Err("got detail-type 'Scheduled Event'"),
@@ -27,22 +24,17 @@ fn every_sample_event_routes_as_expected() {
         ("bad-no-findings.json", Err("detail.findings is empty")),
     ];
     let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
-    let table = Table::parse(TABLE).unwrap();
-    let s3_8 = RemediatedControls::parse("S3.8").unwrap();
     for (name, event) in testing::sample_events("route-finding", &names) {
         let want = &expected.iter().find(|(n, _)| *n == name).unwrap().1;
-        match (findings(&event), want) {
+        match (route(&event, "S3.8"), want) {
             (Ok(found), Ok(actions)) => {
-                let got: Vec<String> = found
-                    .iter()
-                    .map(|f| route(&table, &s3_8, f).action.to_string())
-                    .collect();
+                let got: Vec<String> = found.iter().map(|d| d.action.to_string()).collect();
                 assert_eq!(got, *actions, "{name}");
                 // As deployed by default, with no control opted in: nothing is remediated.
-                let none = RemediatedControls::default();
-                let by_default: Vec<String> = found
+                let by_default: Vec<String> = route(&event, "")
+                    .unwrap()
                     .iter()
-                    .map(|f| route(&table, &none, f).action.to_string())
+                    .map(|d| d.action.to_string())
                     .collect();
                 let expected: Vec<&str> = actions
                     .iter()
@@ -64,7 +56,7 @@ fn every_sample_event_routes_as_expected() {
 #[test]
 fn aws_lambda_events_fixtures_are_refused() {
     for (name, event) in testing::lambda_events_fixtures(testing::LAMBDA_EVENTS_FIXTURES) {
-        let err = findings(&event).unwrap_err();
+        let err = findings_event(&event).unwrap_err();
         assert_eq!(err.error_type(), "InvalidInput", "{name}");
         assert!(
             err.to_string()

@@ -149,6 +149,18 @@ export const ssm = {
   },
 };
 
+// Security Hub speaks REST JSON: findings imported here are what the remediation proxy reads
+// back with GetFindings before it acts.
+export async function importFindings(findings) {
+  const res = await fetch(`${MOTO_URL}/findings/import`, {
+    method: 'POST',
+    headers: { Authorization: auth('securityhub'), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ Findings: findings }),
+  });
+  const out = await res.json();
+  if (!res.ok || out.FailedCount) throw new Error(`moto securityhub BatchImportFindings ${res.status}: ${JSON.stringify(out)}`);
+}
+
 // S3 speaks REST, path-style on moto.
 async function s3Call(method, path) {
   const res = await fetch(`${MOTO_URL}/${path}`, { method, headers: { Authorization: auth('s3') } });
