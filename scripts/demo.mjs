@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { deployWorkflow, execute, functionArn, invokeLambda, securityHub, stepFunctions } from '../tests/sfn/lib/local-sfn.mjs';
-import { ACCOUNT, glue, iam, inbox, rds, s3, sfn, sns, ssm } from '../tests/sfn/lib/moto.mjs';
+import { ACCOUNT, glue, iam, importFindings, inbox, rds, s3, sfn, sns, ssm } from '../tests/sfn/lib/moto.mjs';
 
 const bold = (s) => `\x1b[1m${s}\x1b[0m`;
 const dim = (s) => `\x1b[2m${s}\x1b[0m`;
@@ -189,23 +189,52 @@ console.log(`  role ${memberRole} (templates/remediation-member-role.yaml), trus
 console.log(`  ${JSON.stringify(table)}`);
 console.log(`  s3://${exposed} public access block: ${JSON.stringify(await s3.publicAccessBlock(exposed))}`);
 
-console.log(bold('\n2. Security Hub imports three FAILED findings (events/route-finding/securityhub-findings-imported.json)'));
 const findingsEvent = JSON.parse(
   readFileSync(new URL('../events/route-finding/securityhub-findings-imported.json', import.meta.url), 'utf8')
     .replaceAll('111122223333', ACCOUNT)
     .replaceAll(`team-reports-${ACCOUNT}`, exposed),
 );
+// Security Hub holds the findings it sent: the proxy reads each one back before acting.
+await importFindings(findingsEvent.detail.findings);
+// And someone allowed BatchImportFindings imports a look-alike under their own product, naming
+// another bucket: the workflow must not touch it.
+const payroll = `payroll-exports-${suffix}`;
+await s3.createBucket(payroll);
+const forged = JSON.parse(
+  readFileSync(new URL('../events/route-finding/bad-custom-product.json', import.meta.url), 'utf8')
+    .replaceAll('111122223333', ACCOUNT)
+    .replaceAll(`payroll-exports-${ACCOUNT}`, payroll),
+).detail.findings[0];
+await importFindings([forged]);
+findingsEvent.detail.findings.push(forged);
+const outcomeLines = (run) => {
+  for (const o of run.output.outcomes) {
+    const u = securityHub.updates.get(o.finding_id);
+    const update = u ? `Security Hub workflow ${u.workflow}: ${u.note}` : 'finding not updated';
+    console.log(`  ${o.control_id ?? '(untrusted finding)'}: ${o.outcome}; ${update}`);
+  }
+};
+
+console.log(bold('\n2. Security Hub sends four FAILED findings (events/route-finding/securityhub-findings-imported.json and bad-custom-product.json), first in a dry run, as deployed by default'));
+// The real proxy and remediation, asked for a dry run as DRY_RUN=true asks every remediation.
+const dryRun = (params) => invokeLambda({ ...params, Payload: { ...params.Payload, dry_run: true } });
+const dry = await execute(secDefinition, findingsEvent, { name: 'security-remediation', handlers: { 'Remediate through the proxy': dryRun } });
+console.log(`  execution ${dry.status}`);
+outcomeLines(dry);
+console.log(`  s3://${exposed} public access block after the dry run: ${JSON.stringify(await s3.publicAccessBlock(exposed))}`);
+await show(findingsMailbox);
+if (dry.status !== 'SUCCEEDED' || (await s3.publicAccessBlock(exposed)) !== null) process.exit(1);
+
+console.log(bold('\n3. DryRun switched off, the same findings sent again: the genuine S3.8 finding is remediated, the forged one rejected'));
 const sec = await execute(secDefinition, findingsEvent, { name: 'security-remediation', onEvent: progress });
 console.log(`  execution ${sec.status}`);
-for (const o of sec.output.outcomes) {
-  const u = securityHub.updates.get(o.finding_id);
-  console.log(`  ${o.control_id}: ${o.outcome}; Security Hub workflow ${u?.workflow}: ${u?.note}`);
-}
+outcomeLines(sec);
 const block = await s3.publicAccessBlock(exposed);
 console.log(`  s3://${exposed} public access block now: ${JSON.stringify(block)}`);
+console.log(`  s3://${payroll} (the forged finding's bucket) public access block: ${JSON.stringify(await s3.publicAccessBlock(payroll))}`);
 await show(findingsMailbox);
 await show(secMailbox);
-if (sec.status !== 'SUCCEEDED' || !block || !Object.values(block).every(Boolean)) process.exit(1);
+if (sec.status !== 'SUCCEEDED' || !block || !Object.values(block).every(Boolean) || (await s3.publicAccessBlock(payroll)) !== null) process.exit(1);
 
 
 // --- 6. Web crawler ---------------------------------------------------------------------------
