@@ -10,6 +10,7 @@
 //! but only under their own product ARN. Security Hub's own product ARN, and the `Id` it gives
 //! its findings, are what an importer cannot forge.
 
+use crate::input::shorten;
 use serde::Deserialize;
 
 /// The ASFF fields the checks read; the rest of the finding is ignored.
@@ -103,7 +104,7 @@ impl std::fmt::Display for Check {
     }
 }
 
-/// A failed check: which, and why, in words that quote at most a little of the input.
+/// A failed check: which, and why, in words that shorten at most a little of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub check: Check,
@@ -164,7 +165,7 @@ pub fn identify(f: &Finding) -> Result<Identified, Refusal> {
     if !crate::input::is_region(region) {
         return Err(Refusal::new(
             Check::Product,
-            format!("Region '{}' is not an AWS Region name", quote(region)),
+            format!("Region '{}' is not an AWS Region name", shorten(region)),
         ));
     }
     let partition = crate::aws::partition(region);
@@ -179,7 +180,7 @@ pub fn identify(f: &Finding) -> Result<Identified, Refusal> {
             format!(
                 "ProductArn '{}' is not Security Hub's own ({expected}): only Security Hub's \
                  control findings are acted on",
-                quote(product_arn)
+                shorten(product_arn)
             ),
         ));
     }
@@ -190,7 +191,7 @@ pub fn identify(f: &Finding) -> Result<Identified, Refusal> {
     if !crate::input::is_account_id(account_id) {
         return Err(Refusal::new(
             Check::Id,
-            format!("AwsAccountId '{}' is not 12 digits", quote(account_id)),
+            format!("AwsAccountId '{}' is not 12 digits", shorten(account_id)),
         ));
     }
     let prefix = format!("arn:{partition}:securityhub:{region}:{account_id}:");
@@ -200,7 +201,7 @@ pub fn identify(f: &Finding) -> Result<Identified, Refusal> {
             format!(
                 "the Id '{}' is not a Security Hub finding of account {account_id} in {region} \
                  (it must start with {prefix})",
-                quote(id)
+                shorten(id)
             ),
         ));
     }
@@ -213,7 +214,7 @@ pub fn identify(f: &Finding) -> Result<Identified, Refusal> {
             Check::Control,
             format!(
                 "GeneratorId '{}' is not a Security Hub control's",
-                quote(generator_id)
+                shorten(generator_id)
             ),
         ));
     };
@@ -228,7 +229,7 @@ pub fn identify(f: &Finding) -> Result<Identified, Refusal> {
             Check::Control,
             format!(
                 "Compliance.SecurityControlId '{}' is not a control id such as S3.8",
-                quote(c)
+                shorten(c)
             ),
         ));
     }
@@ -238,7 +239,7 @@ pub fn identify(f: &Finding) -> Result<Identified, Refusal> {
                 Check::Control,
                 format!(
                     "Compliance.SecurityControlId {c} and GeneratorId '{}' name different controls",
-                    quote(generator_id)
+                    shorten(generator_id)
                 ),
             ));
         }
@@ -268,7 +269,7 @@ pub fn actionable(f: &Finding) -> Result<(), Refusal> {
     if record == Some("ACTIVE") && compliance == Some("FAILED") && workflow == Some("NEW") {
         return Ok(());
     }
-    let show = |v: Option<&str>| v.map_or("(none)".to_owned(), quote);
+    let show = |v: Option<&str>| v.map_or("(none)".to_owned(), shorten);
     Err(Refusal::new(
         Check::State,
         format!(
@@ -346,15 +347,6 @@ fn is_numbered(v: &str) -> bool {
     !v.is_empty()
         && v.split('.')
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// At most 80 characters of a value from the finding, for a message.
-pub fn quote(text: &str) -> String {
-    if text.chars().count() > 80 {
-        format!("{}…", text.chars().take(80).collect::<String>())
-    } else {
-        text.to_owned()
-    }
 }
 
 #[cfg(feature = "securityhub")]

@@ -107,7 +107,7 @@ impl<'de> Deserialize<'de> for Start {
 }
 
 /// At most 80 characters of a text from the input, for a message.
-fn shorten(text: &str) -> String {
+pub fn shorten(text: &str) -> String {
     if text.chars().count() > 80 {
         format!("{}…", text.chars().take(80).collect::<String>())
     } else {

@@ -7,7 +7,8 @@
 //! a hand-made request to any one of them is held to the same rules.
 
 use crate::config::{Vars, optional, required};
-use crate::finding::{Check, Refusal, quote};
+use crate::finding::{Check, Refusal};
+use crate::input::shorten;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -173,7 +174,7 @@ impl Accounts {
         if !crate::input::is_account_id(account) {
             return Err(Refusal::new(
                 Check::Account,
-                format!("account '{}' is not 12 digits", quote(account)),
+                format!("account '{}' is not 12 digits", shorten(account)),
             ));
         }
         if account == self.own || self.members.contains(account) {
@@ -236,7 +237,7 @@ pub fn check_target(
     if kind != expected {
         return Err(refuse(format!(
             "the resource is of type {}, not the {expected} control {control_id} is about",
-            quote(kind)
+            shorten(kind)
         )));
     }
     let id = one.id.as_deref().unwrap_or_default();
@@ -259,20 +260,20 @@ impl Target {
                 let name = self.id.strip_prefix(&prefix).ok_or_else(|| {
                     refuse(format!(
                         "'{}' is not an S3 bucket ARN ({prefix}NAME)",
-                        quote(&self.id)
+                        shorten(&self.id)
                     ))
                 })?;
                 if !is_bucket_name(name) {
                     return Err(refuse(format!(
                         "'{}' is not an S3 bucket name",
-                        quote(name)
+                        shorten(name)
                     )));
                 }
                 Ok(name)
             }
             other => Err(refuse(format!(
                 "no remediation acts on resources of type {}",
-                quote(other)
+                shorten(other)
             ))),
         }
     }

@@ -3,7 +3,7 @@
 //! partition. A request that fails any check changes nothing.
 
 use shared::Error;
-use shared::finding::quote;
+use shared::input::shorten;
 use shared::remediation::{Accounts, RemediationRequest};
 
 /// The controls this remediation fixes.
@@ -31,20 +31,20 @@ pub fn checked(request: RemediationRequest, accounts: &Accounts) -> Result<Targe
     if !shared::input::is_region(&request.region) {
         return Err(invalid(format!(
             "region '{}' is not an AWS Region name",
-            quote(&request.region)
+            shorten(&request.region)
         )));
     }
     if !CONTROLS.contains(&request.control_id.as_str()) {
         return Err(invalid(format!(
             "this remediation fixes {}, not control {}",
             CONTROLS.join(", "),
-            quote(&request.control_id)
+            shorten(&request.control_id)
         )));
     }
     if request.resource.kind != "AwsS3Bucket" {
         return Err(invalid(format!(
             "this remediation fixes S3 buckets, not {}",
-            quote(&request.resource.kind)
+            shorten(&request.resource.kind)
         )));
     }
     let partition = shared::aws::partition(&request.region);

@@ -11,7 +11,8 @@ use allowlist::Allowed;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_securityhub::types::{AwsSecurityFindingFilters, StringFilter, StringFilterComparison};
 use shared::config::{Vars, flag, required};
-use shared::finding::{self, Check, Finding, Refusal, quote};
+use shared::finding::{self, Check, Finding, Refusal};
+use shared::input::shorten;
 use shared::remediation::{
     Accounts, MAX_NOTE_CHARS, Outcome, ProxyRequest, ProxyResult, Remediation, RemediationRequest,
     RemediationResult, check_target,
@@ -83,7 +84,7 @@ pub async fn handle(deps: &Deps, request: ProxyRequest) -> Result<ProxyResult, P
         qualifier,
     } = &request.remediation;
     let entry = allowlist::find(&deps.config.allowed, function, qualifier).ok_or_else(|| {
-        let shown = quote(&format!("{function}:{qualifier}"));
+        let shown = shorten(&format!("{function}:{qualifier}"));
         tracing::warn!(remediation = %shown, "refused: not on the allowlist");
         ProxyError::NotAllowed(shown)
     })?;
@@ -214,7 +215,7 @@ async fn read_back(
         }
     }
     tracing::warn!(finding = %request.finding_id, "refused: not in Security Hub");
-    Err(ProxyError::FindingNotFound(quote(&request.finding_id)))
+    Err(ProxyError::FindingNotFound(shorten(&request.finding_id)))
 }
 
 /// Every check again, on the finding as read back, and the same control, account, Region and
@@ -231,8 +232,8 @@ pub fn still_the_same(
             Check::ReadBack,
             format!(
                 "its {what} was {} when routed and is {} now",
-                quote(routed),
-                quote(now)
+                shorten(routed),
+                shorten(now)
             ),
         )
     };
@@ -269,7 +270,7 @@ fn check(request: &ProxyRequest) -> Result<(), Error> {
     let invalid = |what: &str, value: &str| {
         Err(Error::InvalidInput(format!(
             "{what} '{}' is not valid",
-            quote(value)
+            shorten(value)
         )))
     };
     if !shared::input::is_account_id(&request.account_id) {

@@ -12,8 +12,8 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::Result;
-use shared::finding::{self, Check, Finding, Identified, Refusal, quote};
-use shared::input::{detail_type, typed};
+use shared::finding::{self, Check, Finding, Identified, Refusal};
+use shared::input::{detail_type, shorten, typed};
 use shared::remediation::{Accounts, Remediation, Target, check_target};
 use table::{Action, RemediatedControls, Table};
 
@@ -44,7 +44,7 @@ impl<'de> Deserialize<'de> for FindingsImported {
         if kind != Some("Security Hub Findings - Imported") {
             return Err(de::Error::custom(format!(
                 "expected an EventBridge 'Security Hub Findings - Imported' event, got detail-type {}",
-                kind.map_or("(none)".to_owned(), |t| format!("'{}'", quote(t)))
+                kind.map_or("(none)".to_owned(), |t| format!("'{}'", shorten(t)))
             )));
         }
         let event: EventBridgeEvent<Value> = typed(event)?;
@@ -169,7 +169,7 @@ impl Router<'_> {
                     None,
                     &Refusal::new(
                         Check::Readable,
-                        format!("the finding cannot be read: {}", quote(problem)),
+                        format!("the finding cannot be read: {}", shorten(problem)),
                     ),
                 ),
                 Ok(f) => match &envelope {
@@ -188,7 +188,7 @@ impl Router<'_> {
                 Check::Source,
                 format!(
                     "the event's source is '{}', not aws.securityhub",
-                    quote(&event.source)
+                    shorten(&event.source)
                 ),
             ));
         }
@@ -199,7 +199,7 @@ impl Router<'_> {
                 Check::EventAccount,
                 format!(
                     "the event was delivered in account {}, not this deployment's {own}",
-                    other.map_or("(none)".to_owned(), quote)
+                    other.map_or("(none)".to_owned(), shorten)
                 ),
             )),
         }
@@ -297,7 +297,7 @@ impl Router<'_> {
 
 /// A rejected finding's decision: its values shortened, since they are not to be trusted.
 fn rejected(f: Option<&Finding>, refusal: &Refusal) -> Decision {
-    let text = |read: fn(&Finding) -> Option<&String>| f.and_then(read).map(|v| quote(v));
+    let text = |read: fn(&Finding) -> Option<&String>| f.and_then(read).map(|v| shorten(v));
     Decision {
         action: Route::Reject,
         reason: refusal.to_string(),

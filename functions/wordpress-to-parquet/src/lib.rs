@@ -1,7 +1,9 @@
-//! Converts the raw WordPress JSON objects (`wordpress_api/{name}/{name}.json` in the raw
-//! bucket) to bronze Parquet (`wordpress_api/{name}/{name}.parquet` in the bronze bucket), with
-//! a schema that stays the same from run to run (see [`columns`]). An empty array is skipped
-//! and counted; an object that cannot be converted is counted as failed and writes nothing.
+//! Converts raw WordPress JSON objects (`wordpress_api/{name}/{name}.json` in the raw bucket) to
+//! bronze Parquet (`wordpress_api/{name}/{name}.parquet` in the bronze bucket), with a schema
+//! that stays the same from run to run (see [`columns`]). After an extract it converts exactly
+//! what that extract wrote (its summary), never an object an earlier run left; started by hand
+//! or by a schedule, every raw object. An empty array is skipped and counted; an object that
+//! cannot be converted is counted as failed and writes nothing.
 
 pub mod columns;
 pub mod config;
@@ -56,9 +58,9 @@ enum Outcome {
     Empty,
 }
 
-/// What starts a conversion: the extract's summary, from the state machine, or a start by hand
-/// or by a schedule. The conversion reads the raw bucket, not the summary, but a payload that is
-/// neither is refused.
+/// What starts a conversion: the extract's summary, from the state machine, whose written
+/// objects are converted; or a start by hand or by a schedule, which converts every raw object.
+/// A payload that is neither is refused.
 #[derive(Debug, Clone)]
 pub enum Input {
     AfterExtract(ExtractSummary),
@@ -76,21 +78,26 @@ impl<'de> Deserialize<'de> for Input {
     }
 }
 
-pub async fn handle(deps: &Deps, _input: Input) -> Result<Summary> {
+pub async fn handle(deps: &Deps, input: Input) -> Result<Summary> {
     let config = &deps.config;
     let raw = shared::ssm::get_parameter(&deps.ssm, &config.raw_bucket_parameter).await?;
     let bronze = shared::ssm::get_parameter(&deps.ssm, &config.bronze_bucket_parameter).await?;
     let topic = shared::ssm::get_parameter(&deps.ssm, &config.topic_parameter).await?;
 
-    let prefix = format!("{}/", lakehouse::WORDPRESS_PREFIX);
-    let keys = shared::s3::list_keys(&deps.s3, &raw, &prefix).await?;
+    let keys = match input {
+        Input::AfterExtract(summary) => written_keys(&summary, &raw)?,
+        Input::Start(_) => {
+            let prefix = format!("{}/", lakehouse::WORDPRESS_PREFIX);
+            shared::s3::list_keys(&deps.s3, &raw, &prefix).await?
+        }
+    };
     let (mut files, mut skipped, mut failures) = (Vec::new(), Vec::new(), Vec::new());
     // One object at a time: memory holds one file's data, whatever the number of files.
     for key in keys {
+        let source = format!("s3://{raw}/{key}");
         let Some(name) = lakehouse::name_from_key(&key, "json") else {
             continue;
         };
-        let source = format!("s3://{raw}/{key}");
         match convert(deps, &raw, &key, &bronze, name).await {
             Ok(Outcome::Converted(c)) => {
                 tracing::info!(%source, key = %c.key, rows = c.rows, columns = c.columns, "converted");
@@ -127,6 +134,32 @@ pub async fn handle(deps: &Deps, _input: Input) -> Result<Summary> {
         failures,
         summary,
     })
+}
+
+/// The raw objects an extract wrote, checked: its bucket must be this deployment's raw bucket,
+/// and each key one the extract writes (`wordpress_api/{name}/{name}.json`).
+fn written_keys(summary: &ExtractSummary, raw: &str) -> Result<Vec<String>> {
+    if summary.bucket != raw {
+        return Err(shared::Error::InvalidInput(format!(
+            "the extract wrote to bucket '{}', not this deployment's raw bucket '{raw}'",
+            shared::input::shorten(&summary.bucket)
+        )));
+    }
+    summary
+        .written
+        .iter()
+        .map(|w| {
+            if lakehouse::name_from_key(&w.key, "json") == Some(w.name.as_str()) {
+                Ok(w.key.clone())
+            } else {
+                Err(shared::Error::InvalidInput(format!(
+                    "written.key '{}' is not where the extract writes '{}'",
+                    shared::input::shorten(&w.key),
+                    shared::input::shorten(&w.name)
+                )))
+            }
+        })
+        .collect()
 }
 
 /// One raw object to one Parquet object, written in a single PUT once it is complete.

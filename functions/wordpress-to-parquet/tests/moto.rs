@@ -192,3 +192,38 @@ async fn empty_and_broken_objects_are_counted_and_write_nothing() {
     );
     assert!(message.contains("media/media.json\n  EOF"), "{message}");
 }
+
+/// After an extract, only what that extract wrote is converted: a raw object an earlier run left
+/// (here `users`, whose endpoint failed today) keeps its bronze file as it was.
+#[tokio::test]
+async fn after_an_extract_only_what_it_wrote_is_converted() {
+    let s = setup().await;
+    s.put_items("posts", &generate("posts", 12, BASE)).await;
+    s.put_items("users", &generate("users", 3, BASE)).await;
+    let summary = |bucket: &str, key: &str| {
+        json!({
+            "successful": 1, "failed": 1, "bucket": bucket,
+            "written": [{"name": "posts", "endpoint": format!("{BASE}/wp-json/wp/v2/posts"),
+                         "key": key, "items": 12, "pages": 1, "bytes": 1}],
+            "failures": [{"endpoint": format!("{BASE}/wp-json/wp/v2/users"), "error": "HTTP 500"}],
+            "summary": "1 Successful | 1 Failed",
+        })
+    };
+    let converted = handle(&s.deps, summary(&s.raw, "wordpress_api/posts/posts.json"))
+        .await
+        .unwrap();
+    assert_eq!(converted.summary, "1 Successful | 0 Failed | 0 Empty");
+    assert_eq!(s.parquet("posts").await.unwrap().height(), 12);
+    assert!(s.parquet("users").await.is_none(), "not written by this extract");
+
+    for (bucket, key, expected) in [
+        ("someone-elses-bucket", "wordpress_api/posts/posts.json", "not this deployment's raw bucket"),
+        (s.raw.as_str(), "wordpress_api/users/users.json", "is not where the extract writes 'posts'"),
+        (s.raw.as_str(), "../posts.json", "is not where the extract writes"),
+    ] {
+        let err = handle(&s.deps, summary(bucket, key)).await.unwrap_err();
+        assert_eq!(err.error_type(), "InvalidInput");
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+    assert!(s.parquet("users").await.is_none());
+}
