@@ -57,6 +57,9 @@ def prepare_moto():
     }
     for name, value in parameters.items():
         ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+    # The proxy reads the sample's finding back from Security Hub before it acts.
+    findings = json.loads(sample("route-finding", "securityhub-findings-imported.json"))["detail"]["findings"]
+    boto3.client("securityhub").batch_import_findings(Findings=findings)
     boto3.client("iam").create_role(
         RoleName=SETTINGS["REMEDIATION_ROLE_NAME"],
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -70,7 +73,7 @@ class RemediationApi(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = json.dumps({"bucket": f"team-reports-{ACCOUNT}", "dry_run": True, "changed": False}).encode()
+        body = json.dumps({"outcome": "would_remediate", "summary": f"Would block all public access to bucket 'team-reports-{ACCOUNT}'."}).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -12,6 +12,20 @@ pub fn object_key(name: &str, extension: &str) -> String {
     format!("{WORDPRESS_PREFIX}/{name}/{name}.{extension}")
 }
 
+/// `state/wordpress_api/{name}.json` in the raw bucket: what the last good extract of an
+/// endpoint wrote ([`EndpointState`]), which the next run checks its own size against. Outside
+/// the data's prefix, so no reader of the data meets it.
+pub fn state_key(name: &str) -> String {
+    format!("state/{WORDPRESS_PREFIX}/{name}.json")
+}
+
+/// What the last good extract of an endpoint wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointState {
+    pub items: u64,
+    pub bytes: u64,
+}
+
 /// The name in a key of the form [`object_key`] makes; `None` for any other key.
 pub fn name_from_key<'k>(key: &'k str, extension: &str) -> Option<&'k str> {
     let rest = key.strip_prefix(WORDPRESS_PREFIX)?.strip_prefix('/')?;

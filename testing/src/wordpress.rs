@@ -2,9 +2,12 @@
 //! routes with `page` / `per_page`, the `X-WP-Total` / `X-WP-TotalPages` / `Link` headers and
 //! WordPress's own errors, data shaped like real responses, and faults chosen per request:
 //!
-//! `?fault=500|html|truncated|slow|429[&times=N][&fault_page=P][&delay_ms=D]` makes the first `N`
-//! requests for that route and page fail that way (every request when `times` is absent), on
-//! every page or only on page `P`.
+//! `?fault=500|html|truncated|slow|429|redirect|lie_pages|empty|short[&times=N][&fault_page=P]`
+//! `[&delay_ms=D][&to=URL]` makes the first `N` requests for that route and page fail that way
+//! (every request when `times` is absent), on every page or only on page `P`. `redirect` answers
+//! 302 to `to` (a path or a URL) with the request's `per_page` and `page`; `lie_pages` announces
+//! one page in `X-WP-TotalPages`; `empty` answers `[]` and `short` drops the page's last item,
+//! both with the true `X-WP-Total`.
 
 use crate::lock;
 use axum::Router;
@@ -154,6 +157,7 @@ async fn list(
     };
 
     let fault_page: Option<usize> = query.get("fault_page").and_then(|p| p.parse().ok());
+    let mut lie = None;
     if let Some(fault) = query
         .get("fault")
         .filter(|_| fault_page.is_none_or(|p| p == page))
@@ -167,6 +171,13 @@ async fn list(
             *n
         };
         if times.is_none_or(|t| served <= t) {
+            if matches!(fault.as_str(), "lie_pages" | "empty" | "short") {
+                lie = Some(fault.clone());
+            } else if fault == "redirect" {
+                let to = query.get("to").map_or("/", String::as_str);
+                let location = format!("{to}?per_page={per_page}&page={page}");
+                return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+            }
             let delay = query.get("delay_ms").and_then(|d| d.parse().ok());
             if let Some(response) = fault_response(fault, delay).await {
                 return response;
@@ -184,10 +195,23 @@ async fn list(
         );
     }
     let start = (page - 1) * per_page;
-    let body = Value::Array(items.iter().skip(start).take(per_page).cloned().collect());
+    let mut shown: Vec<Value> = items.iter().skip(start).take(per_page).cloned().collect();
+    match lie.as_deref() {
+        Some("empty") => shown.clear(),
+        Some("short") => {
+            shown.pop();
+        }
+        _ => {}
+    }
+    let body = Value::Array(shown);
     let mut headers = HeaderMap::new();
     headers.insert("X-WP-Total", HeaderValue::from(total));
-    headers.insert("X-WP-TotalPages", HeaderValue::from(total_pages));
+    let announced = if lie.as_deref() == Some("lie_pages") {
+        1
+    } else {
+        total_pages
+    };
+    headers.insert("X-WP-TotalPages", HeaderValue::from(announced));
     if page < total_pages {
         let next = format!(
             "<{}/wp-json/wp/v2/{kind}?page={}&per_page={per_page}>; rel=\"next\"",

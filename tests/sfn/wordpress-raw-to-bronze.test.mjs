@@ -67,7 +67,7 @@ test('one endpoint of five fails: four converted, one notification naming it, FA
   assert.equal(run.status, 'FAILED');
   assert.equal(run.error, 'PartialFailure');
   assert.match(run.cause, /Extract: 4 Successful \| 1 Failed\. Bronze: 4 Successful \| 0 Failed/);
-  assert.deepEqual(await s3.keys(lake.raw), ['categories', 'pages', 'posts', 'tags'].map((n) => `wordpress_api/${n}/${n}.json`));
+  assert.deepEqual(await s3.keys(lake.raw, 'wordpress_api/'), ['categories', 'pages', 'posts', 'tags'].map((n) => `wordpress_api/${n}/${n}.json`));
   assert.equal((await s3.keys(lake.bronze)).length, 4);
   const notes = await lake.data.find('users?fault=500');
   assert.equal(notes.length, 1);
@@ -80,7 +80,7 @@ test('every endpoint fails: nothing to convert, FAILED NothingExtracted', async 
   assert.equal(run.status, 'FAILED');
   assert.equal(run.error, 'NothingExtracted');
   assert.deepEqual(run.calls.map((c) => c.state), ['Extract raw JSON']);
-  assert.deepEqual(await s3.keys(lake.raw), []);
+  assert.deepEqual(await s3.keys(lake.raw, 'wordpress_api/'), []);
   const [note] = await lake.data.find('is HTML, not JSON');
   assert.match(note.message, /is not valid JSON/);
 });

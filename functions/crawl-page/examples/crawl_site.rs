@@ -10,7 +10,6 @@
 //! Each URL is one site: its host, starting at that page, scoped to the page's directory (what
 //! `wget --no-parent` does). Prints `<HTML pages stored> <URLs fetched> <bytes stored> <seconds>`.
 
-use crawl_page::address::{AddressPolicy, Lookup};
 use crawl_page::counts::Counts;
 use crawl_page::crawl::{Crawl, CrawlRequest};
 use crawl_page::discover::{self, ROBOTS_MAX_BYTES};
@@ -21,6 +20,7 @@ use crawl_page::page::{Link, Record, classify, visit};
 use crawl_page::robots::{Robots, agent_token};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde_json::json;
+use shared::address::{AddressPolicy, Lookup};
 use std::collections::{HashSet, VecDeque};
 use std::io::Write;
 use std::path::Path;

@@ -3,12 +3,11 @@
 //! the target is in scope), only permitted addresses and ports (IP literals and ports checked
 //! here, names in the resolver), HTML only, and a size limit that stops reading at the limit.
 
-use crate::address::{AddressPolicy, GuardedResolver, Lookup, refusal};
 use reqwest::dns::{Name, Resolve};
 use reqwest::{Client, header};
 use serde::{Deserialize, Serialize};
+use shared::address::{AddressPolicy, GuardedResolver, Lookup, refusal};
 use shared::http::{BodyError, error_chain};
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use url::{Host, Url};
@@ -142,12 +141,7 @@ impl Fetcher {
     }
 
     fn refused_literal_or_port(&self, url: &Url) -> Option<String> {
-        let literal: Option<IpAddr> = match url.host() {
-            Some(Host::Ipv4(ip)) => Some(ip.into()),
-            Some(Host::Ipv6(ip)) => Some(ip.into()),
-            _ => None,
-        };
-        if let Some(ip) = literal.filter(|ip| !self.policy.permits(*ip)) {
+        if let Some(ip) = self.policy.refused_literal(url) {
             return Some(format!("{ip} is not an address this crawl may reach"));
         }
         let port = url.port_or_known_default().unwrap_or_default();

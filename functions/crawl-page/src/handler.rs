@@ -1,7 +1,6 @@
 //! The function's configuration, its dependencies, and the dispatch of each action to its
 //! module.
 
-use crate::address::{AddressPolicy, DEFAULT_PORTS, Lookup};
 use crate::crawl::Crawl;
 use crate::fetch::Fetcher;
 use crate::frontier::Frontier;
@@ -9,6 +8,7 @@ use crate::messages::{Request, Response};
 use crate::{finish, next, start, worker};
 use aws_sdk_s3::Client;
 use ipnet::IpNet;
+use shared::address::{AddressPolicy, DEFAULT_PORTS, Lookup};
 use shared::config::{Vars, listed, optional, parsed, required};
 use shared::{Error, Result};
 use std::time::Duration;

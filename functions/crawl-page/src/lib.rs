@@ -13,7 +13,6 @@
 //! Each action is its own module; `messages` holds what they read and answer, `frontier` all
 //! the crawl's storage.
 
-pub mod address;
 pub mod counts;
 pub mod crawl;
 pub mod discover;

@@ -1,6 +1,6 @@
-use crawl_page::address::Lookup;
 use crawl_page::{Config, Deps, Request, handle};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use shared::address::Lookup;
 use shared::input::Payload;
 
 #[tokio::main(flavor = "current_thread")]

@@ -4,11 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 #![cfg(feature = "local-stack")]
 
-use crawl_page::address::Lookup;
 use crawl_page::frontier::{Entry, Frontier};
 use crawl_page::{Config, Deps};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
+use shared::address::Lookup;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use testing::site::{FakeSite, TREE_PAGES};
@@ -602,7 +602,7 @@ async fn internal_addresses_are_never_fetched_unless_allowed() {
     .await;
     assert!(
         named.contains(
-            "intranet.test resolves only to addresses this crawl may not reach (10.1.2.3)"
+            "intranet.test resolves only to addresses this function may not reach (10.1.2.3)"
         ),
         "{named}"
     );

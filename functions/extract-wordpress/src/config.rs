@@ -2,8 +2,10 @@
 //! in SSM (the variables name the parameters), as the rest of the lakehouse reads them.
 
 use crate::fetch::Limits;
+use ipnet::IpNet;
 use shared::Result;
-use shared::config::{Vars, parsed, required};
+use shared::address::AddressPolicy;
+use shared::config::{Vars, listed, parsed, required};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +20,18 @@ pub struct Config {
     pub concurrency: usize,
     /// Time-out of one request, body included.
     pub request_timeout: Duration,
+    /// Internal networks the site may be on (`WORDPRESS_ALLOWED_NETWORKS`); by default none, so
+    /// neither an endpoint nor a redirect can reach the metadata service or a private address.
+    pub allowed_networks: Vec<IpNet>,
     pub limits: Limits,
+    /// Bytes per endpoint: a guard against a site that never ends.
+    pub max_endpoint_bytes: u64,
+    /// How much smaller than the last good run an endpoint's items may be before the run is
+    /// refused rather than replacing the latest view (`MAX_SHRINK_PERCENT`, 50 by default).
+    pub max_shrink_percent: u8,
+    /// How long before the Lambda's deadline the extract stops fetching, so that unfinished
+    /// endpoints are aborted and reported in time.
+    pub stop_before_deadline: Duration,
 }
 
 impl Config {
@@ -29,6 +42,7 @@ impl Config {
             topic_parameter: required(vars, "RAW_TOPIC_PARAMETER")?,
             concurrency: parsed(vars, "MAX_CONCURRENT_ENDPOINTS", 4usize)?.max(1),
             request_timeout: Duration::from_secs(parsed(vars, "REQUEST_TIMEOUT_SECONDS", 30)?),
+            allowed_networks: listed(vars, "WORDPRESS_ALLOWED_NETWORKS", Vec::new())?,
             limits: Limits {
                 per_page: 100,
                 max_pages: parsed(vars, "MAX_PAGES", 500)?,
@@ -37,7 +51,20 @@ impl Config {
                 retry_base: Duration::from_millis(parsed(vars, "RETRY_BASE_MILLISECONDS", 1000)?),
                 retry_cap: Duration::from_secs(20),
             },
+            max_endpoint_bytes: parsed(vars, "MAX_ENDPOINT_BYTES", 1024 * 1024 * 1024)?,
+            max_shrink_percent: parsed(vars, "MAX_SHRINK_PERCENT", 50u8)?.min(100),
+            stop_before_deadline: Duration::from_secs(10),
         })
+    }
+}
+
+impl Config {
+    /// Where the extract may connect: public addresses, and the allowed networks.
+    pub fn address_policy(&self) -> AddressPolicy {
+        AddressPolicy {
+            allow_networks: self.allowed_networks.clone(),
+            ..AddressPolicy::default()
+        }
     }
 }
 
@@ -53,6 +80,10 @@ mod tests {
         assert_eq!(config.request_timeout, Duration::from_secs(30));
         assert_eq!(config.limits.per_page, 100);
         assert_eq!(config.limits.attempts, 4);
+        assert!(
+            config.allowed_networks.is_empty(),
+            "no internal network by default"
+        );
     }
 
     #[test]

@@ -1,12 +1,16 @@
-//! Fetches every page of one endpoint: `per_page` and `page` set on the URL, pages followed by
-//! `X-WP-TotalPages` (or `Link: rel="next"` on the same origin when a server does not send
-//! it), stopping at an empty page. Each request has a time-out and a size limit; 429, 5xx,
+//! Fetches the pages of one endpoint one at a time ([`Pager`]): `per_page` and `page` set on the
+//! URL, pages followed by `X-WP-TotalPages` (or `Link: rel="next"` on the same origin when a
+//! server does not send it), stopping at an empty page; then checks that what came is the whole
+//! collection the headers announced ([`Pager::check_complete`]). Each request has a time-out and a size limit; 429, 5xx,
 //! time-outs and dropped connections are retried with exponential backoff and jitter
-//! (`backon`), waiting as long as `Retry-After` asks when that is within the cap.
+//! (`backon`), waiting as long as `Retry-After` asks when that is within the cap. A redirect
+//! off the endpoint's origin, or to an address the deployment does not allow, fails the
+//! endpoint at once.
 
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::{Client, StatusCode, Url, header};
 use serde_json::value::RawValue;
+use shared::address::refusal;
 use shared::http::{BodyError, error_chain};
 use std::time::Duration;
 
@@ -24,13 +28,6 @@ pub struct Limits {
     /// First backoff; doubles each retry, up to `retry_cap`. Jitter adds up to as much again.
     pub retry_base: Duration,
     pub retry_cap: Duration,
-}
-
-/// Every item of an endpoint, each kept as the exact JSON text the server sent.
-#[derive(Debug)]
-pub struct Fetched {
-    pub items: Vec<Box<RawValue>>,
-    pub pages: u32,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -53,6 +50,13 @@ pub enum FetchError {
     TooManyPages { limit: u32 },
     #[error("the next page link {next} leaves {origin}")]
     ForeignNext { next: String, origin: String },
+    #[error("{url} redirected where the extract does not follow: {detail}")]
+    Redirect { url: String, detail: String },
+    #[error("{url} was not requested: {detail}")]
+    AddressRefused { url: String, detail: String },
+    /// What came is not the whole collection the headers announced.
+    #[error("incomplete: {0}")]
+    Incomplete(String),
 }
 
 impl FetchError {
@@ -67,43 +71,135 @@ impl FetchError {
     }
 }
 
-/// Fetches all pages of `endpoint`. A failure on any page fails the endpoint as a whole.
-pub async fn fetch_all(
-    client: &Client,
-    endpoint: &Url,
-    limits: &Limits,
-) -> Result<Fetched, FetchError> {
-    let mut items = Vec::new();
-    let mut url = page_url(endpoint, 1, limits.per_page);
-    let mut page = 1;
-    loop {
-        let fetched = fetch_page(client, &url, limits).await?;
-        let empty = fetched.items.is_empty();
-        items.extend(fetched.items);
-        let next = if empty {
+/// One endpoint's pages, in order, one in memory at a time.
+pub struct Pager<'a> {
+    client: &'a Client,
+    endpoint: &'a Url,
+    limits: &'a Limits,
+    next: Option<Url>,
+    /// Pages fetched so far.
+    pub pages: u32,
+    /// Items on them.
+    pub items: u64,
+    /// `X-WP-Total` as the first page announced it.
+    pub total: Option<u64>,
+    /// The largest `X-WP-TotalPages` any page announced.
+    pub total_pages: Option<u32>,
+}
+
+impl<'a> Pager<'a> {
+    pub fn new(client: &'a Client, endpoint: &'a Url, limits: &'a Limits) -> Self {
+        Pager {
+            client,
+            endpoint,
+            limits,
+            next: Some(page_url(endpoint, 1, limits.per_page)),
+            pages: 0,
+            items: 0,
+            total: None,
+            total_pages: None,
+        }
+    }
+
+    /// The next page, or `None` after the last.
+    pub async fn next_page(&mut self) -> Result<Option<Page>, FetchError> {
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        let page = fetch_page(self.client, &url, self.limits).await?;
+        self.pages += 1;
+        if self.pages == 1 {
+            self.total = page.total;
+        }
+        self.total_pages = self.total_pages.max(page.total_pages);
+        self.items += page.count as u64;
+        self.next = if page.count == 0 {
             None
         } else {
             next_page(
-                endpoint,
-                page,
-                limits.per_page,
-                fetched.total_pages,
-                fetched.next,
+                self.endpoint,
+                self.pages,
+                self.limits.per_page,
+                page.total_pages,
+                page.next.clone(),
             )?
         };
-        match next {
-            None => return Ok(Fetched { items, pages: page }),
-            Some(_) if page >= limits.max_pages => {
-                return Err(FetchError::TooManyPages {
-                    limit: limits.max_pages,
-                });
-            }
-            Some(next) => {
-                url = next;
-                page += 1;
-            }
+        if self.next.is_some() && self.pages >= self.limits.max_pages {
+            return Err(FetchError::TooManyPages {
+                limit: self.limits.max_pages,
+            });
         }
+        Ok(Some(page))
     }
+
+    /// Whether the pages fetched hold the whole collection: see [`complete`].
+    pub fn check_complete(&self) -> Result<(), FetchError> {
+        complete(
+            self.total,
+            self.total_pages,
+            self.limits.per_page,
+            self.items,
+            self.pages,
+        )
+    }
+}
+
+/// Whether `items` on `pages` are the whole collection its first page announced: an
+/// `X-WP-TotalPages` too small for `X-WP-Total`, an empty first page, or fewer items than
+/// `X-WP-Total` is not a success. (More is: items added during the run.) Without `X-WP-Total`
+/// there is nothing to check against here; the run's size against the last good run's is
+/// checked by the caller.
+pub fn complete(
+    total: Option<u64>,
+    total_pages: Option<u32>,
+    per_page: u32,
+    items: u64,
+    pages: u32,
+) -> Result<(), FetchError> {
+    let Some(total) = total else {
+        return Ok(());
+    };
+    let per_page = u64::from(per_page.max(1));
+    let needed = total.div_ceil(per_page);
+    if let Some(announced) = total_pages.filter(|p| u64::from(*p) < needed) {
+        return Err(FetchError::Incomplete(format!(
+            "X-WP-TotalPages is {announced}, but X-WP-Total {total} needs {needed} pages of \
+             {per_page}"
+        )));
+    }
+    if items < total {
+        return Err(FetchError::Incomplete(format!(
+            "{items} items on {pages} pages, but X-WP-Total says {total}"
+        )));
+    }
+    Ok(())
+}
+
+/// At most this many redirects per request.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Redirects are followed only on the endpoint's origin (scheme, host and port, so an HTTPS
+/// endpoint is never sent to HTTP), at most [`MAX_REDIRECTS`]; any other fails the request.
+pub fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        match redirect_refusal(attempt.previous(), attempt.url()) {
+            Some(why) => attempt.error(why),
+            None => attempt.follow(),
+        }
+    })
+}
+
+/// Why the redirect from the chain `previous` (the request's own URL first) to `next` is not
+/// followed, if it is not.
+pub fn redirect_refusal(previous: &[Url], next: &Url) -> Option<String> {
+    let first = previous.first()?;
+    if next.origin() != first.origin() {
+        return Some(format!(
+            "the redirect to {next} leaves {}",
+            first.origin().ascii_serialization()
+        ));
+    }
+    (previous.len() > MAX_REDIRECTS).then(|| format!("more than {MAX_REDIRECTS} redirects"))
 }
 
 /// The endpoint URL with `per_page` and `page` set; any other query parameter is kept.
@@ -178,10 +274,23 @@ pub fn wait(retry_after: Option<&str>, scheduled: Duration, cap: Duration) -> Du
     asked.filter(|a| *a <= cap).unwrap_or(scheduled)
 }
 
-struct Page {
-    items: Vec<Box<RawValue>>,
+/// One page as it came: its body, and where its items are in it.
+pub struct Page {
+    body: Vec<u8>,
+    inner: std::ops::Range<usize>,
+    /// Items on the page.
+    pub count: usize,
+    total: Option<u64>,
     total_pages: Option<u32>,
     next: Option<Url>,
+}
+
+impl Page {
+    /// The page's items, each exactly as the server sent it, with the separators between them:
+    /// the array without its brackets (empty for `[]`).
+    pub fn items(&self) -> &[u8] {
+        &self.body[self.inner.clone()]
+    }
 }
 
 /// A failed attempt, with the `Retry-After` a 429 or 503 sent.
@@ -212,7 +321,17 @@ async fn attempt(client: &Client, url: &Url, limits: &Limits) -> Result<Page, Fa
         retry_after: None,
     };
     let transport = |e: reqwest::Error| {
-        failed(if e.is_timeout() {
+        failed(if let Some(refused) = refusal(&e) {
+            FetchError::AddressRefused {
+                url: url_text.clone(),
+                detail: refused.to_string(),
+            }
+        } else if e.is_redirect() {
+            FetchError::Redirect {
+                url: url_text.clone(),
+                detail: error_chain(&e),
+            }
+        } else if e.is_timeout() {
             FetchError::Timeout {
                 url: url_text.clone(),
             }
@@ -245,10 +364,15 @@ async fn attempt(client: &Client, url: &Url, limits: &Limits) -> Result<Page, Fa
         }
         Err(BodyError::Transport(e)) => return Err(transport(e)),
     };
-    let items = parse_items(url, &body).map_err(failed)?;
+    let (inner, count) = array_items(url, &body).map_err(failed)?;
+    let number =
+        |name: &str| header_text(&headers, name).and_then(|v| v.trim().parse::<u64>().ok());
     Ok(Page {
-        items,
-        total_pages: header_text(&headers, "x-wp-totalpages").and_then(|v| v.trim().parse().ok()),
+        body,
+        inner,
+        count,
+        total: number("x-wp-total"),
+        total_pages: number("x-wp-totalpages").and_then(|n| u32::try_from(n).ok()),
         next: header_text(&headers, header::LINK).and_then(|v| link_next(v, url)),
     })
 }
@@ -257,8 +381,8 @@ fn header_text(headers: &header::HeaderMap, name: impl header::AsHeaderName) -> 
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// A page body as its items, each unchanged.
-pub fn parse_items(url: &Url, body: &[u8]) -> Result<Vec<Box<RawValue>>, FetchError> {
+/// Where a page body's items are (between its array's brackets), and how many there are.
+pub fn array_items(url: &Url, body: &[u8]) -> Result<(std::ops::Range<usize>, usize), FetchError> {
     let url = url.to_string();
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'<') => return Err(FetchError::Html { url }),
@@ -277,10 +401,21 @@ pub fn parse_items(url: &Url, body: &[u8]) -> Result<Vec<Box<RawValue>>, FetchEr
             });
         }
     }
-    serde_json::from_slice(body).map_err(|e| FetchError::InvalidJson {
-        url,
-        detail: e.to_string(),
-    })
+    // Borrowed items: the body is checked and counted without a copy of it.
+    let items: Vec<&RawValue> =
+        serde_json::from_slice(body).map_err(|e| FetchError::InvalidJson {
+            url,
+            detail: e.to_string(),
+        })?;
+    let is_text = |b: &&u8| !b.is_ascii_whitespace();
+    let open = body.iter().position(|b| is_text(&b)).unwrap_or_default();
+    let close = body.iter().rposition(|b| is_text(&b)).unwrap_or(open);
+    let inner = if items.is_empty() {
+        open + 1..open + 1
+    } else {
+        open + 1..close
+    };
+    Ok((inner, items.len()))
 }
 
 fn snippet(text: &str) -> String {
@@ -343,6 +478,73 @@ mod tests {
             next_page(&endpoint, 1, 100, None, Some(url("https://evil.example/x"))).unwrap_err();
         assert!(matches!(err, FetchError::ForeignNext { .. }));
         assert_eq!(next_page(&endpoint, 1, 100, None, None).unwrap(), None);
+    }
+
+    #[test]
+    fn less_than_the_headers_announce_is_not_complete() {
+        assert_eq!(complete(Some(250), Some(3), 100, 250, 3), Ok(()));
+        assert_eq!(
+            complete(Some(250), Some(3), 100, 251, 3),
+            Ok(()),
+            "added during the run"
+        );
+        assert_eq!(
+            complete(None, None, 100, 0, 1),
+            Ok(()),
+            "nothing to check against"
+        );
+        assert_eq!(
+            complete(Some(0), Some(0), 100, 0, 1),
+            Ok(()),
+            "an empty collection"
+        );
+        for (total, pages, items, fetched, expected) in [
+            (
+                250,
+                1,
+                100,
+                1,
+                "X-WP-TotalPages is 1, but X-WP-Total 250 needs 3 pages of 100",
+            ),
+            (250, 3, 0, 1, "0 items on 1 pages, but X-WP-Total says 250"),
+            (
+                250,
+                3,
+                249,
+                3,
+                "249 items on 3 pages, but X-WP-Total says 250",
+            ),
+        ] {
+            let err = complete(Some(total), Some(pages), 100, items, fetched).unwrap_err();
+            assert_eq!(err.to_string(), format!("incomplete: {expected}"));
+        }
+    }
+
+    #[test]
+    fn redirects_stay_on_the_endpoints_origin() {
+        let endpoint = url("https://blog.example/wp-json/wp/v2/posts?per_page=100&page=1");
+        let chain = [endpoint.clone()];
+        for ok in [
+            "https://blog.example/wp-json/wp/v2/posts/?per_page=100&page=1",
+            "https://blog.example:443/index.php?rest_route=/wp/v2/posts",
+        ] {
+            assert_eq!(redirect_refusal(&chain, &url(ok)), None, "{ok}");
+        }
+        for refused in [
+            "http://blog.example/wp-json/wp/v2/posts",
+            "https://blog.example:8443/wp-json/wp/v2/posts",
+            "https://www.blog.example/wp-json/wp/v2/posts",
+            "https://169.254.169.254/latest/meta-data/",
+        ] {
+            let why = redirect_refusal(&chain, &url(refused)).unwrap();
+            assert!(why.contains("leaves https://blog.example"), "{why}");
+        }
+        let long = vec![endpoint.clone(); MAX_REDIRECTS + 1];
+        assert!(
+            redirect_refusal(&long, &endpoint)
+                .unwrap()
+                .contains("more than 5")
+        );
     }
 
     #[test]
@@ -419,26 +621,29 @@ mod tests {
     #[test]
     fn bodies_that_are_not_a_json_array_are_named() {
         let u = url("https://a.example/p");
-        let items = parse_items(&u, br#" [{"id":1, "a" : [ ]},{"id":2}] "#).unwrap();
+        let body = br#" [{"id":1, "a" : [ ]},{"id":2}] "#;
+        let (inner, count) = array_items(&u, body).unwrap();
+        assert_eq!(count, 2);
         assert_eq!(
-            items[0].get(),
-            r#"{"id":1, "a" : [ ]}"#,
+            &body[inner], br#"{"id":1, "a" : [ ]},{"id":2}"#,
             "items are kept byte for byte"
         );
+        let (inner, count) = array_items(&u, b" [ \n ] ").unwrap();
+        assert_eq!((inner.len(), count), (0, 0));
         assert!(matches!(
-            parse_items(&u, b"<!DOCTYPE html>"),
+            array_items(&u, b"<!DOCTYPE html>"),
             Err(FetchError::Html { .. })
         ));
         assert!(matches!(
-            parse_items(&u, br#"{"code":"rest_no_route"}"#),
+            array_items(&u, br#"{"code":"rest_no_route"}"#),
             Err(FetchError::NotArray { .. })
         ));
         assert!(matches!(
-            parse_items(&u, br#"[{"id":1,"title":{"rendered":"Cut"#),
+            array_items(&u, br#"[{"id":1,"title":{"rendered":"Cut"#),
             Err(FetchError::InvalidJson { .. })
         ));
         assert!(matches!(
-            parse_items(&u, b""),
+            array_items(&u, b""),
             Err(FetchError::InvalidJson { .. })
         ));
     }

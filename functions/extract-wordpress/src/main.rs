@@ -1,5 +1,6 @@
 use extract_wordpress::{Config, Deps, handle, http_client};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use shared::address::Lookup;
 use shared::input::{Payload, Start};
 
 #[tokio::main(flavor = "current_thread")]
@@ -11,13 +12,18 @@ async fn main() -> Result<(), Error> {
         ssm: aws_sdk_ssm::Client::new(&aws),
         s3: shared::aws::s3_client(&aws),
         sns: aws_sdk_sns::Client::new(&aws),
-        http: http_client(&config)?,
+        http: http_client(&config, Lookup::System)?,
         config,
     };
     let deps = &deps;
     run(service_fn(
         move |event: LambdaEvent<Payload<Start>>| async move {
-            handle(deps, event.payload.into_inner()?).await
+            handle(
+                deps,
+                event.payload.into_inner()?,
+                shared::deadline(&event.context),
+            )
+            .await
         },
     ))
     .await

@@ -2,6 +2,7 @@
 //! emulator cannot produce.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
+use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::operation::put_object::{PutObjectError, PutObjectOutput};
 use aws_sdk_sns::operation::publish::{PublishError, PublishOutput};
 use aws_sdk_ssm::operation::get_parameter::GetParameterOutput;
@@ -10,13 +11,15 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
 use extract_wordpress::{Config, Deps, http_client};
 use serde_json::{Value, json};
+use shared::address::Lookup;
 use shared::lakehouse::ExtractSummary;
 use std::sync::{Arc, Mutex};
 use testing::wordpress::{FakeWordPress, Site};
 
 /// The handler on a raw payload, as Lambda delivers it.
 async fn handle(deps: &Deps, event: Value) -> shared::Result<ExtractSummary> {
-    extract_wordpress::handle(deps, shared::input::parse(event)?).await
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    extract_wordpress::handle(deps, shared::input::parse(event)?, deadline).await
 }
 
 fn ssm(endpoints: String) -> aws_sdk_ssm::Client {
@@ -32,10 +35,18 @@ fn ssm(endpoints: String) -> aws_sdk_ssm::Client {
 fn config() -> Config {
     let vars = |n: &str| match n {
         "RETRY_BASE_MILLISECONDS" => Some("1".to_owned()),
+        "WORDPRESS_ALLOWED_NETWORKS" => Some("127.0.0.1/32".to_owned()),
         n if n.ends_with("_PARAMETER") => Some(format!("/p/{n}")),
         _ => None,
     };
     Config::from_vars(&vars).unwrap()
+}
+
+/// No earlier run: the state object does not exist.
+fn no_state() -> Rule {
+    mock!(aws_sdk_s3::Client::get_object).then_error(|| {
+        GetObjectError::NoSuchKey(aws_sdk_s3::types::error::NoSuchKey::builder().build())
+    })
 }
 
 fn put_slow_down() -> Rule {
@@ -65,9 +76,13 @@ async fn an_s3_error_fails_that_endpoint_and_is_notified() {
     let config = config();
     let deps = Deps {
         ssm: ssm(site.endpoint("tags")),
-        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&put_slow_down()]),
+        s3: mock_client!(
+            aws_sdk_s3,
+            RuleMode::MatchAny,
+            [&no_state(), &put_slow_down()]
+        ),
         sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&publish]),
-        http: http_client(&config).unwrap(),
+        http: http_client(&config, Lookup::System).unwrap(),
         config,
     };
     let summary = handle(&deps, json!({})).await.unwrap();
@@ -82,6 +97,38 @@ async fn an_s3_error_fails_that_endpoint_and_is_notified() {
     let messages = published.lock().unwrap();
     assert_eq!(messages.len(), 1);
     assert!(messages[0].contains("SlowDown"), "{}", messages[0]);
+}
+
+/// Without the last good run's size the run cannot be checked against it: nothing is written.
+#[tokio::test]
+async fn a_state_that_cannot_be_read_writes_nothing() {
+    let site = FakeWordPress::start(&Site::default()).await.unwrap();
+    let denied = mock!(aws_sdk_s3::Client::get_object).then_error(|| {
+        GetObjectError::generic(ErrorMetadata::builder().code("AccessDenied").build())
+    });
+    let put =
+        mock!(aws_sdk_s3::Client::put_object).then_output(|| PutObjectOutput::builder().build());
+    let publish =
+        mock!(aws_sdk_sns::Client::publish).then_output(|| PublishOutput::builder().build());
+    let config = config();
+    let deps = Deps {
+        ssm: ssm(site.endpoint("tags")),
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&denied, &put]),
+        sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&publish]),
+        http: http_client(&config, Lookup::System).unwrap(),
+        config,
+    };
+    let summary = handle(&deps, json!({})).await.unwrap();
+    assert_eq!(summary.summary, "0 Successful | 1 Failed");
+    assert!(
+        summary.failures[0]
+            .error
+            .contains("the last good run cannot be read"),
+        "{}",
+        summary.failures[0].error
+    );
+    assert_eq!(put.num_calls(), 0, "nothing written");
+    assert!(site.requests().is_empty(), "nothing fetched");
 }
 
 #[tokio::test]
@@ -99,9 +146,9 @@ async fn a_failure_that_cannot_be_notified_is_an_error() {
             site.endpoint("tags"),
             site.endpoint("nothing")
         )),
-        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&put]),
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&no_state(), &put]),
         sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&publish]),
-        http: http_client(&config).unwrap(),
+        http: http_client(&config, Lookup::System).unwrap(),
         config,
     };
     let err = handle(&deps, json!({})).await.unwrap_err();
@@ -115,7 +162,7 @@ async fn input_that_is_not_an_object_is_refused_before_any_call() {
         ssm: mock_client!(aws_sdk_ssm, RuleMode::MatchAny, []),
         s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, []),
         sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, []),
-        http: http_client(&config).unwrap(),
+        http: http_client(&config, Lookup::System).unwrap(),
         config,
     };
     // Events meant for other functions are refused too, not taken as "run now".
@@ -127,4 +174,53 @@ async fn input_that_is_not_an_object_is_refused_before_any_call() {
         let err = handle(&deps, input).await.unwrap_err();
         assert_eq!(err.error_type(), "InvalidInput");
     }
+}
+
+/// `*_PROXY` in the environment is not used: in a child process whose `HTTP_PROXY`,
+/// `HTTPS_PROXY` and `ALL_PROXY` point at a closed port, the extract still reaches the site.
+#[test]
+fn the_environments_proxy_is_not_used() {
+    if std::env::var_os("EXTRACT_PROXY_CHILD").is_none() {
+        let closed = "http://127.0.0.1:9";
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "the_environments_proxy_is_not_used",
+                "--nocapture",
+            ])
+            .env("EXTRACT_PROXY_CHILD", "1")
+            .envs(
+                [
+                    "HTTP_PROXY",
+                    "HTTPS_PROXY",
+                    "ALL_PROXY",
+                    "http_proxy",
+                    "https_proxy",
+                    "all_proxy",
+                ]
+                .map(|k| (k, closed)),
+            )
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "the child reached the site only through the proxy"
+        );
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let site = FakeWordPress::start(&Site::default()).await.unwrap();
+        let config = config();
+        let client = http_client(&config, Lookup::System).unwrap();
+        let url = reqwest::Url::parse(&site.endpoint("tags")).unwrap();
+        let mut pager = extract_wordpress::fetch::Pager::new(&client, &url, &config.limits);
+        while pager.next_page().await.unwrap().is_some() {}
+        assert_eq!(pager.items, 30);
+    });
 }

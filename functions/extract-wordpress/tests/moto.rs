@@ -5,6 +5,7 @@
 use extract_wordpress::fetch::Limits;
 use extract_wordpress::{Config, Deps, http_client};
 use serde_json::{Value, json};
+use shared::address::Lookup;
 use shared::aws::SdkConfig;
 use shared::lakehouse::ExtractSummary;
 use std::time::Duration;
@@ -13,7 +14,8 @@ use testing::{Inbox, bucket, moto, parameter, topic_with_inbox};
 
 /// The handler on a raw payload, as Lambda delivers it.
 async fn handle(deps: &Deps, event: Value) -> shared::Result<ExtractSummary> {
-    extract_wordpress::handle(deps, shared::input::parse(event)?).await
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    extract_wordpress::handle(deps, shared::input::parse(event)?, deadline).await
 }
 
 struct Setup {
@@ -50,6 +52,8 @@ async fn config(aws: &SdkConfig, list: &str) -> (Config, String, Inbox) {
         topic_parameter: parameter(aws, &topic).await,
         concurrency: 4,
         request_timeout: Duration::from_secs(1),
+        // The fake site is on 127.0.0.1, which a deployment reaches only when allowed.
+        allowed_networks: vec!["127.0.0.1/32".parse().unwrap()],
         limits: Limits {
             per_page: 100,
             max_pages: 50,
@@ -58,6 +62,9 @@ async fn config(aws: &SdkConfig, list: &str) -> (Config, String, Inbox) {
             retry_base: Duration::from_millis(10),
             retry_cap: Duration::from_millis(100),
         },
+        max_endpoint_bytes: 1 << 30,
+        max_shrink_percent: 50,
+        stop_before_deadline: Duration::from_secs(10),
     };
     (config, bucket, inbox)
 }
@@ -67,7 +74,7 @@ fn deps(aws: &SdkConfig, config: Config) -> Deps {
         ssm: aws_sdk_ssm::Client::new(aws),
         s3: shared::aws::s3_client(aws),
         sns: aws_sdk_sns::Client::new(aws),
-        http: http_client(&config).unwrap(),
+        http: http_client(&config, Lookup::System).unwrap(),
         config,
     }
 }
@@ -156,7 +163,7 @@ async fn the_failure_says_what_was_wrong() {
     let summary = handle(&s.deps, json!({})).await.unwrap();
     let errors: Vec<&str> = summary.failures.iter().map(|f| f.error.as_str()).collect();
     assert!(errors[0].starts_with("HTTP 500 from"), "{errors:?}");
-    assert!(errors[1].ends_with("is HTML, not JSON"), "{errors:?}");
+    assert!(errors[1].contains("is HTML, not JSON"), "{errors:?}");
     assert!(errors[2].contains("is not valid JSON: EOF"), "{errors:?}");
     assert!(errors[3].starts_with("no response from"), "{errors:?}");
     assert!(errors[4].starts_with("HTTP 404 from"), "{errors:?}");
@@ -220,4 +227,249 @@ async fn a_bad_entry_fails_alone() {
     assert_eq!(summary.summary, "1 Successful | 2 Failed");
     assert!(summary.failures[0].error.contains("already used by"));
     assert!(inbox.read().await[0].message.contains("ftp://127.0.0.1/x"));
+}
+
+#[tokio::test]
+async fn redirects_are_followed_only_on_the_endpoints_origin() {
+    let port = {
+        let probe = FakeWordPress::start(&Site::default()).await.unwrap();
+        probe.base_url().rsplit(':').next().unwrap().to_owned()
+    };
+    let foreign = format!("http://127.0.0.2:{port}/wp-json/wp/v2/posts");
+    let s = setup(&[
+        "/wp-json/wp/v2/posts?fault=redirect&to=/wp-json/wp/v2/posts",
+        &format!("/wp-json/wp/v2/tags?fault=redirect&to={foreign}"),
+    ])
+    .await;
+    let summary = handle(&s.deps, json!({})).await.unwrap();
+    assert_eq!(summary.summary, "1 Successful | 1 Failed");
+    assert_eq!(
+        object(&s, "posts").await.unwrap().len(),
+        250,
+        "same origin: followed"
+    );
+    let error = &summary.failures[0].error;
+    assert!(
+        error.contains("redirected where the extract does not follow"),
+        "{error}"
+    );
+    assert!(error.contains("leaves http://127.0.0.1"), "{error}");
+    let tags = s
+        .site
+        .requests()
+        .iter()
+        .filter(|r| r.contains("tags"))
+        .count();
+    assert_eq!(tags, 1, "a refused redirect is not retried");
+}
+
+/// The address guard: a name that resolves to the metadata service, or a site on 127.0.0.1
+/// without `WORDPRESS_ALLOWED_NETWORKS`, is never connected to, and not retried.
+#[tokio::test]
+async fn internal_addresses_are_never_requested() {
+    let aws = moto().await;
+    let site = FakeWordPress::start(&Site::default()).await.unwrap();
+    let port = site.base_url().rsplit(':').next().unwrap();
+    let list = format!(
+        "http://metadata.test:{port}/wp-json/wp/v2/posts,{}",
+        site.endpoint("tags")
+    );
+    let (mut config, _, _) = config(&aws, &list).await;
+    config.allowed_networks.clear();
+    let table = std::collections::HashMap::from([(
+        "metadata.test".to_owned(),
+        vec!["169.254.169.254".parse().unwrap()],
+    )]);
+    let deps = Deps {
+        http: http_client(&config, Lookup::Fixed(table)).unwrap(),
+        ..deps(&aws, config)
+    };
+    let summary = handle(&deps, json!({})).await.unwrap();
+    assert_eq!(summary.summary, "0 Successful | 2 Failed");
+    for (failure, address) in summary
+        .failures
+        .iter()
+        .zip(["169.254.169.254", "127.0.0.1"])
+    {
+        assert!(
+            failure.error.contains("was not requested"),
+            "{}",
+            failure.error
+        );
+        assert!(failure.error.contains(address), "{}", failure.error);
+    }
+    assert!(site.requests().is_empty(), "nothing reached the site");
+}
+
+async fn put_yesterday(s: &Setup, name: &str) {
+    let key = format!("wordpress_api/{name}/{name}.json");
+    shared::s3::put_object(
+        &s.deps.s3,
+        &s.bucket,
+        &key,
+        b"[\"yesterday\"]".to_vec(),
+        "application/json",
+    )
+    .await
+    .unwrap();
+}
+
+/// A day on which the site returns less than it announces leaves the previous data readable,
+/// and the notification says so.
+#[tokio::test]
+async fn a_site_that_returns_less_than_it_announces_keeps_the_previous_data() {
+    for (fault, expected) in [
+        (
+            "lie_pages",
+            "X-WP-TotalPages is 1, but X-WP-Total 250 needs 3 pages of 100",
+        ),
+        (
+            "empty&fault_page=1",
+            "0 items on 1 pages, but X-WP-Total says 250",
+        ),
+        (
+            "short&fault_page=2",
+            "249 items on 3 pages, but X-WP-Total says 250",
+        ),
+    ] {
+        let s = setup(&[&format!("{POSTS}?fault={fault}")]).await;
+        put_yesterday(&s, "posts").await;
+        let summary = handle(&s.deps, json!({})).await.unwrap();
+        assert_eq!(summary.summary, "0 Successful | 1 Failed", "{fault}");
+        let error = &summary.failures[0].error;
+        assert!(error.contains(expected), "{fault}: {error}");
+        assert!(error.ends_with("the previous data is kept"), "{error}");
+        assert_eq!(
+            object(&s, "posts").await.unwrap(),
+            [json!("yesterday")],
+            "{fault}"
+        );
+        let notes = s.inbox.read().await;
+        assert!(
+            notes[0].message.contains(expected),
+            "{fault}: {}",
+            notes[0].message
+        );
+    }
+}
+
+/// A run much smaller than the last good one is refused, not taken as the site's new state.
+#[tokio::test]
+async fn a_run_much_smaller_than_the_last_good_one_replaces_nothing_and_says_so() {
+    let s = setup(&[POSTS]).await;
+    assert_eq!(
+        handle(&s.deps, json!({})).await.unwrap().summary,
+        "1 Successful | 0 Failed"
+    );
+    // The same endpoint name on a site that lost most of its posts.
+    let shrunk = FakeWordPress::start(&Site {
+        counts: [("posts".to_owned(), 40)].into(),
+    })
+    .await
+    .unwrap();
+    s.deps
+        .ssm
+        .put_parameter()
+        .name(&s.deps.config.endpoints_parameter)
+        .value(shrunk.endpoint("posts"))
+        .overwrite(true)
+        .send()
+        .await
+        .unwrap();
+    let summary = handle(&s.deps, json!({})).await.unwrap();
+    assert_eq!(summary.summary, "0 Successful | 1 Failed");
+    let expected = "refused to replace the latest view: 40 items, against 250 in the last good run";
+    assert!(
+        summary.failures[0].error.contains(expected),
+        "{}",
+        summary.failures[0].error
+    );
+    assert_eq!(
+        object(&s, "posts").await.unwrap().len(),
+        250,
+        "the previous data is kept"
+    );
+    let notes = s.inbox.read().await;
+    assert!(notes[0].message.contains(expected), "{}", notes[0].message);
+}
+
+/// An endpoint larger than a part streams into a multipart upload; the object is the whole
+/// collection, in order, once complete.
+#[tokio::test]
+async fn a_large_endpoint_streams_in_parts() {
+    let aws = moto().await;
+    let site = FakeWordPress::start(&Site {
+        counts: [("posts".to_owned(), 6000)].into(),
+    })
+    .await
+    .unwrap();
+    let (mut config, bucket, _) = config(&aws, &site.endpoint("posts")).await;
+    config.limits.max_pages = 100;
+    let deps = deps(&aws, config);
+    let summary = handle(&deps, json!({})).await.unwrap();
+    assert_eq!(
+        summary.summary, "1 Successful | 0 Failed",
+        "{:?}",
+        summary.failures
+    );
+    let written = &summary.written[0];
+    assert!(
+        written.bytes > extract_wordpress::upload::PART_BYTES,
+        "{} bytes",
+        written.bytes
+    );
+    let body = shared::s3::get_object(&deps.s3, &bucket, &written.key)
+        .await
+        .unwrap();
+    let items: Vec<Value> = serde_json::from_slice(&body).unwrap();
+    assert_eq!(ids(&items), (1..=6000).collect::<Vec<_>>());
+    assert_eq!(body.len(), written.bytes);
+}
+
+#[tokio::test]
+async fn the_byte_cap_fails_the_endpoint_and_keeps_the_previous_data() {
+    let mut s = setup(&[POSTS]).await;
+    put_yesterday(&s, "posts").await;
+    s.deps.config.max_endpoint_bytes = 50_000;
+    let summary = handle(&s.deps, json!({})).await.unwrap();
+    let error = &summary.failures[0].error;
+    assert!(
+        error.contains("more than 50000 bytes (MAX_ENDPOINT_BYTES)"),
+        "{error}"
+    );
+    assert_eq!(object(&s, "posts").await.unwrap(), [json!("yesterday")]);
+}
+
+/// Near the Lambda's deadline the extract stops: the unfinished endpoint is reported failed with
+/// its previous data untouched, the finished one is written, and the handler answers in time.
+#[tokio::test]
+async fn the_extract_stops_before_the_deadline() {
+    let mut s = setup(&[
+        &format!("{POSTS}?fault=slow&delay_ms=5000&fault_page=2"),
+        "/wp-json/wp/v2/tags",
+    ])
+    .await;
+    put_yesterday(&s, "posts").await;
+    s.deps.config.stop_before_deadline = Duration::from_millis(500);
+    s.deps.config.request_timeout = Duration::from_secs(10);
+    s.deps.http = http_client(&s.deps.config, Lookup::System).unwrap();
+    let started = std::time::Instant::now();
+    let deadline = started + Duration::from_secs(2);
+    let summary =
+        extract_wordpress::handle(&s.deps, shared::input::parse(json!({})).unwrap(), deadline)
+            .await
+            .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.summary, "1 Successful | 1 Failed");
+    let error = &summary.failures[0].error;
+    assert!(
+        error.contains("stopped 500ms before the Lambda's time-out, after 1 pages"),
+        "{error}"
+    );
+    assert_eq!(object(&s, "posts").await.unwrap(), [json!("yesterday")]);
+    assert_eq!(object(&s, "tags").await.unwrap().len(), 30);
 }

@@ -214,12 +214,27 @@ async fn after_an_extract_only_what_it_wrote_is_converted() {
         .unwrap();
     assert_eq!(converted.summary, "1 Successful | 0 Failed | 0 Empty");
     assert_eq!(s.parquet("posts").await.unwrap().height(), 12);
-    assert!(s.parquet("users").await.is_none(), "not written by this extract");
+    assert!(
+        s.parquet("users").await.is_none(),
+        "not written by this extract"
+    );
 
     for (bucket, key, expected) in [
-        ("someone-elses-bucket", "wordpress_api/posts/posts.json", "not this deployment's raw bucket"),
-        (s.raw.as_str(), "wordpress_api/users/users.json", "is not where the extract writes 'posts'"),
-        (s.raw.as_str(), "../posts.json", "is not where the extract writes"),
+        (
+            "someone-elses-bucket",
+            "wordpress_api/posts/posts.json",
+            "not this deployment's raw bucket",
+        ),
+        (
+            s.raw.as_str(),
+            "wordpress_api/users/users.json",
+            "is not where the extract writes 'posts'",
+        ),
+        (
+            s.raw.as_str(),
+            "../posts.json",
+            "is not where the extract writes",
+        ),
     ] {
         let err = handle(&s.deps, summary(bucket, key)).await.unwrap_err();
         assert_eq!(err.error_type(), "InvalidInput");

@@ -1,12 +1,12 @@
-//! Which addresses a crawl may connect to. Loopback, private, link-local (the instance metadata
-//! service at 169.254.169.254 among them), carrier-grade NAT, multicast, the IPv6 tunnels that
-//! embed an IPv4 address (6to4, Teredo) and the like are refused unless the crawl lists their
-//! network in `allow_networks`, which the deployment must allow first
-//! (`CRAWL_ALLOWED_NETWORKS`); and only the deployment's ports are fetched
-//! (`CRAWL_ALLOWED_PORTS`, 80 and 443 by default). The check runs on the addresses a
-//! name resolves to, inside the HTTP client's resolver, so the address checked is the address
-//! connected to: a public-looking name that resolves to 10.0.0.5 is refused, and so is one that
-//! changes its answer between two lookups.
+//! Which addresses a function that reads web servers may connect to. Loopback, private,
+//! link-local (the instance metadata service at 169.254.169.254 among them), carrier-grade NAT,
+//! multicast, the IPv6 tunnels that embed an IPv4 address (6to4, Teredo) and the like are
+//! refused unless the deployment lists their network (the crawler's `CRAWL_ALLOWED_NETWORKS`
+//! and each crawl's `allow_networks`, the WordPress extract's `WORDPRESS_ALLOWED_NETWORKS`); a
+//! caller may also limit the ports it fetches (80 and 443 by default). The check runs on the
+//! addresses a name resolves to, inside the HTTP client's resolver, so the address checked is the
+//! address connected to: a public-looking name that resolves to 10.0.0.5 is refused, and so is
+//! one that changes its answer between two lookups, or a redirect to either.
 
 use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -39,6 +39,17 @@ impl AddressPolicy {
 
     pub fn permits_port(&self, port: u16) -> bool {
         self.ports.contains(&port)
+    }
+
+    /// The URL's host when it is an IP address this policy refuses. An HTTP client does not ask
+    /// its resolver about an address written in the URL, so the caller checks it here.
+    pub fn refused_literal(&self, url: &reqwest::Url) -> Option<IpAddr> {
+        let literal: IpAddr = match url.host()? {
+            url::Host::Ipv4(ip) => ip.into(),
+            url::Host::Ipv6(ip) => ip.into(),
+            url::Host::Domain(_) => return None,
+        };
+        (!self.permits(literal)).then_some(literal)
     }
 }
 
@@ -94,7 +105,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 
 /// Why a connection was not made.
 #[derive(Debug, thiserror::Error)]
-#[error("{host} resolves only to addresses this crawl may not reach ({addresses})")]
+#[error("{host} resolves only to addresses this function may not reach ({addresses})")]
 pub struct AddressRefused {
     pub host: String,
     pub addresses: String,
@@ -214,6 +225,22 @@ mod tests {
         assert!(!policy.permits(ip("127.0.0.2")));
         assert!(!policy.permits(ip("169.254.169.254")));
         assert!(!AddressPolicy::default().permits(ip("127.0.0.1")));
+    }
+
+    #[test]
+    fn an_address_written_in_the_url_is_checked_too() {
+        let url = |s: &str| reqwest::Url::parse(s).unwrap();
+        let policy = AddressPolicy::default();
+        assert_eq!(
+            policy.refused_literal(&url("http://169.254.169.254/latest/meta-data/")),
+            Some(ip("169.254.169.254"))
+        );
+        assert_eq!(
+            policy.refused_literal(&url("http://[::1]:8080/")),
+            Some(ip("::1"))
+        );
+        assert_eq!(policy.refused_literal(&url("https://93.184.216.34/")), None);
+        assert_eq!(policy.refused_literal(&url("https://blog.example/")), None);
     }
 
     #[test]
