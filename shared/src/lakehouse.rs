@@ -1,6 +1,8 @@
 //! Where the WordPress data lives in the lakehouse buckets, shared by the raw extract and the
-//! bronze conversion: `wordpress_api/{name}/{name}.{extension}`; and the extract's summary, which
-//! passes from one to the other.
+//! bronze conversion: the latest view `wordpress_api/{name}/{name}.{extension}` (the layout
+//! existing readers know), and each run's own copy under a Hive-style date partition,
+//! `wordpress_api/{name}/dt={date}/{name}.{extension}`; and the extract's summary, which passes
+//! from one to the other.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +28,59 @@ pub struct EndpointState {
     pub bytes: u64,
 }
 
+/// `wordpress_api/{name}/dt={date}/{name}.{extension}`: the run of `date`, kept.
+pub fn history_key(name: &str, date: &RunDate, extension: &str) -> String {
+    format!("{WORDPRESS_PREFIX}/{name}/dt={date}/{name}.{extension}")
+}
+
+/// A run's date, `YYYY-MM-DD` (UTC): the partition its data is kept under. Checked where it
+/// enters, since it becomes part of every key the run writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RunDate(String);
+
+impl RunDate {
+    /// The date of an instant, in UTC.
+    pub fn of(at: chrono::DateTime<chrono::Utc>) -> Self {
+        RunDate(at.format("%Y-%m-%d").to_string())
+    }
+
+    /// The run a start by hand (today's) or by a schedule (the date it fired) makes.
+    pub fn of_start(start: &crate::input::Start) -> Self {
+        match start {
+            crate::input::Start::Scheduled(event) => {
+                Self::of(event.time.unwrap_or_else(chrono::Utc::now))
+            }
+            crate::input::Start::ByHand => Self::of(chrono::Utc::now()),
+        }
+    }
+}
+
+impl TryFrom<String> for RunDate {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Ok(date) if date.format("%Y-%m-%d").to_string() == text => Ok(RunDate(text)),
+            _ => Err(format!(
+                "'{}' is not a date written YYYY-MM-DD",
+                crate::input::shorten(&text)
+            )),
+        }
+    }
+}
+
+impl From<RunDate> for String {
+    fn from(date: RunDate) -> String {
+        date.0
+    }
+}
+
+impl std::fmt::Display for RunDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The name in a key of the form [`object_key`] makes; `None` for any other key.
 pub fn name_from_key<'k>(key: &'k str, extension: &str) -> Option<&'k str> {
     let rest = key.strip_prefix(WORDPRESS_PREFIX)?.strip_prefix('/')?;
@@ -39,6 +94,8 @@ pub fn name_from_key<'k>(key: &'k str, extension: &str) -> Option<&'k str> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExtractSummary {
+    /// The partition this run's data is kept under.
+    pub run_date: RunDate,
     pub successful: usize,
     pub failed: usize,
     pub bucket: String,
@@ -54,7 +111,10 @@ pub struct ExtractSummary {
 pub struct Written {
     pub name: String,
     pub endpoint: String,
+    /// The latest view.
     pub key: String,
+    /// This run's own copy.
+    pub history_key: String,
     pub items: usize,
     pub pages: u32,
     pub bytes: usize,
@@ -77,6 +137,29 @@ mod tests {
         let key = object_key("posts", "json");
         assert_eq!(key, "wordpress_api/posts/posts.json");
         assert_eq!(name_from_key(&key, "json"), Some("posts"));
+    }
+
+    #[test]
+    fn a_run_is_kept_under_its_date() {
+        let date = RunDate::try_from("2026-12-06".to_owned()).unwrap();
+        assert_eq!(
+            history_key("posts", &date, "parquet"),
+            "wordpress_api/posts/dt=2026-12-06/posts.parquet"
+        );
+        assert_eq!(
+            name_from_key(&history_key("posts", &date, "json"), "json"),
+            None
+        );
+        for bad in [
+            "2026-13-01",
+            "2026-2-01",
+            "2026-02-30",
+            "../x",
+            "2026-12-06/..",
+            "",
+        ] {
+            assert!(RunDate::try_from(bad.to_owned()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! S3 object helpers: whole-object put and get, and a paginated key listing.
+//! S3 object helpers: whole-object put, get and copy, and a paginated key listing.
 
 use crate::{Error, Result};
 use aws_sdk_s3::Client;
@@ -22,6 +22,31 @@ pub async fn put_object(
         .await
         .map_err(|e| Error::from_sdk(format!("S3 PutObject s3://{bucket}/{key}"), e))?;
     Ok(())
+}
+
+/// Copies an object within a bucket, server-side (up to 5 GB, S3's limit for one copy).
+pub async fn copy_object(client: &Client, bucket: &str, from: &str, to: &str) -> Result<()> {
+    client
+        .copy_object()
+        .bucket(bucket)
+        .copy_source(format!("{bucket}/{}", percent_encoded(from)))
+        .key(to)
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk(format!("S3 CopyObject s3://{bucket}/{from} to {to}"), e))?;
+    Ok(())
+}
+
+/// A key as `x-amz-copy-source` takes it: URL-encoded, `/` kept.
+fn percent_encoded(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Reads a whole object. A missing key is `NotFound`.
@@ -100,6 +125,14 @@ mod tests {
         let client = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&first, &second]);
         let keys = list_keys(&client, "bucket", "p/").await.unwrap();
         assert_eq!(keys, ["p/a.json", "p/b.json"]);
+    }
+
+    #[test]
+    fn copy_sources_are_url_encoded() {
+        assert_eq!(
+            percent_encoded("wordpress_api/posts/dt=2026-12-06/posts json"),
+            "wordpress_api/posts/dt%3D2026-12-06/posts%20json"
+        );
     }
 
     #[tokio::test]

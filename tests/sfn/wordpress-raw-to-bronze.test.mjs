@@ -49,26 +49,47 @@ async function lakehouse(endpoints) {
 
 const FIVE = ['posts', 'pages', 'categories', 'tags', 'comments'];
 
-test('five endpoints: five raw objects, five Parquet files, SUCCEEDED', async () => {
+// The latest view and the day's partition of each name.
+const keys = (names, date, extension) =>
+  names.flatMap((n) => [`wordpress_api/${n}/${n}.${extension}`, `wordpress_api/${n}/dt=${date}/${n}.${extension}`]).sort();
+
+test('five endpoints: five raw objects, five Parquet files, each also under the day, SUCCEEDED', async () => {
   const lake = await lakehouse(FIVE);
-  const run = await execute(definition, {});
+  const run = await execute(definition, {}, { startTime: '2026-12-06T07:00:00.000Z' });
   assert.equal(run.status, 'SUCCEEDED', run.cause);
   assert.equal(run.output.extract.summary, '5 Successful | 0 Failed');
   assert.equal(run.output.convert.summary, '5 Successful | 0 Failed | 0 Empty');
   const posts = run.output.convert.files.find((f) => f.key === 'wordpress_api/posts/posts.parquet');
   assert.equal(posts.rows, 250);
-  assert.deepEqual(await s3.keys(lake.bronze), FIVE.map((n) => `wordpress_api/${n}/${n}.parquet`).sort());
+  assert.equal(posts.history_key, 'wordpress_api/posts/dt=2026-12-06/posts.parquet');
+  assert.deepEqual(await s3.keys(lake.raw, 'wordpress_api/'), keys(FIVE, '2026-12-06', 'json'));
+  assert.deepEqual(await s3.keys(lake.bronze), keys(FIVE, '2026-12-06', 'parquet'));
   assert.deepEqual(await lake.data.read(), []);
+});
+
+test('two days: both kept, the latest view is the second; the second day run again is rewritten', async () => {
+  const lake = await lakehouse(['tags']);
+  for (const day of ['2026-12-05', '2026-12-06', '2026-12-06']) {
+    const run = await execute(definition, {}, { startTime: `${day}T07:00:00.000Z` });
+    assert.equal(run.status, 'SUCCEEDED', run.cause);
+    assert.equal(run.output.extract.run_date, day);
+  }
+  const bronze = await s3.keys(lake.bronze);
+  assert.deepEqual(bronze, [
+    'wordpress_api/tags/dt=2026-12-05/tags.parquet',
+    'wordpress_api/tags/dt=2026-12-06/tags.parquet',
+    'wordpress_api/tags/tags.parquet',
+  ]);
 });
 
 test('one endpoint of five fails: four converted, one notification naming it, FAILED', async () => {
   const lake = await lakehouse(['posts', 'pages', 'categories', 'tags', 'users?fault=500']);
-  const run = await execute(definition, {});
+  const run = await execute(definition, {}, { startTime: '2026-12-06T07:00:00.000Z' });
   assert.equal(run.status, 'FAILED');
   assert.equal(run.error, 'PartialFailure');
   assert.match(run.cause, /Extract: 4 Successful \| 1 Failed\. Bronze: 4 Successful \| 0 Failed/);
-  assert.deepEqual(await s3.keys(lake.raw, 'wordpress_api/'), ['categories', 'pages', 'posts', 'tags'].map((n) => `wordpress_api/${n}/${n}.json`));
-  assert.equal((await s3.keys(lake.bronze)).length, 4);
+  assert.deepEqual(await s3.keys(lake.raw, 'wordpress_api/'), keys(['categories', 'pages', 'posts', 'tags'], '2026-12-06', 'json'));
+  assert.equal((await s3.keys(lake.bronze)).length, 8);
   const notes = await lake.data.find('users?fault=500');
   assert.equal(notes.length, 1);
   assert.equal(notes[0].subject, 'WordPress extract: 1 of 5 endpoints failed');

@@ -16,9 +16,11 @@ pub use config::Config;
 use endpoints::Endpoint;
 use fetch::{FetchError, Pager};
 use futures_util::StreamExt;
+use serde::Deserialize;
+use serde::de::Deserializer;
 use shared::address::{GuardedResolver, Lookup};
 use shared::input::Start;
-use shared::lakehouse::{self, EndpointState, ExtractFailure, ExtractSummary, Written};
+use shared::lakehouse::{self, EndpointState, ExtractFailure, ExtractSummary, RunDate, Written};
 use shared::{Error, Result};
 use std::time::{Duration, Instant};
 use upload::Upload;
@@ -54,10 +56,49 @@ pub fn http_client(config: &Config, lookup: Lookup) -> Result<reqwest::Client> {
         .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))
 }
 
+/// What starts an extract: the state machine, naming the run's date (its execution's start,
+/// so a re-run of an execution rewrites that day's partition); or a start by hand or by a
+/// schedule (`{}` or a Scheduled Event), whose run is today's. Anything else is refused, not
+/// taken as "run now".
+#[derive(Debug, Clone)]
+pub enum Input {
+    Run { run_date: RunDate },
+    Start(Start),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Run {
+    run_date: RunDate,
+}
+
+impl<'de> Deserialize<'de> for Input {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let event = serde_json::Value::deserialize(deserializer)?;
+        if event.get("run_date").is_some() {
+            shared::input::typed(event).map(|r: Run| Input::Run {
+                run_date: r.run_date,
+            })
+        } else {
+            shared::input::typed(event).map(Input::Start)
+        }
+    }
+}
+
+impl Input {
+    /// The run's date: the one named, a schedule's, or today's.
+    pub fn run_date(&self) -> RunDate {
+        match self {
+            Input::Run { run_date } => run_date.clone(),
+            Input::Start(start) => RunDate::of_start(start),
+        }
+    }
+}
+
 /// Extracts every endpoint, stopping `config.stop_before_deadline` before `deadline` (the
-/// Lambda's). The input carries nothing (a schedule or a person starts a run), but it is typed:
-/// an event meant for another function is refused, not taken as "run now".
-pub async fn handle(deps: &Deps, _start: Start, deadline: Instant) -> Result<ExtractSummary> {
+/// Lambda's).
+pub async fn handle(deps: &Deps, input: Input, deadline: Instant) -> Result<ExtractSummary> {
+    let run_date = input.run_date();
     let config = &deps.config;
     let list = shared::ssm::get_parameter(&deps.ssm, &config.endpoints_parameter).await?;
     let bucket = shared::ssm::get_parameter(&deps.ssm, &config.bucket_parameter).await?;
@@ -80,7 +121,7 @@ pub async fn handle(deps: &Deps, _start: Start, deadline: Instant) -> Result<Ext
         })
         .collect();
     let results: Vec<_> = futures_util::stream::iter(&endpoints)
-        .map(|e| extract(deps, &bucket, e, deadline))
+        .map(|e| extract(deps, &bucket, e, &run_date, deadline))
         .buffered(config.concurrency)
         .collect()
         .await;
@@ -99,6 +140,7 @@ pub async fn handle(deps: &Deps, _start: Start, deadline: Instant) -> Result<Ext
         shared::sns::publish(&deps.sns, &topic, &subject, &message).await?;
     }
     Ok(ExtractSummary {
+        run_date,
         successful: written.len(),
         failed: failures.len(),
         bucket,
@@ -108,12 +150,14 @@ pub async fn handle(deps: &Deps, _start: Start, deadline: Instant) -> Result<Ext
     })
 }
 
-/// One endpoint: its pages streamed into its object, which becomes visible only when every check
-/// passed. Any failure leaves the bucket as it was.
+/// One endpoint: its pages streamed into the run's own object under its date partition, which
+/// becomes visible only when every check passed, then copied over the latest view. Any failure
+/// leaves the latest view as it was.
 async fn extract(
     deps: &Deps,
     bucket: &str,
     endpoint: &Endpoint,
+    run_date: &RunDate,
     deadline: Instant,
 ) -> Result<Written, ExtractFailure> {
     let failure = |error: String| {
@@ -144,7 +188,8 @@ async fn extract(
             ))
         })?;
     let key = lakehouse::object_key(&endpoint.name, "json");
-    let mut upload = Upload::new(&deps.s3, bucket, &key, "application/json");
+    let history_key = lakehouse::history_key(&endpoint.name, run_date, "json");
+    let mut upload = Upload::new(&deps.s3, bucket, &history_key, "application/json");
     let mut pager = Pager::new(&deps.http, &endpoint.url, &config.limits);
     let stop_at = deadline
         .checked_sub(config.stop_before_deadline)
@@ -170,6 +215,13 @@ async fn extract(
         return Err(failure(format!("{error}; the previous data is kept")));
     }
     let bytes = upload.finish().await.map_err(|e| failure(e.to_string()))?;
+    shared::s3::copy_object(&deps.s3, bucket, &history_key, &key)
+        .await
+        .map_err(|e| {
+            failure(format!(
+                "the run is kept at {history_key}, but the latest view was not replaced: {e}"
+            ))
+        })?;
     let state = EndpointState {
         items: pager.items,
         bytes,
@@ -184,6 +236,7 @@ async fn extract(
         name: endpoint.name.clone(),
         endpoint: endpoint.url.to_string(),
         key,
+        history_key,
         items: pager.items as usize,
         pages: pager.pages,
         bytes: bytes as usize,

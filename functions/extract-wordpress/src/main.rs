@@ -1,7 +1,7 @@
-use extract_wordpress::{Config, Deps, handle, http_client};
+use extract_wordpress::{Config, Deps, Input, handle, http_client};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use shared::address::Lookup;
-use shared::input::{Payload, Start};
+use shared::input::Payload;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -17,7 +17,7 @@ async fn main() -> Result<(), Error> {
     };
     let deps = &deps;
     run(service_fn(
-        move |event: LambdaEvent<Payload<Start>>| async move {
+        move |event: LambdaEvent<Payload<Input>>| async move {
             handle(
                 deps,
                 event.payload.into_inner()?,

@@ -6,13 +6,16 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
     let expected = [
         ("scheduled-run.json", true),
         ("eventbridge-scheduled-event.json", true),
+        ("state-machine-run.json", true),
         ("bad-not-an-object.json", false),
         ("bad-list-instead-of-object.json", false),
+        ("bad-run-date.json", false),
+        ("bad-run-with-other-fields.json", false),
     ];
     let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
     for (name, event) in testing::sample_events("extract-wordpress", &names) {
         let accepted = expected.iter().find(|(n, _)| *n == name).unwrap().1;
-        let result = shared::input::parse::<shared::input::Start>(event).map(|_| ());
+        let result = shared::input::parse::<extract_wordpress::Input>(event).map(|_| ());
         match result {
             Ok(()) => assert!(accepted, "{name} should be refused"),
             Err(e) => {
@@ -28,7 +31,7 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
 #[test]
 fn aws_lambda_events_fixtures_start_a_run_only_when_scheduled() {
     for (name, event) in testing::lambda_events_fixtures(testing::LAMBDA_EVENTS_FIXTURES) {
-        let result = shared::input::parse::<shared::input::Start>(event);
+        let result = shared::input::parse::<extract_wordpress::Input>(event);
         if name == "example-eventbridge-schedule.json" {
             assert!(result.is_ok(), "{name}: {result:?}");
         } else {
@@ -36,4 +39,34 @@ fn aws_lambda_events_fixtures_start_a_run_only_when_scheduled() {
             assert_eq!(err.error_type(), "InvalidInput", "{name}");
         }
     }
+}
+
+/// The run's date: the state machine's, a schedule's, or today's.
+#[test]
+fn the_run_date_comes_from_the_state_machine_or_the_schedule() {
+    let date = |event: serde_json::Value| {
+        shared::input::parse::<extract_wordpress::Input>(event)
+            .unwrap()
+            .run_date()
+            .to_string()
+    };
+    assert_eq!(
+        date(serde_json::json!({"run_date": "2026-12-06"})),
+        "2026-12-06"
+    );
+    let scheduled = testing::sample_events(
+        "extract-wordpress",
+        &[
+            "bad-list-instead-of-object.json",
+            "bad-not-an-object.json",
+            "bad-run-date.json",
+            "bad-run-with-other-fields.json",
+            "eventbridge-scheduled-event.json",
+            "scheduled-run.json",
+            "state-machine-run.json",
+        ],
+    )["eventbridge-scheduled-event.json"]
+        .clone();
+    let time = scheduled["time"].as_str().unwrap()[..10].to_owned();
+    assert_eq!(date(scheduled), time);
 }

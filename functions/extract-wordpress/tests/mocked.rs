@@ -2,6 +2,7 @@
 //! emulator cannot produce.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
+use aws_sdk_s3::operation::copy_object::CopyObjectOutput;
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::operation::put_object::{PutObjectError, PutObjectOutput};
 use aws_sdk_sns::operation::publish::{PublishError, PublishOutput};
@@ -139,6 +140,8 @@ async fn a_failure_that_cannot_be_notified_is_an_error() {
     });
     let put =
         mock!(aws_sdk_s3::Client::put_object).then_output(|| PutObjectOutput::builder().build());
+    let copy =
+        mock!(aws_sdk_s3::Client::copy_object).then_output(|| CopyObjectOutput::builder().build());
     let config = config();
     let deps = Deps {
         ssm: ssm(format!(
@@ -146,7 +149,7 @@ async fn a_failure_that_cannot_be_notified_is_an_error() {
             site.endpoint("tags"),
             site.endpoint("nothing")
         )),
-        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&no_state(), &put]),
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&no_state(), &put, &copy]),
         sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&publish]),
         http: http_client(&config, Lookup::System).unwrap(),
         config,

@@ -94,6 +94,40 @@ fn ids(items: &[Value]) -> Vec<i64> {
 
 const POSTS: &str = "/wp-json/wp/v2/posts";
 
+/// Each run is kept under its date; the latest view is the newest good run; a day run again is
+/// rewritten, not added to.
+#[tokio::test]
+async fn every_run_is_kept_under_its_date_and_the_latest_view_is_the_newest() {
+    let s = setup(&[POSTS]).await;
+    for date in ["2026-12-05", "2026-12-06", "2026-12-06"] {
+        let run = json!({"run_date": date});
+        let summary = handle(&s.deps, run).await.unwrap();
+        assert_eq!(summary.run_date.to_string(), date);
+        assert_eq!(
+            summary.written[0].history_key,
+            format!("wordpress_api/posts/dt={date}/posts.json")
+        );
+    }
+    let keys = shared::s3::list_keys(&s.deps.s3, &s.bucket, "wordpress_api/")
+        .await
+        .unwrap();
+    assert_eq!(
+        keys,
+        [
+            "wordpress_api/posts/dt=2026-12-05/posts.json",
+            "wordpress_api/posts/dt=2026-12-06/posts.json",
+            "wordpress_api/posts/posts.json",
+        ]
+    );
+    let latest = shared::s3::get_object(&s.deps.s3, &s.bucket, &keys[2])
+        .await
+        .unwrap();
+    let newest = shared::s3::get_object(&s.deps.s3, &s.bucket, &keys[1])
+        .await
+        .unwrap();
+    assert_eq!(latest, newest);
+}
+
 #[tokio::test]
 async fn all_250_posts_over_3_pages_land_in_one_object() {
     let s = setup(&[POSTS]).await;

@@ -1,11 +1,14 @@
 //! The extract's summary, which the `wordpress-raw-to-bronze` state machine reads and hands to
 //! the conversion, against its sample in `events/outputs/extract-wordpress/`.
 
-use shared::lakehouse::{ExtractFailure, ExtractSummary, Written};
+#![allow(clippy::unwrap_used)] // test helpers
+
+use shared::lakehouse::{ExtractFailure, ExtractSummary, RunDate, Written};
 
 #[test]
 fn the_state_machine_reads_this_message() {
     let partly = ExtractSummary {
+        run_date: RunDate::try_from("2026-12-06".to_owned()).unwrap(),
         successful: 1,
         failed: 1,
         bucket: "lakehouse-raw-123456789012".into(),
@@ -13,6 +16,7 @@ fn the_state_machine_reads_this_message() {
             name: "posts".into(),
             endpoint: "https://blog.example/wp-json/wp/v2/posts".into(),
             key: "wordpress_api/posts/posts.json".into(),
+            history_key: "wordpress_api/posts/dt=2026-12-06/posts.json".into(),
             items: 250,
             pages: 3,
             bytes: 1_048_576,

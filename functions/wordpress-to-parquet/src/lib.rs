@@ -1,9 +1,10 @@
-//! Converts raw WordPress JSON objects (`wordpress_api/{name}/{name}.json` in the raw bucket) to
-//! bronze Parquet (`wordpress_api/{name}/{name}.parquet` in the bronze bucket), with a schema
-//! that stays the same from run to run (see [`columns`]). After an extract it converts exactly
-//! what that extract wrote (its summary), never an object an earlier run left; started by hand
-//! or by a schedule, every raw object. An empty array is skipped and counted; an object that
-//! cannot be converted is counted as failed and writes nothing.
+//! Converts raw WordPress JSON objects to bronze Parquet, with a schema that stays the same from
+//! run to run (see [`columns`]): each into the run's date partition,
+//! `wordpress_api/{name}/dt={date}/{name}.parquet` (rewritten whole when a day is re-run), and
+//! over the latest view `wordpress_api/{name}/{name}.parquet`. After an extract it converts
+//! exactly what that extract wrote (its summary), never an object an earlier run left; started
+//! by hand or by a schedule, every raw latest view. An empty array is skipped and counted; an
+//! object that cannot be converted is counted as failed and writes nothing.
 
 pub mod columns;
 pub mod config;
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::Result;
 use shared::input::Start;
-use shared::lakehouse::{self, ExtractSummary};
+use shared::lakehouse::{self, ExtractSummary, RunDate};
 
 pub struct Deps {
     pub ssm: aws_sdk_ssm::Client,
@@ -41,7 +42,10 @@ pub struct Summary {
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Converted {
     pub source: String,
+    /// The latest view.
     pub key: String,
+    /// This run's own copy.
+    pub history_key: String,
     pub rows: usize,
     pub columns: usize,
     pub bytes: usize,
@@ -84,21 +88,26 @@ pub async fn handle(deps: &Deps, input: Input) -> Result<Summary> {
     let bronze = shared::ssm::get_parameter(&deps.ssm, &config.bronze_bucket_parameter).await?;
     let topic = shared::ssm::get_parameter(&deps.ssm, &config.topic_parameter).await?;
 
-    let keys = match input {
-        Input::AfterExtract(summary) => written_keys(&summary, &raw)?,
-        Input::Start(_) => {
+    let (run_date, sources) = match input {
+        Input::AfterExtract(summary) => (summary.run_date.clone(), written(&summary, &raw)?),
+        Input::Start(start) => {
             let prefix = format!("{}/", lakehouse::WORDPRESS_PREFIX);
-            shared::s3::list_keys(&deps.s3, &raw, &prefix).await?
+            let latest = shared::s3::list_keys(&deps.s3, &raw, &prefix)
+                .await?
+                .into_iter()
+                .filter_map(|key| {
+                    let name = lakehouse::name_from_key(&key, "json")?.to_owned();
+                    Some((name, key))
+                })
+                .collect();
+            (RunDate::of_start(&start), latest)
         }
     };
     let (mut files, mut skipped, mut failures) = (Vec::new(), Vec::new(), Vec::new());
     // One object at a time: memory holds one file's data, whatever the number of files.
-    for key in keys {
+    for (name, key) in sources {
         let source = format!("s3://{raw}/{key}");
-        let Some(name) = lakehouse::name_from_key(&key, "json") else {
-            continue;
-        };
-        match convert(deps, &raw, &key, &bronze, name).await {
+        match convert(deps, &raw, &key, &bronze, &name, &run_date).await {
             Ok(Outcome::Converted(c)) => {
                 tracing::info!(%source, key = %c.key, rows = c.rows, columns = c.columns, "converted");
                 files.push(c);
@@ -136,9 +145,10 @@ pub async fn handle(deps: &Deps, input: Input) -> Result<Summary> {
     })
 }
 
-/// The raw objects an extract wrote, checked: its bucket must be this deployment's raw bucket,
-/// and each key one the extract writes (`wordpress_api/{name}/{name}.json`).
-fn written_keys(summary: &ExtractSummary, raw: &str) -> Result<Vec<String>> {
+/// The raw objects an extract wrote (each name, and the run's own copy, which a later run cannot
+/// have replaced), checked: its bucket must be this deployment's raw bucket, and its keys where
+/// the extract writes that name on that date.
+fn written(summary: &ExtractSummary, raw: &str) -> Result<Vec<(String, String)>> {
     if summary.bucket != raw {
         return Err(shared::Error::InvalidInput(format!(
             "the extract wrote to bucket '{}', not this deployment's raw bucket '{raw}'",
@@ -149,8 +159,10 @@ fn written_keys(summary: &ExtractSummary, raw: &str) -> Result<Vec<String>> {
         .written
         .iter()
         .map(|w| {
-            if lakehouse::name_from_key(&w.key, "json") == Some(w.name.as_str()) {
-                Ok(w.key.clone())
+            let latest = lakehouse::name_from_key(&w.key, "json") == Some(w.name.as_str());
+            let history = lakehouse::history_key(&w.name, &summary.run_date, "json");
+            if latest && w.history_key == history {
+                Ok((w.name.clone(), history))
             } else {
                 Err(shared::Error::InvalidInput(format!(
                     "written.key '{}' is not where the extract writes '{}'",
@@ -162,13 +174,15 @@ fn written_keys(summary: &ExtractSummary, raw: &str) -> Result<Vec<String>> {
         .collect()
 }
 
-/// One raw object to one Parquet object, written in a single PUT once it is complete.
+/// One raw object to one Parquet object, written whole once it is complete: the run's copy, then
+/// the latest view.
 async fn convert(
     deps: &Deps,
     raw: &str,
     key: &str,
     bronze: &str,
     name: &str,
+    run_date: &RunDate,
 ) -> Result<Outcome, String> {
     let json = shared::s3::get_object(&deps.s3, raw, key)
         .await
@@ -178,19 +192,23 @@ async fn convert(
     };
     drop(json);
     let out_key = lakehouse::object_key(name, "parquet");
+    let history_key = lakehouse::history_key(name, run_date, "parquet");
     let bytes = parquet.bytes.len();
-    shared::s3::put_object(
-        &deps.s3,
-        bronze,
-        &out_key,
-        parquet.bytes,
-        "application/vnd.apache.parquet",
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    for to in [&history_key, &out_key] {
+        shared::s3::put_object(
+            &deps.s3,
+            bronze,
+            to,
+            parquet.bytes.clone(),
+            "application/vnd.apache.parquet",
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    }
     Ok(Outcome::Converted(Converted {
         source: format!("s3://{raw}/{key}"),
         key: out_key,
+        history_key,
         rows: parquet.rows,
         columns: parquet.columns,
         bytes,

@@ -200,11 +200,19 @@ async fn after_an_extract_only_what_it_wrote_is_converted() {
     let s = setup().await;
     s.put_items("posts", &generate("posts", 12, BASE)).await;
     s.put_items("users", &generate("users", 3, BASE)).await;
+    // The extract's run of 2026-12-06: its own copy, and the latest view.
+    let run: Vec<Value> = generate("posts", 12, BASE);
+    s.put_raw(
+        "wordpress_api/posts/dt=2026-12-06/posts.json",
+        &serde_json::to_vec(&run).unwrap(),
+    )
+    .await;
     let summary = |bucket: &str, key: &str| {
         json!({
-            "successful": 1, "failed": 1, "bucket": bucket,
+            "run_date": "2026-12-06", "successful": 1, "failed": 1, "bucket": bucket,
             "written": [{"name": "posts", "endpoint": format!("{BASE}/wp-json/wp/v2/posts"),
-                         "key": key, "items": 12, "pages": 1, "bytes": 1}],
+                         "key": key, "history_key": "wordpress_api/posts/dt=2026-12-06/posts.json",
+                         "items": 12, "pages": 1, "bytes": 1}],
             "failures": [{"endpoint": format!("{BASE}/wp-json/wp/v2/users"), "error": "HTTP 500"}],
             "summary": "1 Successful | 1 Failed",
         })
@@ -214,6 +222,17 @@ async fn after_an_extract_only_what_it_wrote_is_converted() {
         .unwrap();
     assert_eq!(converted.summary, "1 Successful | 0 Failed | 0 Empty");
     assert_eq!(s.parquet("posts").await.unwrap().height(), 12);
+    assert_eq!(
+        converted.files[0].history_key, "wordpress_api/posts/dt=2026-12-06/posts.parquet",
+        "the day's partition, and the latest view"
+    );
+    let day = shared::s3::get_object(&s.deps.s3, &s.bronze, &converted.files[0].history_key)
+        .await
+        .unwrap();
+    let latest = shared::s3::get_object(&s.deps.s3, &s.bronze, "wordpress_api/posts/posts.parquet")
+        .await
+        .unwrap();
+    assert_eq!(day, latest);
     assert!(
         s.parquet("users").await.is_none(),
         "not written by this extract"

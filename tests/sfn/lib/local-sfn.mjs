@@ -120,6 +120,28 @@ const integrations = {
   'arn:aws:states:::states:startExecution': stepFunctions.startExecution,
 };
 
+// Calls `start` with the clock at `iso`. The interpreter sets `$$.Execution.StartTime` itself,
+// from `new Date()`, when an execution starts (synchronously, in `run`), whatever the context
+// it is given says: this is how a test runs an execution "on" another day.
+function atTime(iso, start) {
+  const RealDate = globalThis.Date;
+  const fixed = new RealDate(iso).getTime();
+  globalThis.Date = class extends RealDate {
+    constructor(...args) {
+      super(...(args.length ? args : [fixed]));
+    }
+
+    static now() {
+      return fixed;
+    }
+  };
+  try {
+    return start();
+  } finally {
+    globalThis.Date = RealDate;
+  }
+}
+
 // Validating a definition takes the engine tens of milliseconds of blocking work: once per
 // definition is enough.
 const validated = new WeakMap();
@@ -131,9 +153,10 @@ export function stateMachine(definition) {
 }
 
 // Runs one execution to its end. `handlers` replaces chosen Task states (fakes for flow
-// tests); `calls` records every Task call; `executionName` is `$$.Execution.Name`; `onEvent`
-// sees the execution's event log. Waits and retry intervals are 0 unless `realTime`.
-export async function execute(definition, input, { handlers = {}, realTime = false, name = 'test', executionName = randomUUID(), onEvent } = {}) {
+// tests); `calls` records every Task call; `executionName` is `$$.Execution.Name`, `startTime`
+// `$$.Execution.StartTime` (now by default); `onEvent` sees the execution's event log. Waits
+// and retry intervals are 0 unless `realTime`.
+export async function execute(definition, input, { handlers = {}, realTime = false, name = 'test', executionName = randomUUID(), startTime = new Date().toISOString(), onEvent } = {}) {
   const calls = [];
   const taskResourceLocalHandlers = {};
   const retryIntervalOverrides = {};
@@ -161,13 +184,13 @@ export async function execute(definition, input, { handlers = {}, realTime = fal
   }
   const machine = stateMachine(definition);
   const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${name}:${executionName}`;
-  const execution = machine.run(input, {
+  const execution = atTime(startTime, () => machine.run(input, {
     overrides: { taskResourceLocalHandlers, retryIntervalOverrides, waitTimeOverrides },
     context: {
-      Execution: { Id: executionArn, Name: executionArn.split(':').at(-1), Input: input, StartTime: new Date().toISOString() },
+      Execution: { Id: executionArn, Name: executionArn.split(':').at(-1), Input: input },
       StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`, Name: name },
     },
-  });
+  }));
   if (onEvent) {
     (async () => {
       for await (const event of execution.eventLogs) onEvent(event);
