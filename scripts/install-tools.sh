@@ -17,6 +17,7 @@ SAM_VERSION=1.170.0
 CFN_LINT_VERSION=1.53.0
 CHECKOV_VERSION=3.3.30
 # What the AWS SDK for pandas (awswrangler) Lambda layer runs.
+DUCKDB_VERSION=2.0.1
 PANDAS_VERSION=2.3.3
 PYARROW_VERSION=21.0.0
 
@@ -37,8 +38,9 @@ pip_tool moto "moto[server]==$MOTO_VERSION"
 # Without its zig dependency: `cargo lambda watch` needs no linker. `package` adds zig.
 pip_tool cargo-lambda --no-deps "cargo-lambda==$CARGO_LAMBDA_VERSION"
 pip_tool sam "aws-sam-cli==$SAM_VERSION"
-# The template checks: cfn-lint (which brings SAM's translator) and moto's CloudFormation.
-pip_tool templates "cfn-lint==$CFN_LINT_VERSION" "moto[cloudformation]==$MOTO_VERSION"
+# The template checks: cfn-lint (which brings SAM's translator) and moto's CloudFormation; and
+# DuckDB, which reads the lakehouse's bronze as an engine would and checks it against the catalog.
+pip_tool templates "cfn-lint==$CFN_LINT_VERSION" "moto[cloudformation]==$MOTO_VERSION" "duckdb==$DUCKDB_VERSION"
 pip_tool checkov "checkov==$CHECKOV_VERSION"
 
 # Node packages from the committed lock file, shared through a symlink.

@@ -5,6 +5,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # clone on the same machine reuses them.
 CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rust-serverless-automations}
 TOOLS_DIR="$CACHE_DIR/tools"
+# The tests find the Python with DuckDB here.
+export TOOLS_DIR
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE_DIR/target}
 export PATH="$TOOLS_DIR/moto/bin:$TOOLS_DIR/cargo-lambda/bin:$TOOLS_DIR/sam/bin:$PATH"
 export SAM_CLI_TELEMETRY=0

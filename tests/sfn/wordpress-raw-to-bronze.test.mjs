@@ -5,7 +5,11 @@
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { deployWorkflow, execute, functionArn } from './lib/local-sfn.mjs';
 import { inbox, s3, sns, ssm } from './lib/moto.mjs';
 
@@ -80,6 +84,32 @@ test('two days: both kept, the latest view is the second; the second day run aga
     'wordpress_api/tags/dt=2026-12-06/tags.parquet',
     'wordpress_api/tags/tags.parquet',
   ]);
+});
+
+// The catalog the template declares, over two days of real bronze files, as DuckDB reads them
+// with Hive partitioning (tests/sfn/lib/check_catalog.py): the columns and types Athena would
+// expect are the ones the conversion writes, and one query spans both days.
+test('two days of bronze read as one partitioned table per type, matching the catalog', async () => {
+  const TYPES = ['posts', 'pages', 'categories', 'tags', 'users', 'comments', 'media'];
+  const lake = await lakehouse(TYPES);
+  for (const day of ['2026-12-05', '2026-12-06']) {
+    const run = await execute(definition, {}, { startTime: `${day}T07:00:00.000Z` });
+    assert.equal(run.status, 'SUCCEEDED', run.cause);
+  }
+  const copy = mkdtempSync(join(tmpdir(), 'bronze-'));
+  try {
+    for (const key of await s3.keys(lake.bronze)) {
+      mkdirSync(join(copy, dirname(key)), { recursive: true });
+      writeFileSync(join(copy, key), await s3.getBytes(lake.bronze, key));
+    }
+    const python = join(process.env.TOOLS_DIR, 'templates', 'bin', 'python');
+    const template = new URL('../../templates/wordpress-raw-to-bronze.yaml', import.meta.url).pathname;
+    const checker = new URL('./lib/check_catalog.py', import.meta.url).pathname;
+    const out = execFileSync(python, [checker, copy, template, '2026-12-05', '2026-12-06'], { encoding: 'utf8' });
+    assert.match(out, /^posts: \[\["2026-12-05", 250\], \["2026-12-06", 250\]\]$/m);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 });
 
 test('one endpoint of five fails: four converted, one notification naming it, FAILED', async () => {

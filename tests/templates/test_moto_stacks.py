@@ -3,7 +3,8 @@ back through the AWS APIs: what was really created, not only what the template s
 
 moto 5.2.5 cannot create these from a template: AWS::CloudWatch::Alarm,
 AWS::Lambda::EventInvokeConfig, AWS::SQS::QueuePolicy, AWS::S3::BucketPolicy,
-AWS::SNS::TopicPolicy, AWS::SNS::Subscription, AWS::Scheduler::Schedule and
+AWS::SNS::TopicPolicy, AWS::SNS::Subscription, AWS::Scheduler::Schedule, AWS::Glue::Database,
+AWS::Glue::Table and
 AWS::RDS::EventSubscription (`UNSUPPORTED`, asserted, so a moto that learns one fails here until
 it is checked too); it ignores a bucket's LifecycleConfiguration and VersioningConfiguration, a function's Architectures and
 a state machine's DefinitionS3Location, and fails on the Lambda version SAM publishes for an
@@ -34,6 +35,8 @@ EVERYTHING = {
 logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
 UNSUPPORTED = {
     "AWS::CloudWatch::Alarm",
+    "AWS::Glue::Database",
+    "AWS::Glue::Table",
     "AWS::Lambda::EventInvokeConfig",
     "AWS::SQS::QueuePolicy",
     "AWS::S3::BucketPolicy",

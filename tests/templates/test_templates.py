@@ -91,6 +91,23 @@ class EachWorkflowAlone(unittest.TestCase):
         existing = cfn.Stack(workflow("WordPressRawToBronze"), {"CreateLakehouseParameters": "false"})
         self.assertEqual(len(existing.of_type("AWS::Scheduler::Schedule")), 1, "the endpoints are already in SSM")
 
+    def test_the_catalog_has_a_projected_table_per_content_type_over_its_bronze_partitions(self):
+        stack = cfn.Stack(workflow("WordPressRawToBronze"))
+        [(_, database)] = stack.of_type("AWS::Glue::Database")
+        self.assertEqual(database["DatabaseInput"]["Name"], "wordpress_lakehouse")
+        tables = {t["TableInput"]["Name"]: t["TableInput"] for _, t in stack.of_type("AWS::Glue::Table")}
+        self.assertEqual(sorted(tables), sorted(["posts", "pages", "categories", "tags", "users", "comments", "media"]))
+        for name, table in tables.items():
+            with self.subTest(name):
+                parameters = table["Parameters"]
+                self.assertEqual(parameters["projection.enabled"], "true")
+                self.assertEqual(parameters["projection.dt.type"], "date")
+                self.assertEqual(table["PartitionKeys"], [{"Name": "dt", "Type": "string"}])
+                location = str(parameters["storage.location.template"])
+                self.assertIn(f"/wordpress_api/{name}/dt=${{dt}}/", location)
+                self.assertIn(f"/wordpress_api/{name}/", str(table["StorageDescriptor"]["Location"]))
+                self.assertIn({"Name": "id", "Type": "bigint"}, table["StorageDescriptor"]["Columns"])
+
     def test_the_security_workflow_remediates_nothing_until_a_control_is_opted_in(self):
         stack = cfn.Stack(workflow("SecurityRemediation"))
         [(_, router)] = [(n, p) for n, p in stack.of_type("AWS::Lambda::Function") if n == "RouteFindingFunction"]

@@ -193,6 +193,11 @@ export const s3 = {
   async getJson(bucket, key) {
     return JSON.parse(await s3Call('GET', `${bucket}/${key}`));
   },
+  async getBytes(bucket, key) {
+    const res = await fetch(`${MOTO_URL}/${bucket}/${key}`, { headers: { Authorization: auth('s3') } });
+    if (!res.ok) throw new Error(`moto s3 GET ${bucket}/${key} ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  },
 };
 
 export const sns = {
