@@ -10,8 +10,11 @@ import http.server
 import io
 import json
 import os
+import socket
+import subprocess
 import sys
 import threading
+import time
 import uuid
 import zipfile
 
@@ -114,6 +117,50 @@ SAMPLES = {
 }
 
 
+# The site of the extract's memory figure: its streaming keeps one page in memory whatever the
+# number of posts (issue: under 128 MB at 20,000).
+LARGE_SITE_POSTS = 20_000
+
+
+def large_extract(release, runs):
+    """The extract of one endpoint of LARGE_SITE_POSTS posts (about 100 MB of JSON), served by a
+    fake WordPress site of its own on 127.0.0.1."""
+    port = free_port()
+    site = subprocess.Popen(
+        [os.path.join(os.environ["CARGO_TARGET_DIR"], "debug", "fake-wordpress"), "serve", str(port),
+         "--posts", str(LARGE_SITE_POSTS)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(port)
+        boto3.client("ssm").put_parameter(
+            Name=SETTINGS["ENDPOINTS_PARAMETER"], Type="String", Overwrite=True,
+            Value=f"http://127.0.0.1:{port}/wp-json/wp/v2/posts")
+        binary = os.path.join(release, "extract-wordpress")
+        row = measure(f"extract-wordpress, {LARGE_SITE_POSTS:,} posts", [binary],
+                      lambda: sample("extract-wordpress", "scheduled-run.json"), runs)
+        row["zip_mb"] = zipped_mb(binary)
+        return row
+    finally:
+        site.terminate()
+        site.wait()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
 def zipped_mb(path):
     """The deployment package: the binary as `bootstrap`, deflated, as sam build zips it."""
     buffer = io.BytesIO()
@@ -153,6 +200,7 @@ def main():
             row = measure(name, [binary], event, runs)
             row["zip_mb"] = zipped_mb(binary)
             rows.append(row)
+        rows.append(large_extract(release, runs))
         python = [sys.executable, os.path.join(HERE, "python_glue_stopper.py")]
         sweep = sample("stop-glue-session", SAMPLES["stop-glue-session"])
         baseline = measure("python-glue-stopper", python, lambda: sweep, runs)

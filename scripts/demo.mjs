@@ -160,15 +160,15 @@ console.log(`  execution ${partial.status} (${partial.error}): ${partial.cause}`
 await show(dataMailbox);
 await show(wpMailbox);
 
-console.log(bold('\n3. A day on which the site misbehaves: posts announces one page of its three, comments answers an empty first page; yesterday\'s data stays'));
-await ssm.put('/wordpress/amazonwebshark/api/mysqlendpoints', endpoints([...TYPES.filter((t) => t !== 'posts' && t !== 'comments'), 'posts?fault=lie_pages', 'comments?fault=empty&fault_page=1']));
+console.log(bold('\n3. A day on which the site misbehaves: comments announces one page of its two, users answers an empty first page; yesterday\'s data stays'));
+await ssm.put('/wordpress/amazonwebshark/api/mysqlendpoints', endpoints([...TYPES.filter((t) => t !== 'comments' && t !== 'users'), 'comments?fault=lie_pages', 'users?fault=empty&fault_page=1']));
 const lying = await execute(wpDefinition, {}, { name: 'wordpress-raw-to-bronze', onEvent: progress });
 console.log(`  execution ${lying.status} (${lying.error}): ${lying.cause}`);
-const keptPosts = await s3.getJson(lake.raw, 'wordpress_api/posts/posts.json');
-console.log(`  s3://${lake.raw}/wordpress_api/posts/posts.json still holds ${keptPosts.length} posts`);
+const keptComments = await s3.getJson(lake.raw, 'wordpress_api/comments/comments.json');
+console.log(`  s3://${lake.raw}/wordpress_api/comments/comments.json still holds ${keptComments.length} comments`);
 await show(dataMailbox);
 await show(wpMailbox);
-if (wp.status !== 'SUCCEEDED' || partial.error !== 'PartialFailure' || lying.error !== 'PartialFailure' || keptPosts.length !== 250) process.exit(1);
+if (wp.status !== 'SUCCEEDED' || partial.error !== 'PartialFailure' || lying.error !== 'PartialFailure' || keptComments.length !== 140) process.exit(1);
 
 // --- 5. Security Hub findings -----------------------------------------------------------------
 

@@ -14,6 +14,12 @@ pub fn object_key(name: &str, extension: &str) -> String {
     format!("{WORDPRESS_PREFIX}/{name}/{name}.{extension}")
 }
 
+/// `wordpress_api/{name}/dt={date}/{name}.deleted.json`: the ids of the items the run of `date`
+/// found deleted, `[{"id": 7}, …]`.
+pub fn tombstones_key(name: &str, date: &RunDate) -> String {
+    format!("{WORDPRESS_PREFIX}/{name}/dt={date}/{name}.deleted.json")
+}
+
 /// `state/wordpress_api/{name}.json` in the raw bucket: what the last good extract of an
 /// endpoint wrote ([`EndpointState`]), which the next run checks its own size against. Outside
 /// the data's prefix, so no reader of the data meets it.
@@ -21,11 +27,26 @@ pub fn state_key(name: &str) -> String {
     format!("state/{WORDPRESS_PREFIX}/{name}.json")
 }
 
-/// What the last good extract of an endpoint wrote.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the last good extract of an endpoint wrote, and what the next one starts from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointState {
+    /// Items in the latest view.
     pub items: u64,
+    /// Its size.
     pub bytes: u64,
+    /// The newest site-local `modified` extracted: the next incremental run asks for what was
+    /// modified after it (less the look-back).
+    #[serde(default)]
+    pub modified: Option<String>,
+    /// The ids in the latest view.
+    #[serde(default)]
+    pub ids: std::collections::BTreeSet<u64>,
+    /// Each item's content hash, for the types extracted whole: what changed since.
+    #[serde(default)]
+    pub hashes: std::collections::BTreeMap<u64, u64>,
+    /// The run of the last full listing, which finds deletions.
+    #[serde(default)]
+    pub last_snapshot: Option<RunDate>,
 }
 
 /// `wordpress_api/{name}/dt={date}/{name}.{extension}`: the run of `date`, kept.
@@ -43,6 +64,15 @@ impl RunDate {
     /// The date of an instant, in UTC.
     pub fn of(at: chrono::DateTime<chrono::Utc>) -> Self {
         RunDate(at.format("%Y-%m-%d").to_string())
+    }
+
+    /// Whole days from `earlier` to this date.
+    pub fn days_since(&self, earlier: &RunDate) -> i64 {
+        let date = |d: &RunDate| chrono::NaiveDate::parse_from_str(&d.0, "%Y-%m-%d").ok();
+        match (date(self), date(earlier)) {
+            (Some(a), Some(b)) => (a - b).num_days(),
+            _ => 0,
+        }
     }
 
     /// The run a start by hand (today's) or by a schedule (the date it fired) makes.
@@ -113,9 +143,15 @@ pub struct Written {
     pub endpoint: String,
     /// The latest view.
     pub key: String,
-    /// This run's own copy.
+    /// This run's own copy: what changed since the last run (everything on a first run).
     pub history_key: String,
+    /// Items in the latest view.
     pub items: usize,
+    /// Items new or changed since the last run, in `history_key`.
+    pub changed: usize,
+    /// Items the site no longer has, recorded as tombstones beside `history_key`
+    /// (`{name}.deleted.json`) and dropped from the latest view.
+    pub deleted: usize,
     pub pages: u32,
     pub bytes: usize,
 }

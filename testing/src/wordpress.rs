@@ -8,6 +8,14 @@
 //! 302 to `to` (a path or a URL) with the request's `per_page` and `page`; `lie_pages` announces
 //! one page in `X-WP-TotalPages`; `empty` answers `[]` and `short` drops the page's last item,
 //! both with the true `X-WP-Total`.
+//!
+//! Like WordPress, posts, pages and media take `modified_after` (items modified later than it,
+//! by the site-local `modified`, WordPress's `post_modified` column), which comments, users and
+//! terms ignore; every type takes
+//! `orderby=id|modified`, `order=asc|desc`, `include=ID,…` and `_fields=id`. The site changes as a real one does
+//! ([`FakeWordPress::edit`], [`FakeWordPress::add`], [`FakeWordPress::delete`]), also while a client
+//! reads it ([`FakeWordPress::on_request`]); a site in a process of its own takes the same changes
+//! as `POST /_fake/edit|add|delete/{type}/{id}`.
 
 use crate::lock;
 use axum::Router;
@@ -55,11 +63,95 @@ impl Default for Site {
     }
 }
 
+/// A change to the site's items, made once before a chosen request is served.
+type Change = Box<dyn FnOnce(&mut Items) + Send>;
+
 struct Shared {
     base: String,
-    items: HashMap<String, Vec<Value>>,
+    items: Mutex<Items>,
     requests: Mutex<Vec<String>>,
     faults_served: Mutex<HashMap<String, u32>>,
+    on_request: Mutex<HashMap<(String, usize), Change>>,
+    served: Mutex<HashMap<String, usize>>,
+}
+
+/// The site's items by content type, and the clock their edits are stamped with.
+pub struct Items {
+    by_kind: HashMap<String, Vec<Value>>,
+    base: String,
+    /// Seconds past 2026-12-01T00:00:00 of the last edit.
+    clock: u64,
+}
+
+impl Items {
+    fn now(&mut self) -> String {
+        self.clock += 1;
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t + chrono::Duration::seconds(self.clock as i64))
+            .unwrap_or_default();
+        at.format("%Y-%m-%dT%H:%M:%S").to_string()
+    }
+
+    /// Edits an item as WordPress would: new text in its title (posts, pages, media), name
+    /// (terms, users) or content (comments), and, where it has them, `modified` and
+    /// `modified_gmt` now.
+    pub fn edit(&mut self, kind: &str, id: u64) {
+        let now = self.now();
+        let Some(item) = self.find(kind, id) else {
+            return;
+        };
+        let text = format!("Edited at {now}");
+        if item.get("modified").is_some() {
+            item["modified"] = json!(now);
+            item["modified_gmt"] = json!(now);
+        }
+        if item.get("title").is_some() {
+            item["title"] = json!({"rendered": text});
+        } else if item.get("name").is_some() {
+            item["name"] = json!(text);
+        } else {
+            item["content"] = json!({"rendered": text});
+        }
+    }
+
+    /// Adds an item, modified now; returns its id.
+    pub fn add(&mut self, kind: &str) -> u64 {
+        let now = self.now();
+        let base = self.base.clone();
+        let items = self.by_kind.entry(kind.to_owned()).or_default();
+        let id = items
+            .iter()
+            .filter_map(|i| i["id"].as_u64())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let mut item = generate(kind, id as usize, &base).pop().unwrap_or_default();
+        item["modified"] = json!(now);
+        item["modified_gmt"] = json!(now);
+        items.push(item);
+        id
+    }
+
+    pub fn delete(&mut self, kind: &str, id: u64) {
+        if let Some(items) = self.by_kind.get_mut(kind) {
+            items.retain(|i| i["id"].as_u64() != Some(id));
+        }
+    }
+
+    /// Every item of a type, as a full extraction would see it, ordered by id.
+    pub fn all(&self, kind: &str) -> Vec<Value> {
+        let mut items = self.by_kind.get(kind).cloned().unwrap_or_default();
+        items.sort_by_key(|i| i["id"].as_u64());
+        items
+    }
+
+    fn find(&mut self, kind: &str, id: u64) -> Option<&mut Value> {
+        self.by_kind
+            .get_mut(kind)?
+            .iter_mut()
+            .find(|i| i["id"].as_u64() == Some(id))
+    }
 }
 
 /// A running fake WordPress site. Dropping it stops the server.
@@ -79,19 +171,26 @@ impl FakeWordPress {
     pub async fn start_on(port: u16, site: &Site) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let base = format!("http://{}", listener.local_addr()?);
-        let items = site
+        let by_kind = site
             .counts
             .iter()
             .map(|(kind, n)| (kind.clone(), generate(kind, *n, &base)))
             .collect();
         let shared = Arc::new(Shared {
             base: base.clone(),
-            items,
+            items: Mutex::new(Items {
+                by_kind,
+                base: base.clone(),
+                clock: 0,
+            }),
             requests: Mutex::default(),
             faults_served: Mutex::default(),
+            on_request: Mutex::default(),
+            served: Mutex::default(),
         });
         let app = Router::new()
             .route("/wp-json/wp/v2/{kind}", axum::routing::get(list))
+            .route("/_fake/{change}/{kind}/{id}", axum::routing::post(change))
             .with_state(shared.clone());
         let server = tokio::spawn(async move {
             // The server only ends with the process or the handle's abort.
@@ -119,6 +218,42 @@ impl FakeWordPress {
         lock(&self.shared.requests).clone()
     }
 
+    /// Changes the site's items now.
+    pub fn change(&self, change: impl FnOnce(&mut Items)) {
+        change(&mut lock(&self.shared.items));
+    }
+
+    pub fn edit(&self, kind: &str, id: u64) {
+        self.change(|items| items.edit(kind, id));
+    }
+
+    pub fn add(&self, kind: &str) -> u64 {
+        let mut id = 0;
+        self.change(|items| id = items.add(kind));
+        id
+    }
+
+    pub fn delete(&self, kind: &str, id: u64) {
+        self.change(|items| items.delete(kind, id));
+    }
+
+    /// Every item of a type as a full extraction would see it now, ordered by id.
+    pub fn all(&self, kind: &str) -> Vec<Value> {
+        lock(&self.shared.items).all(kind)
+    }
+
+    /// Changes the site's items once, right before the `n`th request for `kind` from now on is
+    /// served (1 for the next): a change while a client reads the site.
+    pub fn on_request(
+        &self,
+        kind: &str,
+        n: usize,
+        change: impl FnOnce(&mut Items) + Send + 'static,
+    ) {
+        let served = lock(&self.shared.served).get(kind).copied().unwrap_or(0);
+        lock(&self.shared.on_request).insert((kind.to_owned(), served + n), Box::new(change));
+    }
+
     /// Waits until the server stops (it does not, unless its task fails).
     pub async fn wait(mut self) {
         let _ = (&mut self.server).await;
@@ -138,18 +273,69 @@ async fn list(
     uri: Uri,
 ) -> Response {
     lock(&shared.requests).push(uri.to_string());
-    let Some(items) = shared.items.get(&kind) else {
+    let page: usize = match query.get("page").map(|p| p.parse()) {
+        None => 1,
+        Some(Ok(p)) if p >= 1 => p,
+        Some(_) => return invalid_param("page"),
+    };
+    let nth = {
+        let mut served = lock(&shared.served);
+        let n = served.entry(kind.clone()).or_default();
+        *n += 1;
+        *n
+    };
+    let change = lock(&shared.on_request).remove(&(kind.clone(), nth));
+    if let Some(change) = change {
+        change(&mut lock(&shared.items));
+    }
+    let Some(mut items) = lock(&shared.items).by_kind.get(&kind).cloned() else {
         return wp_error(
             StatusCode::NOT_FOUND,
             "rest_no_route",
             "No route was found matching the URL and request method.",
         );
     };
-    let page: usize = match query.get("page").map(|p| p.parse()) {
-        None => 1,
-        Some(Ok(p)) if p >= 1 => p,
-        Some(_) => return invalid_param("page"),
-    };
+    // modified_after, on the types whose controller takes it (WordPress ignores it elsewhere).
+    if let Some(after) = query.get("modified_after")
+        && matches!(kind.as_str(), "posts" | "pages" | "media")
+    {
+        let after: String = after.chars().take(19).collect();
+        items.retain(|i| {
+            i["modified"]
+                .as_str()
+                .is_some_and(|m| m[..19.min(m.len())] > *after)
+        });
+    }
+    if let Some(include) = query.get("include") {
+        let ids: Vec<u64> = include
+            .split(',')
+            .filter_map(|i| i.trim().parse().ok())
+            .collect();
+        items.retain(|i| i["id"].as_u64().is_some_and(|id| ids.contains(&id)));
+    }
+    let descending = query.get("order").is_none_or(|o| o != "asc");
+    match query.get("orderby").map(String::as_str) {
+        Some("modified") => items.sort_by(|a, b| {
+            let key = |i: &Value| {
+                (
+                    i["modified"].as_str().unwrap_or("").to_owned(),
+                    i["id"].as_u64(),
+                )
+            };
+            key(a).cmp(&key(b))
+        }),
+        Some("id") => items.sort_by_key(|i| i["id"].as_u64()),
+        // Unordered: the site's own order (ids as they were added).
+        _ => {}
+    }
+    if descending && query.contains_key("orderby") {
+        items.reverse();
+    }
+    if query.get("_fields").map(String::as_str) == Some("id") {
+        for item in &mut items {
+            *item = json!({"id": item["id"]});
+        }
+    }
     let per_page: usize = match query.get("per_page").map(|p| p.parse()) {
         None => 10,
         Some(Ok(n)) if (1..=100).contains(&n) => n,
@@ -223,6 +409,23 @@ async fn list(
         }
     }
     json(StatusCode::OK, headers, &body)
+}
+
+/// The changes of [`FakeWordPress::edit`], [`FakeWordPress::add`] and [`FakeWordPress::delete`]
+/// over HTTP, for a site served in a process of its own (`POST /_fake/edit/posts/7`; `add`
+/// ignores the id and answers the new one).
+async fn change(
+    State(shared): State<Arc<Shared>>,
+    Path((change, kind, id)): Path<(String, String, u64)>,
+) -> Response {
+    let mut items = lock(&shared.items);
+    match change.as_str() {
+        "edit" => items.edit(&kind, id),
+        "add" => return items.add(&kind).to_string().into_response(),
+        "delete" => items.delete(&kind, id),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn fault_response(fault: &str, delay_ms: Option<u64>) -> Option<Response> {

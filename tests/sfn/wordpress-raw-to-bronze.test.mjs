@@ -5,7 +5,7 @@
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,23 +63,32 @@ test('five endpoints: five raw objects, five Parquet files, each also under the 
   assert.equal(run.status, 'SUCCEEDED', run.cause);
   assert.equal(run.output.extract.summary, '5 Successful | 0 Failed');
   assert.equal(run.output.convert.summary, '5 Successful | 0 Failed | 0 Empty');
-  const posts = run.output.convert.files.find((f) => f.key === 'wordpress_api/posts/posts.parquet');
+  const posts = run.output.convert.files.find((f) => f.keys.includes('wordpress_api/posts/posts.parquet'));
   assert.equal(posts.rows, 250);
-  assert.equal(posts.history_key, 'wordpress_api/posts/dt=2026-12-06/posts.parquet');
+  assert.deepEqual(posts.keys, ['wordpress_api/posts/dt=2026-12-06/posts.parquet', 'wordpress_api/posts/posts.parquet']);
   assert.deepEqual(await s3.keys(lake.raw, 'wordpress_api/'), keys(FIVE, '2026-12-06', 'json'));
   assert.deepEqual(await s3.keys(lake.bronze), keys(FIVE, '2026-12-06', 'parquet'));
   assert.deepEqual(await lake.data.read(), []);
 });
 
-test('two days: both kept, the latest view is the second; the second day run again is rewritten', async () => {
+// Changes the fake WordPress site, which runs in a process of its own.
+async function change(what, kind, id = 0) {
+  const res = await fetch(`${WORDPRESS_URL}/_fake/${what}/${kind}/${id}`, { method: 'POST' });
+  assert.ok(res.ok, `${what} ${kind} ${id}: ${res.status}`);
+}
+
+test('two days: each keeps what changed, the latest view is whole; a day run again is rewritten', async () => {
   const lake = await lakehouse(['tags']);
-  for (const day of ['2026-12-05', '2026-12-06', '2026-12-06']) {
-    const run = await execute(definition, {}, { startTime: `${day}T07:00:00.000Z` });
+  const first = await execute(definition, {}, { startTime: '2026-12-05T07:00:00.000Z' });
+  assert.equal(first.output.extract.written[0].changed, 30);
+  await change('edit', 'tags', 3);
+  for (let n = 0; n < 2; n++) {
+    const run = await execute(definition, {}, { startTime: '2026-12-06T07:00:00.000Z' });
     assert.equal(run.status, 'SUCCEEDED', run.cause);
-    assert.equal(run.output.extract.run_date, day);
+    assert.equal(run.output.extract.run_date, '2026-12-06');
+    assert.equal(run.output.extract.written[0].changed, n === 0 ? 1 : 0, 'the edit, once');
   }
-  const bronze = await s3.keys(lake.bronze);
-  assert.deepEqual(bronze, [
+  assert.deepEqual(await s3.keys(lake.bronze), [
     'wordpress_api/tags/dt=2026-12-05/tags.parquet',
     'wordpress_api/tags/dt=2026-12-06/tags.parquet',
     'wordpress_api/tags/tags.parquet',
@@ -95,6 +104,8 @@ test('two days of bronze read as one partitioned table per type, matching the ca
   for (const day of ['2026-12-05', '2026-12-06']) {
     const run = await execute(definition, {}, { startTime: `${day}T07:00:00.000Z` });
     assert.equal(run.status, 'SUCCEEDED', run.cause);
+    // Overnight, two posts and a comment are edited: the next day holds them.
+    for (const [kind, id] of [['posts', 7], ['posts', 8], ['comments', 9]]) await change('edit', kind, id);
   }
   const copy = mkdtempSync(join(tmpdir(), 'bronze-'));
   try {
@@ -105,8 +116,14 @@ test('two days of bronze read as one partitioned table per type, matching the ca
     const python = join(process.env.TOOLS_DIR, 'templates', 'bin', 'python');
     const template = new URL('../../templates/wordpress-raw-to-bronze.yaml', import.meta.url).pathname;
     const checker = new URL('./lib/check_catalog.py', import.meta.url).pathname;
-    const out = execFileSync(python, [checker, copy, template, '2026-12-05', '2026-12-06'], { encoding: 'utf8' });
-    assert.match(out, /^posts: \[\["2026-12-05", 250\], \["2026-12-06", 250\]\]$/m);
+    const checked = spawnSync(python, [checker, copy, template, '2026-12-05', '2026-12-06'], { encoding: 'utf8' });
+    const out = checked.stdout;
+    assert.equal(checked.status, 0, `${out}${checked.stderr}`);
+    // The first day holds every post, the second the two edited (and what the look-back reads
+    // again); a type with no change that day has no partition for it.
+    assert.match(out, /^posts: \[\["2026-12-05", 250\], \["2026-12-06", \d+\]\]$/m);
+    assert.match(out, /^comments: \[\["2026-12-05", 140\], \["2026-12-06", 1\]\]$/m);
+    assert.match(out, /^tags: \[\["2026-12-05", 30\]\]$/m);
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

@@ -32,6 +32,17 @@ pub struct Config {
     /// How long before the Lambda's deadline the extract stops fetching, so that unfinished
     /// endpoints are aborted and reported in time.
     pub stop_before_deadline: Duration,
+    /// The endpoint names read incrementally, by `modified_after` (`INCREMENTAL_ENDPOINTS`:
+    /// WordPress's posts, pages and media by default; its comments, users and terms ignore the
+    /// parameter, and are read whole).
+    pub incremental: Vec<String>,
+    /// How far before the last run's newest change an incremental run starts reading
+    /// (`INCREMENTAL_LOOKBACK_MINUTES`, a day by default): it covers clocks, time zones and
+    /// edits saved while the last run read.
+    pub lookback: Duration,
+    /// Days between full listings of an incremental endpoint's ids, which find deletions
+    /// (`SNAPSHOT_EVERY_DAYS`, 7 by default); the first run is always one.
+    pub snapshot_every_days: u32,
 }
 
 impl Config {
@@ -54,6 +65,15 @@ impl Config {
             max_endpoint_bytes: parsed(vars, "MAX_ENDPOINT_BYTES", 1024 * 1024 * 1024)?,
             max_shrink_percent: parsed(vars, "MAX_SHRINK_PERCENT", 50u8)?.min(100),
             stop_before_deadline: Duration::from_secs(10),
+            incremental: listed(
+                vars,
+                "INCREMENTAL_ENDPOINTS",
+                ["posts", "pages", "media"].map(str::to_owned).to_vec(),
+            )?,
+            lookback: Duration::from_secs(
+                60 * parsed(vars, "INCREMENTAL_LOOKBACK_MINUTES", 1440u64)?,
+            ),
+            snapshot_every_days: parsed(vars, "SNAPSHOT_EVERY_DAYS", 7u32)?.max(1),
         })
     }
 }

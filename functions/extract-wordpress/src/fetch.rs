@@ -175,6 +175,150 @@ pub fn complete(
     Ok(())
 }
 
+/// The endpoint URL with these query parameters set, replacing any of the same name.
+pub fn with_params(endpoint: &Url, params: &[(&str, &str)]) -> Url {
+    let mut url = endpoint.clone();
+    let kept: Vec<(String, String)> = endpoint
+        .query_pairs()
+        .filter(|(k, _)| !params.iter().any(|(p, _)| p == k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .extend_pairs(params.iter().copied());
+    url
+}
+
+/// Items changed since a time, each in its newest version, by id, with its `modified`.
+#[derive(Debug, Default)]
+pub struct Changed {
+    pub items: std::collections::BTreeMap<u64, (String, Box<RawValue>)>,
+    pub pages: u32,
+}
+
+/// Every item modified after `since` (site-local, `YYYY-MM-DDTHH:MM:SS`), read in `modified`
+/// order by keyset rather than by page number: each request asks for what was modified after
+/// one second before the newest item of the previous page, so an item edited during the scan
+/// moves ahead of it and is read again in its new version, and none shifts out of a page the
+/// way page numbers lose items when the collection changes under them. Items of the same
+/// second are read again and kept once; only when a whole page shares one second does the scan
+/// page through that second.
+pub async fn changed_since(
+    client: &Client,
+    endpoint: &Url,
+    since: &str,
+    limits: &Limits,
+) -> Result<Changed, FetchError> {
+    let mut changed = Changed::default();
+    let (mut cursor, mut page) = (since.to_owned(), 1u32);
+    loop {
+        if changed.pages >= limits.max_pages {
+            return Err(FetchError::TooManyPages {
+                limit: limits.max_pages,
+            });
+        }
+        let query = [
+            ("modified_after", cursor.as_str()),
+            ("orderby", "modified"),
+            ("order", "asc"),
+        ];
+        let url = page_url(&with_params(endpoint, &query), page, limits.per_page);
+        let fetched = fetch_page(client, &url, limits).await?;
+        changed.pages += 1;
+        let mut newest: Option<String> = None;
+        for item in fetched.elements() {
+            let stamp = Stamp::of(&url, item)?;
+            let modified = stamp.modified.ok_or_else(|| FetchError::InvalidJson {
+                url: url.to_string(),
+                detail: format!("item {} has no modified date", stamp.id),
+            })?;
+            let second: String = modified.chars().take(19).collect();
+            if newest.as_ref().is_none_or(|n| second > *n) {
+                newest = Some(second.clone());
+            }
+            let older = changed
+                .items
+                .get(&stamp.id)
+                .is_some_and(|(seen, _)| *seen > second);
+            if !older {
+                changed.items.insert(stamp.id, (second, item.to_owned()));
+            }
+        }
+        if fetched.count < limits.per_page as usize {
+            return Ok(changed);
+        }
+        let next = newest
+            .as_deref()
+            .and_then(second_before)
+            .unwrap_or_default();
+        if next > cursor {
+            (cursor, page) = (next, 1);
+        } else {
+            page += 1;
+        }
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` one second earlier; `None` for anything else.
+pub fn second_before(time: &str) -> Option<String> {
+    let at = chrono::NaiveDateTime::parse_from_str(time, "%Y-%m-%dT%H:%M:%S").ok()?;
+    Some(
+        (at - chrono::Duration::seconds(1))
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string(),
+    )
+}
+
+/// The ids of every item of the endpoint (`_fields=id`, by id), as its pages hold them.
+pub async fn list_ids(
+    client: &Client,
+    endpoint: &Url,
+    limits: &Limits,
+) -> Result<std::collections::BTreeSet<u64>, FetchError> {
+    let url = with_params(
+        endpoint,
+        &[("_fields", "id"), ("orderby", "id"), ("order", "asc")],
+    );
+    let mut pager = Pager::new(client, &url, limits);
+    let mut ids = std::collections::BTreeSet::new();
+    while let Some(page) = pager.next_page().await? {
+        for item in page.elements() {
+            ids.insert(Stamp::of(&url, item)?.id);
+        }
+    }
+    pager.check_complete()?;
+    Ok(ids)
+}
+
+/// Of `candidates`, the ids the site no longer has: each asked for by id (`include`), so an item
+/// a listing missed while the site changed under it is never taken for deleted.
+pub async fn gone(
+    client: &Client,
+    endpoint: &Url,
+    candidates: &std::collections::BTreeSet<u64>,
+    limits: &Limits,
+) -> Result<std::collections::BTreeSet<u64>, FetchError> {
+    let mut missing = candidates.clone();
+    let ids: Vec<u64> = candidates.iter().copied().collect();
+    for batch in ids.chunks(limits.per_page as usize) {
+        let include: Vec<String> = batch.iter().map(u64::to_string).collect();
+        let include = include.join(",");
+        let url = page_url(
+            &with_params(
+                endpoint,
+                &[("include", include.as_str()), ("_fields", "id")],
+            ),
+            1,
+            limits.per_page,
+        );
+        for item in fetch_page(client, &url, limits).await?.elements() {
+            missing.remove(&Stamp::of(&url, item)?.id);
+        }
+    }
+    Ok(missing)
+}
+
 /// At most this many redirects per request.
 pub const MAX_REDIRECTS: usize = 5;
 
@@ -290,6 +434,29 @@ impl Page {
     /// the array without its brackets (empty for `[]`).
     pub fn items(&self) -> &[u8] {
         &self.body[self.inner.clone()]
+    }
+
+    /// Each item's text, as the server sent it (the body was checked to be an array).
+    pub fn elements(&self) -> Vec<&RawValue> {
+        serde_json::from_slice(&self.body).unwrap_or_default()
+    }
+}
+
+/// What the extract reads of every item: its id, and, for the incremental types, when it was
+/// last changed (the site-local `modified`, which WordPress's `modified_after` compares with).
+#[derive(Debug, serde::Deserialize)]
+pub struct Stamp {
+    pub id: u64,
+    #[serde(default)]
+    pub modified: Option<String>,
+}
+
+impl Stamp {
+    pub fn of(url: &Url, item: &RawValue) -> Result<Self, FetchError> {
+        serde_json::from_str(item.get()).map_err(|e| FetchError::InvalidJson {
+            url: url.to_string(),
+            detail: format!("an item without a numeric id: {e}"),
+        })
     }
 }
 
@@ -518,6 +685,20 @@ mod tests {
             let err = complete(Some(total), Some(pages), 100, items, fetched).unwrap_err();
             assert_eq!(err.to_string(), format!("incomplete: {expected}"));
         }
+    }
+
+    #[test]
+    fn parameters_replace_their_namesakes_and_keep_the_rest() {
+        let endpoint = url("https://a.example/wp/v2/posts?status=publish&orderby=date");
+        assert_eq!(
+            with_params(&endpoint, &[("orderby", "modified"), ("order", "asc")]).query(),
+            Some("status=publish&orderby=modified&order=asc")
+        );
+        assert_eq!(
+            second_before("2026-12-06T00:00:00").as_deref(),
+            Some("2026-12-05T23:59:59")
+        );
+        assert_eq!(second_before("yesterday"), None);
     }
 
     #[test]

@@ -9,21 +9,20 @@
 pub mod config;
 pub mod endpoints;
 pub mod fetch;
+pub mod items;
+pub mod run;
 pub mod upload;
 
 pub use config::Config;
 
-use endpoints::Endpoint;
-use fetch::{FetchError, Pager};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde::de::Deserializer;
 use shared::address::{GuardedResolver, Lookup};
 use shared::input::Start;
-use shared::lakehouse::{self, EndpointState, ExtractFailure, ExtractSummary, RunDate, Written};
+use shared::lakehouse::{self, ExtractFailure, ExtractSummary, RunDate};
 use shared::{Error, Result};
 use std::time::{Duration, Instant};
-use upload::Upload;
 
 /// Sent with every request, so site owners can tell who is calling.
 pub const USER_AGENT: &str = concat!(
@@ -121,7 +120,20 @@ pub async fn handle(deps: &Deps, input: Input, deadline: Instant) -> Result<Extr
         })
         .collect();
     let results: Vec<_> = futures_util::stream::iter(&endpoints)
-        .map(|e| extract(deps, &bucket, e, &run_date, deadline))
+        .map(|e| {
+            let (bucket, run_date) = (&bucket, &run_date);
+            async move {
+                run::extract(deps, bucket, e, run_date, deadline)
+                .await
+                .map_err(|error| {
+                    tracing::error!(endpoint = %e.url, name = %e.name, %error, "endpoint failed");
+                    ExtractFailure {
+                        endpoint: e.url.to_string(),
+                        error,
+                    }
+                })
+            }
+        })
         .buffered(config.concurrency)
         .collect()
         .await;
@@ -148,173 +160,6 @@ pub async fn handle(deps: &Deps, input: Input, deadline: Instant) -> Result<Extr
         failures,
         summary,
     })
-}
-
-/// One endpoint: its pages streamed into the run's own object under its date partition, which
-/// becomes visible only when every check passed, then copied over the latest view. Any failure
-/// leaves the latest view as it was.
-async fn extract(
-    deps: &Deps,
-    bucket: &str,
-    endpoint: &Endpoint,
-    run_date: &RunDate,
-    deadline: Instant,
-) -> Result<Written, ExtractFailure> {
-    let failure = |error: String| {
-        tracing::error!(endpoint = %endpoint.url, name = %endpoint.name, %error, "endpoint failed");
-        ExtractFailure {
-            endpoint: endpoint.url.to_string(),
-            error,
-        }
-    };
-    let config = &deps.config;
-    if let Some(ip) = config.address_policy().refused_literal(&endpoint.url) {
-        return Err(failure(
-            FetchError::AddressRefused {
-                url: endpoint.url.to_string(),
-                detail: format!(
-                    "{ip} is not an address the extract may reach (WORDPRESS_ALLOWED_NETWORKS)"
-                ),
-            }
-            .to_string(),
-        ));
-    }
-    let state_key = lakehouse::state_key(&endpoint.name);
-    let last_good = read_state(&deps.s3, bucket, &state_key)
-        .await
-        .map_err(|e| {
-            failure(format!(
-                "the last good run cannot be read, so nothing is replaced: {e}"
-            ))
-        })?;
-    let key = lakehouse::object_key(&endpoint.name, "json");
-    let history_key = lakehouse::history_key(&endpoint.name, run_date, "json");
-    let mut upload = Upload::new(&deps.s3, bucket, &history_key, "application/json");
-    let mut pager = Pager::new(&deps.http, &endpoint.url, &config.limits);
-    let stop_at = deadline
-        .checked_sub(config.stop_before_deadline)
-        .unwrap_or(deadline);
-    let filled = tokio::time::timeout_at(
-        stop_at.into(),
-        fill(&mut pager, &mut upload, config.max_endpoint_bytes),
-    )
-    .await;
-    let checked = match filled {
-        Ok(Ok(())) => pager
-            .check_complete()
-            .map_err(|e| e.to_string())
-            .and_then(|()| check_size(pager.items, last_good.as_ref(), config.max_shrink_percent)),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(format!(
-            "stopped {:?} before the Lambda's time-out, after {} pages",
-            config.stop_before_deadline, pager.pages
-        )),
-    };
-    if let Err(error) = checked {
-        upload.abort().await;
-        return Err(failure(format!("{error}; the previous data is kept")));
-    }
-    let bytes = upload.finish().await.map_err(|e| failure(e.to_string()))?;
-    shared::s3::copy_object(&deps.s3, bucket, &history_key, &key)
-        .await
-        .map_err(|e| {
-            failure(format!(
-                "the run is kept at {history_key}, but the latest view was not replaced: {e}"
-            ))
-        })?;
-    let state = EndpointState {
-        items: pager.items,
-        bytes,
-    };
-    // The data is written: a state that cannot be saved only means the next run checks its
-    // size against an older run.
-    if let Err(e) = write_state(&deps.s3, bucket, &state_key, &state).await {
-        tracing::warn!(%state_key, error = %e, "the run's state was not saved");
-    }
-    tracing::info!(endpoint = %endpoint.url, %key, items = pager.items, pages = pager.pages, bytes, "written");
-    Ok(Written {
-        name: endpoint.name.clone(),
-        endpoint: endpoint.url.to_string(),
-        key,
-        history_key,
-        items: pager.items as usize,
-        pages: pager.pages,
-        bytes: bytes as usize,
-    })
-}
-
-/// Every page into the upload, as one JSON array of their items, unchanged.
-async fn fill(
-    pager: &mut Pager<'_>,
-    upload: &mut Upload<'_>,
-    max_bytes: u64,
-) -> std::result::Result<(), String> {
-    let write = |e: Error| e.to_string();
-    upload.write(b"[").await.map_err(write)?;
-    let mut first = true;
-    while let Some(page) = pager.next_page().await.map_err(|e| e.to_string())? {
-        if page.count > 0 {
-            if !first {
-                upload.write(b",").await.map_err(write)?;
-            }
-            upload.write(page.items()).await.map_err(write)?;
-            first = false;
-        }
-        if upload.bytes() > max_bytes {
-            return Err(format!(
-                "more than {max_bytes} bytes (MAX_ENDPOINT_BYTES) after {} pages",
-                pager.pages
-            ));
-        }
-    }
-    upload.write(b"]").await.map_err(write)
-}
-
-/// A run much smaller than the last good one is refused, not taken as the site's new state: a
-/// site that lost its data, or answers for a while with a fraction of it, must not replace the
-/// data the lakehouse has.
-pub fn check_size(
-    items: u64,
-    last_good: Option<&EndpointState>,
-    max_shrink_percent: u8,
-) -> std::result::Result<(), String> {
-    let Some(last) = last_good else {
-        return Ok(());
-    };
-    let floor = last.items * u64::from(100 - max_shrink_percent.min(100)) / 100;
-    if items < floor || (items == 0 && last.items > 0) {
-        return Err(format!(
-            "refused to replace the latest view: {items} items, against {} in the last good run \
-             (more than MAX_SHRINK_PERCENT={max_shrink_percent}% fewer)",
-            last.items
-        ));
-    }
-    Ok(())
-}
-
-async fn read_state(
-    s3: &aws_sdk_s3::Client,
-    bucket: &str,
-    key: &str,
-) -> Result<Option<EndpointState>> {
-    match shared::s3::get_object(s3, bucket, key).await {
-        Ok(body) => serde_json::from_slice(&body).map(Some).map_err(|e| {
-            Error::Internal(format!("s3://{bucket}/{key} is not an extract state: {e}"))
-        }),
-        Err(Error::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-async fn write_state(
-    s3: &aws_sdk_s3::Client,
-    bucket: &str,
-    key: &str,
-    state: &EndpointState,
-) -> Result<()> {
-    let body = serde_json::to_vec(state)
-        .map_err(|e| Error::Internal(format!("the state cannot be serialised: {e}")))?;
-    shared::s3::put_object(s3, bucket, key, body, "application/json").await
 }
 
 fn failure_notification(
@@ -345,24 +190,6 @@ fn failure_notification(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_run_much_smaller_than_the_last_good_one_is_refused() {
-        let last = EndpointState {
-            items: 250,
-            bytes: 1,
-        };
-        assert_eq!(check_size(125, Some(&last), 50), Ok(()));
-        assert_eq!(check_size(10, None, 50), Ok(()), "nothing to compare with");
-        let err = check_size(124, Some(&last), 50).unwrap_err();
-        assert!(err.contains("124 items, against 250"), "{err}");
-        assert!(
-            check_size(0, Some(&last), 100).is_err(),
-            "nothing at all never replaces"
-        );
-        let empty = EndpointState { items: 0, bytes: 2 };
-        assert_eq!(check_size(0, Some(&empty), 50), Ok(()));
-    }
 
     #[test]
     fn the_failure_notification_names_each_endpoint_and_error() {

@@ -65,6 +65,9 @@ async fn config(aws: &SdkConfig, list: &str) -> (Config, String, Inbox) {
         max_endpoint_bytes: 1 << 30,
         max_shrink_percent: 50,
         stop_before_deadline: Duration::from_secs(10),
+        incremental: vec!["posts".into(), "pages".into(), "media".into()],
+        lookback: Duration::from_secs(60),
+        snapshot_every_days: 7,
     };
     (config, bucket, inbox)
 }
@@ -94,19 +97,40 @@ fn ids(items: &[Value]) -> Vec<i64> {
 
 const POSTS: &str = "/wp-json/wp/v2/posts";
 
-/// Each run is kept under its date; the latest view is the newest good run; a day run again is
-/// rewritten, not added to.
+/// Each run keeps what changed under its date (everything, the first time); the latest view is
+/// the whole collection; a day run again is rewritten, not added to.
 #[tokio::test]
-async fn every_run_is_kept_under_its_date_and_the_latest_view_is_the_newest() {
+async fn every_run_keeps_its_changes_under_its_date_and_the_latest_view_is_whole() {
     let s = setup(&[POSTS]).await;
-    for date in ["2026-12-05", "2026-12-06", "2026-12-06"] {
-        let run = json!({"run_date": date});
-        let summary = handle(&s.deps, run).await.unwrap();
-        assert_eq!(summary.run_date.to_string(), date);
+    let first = handle(&s.deps, json!({"run_date": "2026-12-05"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.written[0].items, first.written[0].changed),
+        (250, 250)
+    );
+    s.site.edit("posts", 7);
+    for _ in 0..2 {
+        let again = handle(&s.deps, json!({"run_date": "2026-12-06"}))
+            .await
+            .unwrap();
+        let w = &again.written[0];
         assert_eq!(
-            summary.written[0].history_key,
-            format!("wordpress_api/posts/dt={date}/posts.json")
+            w.history_key,
+            "wordpress_api/posts/dt=2026-12-06/posts.json"
         );
+        assert_eq!(w.items, 250);
+        let day: Vec<Value> = serde_json::from_slice(
+            &shared::s3::get_object(&s.deps.s3, &s.bucket, &w.history_key)
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            ids(&day).contains(&7),
+            "the edited post is in the day's changes"
+        );
+        assert_eq!(day.len(), w.changed);
     }
     let keys = shared::s3::list_keys(&s.deps.s3, &s.bucket, "wordpress_api/")
         .await
@@ -119,13 +143,108 @@ async fn every_run_is_kept_under_its_date_and_the_latest_view_is_the_newest() {
             "wordpress_api/posts/posts.json",
         ]
     );
-    let latest = shared::s3::get_object(&s.deps.s3, &s.bucket, &keys[2])
+    assert_eq!(object(&s, "posts").await.unwrap().len(), 250);
+}
+
+/// The latest view of posts sorted by id, as bytes, and converted to Parquet.
+async fn latest_sorted(deps: &Deps, bucket: &str) -> (Vec<Value>, Vec<u8>) {
+    let body = shared::s3::get_object(&deps.s3, bucket, "wordpress_api/posts/posts.json")
         .await
         .unwrap();
-    let newest = shared::s3::get_object(&s.deps.s3, &s.bucket, &keys[1])
+    let mut items: Vec<Value> = serde_json::from_slice(&body).unwrap();
+    items.sort_by_key(|i| i["id"].as_u64());
+    let parquet = bronze(&items);
+    (items, parquet)
+}
+
+fn bronze(items: &[Value]) -> Vec<u8> {
+    let json = serde_json::to_vec(items).unwrap();
+    wordpress_to_parquet::convert::to_parquet(&json)
+        .unwrap()
+        .unwrap()
+        .bytes
+}
+
+/// Posts edited, added and deleted between runs and while a run reads, over incremental runs,
+/// then a snapshot: the latest view, raw and converted to bronze, is exactly a full extraction
+/// of the final site, none missing, none twice, and the deletions are tombstones.
+#[tokio::test]
+async fn incremental_runs_then_a_snapshot_end_exactly_where_a_full_extraction_would() {
+    let aws = moto().await;
+    let site = FakeWordPress::start(&Site {
+        counts: [("posts".to_owned(), 450)].into(),
+    })
+    .await
+    .unwrap();
+    let (mut config, bucket, _) = config(&aws, &site.endpoint("posts")).await;
+    config.snapshot_every_days = 2;
+    let deps = deps(&aws, config);
+    let run = |date: &'static str| {
+        let deps = &deps;
+        async move {
+            let summary = handle(deps, json!({"run_date": date})).await.unwrap();
+            assert_eq!(
+                summary.summary, "1 Successful | 0 Failed",
+                "{date}: {:?}",
+                summary.failures
+            );
+            summary.written[0].clone()
+        }
+    };
+    let first = run("2026-12-01").await;
+    assert_eq!((first.items, first.changed, first.deleted), (450, 450, 0));
+
+    // Between runs: 150 posts edited (more than a page of changes), one added, one deleted.
+    for id in 100..250 {
+        site.edit("posts", id);
+    }
+    let added = site.add("posts");
+    site.delete("posts", 20);
+    // While the next run reads, before its second request: a post it has not read edited, one
+    // it has read edited again, one added, one deleted.
+    site.on_request("posts", 2, |items| {
+        items.edit("posts", 5);
+        items.edit("posts", 100);
+        items.add("posts");
+        items.delete("posts", 400);
+    });
+    let second = run("2026-12-02").await;
+    assert!(second.pages >= 2, "{second:?}");
+    // At least: the look-back also reads again what changed just before the last run.
+    assert!(second.changed >= 150 + 3, "{second:?}");
+    assert_eq!(
+        second.deleted, 0,
+        "no listing: deletions wait for the snapshot"
+    );
+
+    // The snapshot, with one more deletion while it lists.
+    site.delete("posts", 1);
+    site.on_request("posts", 1, |items| items.delete("posts", 33));
+    let third = run("2026-12-03").await;
+    assert_eq!(third.deleted, 4, "{third:?}");
+    let tombstones: Vec<Value> = serde_json::from_slice(
+        &shared::s3::get_object(
+            &deps.s3,
+            &bucket,
+            "wordpress_api/posts/dt=2026-12-03/posts.deleted.json",
+        )
         .await
-        .unwrap();
-    assert_eq!(latest, newest);
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ids(&tombstones), [1, 20, 33, 400]);
+
+    let (latest, latest_parquet) = latest_sorted(&deps, &bucket).await;
+    let full = site.all("posts");
+    assert_eq!(
+        ids(&latest),
+        ids(&full),
+        "the same posts, none missing, none twice"
+    );
+    assert!(ids(&latest).contains(&(added as i64)));
+    assert_eq!(latest, full, "each in its final version");
+    assert_eq!(latest_parquet, bronze(&full), "the same bronze rows");
+    assert_eq!(third.items, full.len());
 }
 
 #[tokio::test]
@@ -390,14 +509,14 @@ async fn a_site_that_returns_less_than_it_announces_keeps_the_previous_data() {
 /// A run much smaller than the last good one is refused, not taken as the site's new state.
 #[tokio::test]
 async fn a_run_much_smaller_than_the_last_good_one_replaces_nothing_and_says_so() {
-    let s = setup(&[POSTS]).await;
+    let s = setup(&["/wp-json/wp/v2/tags"]).await;
     assert_eq!(
         handle(&s.deps, json!({})).await.unwrap().summary,
         "1 Successful | 0 Failed"
     );
-    // The same endpoint name on a site that lost most of its posts.
+    // The same endpoint name on a site that lost most of its tags.
     let shrunk = FakeWordPress::start(&Site {
-        counts: [("posts".to_owned(), 40)].into(),
+        counts: [("tags".to_owned(), 5)].into(),
     })
     .await
     .unwrap();
@@ -405,22 +524,22 @@ async fn a_run_much_smaller_than_the_last_good_one_replaces_nothing_and_says_so(
         .ssm
         .put_parameter()
         .name(&s.deps.config.endpoints_parameter)
-        .value(shrunk.endpoint("posts"))
+        .value(shrunk.endpoint("tags"))
         .overwrite(true)
         .send()
         .await
         .unwrap();
     let summary = handle(&s.deps, json!({})).await.unwrap();
     assert_eq!(summary.summary, "0 Successful | 1 Failed");
-    let expected = "refused to replace the latest view: 40 items, against 250 in the last good run";
+    let expected = "refused to replace the latest view: 5 items, against 30 in the last good run";
     assert!(
         summary.failures[0].error.contains(expected),
         "{}",
         summary.failures[0].error
     );
     assert_eq!(
-        object(&s, "posts").await.unwrap().len(),
-        250,
+        object(&s, "tags").await.unwrap().len(),
+        30,
         "the previous data is kept"
     );
     let notes = s.inbox.read().await;

@@ -18,6 +18,8 @@ fn the_state_machine_reads_this_message() {
             key: "wordpress_api/posts/posts.json".into(),
             history_key: "wordpress_api/posts/dt=2026-12-06/posts.json".into(),
             items: 250,
+            changed: 12,
+            deleted: 1,
             pages: 3,
             bytes: 1_048_576,
         }],

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::Result;
 use shared::input::Start;
-use shared::lakehouse::{self, ExtractSummary, RunDate};
+use shared::lakehouse::{self, ExtractSummary};
 
 pub struct Deps {
     pub ssm: aws_sdk_ssm::Client,
@@ -42,10 +42,8 @@ pub struct Summary {
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Converted {
     pub source: String,
-    /// The latest view.
-    pub key: String,
-    /// This run's own copy.
-    pub history_key: String,
+    /// Where it was written: the run's date partition, the latest view, or both.
+    pub keys: Vec<String>,
     pub rows: usize,
     pub columns: usize,
     pub bytes: usize,
@@ -88,28 +86,29 @@ pub async fn handle(deps: &Deps, input: Input) -> Result<Summary> {
     let bronze = shared::ssm::get_parameter(&deps.ssm, &config.bronze_bucket_parameter).await?;
     let topic = shared::ssm::get_parameter(&deps.ssm, &config.topic_parameter).await?;
 
-    let (run_date, sources) = match input {
-        Input::AfterExtract(summary) => (summary.run_date.clone(), written(&summary, &raw)?),
-        Input::Start(start) => {
+    let jobs = match input {
+        Input::AfterExtract(summary) => jobs(&summary, &raw)?,
+        // By hand: the latest views, whose runs' own partitions are already converted.
+        Input::Start(_) => {
             let prefix = format!("{}/", lakehouse::WORDPRESS_PREFIX);
-            let latest = shared::s3::list_keys(&deps.s3, &raw, &prefix)
+            shared::s3::list_keys(&deps.s3, &raw, &prefix)
                 .await?
                 .into_iter()
                 .filter_map(|key| {
                     let name = lakehouse::name_from_key(&key, "json")?.to_owned();
-                    Some((name, key))
+                    let targets = vec![lakehouse::object_key(&name, "parquet")];
+                    Some(Job { key, targets })
                 })
-                .collect();
-            (RunDate::of_start(&start), latest)
+                .collect()
         }
     };
     let (mut files, mut skipped, mut failures) = (Vec::new(), Vec::new(), Vec::new());
     // One object at a time: memory holds one file's data, whatever the number of files.
-    for (name, key) in sources {
-        let source = format!("s3://{raw}/{key}");
-        match convert(deps, &raw, &key, &bronze, &name, &run_date).await {
+    for job in jobs {
+        let source = format!("s3://{raw}/{}", job.key);
+        match convert(deps, &raw, &bronze, job).await {
             Ok(Outcome::Converted(c)) => {
-                tracing::info!(%source, key = %c.key, rows = c.rows, columns = c.columns, "converted");
+                tracing::info!(%source, keys = ?c.keys, rows = c.rows, columns = c.columns, "converted");
                 files.push(c);
             }
             Ok(Outcome::Empty) => {
@@ -145,10 +144,17 @@ pub async fn handle(deps: &Deps, input: Input) -> Result<Summary> {
     })
 }
 
-/// The raw objects an extract wrote (each name, and the run's own copy, which a later run cannot
-/// have replaced), checked: its bucket must be this deployment's raw bucket, and its keys where
-/// the extract writes that name on that date.
-fn written(summary: &ExtractSummary, raw: &str) -> Result<Vec<(String, String)>> {
+/// One raw object to convert, and the bronze keys its Parquet is written to.
+struct Job {
+    key: String,
+    targets: Vec<String>,
+}
+
+/// What an extract wrote, to convert: each name's day partition (what changed) into bronze's,
+/// and its latest view into bronze's; one conversion for both when the day holds the whole
+/// collection. Checked: the summary's bucket must be this deployment's raw bucket, and its keys
+/// where the extract writes that name on that date.
+fn jobs(summary: &ExtractSummary, raw: &str) -> Result<Vec<Job>> {
     if summary.bucket != raw {
         return Err(shared::Error::InvalidInput(format!(
             "the extract wrote to bucket '{}', not this deployment's raw bucket '{raw}'",
@@ -162,7 +168,25 @@ fn written(summary: &ExtractSummary, raw: &str) -> Result<Vec<(String, String)>>
             let latest = lakehouse::name_from_key(&w.key, "json") == Some(w.name.as_str());
             let history = lakehouse::history_key(&w.name, &summary.run_date, "json");
             if latest && w.history_key == history {
-                Ok((w.name.clone(), history))
+                let day = lakehouse::history_key(&w.name, &summary.run_date, "parquet");
+                let view = lakehouse::object_key(&w.name, "parquet");
+                Ok(if w.changed == w.items && w.deleted == 0 {
+                    vec![Job {
+                        key: history,
+                        targets: vec![day, view],
+                    }]
+                } else {
+                    vec![
+                        Job {
+                            key: history,
+                            targets: vec![day],
+                        },
+                        Job {
+                            key: w.key.clone(),
+                            targets: vec![view],
+                        },
+                    ]
+                })
             } else {
                 Err(shared::Error::InvalidInput(format!(
                     "written.key '{}' is not where the extract writes '{}'",
@@ -171,19 +195,13 @@ fn written(summary: &ExtractSummary, raw: &str) -> Result<Vec<(String, String)>>
                 )))
             }
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()
+        .map(|jobs| jobs.into_iter().flatten().collect())
 }
 
-/// One raw object to one Parquet object, written whole once it is complete: the run's copy, then
-/// the latest view.
-async fn convert(
-    deps: &Deps,
-    raw: &str,
-    key: &str,
-    bronze: &str,
-    name: &str,
-    run_date: &RunDate,
-) -> Result<Outcome, String> {
+/// One raw object to Parquet, written whole once it is complete to each target in turn.
+async fn convert(deps: &Deps, raw: &str, bronze: &str, job: Job) -> Result<Outcome, String> {
+    let key = &job.key;
     let json = shared::s3::get_object(&deps.s3, raw, key)
         .await
         .map_err(|e| e.to_string())?;
@@ -191,10 +209,8 @@ async fn convert(
         return Ok(Outcome::Empty);
     };
     drop(json);
-    let out_key = lakehouse::object_key(name, "parquet");
-    let history_key = lakehouse::history_key(name, run_date, "parquet");
     let bytes = parquet.bytes.len();
-    for to in [&history_key, &out_key] {
+    for to in &job.targets {
         shared::s3::put_object(
             &deps.s3,
             bronze,
@@ -207,8 +223,7 @@ async fn convert(
     }
     Ok(Outcome::Converted(Converted {
         source: format!("s3://{raw}/{key}"),
-        key: out_key,
-        history_key,
+        keys: job.targets,
         rows: parquet.rows,
         columns: parquet.columns,
         bytes,

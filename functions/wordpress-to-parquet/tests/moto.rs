@@ -212,7 +212,7 @@ async fn after_an_extract_only_what_it_wrote_is_converted() {
             "run_date": "2026-12-06", "successful": 1, "failed": 1, "bucket": bucket,
             "written": [{"name": "posts", "endpoint": format!("{BASE}/wp-json/wp/v2/posts"),
                          "key": key, "history_key": "wordpress_api/posts/dt=2026-12-06/posts.json",
-                         "items": 12, "pages": 1, "bytes": 1}],
+                         "items": 12, "changed": 12, "deleted": 0, "pages": 1, "bytes": 1}],
             "failures": [{"endpoint": format!("{BASE}/wp-json/wp/v2/users"), "error": "HTTP 500"}],
             "summary": "1 Successful | 1 Failed",
         })
@@ -223,10 +223,14 @@ async fn after_an_extract_only_what_it_wrote_is_converted() {
     assert_eq!(converted.summary, "1 Successful | 0 Failed | 0 Empty");
     assert_eq!(s.parquet("posts").await.unwrap().height(), 12);
     assert_eq!(
-        converted.files[0].history_key, "wordpress_api/posts/dt=2026-12-06/posts.parquet",
-        "the day's partition, and the latest view"
+        converted.files[0].keys,
+        [
+            "wordpress_api/posts/dt=2026-12-06/posts.parquet",
+            "wordpress_api/posts/posts.parquet"
+        ],
+        "the day holds the whole collection: one conversion for both"
     );
-    let day = shared::s3::get_object(&s.deps.s3, &s.bronze, &converted.files[0].history_key)
+    let day = shared::s3::get_object(&s.deps.s3, &s.bronze, &converted.files[0].keys[0])
         .await
         .unwrap();
     let latest = shared::s3::get_object(&s.deps.s3, &s.bronze, "wordpress_api/posts/posts.parquet")
@@ -260,4 +264,43 @@ async fn after_an_extract_only_what_it_wrote_is_converted() {
         assert!(err.to_string().contains(expected), "{err}");
     }
     assert!(s.parquet("users").await.is_none());
+}
+
+/// A day that holds only what changed is converted apart from the latest view.
+#[tokio::test]
+async fn a_days_changes_and_the_latest_view_are_converted_apart() {
+    let s = setup().await;
+    let all = generate("posts", 30, BASE);
+    s.put_raw(
+        "wordpress_api/posts/dt=2026-12-07/posts.json",
+        &serde_json::to_vec(&all[..2]).unwrap(),
+    )
+    .await;
+    s.put_items("posts", &all).await;
+    let summary = json!({
+        "run_date": "2026-12-07", "successful": 1, "failed": 0, "bucket": s.raw,
+        "written": [{"name": "posts", "endpoint": format!("{BASE}/wp-json/wp/v2/posts"),
+                     "key": "wordpress_api/posts/posts.json",
+                     "history_key": "wordpress_api/posts/dt=2026-12-07/posts.json",
+                     "items": 30, "changed": 2, "deleted": 1, "pages": 1, "bytes": 1}],
+        "failures": [], "summary": "1 Successful | 0 Failed",
+    });
+    let converted = handle(&s.deps, summary).await.unwrap();
+    assert_eq!(converted.summary, "2 Successful | 0 Failed | 0 Empty");
+    assert_eq!(
+        s.parquet("posts").await.unwrap().height(),
+        30,
+        "the latest view is whole"
+    );
+    let day = shared::s3::get_object(
+        &s.deps.s3,
+        &s.bronze,
+        "wordpress_api/posts/dt=2026-12-07/posts.parquet",
+    )
+    .await
+    .unwrap();
+    let day = ParquetReader::new(std::io::Cursor::new(day))
+        .finish()
+        .unwrap();
+    assert_eq!(day.height(), 2, "the day holds what changed");
 }

@@ -25,8 +25,10 @@ fn the_state_machine_reads_this_message() {
         files: vec![Converted {
             source: "s3://lakehouse-raw-123456789012/wordpress_api/posts/dt=2026-12-06/posts.json"
                 .into(),
-            key: "wordpress_api/posts/posts.parquet".into(),
-            history_key: "wordpress_api/posts/dt=2026-12-06/posts.parquet".into(),
+            keys: vec![
+                "wordpress_api/posts/dt=2026-12-06/posts.parquet".into(),
+                "wordpress_api/posts/posts.parquet".into(),
+            ],
             rows: 250,
             columns: 24,
             bytes: 98_304,

@@ -1,6 +1,8 @@
 //! The fake WordPress site, for `make demo` and the benchmarks:
 //!
-//!   fake-wordpress serve [PORT]   serve the default site on 127.0.0.1:PORT (default 9002)
+//!   fake-wordpress serve [PORT] [--posts N]
+//!                                 serve the default site on 127.0.0.1:PORT (default 9002), with
+//!                                 N posts instead of 250
 //!   fake-wordpress posts N [uniform]
 //!                                 write N generated posts to stdout as one JSON array; with
 //!                                 `uniform`, every post's `meta` is an object (none is `[]`)
@@ -9,18 +11,23 @@ use lexopt::ValueExt;
 use std::io::Write;
 use testing::wordpress::{FakeWordPress, Site, generate};
 
-const USAGE: &str = "usage: fake-wordpress serve [PORT] | fake-wordpress posts N [uniform]";
+const USAGE: &str =
+    "usage: fake-wordpress serve [PORT] [--posts N] | fake-wordpress posts N [uniform]";
 
 enum Command {
-    Serve { port: u16 },
+    Serve { port: u16, posts: Option<usize> },
     Posts { count: usize, uniform: bool },
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match parse_args().unwrap_or_else(|e| usage(e)) {
-        Command::Serve { port } => {
-            let site = FakeWordPress::start_on(port, &Site::default()).await?;
+        Command::Serve { port, posts } => {
+            let mut site = Site::default();
+            if let Some(n) = posts {
+                site.counts.insert("posts".to_owned(), n);
+            }
+            let site = FakeWordPress::start_on(port, &site).await?;
             eprintln!("fake WordPress on {}", site.base_url());
             site.wait().await;
         }
@@ -44,13 +51,17 @@ fn parse_args() -> Result<Command, lexopt::Error> {
     let mut parser = lexopt::Parser::from_env();
     let command = parser.value()?.string()?;
     let command = match command.as_str() {
-        "serve" => Command::Serve {
-            port: match parser.next()? {
-                None => 9002,
-                Some(Value(port)) => port.parse()?,
-                Some(arg) => return Err(arg.unexpected()),
-            },
-        },
+        "serve" => {
+            let (mut port, mut posts) = (9002, None);
+            while let Some(arg) = parser.next()? {
+                match arg {
+                    lexopt::Arg::Long("posts") => posts = Some(parser.value()?.parse()?),
+                    Value(value) => port = value.parse()?,
+                    arg => return Err(arg.unexpected()),
+                }
+            }
+            Command::Serve { port, posts }
+        }
         "posts" => Command::Posts {
             count: parser.value()?.parse()?,
             uniform: match parser.next()? {
