@@ -52,6 +52,8 @@ def prepare_moto():
         SETTINGS["BRONZE_BUCKET_PARAMETER"]: "bench-bronze",
         SETTINGS["RAW_TOPIC_PARAMETER"]: sns.create_topic(Name="bench-raw")["TopicArn"],
         SETTINGS["BRONZE_TOPIC_PARAMETER"]: sns.create_topic(Name="bench-bronze")["TopicArn"],
+        SETTINGS["AUTH_PARAMETER"]: json.dumps({
+            "origin": site, "username": "etl", "password": os.environ["WORDPRESS_APP_PASSWORD"]}),
         SETTINGS["ROUTING_TABLE_PARAMETER"]: json.dumps({"rules": [
             {"control_id": "S3.8", "action": "remediate",
              "remediation": {"function": "remediate-s3-public-access", "qualifier": "live"}},
@@ -59,7 +61,8 @@ def prepare_moto():
         ]}),
     }
     for name, value in parameters.items():
-        ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+        secret = name == SETTINGS["AUTH_PARAMETER"]
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString" if secret else "String", Overwrite=True)
     # The proxy reads the sample's finding back from Security Hub before it acts.
     findings = json.loads(sample("route-finding", "securityhub-findings-imported.json"))["detail"]["findings"]
     boto3.client("securityhub").batch_import_findings(Findings=findings)

@@ -24,6 +24,9 @@ export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
 export LAMBDA_URL="http://127.0.0.1:$LAMBDA_PORT"
 export WORDPRESS_URL="http://127.0.0.1:$WORDPRESS_PORT"
 export SITE_URL="http://127.0.0.1:$SITE_PORT"
+# The fake WordPress site's application password (user etl), which lists its three drafts; the
+# demo and the tests keep it in the SecureString parameter AUTH_PARAMETER names.
+export WORDPRESS_APP_PASSWORD="loca lsit eapp pass word demo"
 # Where `make bench` keeps each benchmark's figures for its summary table.
 BENCH_RESULTS="$CACHE_DIR/bench/results"
 # The crawler benchmark's site: Debian's python3.11-doc package.

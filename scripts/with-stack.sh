@@ -56,7 +56,7 @@ if $functions; then
 else
   cargo build --quiet -p testing --bin fake-wordpress --bin fake-site
 fi
-setsid "$CARGO_TARGET_DIR/debug/fake-wordpress" serve "$WORDPRESS_PORT" >"$run_dir/wordpress.log" 2>&1 &
+setsid "$CARGO_TARGET_DIR/debug/fake-wordpress" serve "$WORDPRESS_PORT" --drafts 3 --password "$WORDPRESS_APP_PASSWORD" >"$run_dir/wordpress.log" 2>&1 &
 pids+=($!)
 wait_for_port "$WORDPRESS_PORT" 30 "fake WordPress" || { cat "$run_dir/wordpress.log" >&2; exit 1; }
 setsid "$CARGO_TARGET_DIR/debug/fake-site" serve "$SITE_PORT" >"$run_dir/site.log" 2>&1 &

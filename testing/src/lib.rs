@@ -72,12 +72,30 @@ pub async fn bucket(config: &SdkConfig) -> String {
 
 /// A new SSM String parameter holding `value`; returns its name.
 pub async fn parameter(config: &SdkConfig, value: &str) -> String {
+    put_parameter(config, value, aws_sdk_ssm::types::ParameterType::String).await
+}
+
+/// A new SecureString parameter holding `value`; returns its name.
+pub async fn secret_parameter(config: &SdkConfig, value: &str) -> String {
+    put_parameter(
+        config,
+        value,
+        aws_sdk_ssm::types::ParameterType::SecureString,
+    )
+    .await
+}
+
+async fn put_parameter(
+    config: &SdkConfig,
+    value: &str,
+    kind: aws_sdk_ssm::types::ParameterType,
+) -> String {
     let name = format!("/test/{}", unique("parameter"));
     aws_sdk_ssm::Client::new(config)
         .put_parameter()
         .name(&name)
         .value(value)
-        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .r#type(kind)
         .send()
         .await
         .expect("put parameter");

@@ -16,6 +16,11 @@
 //! ([`FakeWordPress::edit`], [`FakeWordPress::add`], [`FakeWordPress::delete`]), also while a client
 //! reads it ([`FakeWordPress::on_request`]); a site in a process of its own takes the same changes
 //! as `POST /_fake/edit|add|delete/{type}/{id}`.
+//!
+//! A site with [`Site::password`] has drafts ([`Site::drafts`]) and an application password for
+//! [`USER`], as WordPress does: posts and pages take `status` (`publish` by default, `any`, or a
+//! list), any status but `publish` needs HTTP Basic authentication, and wrong credentials are
+//! refused with 401 `incorrect_password` whatever is asked.
 
 use crate::lock;
 use axum::Router;
@@ -39,10 +44,17 @@ pub const TYPES: [&str; 7] = [
     "media",
 ];
 
+/// The user the fake site's application password belongs to.
+pub const USER: &str = "etl";
+
 /// How many items of each type the site has.
 #[derive(Debug, Clone)]
 pub struct Site {
     pub counts: HashMap<String, usize>,
+    /// Draft posts, after the published ones; only an authenticated client lists them.
+    pub drafts: usize,
+    /// [`USER`]'s application password; `None` for a site without authentication.
+    pub password: Option<String>,
 }
 
 impl Default for Site {
@@ -59,6 +71,8 @@ impl Default for Site {
         ];
         Site {
             counts: counts.map(|(k, n)| (k.to_owned(), n)).into(),
+            drafts: 0,
+            password: None,
         }
     }
 }
@@ -68,6 +82,8 @@ type Change = Box<dyn FnOnce(&mut Items) + Send>;
 
 struct Shared {
     base: String,
+    /// The `Authorization` header that [`USER`]'s application password gives.
+    authorization: Option<String>,
     items: Mutex<Items>,
     requests: Mutex<Vec<String>>,
     faults_served: Mutex<HashMap<String, u32>>,
@@ -171,13 +187,26 @@ impl FakeWordPress {
     pub async fn start_on(port: u16, site: &Site) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let base = format!("http://{}", listener.local_addr()?);
-        let by_kind = site
+        let mut by_kind: HashMap<String, Vec<Value>> = site
             .counts
             .iter()
             .map(|(kind, n)| (kind.clone(), generate(kind, *n, &base)))
             .collect();
+        if site.drafts > 0 {
+            let published = site.counts.get("posts").copied().unwrap_or(0);
+            let mut posts = generate("posts", published + site.drafts, &base);
+            for draft in &mut posts[published..] {
+                draft["status"] = json!("draft");
+            }
+            by_kind.insert("posts".to_owned(), posts);
+        }
+        let authorization = site.password.as_ref().map(|password| {
+            let pair = format!("{USER}:{password}");
+            format!("Basic {}", aws_smithy_types::base64::encode(pair))
+        });
         let shared = Arc::new(Shared {
             base: base.clone(),
+            authorization,
             items: Mutex::new(Items {
                 by_kind,
                 base: base.clone(),
@@ -270,9 +299,24 @@ async fn list(
     State(shared): State<Arc<Shared>>,
     Path(kind): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     uri: Uri,
 ) -> Response {
     lock(&shared.requests).push(uri.to_string());
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let authenticated = match (sent, &shared.authorization) {
+        (None, _) | (Some(_), None) => false,
+        (Some(sent), Some(expected)) if sent == expected => true,
+        (Some(_), Some(_)) => {
+            return wp_error(
+                StatusCode::UNAUTHORIZED,
+                "incorrect_password",
+                "The provided password is an invalid application password.",
+            );
+        }
+    };
     let page: usize = match query.get("page").map(|p| p.parse()) {
         None => 1,
         Some(Ok(p)) if p >= 1 => p,
@@ -304,6 +348,20 @@ async fn list(
             i["modified"]
                 .as_str()
                 .is_some_and(|m| m[..19.min(m.len())] > *after)
+        });
+    }
+    if matches!(kind.as_str(), "posts" | "pages") {
+        let asked: Vec<&str> = query
+            .get("status")
+            .map_or("publish", String::as_str)
+            .split(',')
+            .collect();
+        if asked.iter().any(|s| *s != "publish") && !authenticated {
+            return invalid_param("status");
+        }
+        items.retain(|i| {
+            let status = i["status"].as_str().unwrap_or("publish");
+            asked.contains(&status) || (asked.contains(&"any") && status != "trash")
         });
     }
     if let Some(include) = query.get("include") {

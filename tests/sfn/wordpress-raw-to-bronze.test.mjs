@@ -48,6 +48,7 @@ async function lakehouse(endpoints) {
   await ssm.put(PARAMETERS.bronze, bronze);
   await ssm.put(PARAMETERS.rawTopic, rawTopic);
   await ssm.put(PARAMETERS.bronzeTopic, bronzeTopic);
+  await ssm.putWordPressPassword(WORDPRESS_URL);
   return { raw, bronze, data: await inbox(`lakehouse-${id}`, [rawTopic, bronzeTopic]) };
 }
 

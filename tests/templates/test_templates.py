@@ -108,6 +108,31 @@ class EachWorkflowAlone(unittest.TestCase):
                 self.assertIn(f"/wordpress_api/{name}/", str(table["StorageDescriptor"]["Location"]))
                 self.assertIn({"Name": "id", "Type": "bigint"}, table["StorageDescriptor"]["Columns"])
 
+    def test_the_application_password_is_read_only_when_named_and_decrypted_only_through_ssm(self):
+        def extract(**given):
+            stack = cfn.Stack(workflow("WordPressRawToBronze"), given)
+            [function] = [p for n, p in stack.of_type("AWS::Lambda::Function") if n == "ExtractWordPressFunction"]
+            [role] = [p for n, p in stack.of_type("AWS::IAM::Role") if n == "ExtractWordPressFunctionRole"]
+            statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+            return function["Environment"]["Variables"], statements
+
+        def readable(statements):
+            return [r for s in statements if s["Action"] == "ssm:GetParameter" for r in s["Resource"]]
+
+        variables, statements = extract()
+        self.assertEqual(variables["AUTH_PARAMETER"], "")
+        self.assertFalse([r for r in readable(statements) if "auth" in str(r)])
+        self.assertFalse([s for s in statements if s["Action"] == "kms:Decrypt"])
+
+        variables, statements = extract(WordPressAuthParameter="/wordpress/auth", WordPressAuthKmsKeyArn=KEY)
+        self.assertEqual(variables["AUTH_PARAMETER"], "/wordpress/auth")
+        self.assertTrue([r for r in readable(statements) if str(r).endswith(":parameter/wordpress/auth")])
+        [decrypt] = [s for s in statements if s["Action"] == "kms:Decrypt"]
+        self.assertEqual(decrypt["Resource"], KEY)
+        condition = decrypt["Condition"]["StringEquals"]
+        self.assertEqual(condition["kms:ViaService"], "ssm.us-east-1.amazonaws.com")
+        self.assertTrue(condition["kms:EncryptionContext:PARAMETER_ARN"].endswith(":parameter/wordpress/auth"))
+
     def test_the_security_workflow_remediates_nothing_until_a_control_is_opted_in(self):
         stack = cfn.Stack(workflow("SecurityRemediation"))
         [(_, router)] = [(n, p) for n, p in stack.of_type("AWS::Lambda::Function") if n == "RouteFindingFunction"]

@@ -16,6 +16,9 @@ pub struct Config {
     pub bucket_parameter: String,
     /// SSM parameter holding the ARN of the topic told about failures.
     pub topic_parameter: String,
+    /// SecureString parameter holding an application password (`AUTH_PARAMETER`, optional: by
+    /// default the extract reads what the site shows anyone). See [`crate::auth`].
+    pub auth_parameter: Option<String>,
     /// Endpoints fetched at the same time.
     pub concurrency: usize,
     /// Time-out of one request, body included.
@@ -51,6 +54,7 @@ impl Config {
             endpoints_parameter: required(vars, "ENDPOINTS_PARAMETER")?,
             bucket_parameter: required(vars, "RAW_BUCKET_PARAMETER")?,
             topic_parameter: required(vars, "RAW_TOPIC_PARAMETER")?,
+            auth_parameter: vars("AUTH_PARAMETER").filter(|name| !name.trim().is_empty()),
             concurrency: parsed(vars, "MAX_CONCURRENT_ENDPOINTS", 4usize)?.max(1),
             request_timeout: Duration::from_secs(parsed(vars, "REQUEST_TIMEOUT_SECONDS", 30)?),
             allowed_networks: listed(vars, "WORDPRESS_ALLOWED_NETWORKS", Vec::new())?,
@@ -94,7 +98,9 @@ mod tests {
 
     #[test]
     fn defaults_fit_wordpress_and_a_lambda_time_out() {
-        let vars = |n: &str| n.ends_with("_PARAMETER").then(|| format!("/p/{n}"));
+        let vars = |n: &str| {
+            (n.ends_with("_PARAMETER") && n != "AUTH_PARAMETER").then(|| format!("/p/{n}"))
+        };
         let config = Config::from_vars(&vars).unwrap();
         assert_eq!(config.concurrency, 4);
         assert_eq!(config.request_timeout, Duration::from_secs(30));
@@ -104,6 +110,7 @@ mod tests {
             config.allowed_networks.is_empty(),
             "no internal network by default"
         );
+        assert_eq!(config.auth_parameter, None, "anonymous by default");
     }
 
     #[test]

@@ -7,12 +7,19 @@
 //! off the endpoint's origin, or to an address the deployment does not allow, fails the
 //! endpoint at once.
 
+use crate::auth::Credentials;
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::{Client, StatusCode, Url, header};
 use serde_json::value::RawValue;
 use shared::address::refusal;
 use shared::http::{BodyError, error_chain};
 use std::time::Duration;
+
+/// How requests go out: the client, and the credentials it sends to their own origin.
+pub struct Http {
+    pub client: Client,
+    pub auth: Option<Credentials>,
+}
 
 /// Limits on one endpoint's extraction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,8 +39,13 @@ pub struct Limits {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FetchError {
-    #[error("HTTP {status} from {url}")]
-    Status { status: u16, url: String },
+    #[error("HTTP {status} from {url}{}", explain(*.status, .code.as_deref()))]
+    Status {
+        status: u16,
+        url: String,
+        /// WordPress's error code, from a 4xx body (`rest_invalid_param`, `incorrect_password`).
+        code: Option<String>,
+    },
     #[error("no response from {url} within the time-out")]
     Timeout { url: String },
     #[error("connection to {url} failed: {detail}")]
@@ -59,6 +71,31 @@ pub enum FetchError {
     Incomplete(String),
 }
 
+/// What a refusal's WordPress error code adds to its message.
+fn explain(status: u16, code: Option<&str>) -> String {
+    let code = code.map(|c| format!(" ({c})")).unwrap_or_default();
+    if matches!(status, 401 | 403) {
+        format!(
+            "{code}: the site wants valid credentials for this; check WordPressAuthParameter's \
+             user and application password"
+        )
+    } else {
+        code
+    }
+}
+
+/// WordPress's error code in a refusal's body (`{"code": "rest_forbidden", …}`), if it looks like
+/// one: a short snake_case word, so nothing else of the body reaches a notification.
+pub fn error_code(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct WpError {
+        code: String,
+    }
+    let code = serde_json::from_slice::<WpError>(body).ok()?.code;
+    let word = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_';
+    (!code.is_empty() && code.len() <= 64 && code.chars().all(word)).then_some(code)
+}
+
 impl FetchError {
     fn is_retryable(&self) -> bool {
         match self {
@@ -73,7 +110,7 @@ impl FetchError {
 
 /// One endpoint's pages, in order, one in memory at a time.
 pub struct Pager<'a> {
-    client: &'a Client,
+    http: &'a Http,
     endpoint: &'a Url,
     limits: &'a Limits,
     next: Option<Url>,
@@ -88,9 +125,9 @@ pub struct Pager<'a> {
 }
 
 impl<'a> Pager<'a> {
-    pub fn new(client: &'a Client, endpoint: &'a Url, limits: &'a Limits) -> Self {
+    pub fn new(http: &'a Http, endpoint: &'a Url, limits: &'a Limits) -> Self {
         Pager {
-            client,
+            http,
             endpoint,
             limits,
             next: Some(page_url(endpoint, 1, limits.per_page)),
@@ -106,7 +143,7 @@ impl<'a> Pager<'a> {
         let Some(url) = self.next.take() else {
             return Ok(None);
         };
-        let page = fetch_page(self.client, &url, self.limits).await?;
+        let page = fetch_page(self.http, &url, self.limits).await?;
         self.pages += 1;
         if self.pages == 1 {
             self.total = page.total;
@@ -205,7 +242,7 @@ pub struct Changed {
 /// second are read again and kept once; only when a whole page shares one second does the scan
 /// page through that second.
 pub async fn changed_since(
-    client: &Client,
+    http: &Http,
     endpoint: &Url,
     since: &str,
     limits: &Limits,
@@ -224,7 +261,7 @@ pub async fn changed_since(
             ("order", "asc"),
         ];
         let url = page_url(&with_params(endpoint, &query), page, limits.per_page);
-        let fetched = fetch_page(client, &url, limits).await?;
+        let fetched = fetch_page(http, &url, limits).await?;
         changed.pages += 1;
         let mut newest: Option<String> = None;
         for item in fetched.elements() {
@@ -272,7 +309,7 @@ pub fn second_before(time: &str) -> Option<String> {
 
 /// The ids of every item of the endpoint (`_fields=id`, by id), as its pages hold them.
 pub async fn list_ids(
-    client: &Client,
+    http: &Http,
     endpoint: &Url,
     limits: &Limits,
 ) -> Result<std::collections::BTreeSet<u64>, FetchError> {
@@ -280,7 +317,7 @@ pub async fn list_ids(
         endpoint,
         &[("_fields", "id"), ("orderby", "id"), ("order", "asc")],
     );
-    let mut pager = Pager::new(client, &url, limits);
+    let mut pager = Pager::new(http, &url, limits);
     let mut ids = std::collections::BTreeSet::new();
     while let Some(page) = pager.next_page().await? {
         for item in page.elements() {
@@ -294,7 +331,7 @@ pub async fn list_ids(
 /// Of `candidates`, the ids the site no longer has: each asked for by id (`include`), so an item
 /// a listing missed while the site changed under it is never taken for deleted.
 pub async fn gone(
-    client: &Client,
+    http: &Http,
     endpoint: &Url,
     candidates: &std::collections::BTreeSet<u64>,
     limits: &Limits,
@@ -312,7 +349,7 @@ pub async fn gone(
             1,
             limits.per_page,
         );
-        for item in fetch_page(client, &url, limits).await?.elements() {
+        for item in fetch_page(http, &url, limits).await?.elements() {
             missing.remove(&Stamp::of(&url, item)?.id);
         }
     }
@@ -466,8 +503,8 @@ struct Failed {
     retry_after: Option<String>,
 }
 
-async fn fetch_page(client: &Client, url: &Url, limits: &Limits) -> Result<Page, FetchError> {
-    (|| attempt(client, url, limits))
+async fn fetch_page(http: &Http, url: &Url, limits: &Limits) -> Result<Page, FetchError> {
+    (|| attempt(http, url, limits))
         .retry(backoff(limits))
         .when(|f: &Failed| f.error.is_retryable())
         .adjust(|f, scheduled| {
@@ -481,7 +518,7 @@ async fn fetch_page(client: &Client, url: &Url, limits: &Limits) -> Result<Page,
 }
 
 /// One request.
-async fn attempt(client: &Client, url: &Url, limits: &Limits) -> Result<Page, Failed> {
+async fn attempt(http: &Http, url: &Url, limits: &Limits) -> Result<Page, Failed> {
     let url_text = url.to_string();
     let failed = |error| Failed {
         error,
@@ -509,15 +546,27 @@ async fn attempt(client: &Client, url: &Url, limits: &Limits) -> Result<Page, Fa
             }
         })
     };
-    let response = client.get(url.clone()).send().await.map_err(transport)?;
+    let mut request = http.client.get(url.clone());
+    if let Some(auth) = &http.auth {
+        request = auth.apply(request, url);
+    }
+    let response = request.send().await.map_err(transport)?;
     let headers = response.headers().clone();
     let status = response.status();
     if status != StatusCode::OK {
+        let mut error = FetchError::Status {
+            status: status.as_u16(),
+            url: url_text,
+            code: None,
+        };
+        if status.is_client_error() && !error.is_retryable() {
+            let body = shared::http::read_prefix(response, 4096).await;
+            if let FetchError::Status { code, .. } = &mut error {
+                *code = body.ok().as_deref().and_then(error_code);
+            }
+        }
         return Err(Failed {
-            error: FetchError::Status {
-                status: status.as_u16(),
-                url: url_text,
-            },
+            error,
             retry_after: header_text(&headers, header::RETRY_AFTER).map(str::to_owned),
         });
     }
@@ -790,6 +839,7 @@ mod tests {
         let status = |s| FetchError::Status {
             status: s,
             url: String::new(),
+            code: None,
         };
         assert!(status(429).is_retryable());
         assert!(status(503).is_retryable());
@@ -797,6 +847,22 @@ mod tests {
         assert!(!status(401).is_retryable());
         let html = FetchError::Html { url: String::new() };
         assert!(!html.is_retryable());
+    }
+
+    #[test]
+    fn a_refusal_names_wordpress_error_code_and_nothing_else_of_the_body() {
+        let body = br#"{"code":"incorrect_password","message":"The provided password is an invalid application password.","data":{"status":401}}"#;
+        assert_eq!(error_code(body).as_deref(), Some("incorrect_password"));
+        assert_eq!(error_code(br#"{"code":"<script>"}"#), None);
+        assert_eq!(error_code(b"<html>"), None);
+        let refused = FetchError::Status {
+            status: 401,
+            url: "https://a.example/wp-json/wp/v2/posts".into(),
+            code: error_code(body),
+        };
+        let text = refused.to_string();
+        assert!(text.starts_with("HTTP 401 from https://a.example/wp-json/wp/v2/posts (incorrect_password): the site wants valid credentials"), "{text}");
+        assert!(!text.contains("invalid application password"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! good run (see [`check_size`]), within the byte cap and before the Lambda's deadline. Any
 //! other outcome writes nothing and keeps the previous data.
 
+pub mod auth;
 pub mod config;
 pub mod endpoints;
 pub mod fetch;
@@ -103,6 +104,17 @@ pub async fn handle(deps: &Deps, input: Input, deadline: Instant) -> Result<Extr
     let bucket = shared::ssm::get_parameter(&deps.ssm, &config.bucket_parameter).await?;
     let topic = shared::ssm::get_parameter(&deps.ssm, &config.topic_parameter).await?;
     let (endpoints, rejected) = endpoints::parse(&list)?;
+    let auth = match &config.auth_parameter {
+        Some(name) => Some(auth::Credentials::parse(
+            name,
+            &shared::ssm::get_parameter(&deps.ssm, name).await?,
+        )?),
+        None => None,
+    };
+    let http = &fetch::Http {
+        client: deps.http.clone(),
+        auth,
+    };
     tracing::info!(
         endpoints = endpoints.len(),
         seconds_left = deadline.saturating_duration_since(Instant::now()).as_secs(),
@@ -123,7 +135,7 @@ pub async fn handle(deps: &Deps, input: Input, deadline: Instant) -> Result<Extr
         .map(|e| {
             let (bucket, run_date) = (&bucket, &run_date);
             async move {
-                run::extract(deps, bucket, e, run_date, deadline)
+                run::extract(deps, http, bucket, e, run_date, deadline)
                 .await
                 .map_err(|error| {
                     tracing::error!(endpoint = %e.url, name = %e.name, %error, "endpoint failed");

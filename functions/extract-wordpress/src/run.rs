@@ -8,7 +8,7 @@
 
 use crate::Deps;
 use crate::endpoints::Endpoint;
-use crate::fetch::{self, FetchError, Pager, Stamp};
+use crate::fetch::{self, FetchError, Http, Pager, Stamp};
 use crate::items::ArrayItems;
 use crate::upload::{ArrayWriter, Upload};
 use shared::lakehouse::{self, EndpointState, RunDate, Written};
@@ -20,6 +20,7 @@ use std::time::Instant;
 /// Extracts one endpoint; on any failure, the reason (the previous data is kept).
 pub async fn extract(
     deps: &Deps,
+    http: &Http,
     bucket: &str,
     endpoint: &Endpoint,
     run_date: &RunDate,
@@ -68,6 +69,7 @@ pub async fn extract(
         .and_then(|m| minus(m, config.lookback));
     let read = Read {
         deps,
+        http,
         endpoint,
         pages: &pages,
     };
@@ -164,6 +166,7 @@ struct Outputs<'a> {
 /// What the reading steps need.
 struct Read<'a> {
     deps: &'a Deps,
+    http: &'a Http,
     endpoint: &'a Endpoint,
     /// Pages read so far, for a run stopped by the deadline.
     pages: &'a AtomicU32,
@@ -190,7 +193,7 @@ async fn full(
 ) -> std::result::Result<Done, String> {
     let config = &read.deps.config;
     let url = &read.endpoint.url;
-    let mut pager = Pager::new(&read.deps.http, url, &config.limits);
+    let mut pager = Pager::new(read.http, url, &config.limits);
     let mut state = EndpointState {
         last_snapshot: Some(run_date.clone()),
         ..EndpointState::default()
@@ -263,7 +266,7 @@ async fn changes(
 ) -> std::result::Result<Done, String> {
     let config = &read.deps.config;
     let url = &read.endpoint.url;
-    let http = &read.deps.http;
+    let http = read.http;
     let changed = fetch::changed_since(http, url, &plan.since, &config.limits)
         .await
         .map_err(|e| e.to_string())?;
@@ -350,7 +353,7 @@ async fn confirm_gone(
         return Ok(BTreeSet::new());
     }
     let gone = fetch::gone(
-        &read.deps.http,
+        read.http,
         &read.endpoint.url,
         candidates,
         &read.deps.config.limits,

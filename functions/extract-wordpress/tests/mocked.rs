@@ -220,9 +220,12 @@ fn the_environments_proxy_is_not_used() {
     runtime.block_on(async {
         let site = FakeWordPress::start(&Site::default()).await.unwrap();
         let config = config();
-        let client = http_client(&config, Lookup::System).unwrap();
+        let http = extract_wordpress::fetch::Http {
+            client: http_client(&config, Lookup::System).unwrap(),
+            auth: None,
+        };
         let url = reqwest::Url::parse(&site.endpoint("tags")).unwrap();
-        let mut pager = extract_wordpress::fetch::Pager::new(&client, &url, &config.limits);
+        let mut pager = extract_wordpress::fetch::Pager::new(&http, &url, &config.limits);
         while pager.next_page().await.unwrap().is_some() {}
         assert_eq!(pager.items, 30);
     });

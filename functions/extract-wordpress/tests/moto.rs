@@ -10,7 +10,7 @@ use shared::aws::SdkConfig;
 use shared::lakehouse::ExtractSummary;
 use std::time::Duration;
 use testing::wordpress::{FakeWordPress, Site};
-use testing::{Inbox, bucket, moto, parameter, topic_with_inbox};
+use testing::{Inbox, bucket, moto, parameter, secret_parameter, topic_with_inbox};
 
 /// The handler on a raw payload, as Lambda delivers it.
 async fn handle(deps: &Deps, event: Value) -> shared::Result<ExtractSummary> {
@@ -50,6 +50,7 @@ async fn config(aws: &SdkConfig, list: &str) -> (Config, String, Inbox) {
         endpoints_parameter: parameter(aws, list).await,
         bucket_parameter: parameter(aws, &bucket).await,
         topic_parameter: parameter(aws, &topic).await,
+        auth_parameter: None,
         concurrency: 4,
         request_timeout: Duration::from_secs(1),
         // The fake site is on 127.0.0.1, which a deployment reaches only when allowed.
@@ -173,6 +174,7 @@ async fn incremental_runs_then_a_snapshot_end_exactly_where_a_full_extraction_wo
     let aws = moto().await;
     let site = FakeWordPress::start(&Site {
         counts: [("posts".to_owned(), 450)].into(),
+        ..Site::default()
     })
     .await
     .unwrap();
@@ -328,6 +330,69 @@ async fn the_failure_says_what_was_wrong() {
         .filter(|r| r.contains("posts"))
         .count();
     assert_eq!(posts_requests, 3, "a 500 is tried 3 times (MAX_ATTEMPTS)");
+}
+
+/// With an application password from a SecureString parameter, drafts are extracted; without
+/// it, or with a wrong one, the endpoint fails naming why, keeps the previous data, and the
+/// password appears in no summary or notification.
+#[tokio::test]
+async fn an_application_password_extracts_drafts_and_is_never_shown() {
+    const PASSWORD: &str = "abcd efgh ijkl mnop qrst uvwx";
+    const WRONG: &str = "zzzz yyyy xxxx wwww vvvv uuuu";
+    let aws = moto().await;
+    let site = FakeWordPress::start(&Site {
+        drafts: 5,
+        password: Some(PASSWORD.into()),
+        ..Site::default()
+    })
+    .await
+    .unwrap();
+    let endpoint = format!("{}{POSTS}?status=any", site.base_url());
+    let (config, bucket, inbox) = config(&aws, &endpoint).await;
+    let origin = site.base_url().to_owned();
+    let credentials = |password: &str| {
+        let user = testing::wordpress::USER;
+        json!({"origin": origin, "username": user, "password": password}).to_string()
+    };
+    let mut s = Setup {
+        deps: deps(&aws, config),
+        bucket,
+        inbox,
+        site,
+    };
+    let run = |day: &str| json!({ "run_date": day });
+
+    s.deps.config.auth_parameter = Some(secret_parameter(&aws, &credentials(PASSWORD)).await);
+    let summary = handle(&s.deps, run("2026-12-05")).await.unwrap();
+    assert_eq!(summary.summary, "1 Successful | 0 Failed");
+    let posts = object(&s, "posts").await.unwrap();
+    let drafts = posts.iter().filter(|p| p["status"] == "draft").count();
+    assert_eq!((posts.len(), drafts), (255, 5));
+
+    let mut refusals = Vec::new();
+    for (auth, why) in [(None, "HTTP 400 from"), (Some(WRONG), "HTTP 401 from")] {
+        s.deps.config.auth_parameter = match auth {
+            Some(password) => Some(secret_parameter(&aws, &credentials(password)).await),
+            None => None,
+        };
+        let summary = handle(&s.deps, run("2026-12-06")).await.unwrap();
+        assert_eq!(summary.summary, "0 Successful | 1 Failed");
+        assert!(summary.failures[0].error.starts_with(why), "{summary:?}");
+        assert_eq!(object(&s, "posts").await.unwrap(), posts, "kept");
+        refusals.push(serde_json::to_string(&summary).unwrap());
+    }
+    assert!(refusals[1].contains("(incorrect_password): the site wants valid credentials"));
+    let notes = s.inbox.read().await;
+    assert_eq!(notes.len(), 2);
+    for text in notes.iter().map(|n| &n.message).chain(&refusals) {
+        assert!(!text.contains(PASSWORD) && !text.contains(WRONG), "{text}");
+    }
+    let asked: Vec<String> = s.site.requests();
+    assert!(
+        asked
+            .iter()
+            .all(|r| !r.contains(PASSWORD) && !r.contains("abcd"))
+    );
 }
 
 #[tokio::test]
@@ -517,6 +582,7 @@ async fn a_run_much_smaller_than_the_last_good_one_replaces_nothing_and_says_so(
     // The same endpoint name on a site that lost most of its tags.
     let shrunk = FakeWordPress::start(&Site {
         counts: [("tags".to_owned(), 5)].into(),
+        ..Site::default()
     })
     .await
     .unwrap();
@@ -553,6 +619,7 @@ async fn a_large_endpoint_streams_in_parts() {
     let aws = moto().await;
     let site = FakeWordPress::start(&Site {
         counts: [("posts".to_owned(), 6000)].into(),
+        ..Site::default()
     })
     .await
     .unwrap();

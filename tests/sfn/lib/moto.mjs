@@ -144,6 +144,14 @@ export const ssm = {
   async put(name, value) {
     await json('ssm', 'AmazonSSM.PutParameter', { Name: name, Value: value, Type: 'String', Overwrite: true });
   },
+  async putSecret(name, value) {
+    await json('ssm', 'AmazonSSM.PutParameter', { Name: name, Value: value, Type: 'SecureString', Overwrite: true });
+  },
+  // The fake WordPress site's application password, in the parameter scripts/local.env names.
+  async putWordPressPassword(site) {
+    const value = { origin: site, username: 'etl', password: process.env.WORDPRESS_APP_PASSWORD };
+    await this.putSecret('/wordpress/amazonwebshark/api/application-password', JSON.stringify(value));
+  },
   async delete(name) {
     await json('ssm', 'AmazonSSM.DeleteParameter', { Name: name });
   },
