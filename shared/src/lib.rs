@@ -1,7 +1,8 @@
 //! What every function shares: AWS client set-up, typed configuration, the error type that
 //! becomes the Lambda `errorType`, tracing, notification text that fits SNS, the lakehouse key
-//! layout, Security Hub findings and their trust checks, the remediation messages, the SSM, SNS
-//! and S3 helpers, and capped HTTP body reads (each behind a feature, so a function compiles
+//! layout, Security Hub findings and their trust checks, the remediation messages, JSON arrays
+//! read as streams of items, the SSM, SNS and S3 helpers (a streaming upload among them), and
+//! capped HTTP body reads (each behind a feature, so a function compiles
 //! only the SDKs it calls).
 
 #[cfg(feature = "http")]
@@ -13,6 +14,7 @@ pub mod finding;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod input;
+pub mod json_array;
 pub mod lakehouse;
 pub mod remediation;
 #[cfg(feature = "s3")]
@@ -20,6 +22,8 @@ pub mod s3;
 pub mod sns;
 #[cfg(feature = "ssm")]
 pub mod ssm;
+#[cfg(feature = "s3")]
+pub mod upload;
 
 pub use error::{Error, Result, diagnostic};
 

@@ -1,4 +1,4 @@
-//! S3 object helpers: whole-object put, get and copy, and a paginated key listing.
+//! S3 object helpers: whole-object put, get and copy, a streaming get, and a paginated key listing.
 
 use crate::{Error, Result};
 use aws_sdk_s3::Client;
@@ -49,23 +49,41 @@ fn percent_encoded(key: &str) -> String {
         .collect()
 }
 
-/// Reads a whole object. A missing key is `NotFound`.
-pub async fn get_object(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>> {
+/// An object's body as a stream, and its ETag. With `if_match` (an ETag from an earlier read)
+/// the object must still be that one: one that changed since is a `Transient` error, so a
+/// reader that reads an object twice never mixes two versions. A missing key is `NotFound`.
+pub async fn get_object_stream(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    if_match: Option<&str>,
+) -> Result<(ByteStream, Option<String>)> {
     let out = client
         .get_object()
         .bucket(bucket)
         .key(key)
+        .set_if_match(if_match.map(str::to_owned))
         .send()
         .await
         .map_err(|e| {
+            use aws_sdk_s3::error::ProvideErrorMetadata;
             if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
                 Error::NotFound(format!("s3://{bucket}/{key} does not exist"))
+            } else if e.code() == Some("PreconditionFailed") {
+                Error::Transient(format!(
+                    "s3://{bucket}/{key} changed while it was read; read it again"
+                ))
             } else {
                 Error::from_sdk(format!("S3 GetObject s3://{bucket}/{key}"), e)
             }
         })?;
-    let body = out
-        .body
+    Ok((out.body, out.e_tag))
+}
+
+/// Reads a whole object. A missing key is `NotFound`.
+pub async fn get_object(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>> {
+    let (body, _) = get_object_stream(client, bucket, key, None).await?;
+    let body = body
         .collect()
         .await
         .map_err(|e| Error::Transient(format!("reading s3://{bucket}/{key}: {e}")))?;

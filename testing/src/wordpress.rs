@@ -332,13 +332,51 @@ async fn list(
     if let Some(change) = change {
         change(&mut lock(&shared.items));
     }
-    let Some(mut items) = lock(&shared.items).by_kind.get(&kind).cloned() else {
+    let per_page: usize = match query.get("per_page").map(|p| p.parse()) {
+        None => 10,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => return invalid_param("per_page"),
+    };
+    let fault_page: Option<usize> = query.get("fault_page").and_then(|p| p.parse().ok());
+    let mut lie = None;
+    if let Some(fault) = query
+        .get("fault")
+        .filter(|_| fault_page.is_none_or(|p| p == page))
+    {
+        let times: Option<u32> = query.get("times").and_then(|t| t.parse().ok());
+        let key = format!("{kind}|{fault}|{page}");
+        let served = {
+            let mut counts = lock(&shared.faults_served);
+            let n = counts.entry(key).or_default();
+            *n += 1;
+            *n
+        };
+        if times.is_none_or(|t| served <= t) {
+            if matches!(fault.as_str(), "lie_pages" | "empty" | "short") {
+                lie = Some(fault.clone());
+            } else if fault == "redirect" {
+                let to = query.get("to").map_or("/", String::as_str);
+                let location = format!("{to}?per_page={per_page}&page={page}");
+                return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+            }
+            let delay = query.get("delay_ms").and_then(|d| d.parse().ok());
+            if let Some(response) = fault_response(fault, delay).await {
+                return response;
+            }
+        }
+    }
+
+    // The items are filtered and ordered by reference; only the page served is copied, so a
+    // site of many thousand items answers each page quickly.
+    let site = lock(&shared.items);
+    let Some(all) = site.by_kind.get(&kind) else {
         return wp_error(
             StatusCode::NOT_FOUND,
             "rest_no_route",
             "No route was found matching the URL and request method.",
         );
     };
+    let mut items: Vec<&Value> = all.iter().collect();
     // modified_after, on the types whose controller takes it (WordPress ignores it elsewhere).
     if let Some(after) = query.get("modified_after")
         && matches!(kind.as_str(), "posts" | "pages" | "media")
@@ -373,15 +411,9 @@ async fn list(
     }
     let descending = query.get("order").is_none_or(|o| o != "asc");
     match query.get("orderby").map(String::as_str) {
-        Some("modified") => items.sort_by(|a, b| {
-            let key = |i: &Value| {
-                (
-                    i["modified"].as_str().unwrap_or("").to_owned(),
-                    i["id"].as_u64(),
-                )
-            };
-            key(a).cmp(&key(b))
-        }),
+        Some("modified") => {
+            items.sort_by_key(|i| (i["modified"].as_str().unwrap_or(""), i["id"].as_u64()));
+        }
         Some("id") => items.sort_by_key(|i| i["id"].as_u64()),
         // Unordered: the site's own order (ids as they were added).
         _ => {}
@@ -389,45 +421,7 @@ async fn list(
     if descending && query.contains_key("orderby") {
         items.reverse();
     }
-    if query.get("_fields").map(String::as_str) == Some("id") {
-        for item in &mut items {
-            *item = json!({"id": item["id"]});
-        }
-    }
-    let per_page: usize = match query.get("per_page").map(|p| p.parse()) {
-        None => 10,
-        Some(Ok(n)) if (1..=100).contains(&n) => n,
-        Some(_) => return invalid_param("per_page"),
-    };
-
-    let fault_page: Option<usize> = query.get("fault_page").and_then(|p| p.parse().ok());
-    let mut lie = None;
-    if let Some(fault) = query
-        .get("fault")
-        .filter(|_| fault_page.is_none_or(|p| p == page))
-    {
-        let times: Option<u32> = query.get("times").and_then(|t| t.parse().ok());
-        let key = format!("{kind}|{fault}|{page}");
-        let served = {
-            let mut counts = lock(&shared.faults_served);
-            let n = counts.entry(key).or_default();
-            *n += 1;
-            *n
-        };
-        if times.is_none_or(|t| served <= t) {
-            if matches!(fault.as_str(), "lie_pages" | "empty" | "short") {
-                lie = Some(fault.clone());
-            } else if fault == "redirect" {
-                let to = query.get("to").map_or("/", String::as_str);
-                let location = format!("{to}?per_page={per_page}&page={page}");
-                return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
-            }
-            let delay = query.get("delay_ms").and_then(|d| d.parse().ok());
-            if let Some(response) = fault_response(fault, delay).await {
-                return response;
-            }
-        }
-    }
+    let only_ids = query.get("_fields").map(String::as_str) == Some("id");
 
     let total = items.len();
     let total_pages = total.div_ceil(per_page);
@@ -439,7 +433,19 @@ async fn list(
         );
     }
     let start = (page - 1) * per_page;
-    let mut shown: Vec<Value> = items.iter().skip(start).take(per_page).cloned().collect();
+    let mut shown: Vec<Value> = items
+        .iter()
+        .skip(start)
+        .take(per_page)
+        .map(|i| {
+            if only_ids {
+                json!({"id": i["id"]})
+            } else {
+                (*i).clone()
+            }
+        })
+        .collect();
+    drop(site);
     match lie.as_deref() {
         Some("empty") => shown.clear(),
         Some("short") => {

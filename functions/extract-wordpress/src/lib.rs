@@ -1,18 +1,17 @@
 //! Extracts WordPress REST API data to the raw lakehouse bucket: every page of every
 //! configured endpoint, streamed as one JSON array per endpoint to
-//! `wordpress_api/{name}/{name}.json` (one page in memory at a time, see [`upload`]). One
+//! `wordpress_api/{name}/{name}.json` (one page in memory at a time, see [`array_writer`]). One
 //! endpoint failing never stops the others, and an endpoint replaces its object only when all
 //! of it came: every page, as many items as the site announced, not much fewer than the last
 //! good run (see [`check_size`]), within the byte cap and before the Lambda's deadline. Any
 //! other outcome writes nothing and keeps the previous data.
 
+pub mod array_writer;
 pub mod auth;
 pub mod config;
 pub mod endpoints;
 pub mod fetch;
-pub mod items;
 pub mod run;
-pub mod upload;
 
 pub use config::Config;
 

@@ -7,11 +7,12 @@
 //! failure leaves the previous data as it was.
 
 use crate::Deps;
+use crate::array_writer::ArrayWriter;
 use crate::endpoints::Endpoint;
 use crate::fetch::{self, FetchError, Http, Pager, Stamp};
-use crate::items::ArrayItems;
-use crate::upload::{ArrayWriter, Upload};
+use shared::json_array::ArrayItems;
 use shared::lakehouse::{self, EndpointState, RunDate, Written};
+use shared::upload::Upload;
 use shared::{Error, Result};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -410,7 +411,7 @@ async fn copy_kept(
                 kept.extend_from_slice(item);
                 separator = true;
             }
-            Ok(())
+            Ok::<(), String>(())
         })?;
         if !kept.is_empty() {
             latest.push(&kept).await.map_err(|e| e.to_string())?;

@@ -37,7 +37,7 @@ fn config() -> Config {
     let vars = |n: &str| match n {
         "RETRY_BASE_MILLISECONDS" => Some("1".to_owned()),
         "WORDPRESS_ALLOWED_NETWORKS" => Some("127.0.0.1/32".to_owned()),
-        n if n.ends_with("_PARAMETER") => Some(format!("/p/{n}")),
+        n if n.ends_with("_PARAMETER") && n != "AUTH_PARAMETER" => Some(format!("/p/{n}")),
         _ => None,
     };
     Config::from_vars(&vars).unwrap()

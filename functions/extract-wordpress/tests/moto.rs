@@ -634,7 +634,7 @@ async fn a_large_endpoint_streams_in_parts() {
     );
     let written = &summary.written[0];
     assert!(
-        written.bytes > extract_wordpress::upload::PART_BYTES,
+        written.bytes > shared::upload::PART_BYTES,
         "{} bytes",
         written.bytes
     );

@@ -1,18 +1,21 @@
-//! Raw WordPress JSON (one array of items) to Parquet bytes, in two passes over the input: the
-//! first finds the columns (the schema must be known before the first row group is written), the
-//! second fills them and writes a row group every [`ROWS_PER_GROUP`] items. Memory holds the
-//! input and one row group, never a tree of the whole document: values are read as slices of the
-//! input and only parsed as far as their column needs.
+//! Raw WordPress JSON (one array of items) to Parquet, in two passes over the input, each read as
+//! a stream of items ([`shared::json_array`]): the first ([`Columns`]) finds the columns, as the
+//! schema must be known before the first row group is written; the second ([`Rows`]) fills them
+//! and writes a row group every [`ROWS_PER_GROUP`] items to any `Write`. Memory holds one chunk of
+//! the input, one row group and what the writer has not yet taken, whatever the input's size:
+//! values are read as slices of their item and only parsed as far as their column needs.
 
 use crate::columns::{
     ColumnBuilder, Kind, Text, dtype, kind_of, wrapper, wrapper_keys, wrapper_kind,
 };
+use fnv::FnvHashMap;
 use polars::polars_utils::compression::ZstdLevel;
 use polars::prelude::*;
-use serde::de::{DeserializeSeed, Deserializer as _, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Error as _, MapAccess, Visitor};
 use serde_json::value::RawValue;
-use std::collections::HashMap;
+use shared::json_array::{ArrayItems, NotAnArray};
 use std::fmt;
+use std::io::{Read, Write};
 
 /// The Parquet codec: zstd at level 1 writes smaller files than snappy at about the same speed,
 /// and every reader of a lakehouse (Athena, Glue, Spark, pyarrow, Polars, DuckDB) reads it.
@@ -32,7 +35,13 @@ pub enum ConvertError {
     Parquet(String),
 }
 
-/// A converted file.
+impl From<NotAnArray> for ConvertError {
+    fn from(e: NotAnArray) -> Self {
+        ConvertError::Data(e.to_string())
+    }
+}
+
+/// A converted file held in memory.
 #[derive(Debug)]
 pub struct Parquet {
     pub rows: usize,
@@ -40,91 +49,92 @@ pub struct Parquet {
     pub bytes: Vec<u8>,
 }
 
-/// Converts the items of a raw object; `None` for an empty array.
+/// Converts the items of a raw object held in memory; `None` for an empty array.
 pub fn to_parquet(json: &[u8]) -> Result<Option<Parquet>, ConvertError> {
-    to_parquet_with(json, compression())
-}
-
-/// [`to_parquet`] with another codec, for comparisons.
-pub fn to_parquet_with(
-    json: &[u8],
-    compression: ParquetCompression,
-) -> Result<Option<Parquet>, ConvertError> {
-    let layout = scan(json)?;
-    if layout.rows == 0 {
+    let mut columns = Columns::default();
+    each_item(json, |item| columns.item(item))?;
+    if columns.rows() == 0 {
         return Ok(None);
     }
-    let schema: Schema = layout
-        .columns
-        .iter()
-        .map(|(name, kind)| Field::new(name.as_str().into(), dtype(*kind)))
-        .collect();
     let mut bytes = Vec::new();
-    let writer = ParquetWriter::new(&mut bytes)
-        .with_compression(compression)
-        .batched(&schema)
-        .map_err(parquet_error)?;
-    let mut table = Table::new(&layout.columns, writer);
-    read(json, Items(&mut Fill(&mut table)))?;
-    table.flush()?;
-    table.writer.finish().map_err(parquet_error)?;
-    drop(table);
+    let mut rows = Rows::new(&columns, &mut bytes, compression())?;
+    each_item(json, |item| rows.item(item))?;
+    let (rows, columns) = rows.finish()?;
     Ok(Some(Parquet {
-        rows: layout.rows,
-        columns: layout.columns.len(),
+        rows,
+        columns,
         bytes,
     }))
+}
+
+/// Bytes read at a time.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Every item of the array `source` reads, read a chunk at a time.
+pub fn each_item(
+    mut source: impl Read,
+    each: impl FnMut(&[u8]) -> Result<(), ConvertError>,
+) -> Result<(), ConvertError> {
+    let read_error = |e: std::io::Error| ConvertError::Data(format!("reading the input: {e}"));
+    let mut items = ArrayItems::default();
+    let mut chunk = vec![0; CHUNK_BYTES];
+    let mut each = each;
+    loop {
+        let n = source.read(&mut chunk).map_err(read_error)?;
+        if n == 0 {
+            return Ok(items.finish()?);
+        }
+        items.feed(&chunk[..n], &mut each)?;
+    }
 }
 
 fn parquet_error(e: PolarsError) -> ConvertError {
     ConvertError::Parquet(e.to_string())
 }
 
-fn read<'de, V: Visitor<'de, Value = ()>>(json: &'de [u8], items: V) -> Result<(), ConvertError> {
-    let mut de = serde_json::Deserializer::from_slice(json);
-    de.deserialize_seq(items)
+/// Reads one item (the `n`th, for errors) into `row`.
+fn read_item<'de, R: Row<'de>>(item: &'de [u8], n: usize, row: &mut R) -> Result<(), ConvertError> {
+    let mut de = serde_json::Deserializer::from_slice(item);
+    Item(row, n)
+        .deserialize(&mut de)
         .and_then(|()| de.end())
-        .map_err(|e| ConvertError::Data(e.to_string()))
+        .map_err(|e| {
+            // A data error names the item itself; a syntax error only knows its position.
+            let at = if e.is_data() {
+                String::new()
+            } else {
+                format!("item {n}: ")
+            };
+            ConvertError::Data(format!("{at}{e}"))
+        })
 }
 
-/// The columns in the order they first appear, and the number of items.
-struct Layout {
+/// The first pass: the columns in the order they first appear, and the number of items.
+#[derive(Default)]
+pub struct Columns {
     columns: Vec<(String, Kind)>,
+    index: FnvHashMap<String, usize>,
+    /// The last row each column was given in, to catch a field given twice.
+    last_row: Vec<usize>,
     rows: usize,
 }
 
-fn scan(json: &[u8]) -> Result<Layout, ConvertError> {
-    let mut scan = Scan {
-        layout: Layout {
-            columns: Vec::new(),
-            rows: 0,
-        },
-        index: HashMap::new(),
-        last_row: Vec::new(),
-    };
-    read(json, Items(&mut scan))?;
-    Ok(scan.layout)
-}
+impl Columns {
+    /// Reads the next item's fields.
+    pub fn item(&mut self, item: &[u8]) -> Result<(), ConvertError> {
+        read_item(item, self.rows, self)
+    }
 
-/// What is done with each item of the array.
-trait Row<'de> {
-    fn field(&mut self, name: &str, value: &'de RawValue) -> Result<(), String>;
-    fn end(&mut self) -> Result<(), String>;
-}
+    /// Items read so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
 
-struct Scan {
-    layout: Layout,
-    index: HashMap<String, usize>,
-    /// The last row each column was given in, to catch a field given twice.
-    last_row: Vec<usize>,
-}
-
-impl Scan {
     fn column(&mut self, name: &str, kind: Kind) -> Result<(), String> {
-        let row = self.layout.rows;
+        let row = self.rows;
         match self.index.get(name) {
             Some(&i) => {
-                let (_, known) = self.layout.columns[i];
+                let (_, known) = self.columns[i];
                 if known != kind {
                     return Err(format!(
                         "column '{name}' would hold both {known:?} and {kind:?} values"
@@ -136,9 +146,8 @@ impl Scan {
                 self.last_row[i] = row;
             }
             None => {
-                self.index
-                    .insert(name.to_owned(), self.layout.columns.len());
-                self.layout.columns.push((name.to_owned(), kind));
+                self.index.insert(name.to_owned(), self.columns.len());
+                self.columns.push((name.to_owned(), kind));
                 self.last_row.push(row);
             }
         }
@@ -146,7 +155,13 @@ impl Scan {
     }
 }
 
-impl<'de> Row<'de> for Scan {
+/// What is done with each field of an item.
+trait Row<'de> {
+    fn field(&mut self, name: &str, value: &'de RawValue) -> Result<(), String>;
+    fn end(&mut self) -> Result<(), String>;
+}
+
+impl<'de> Row<'de> for Columns {
     fn field(&mut self, name: &str, value: &'de RawValue) -> Result<(), String> {
         self.column(name, kind_of(name))?;
         for key in wrapper_keys(value).unwrap_or_default() {
@@ -156,35 +171,66 @@ impl<'de> Row<'de> for Scan {
     }
 
     fn end(&mut self) -> Result<(), String> {
-        self.layout.rows += 1;
+        self.rows += 1;
         Ok(())
     }
 }
 
-struct Table<'w> {
+/// The second pass: the items' values into typed columns, a row group every
+/// [`ROWS_PER_GROUP`] items, written as Parquet to `W`.
+pub struct Rows<W: Write> {
     columns: Vec<(String, Kind)>,
-    index: HashMap<String, usize>,
+    index: FnvHashMap<String, usize>,
     builders: Vec<ColumnBuilder>,
+    /// Rows in the current row group.
+    pending: usize,
+    /// Rows read, written or not.
     rows: usize,
-    writer: BatchedWriter<&'w mut Vec<u8>>,
+    writer: BatchedWriter<W>,
 }
 
-impl<'w> Table<'w> {
-    fn new(columns: &[(String, Kind)], writer: BatchedWriter<&'w mut Vec<u8>>) -> Self {
-        let index = columns
+impl<W: Write> Rows<W> {
+    /// Starts the Parquet file of the columns the first pass found.
+    pub fn new(
+        columns: &Columns,
+        out: W,
+        compression: ParquetCompression,
+    ) -> Result<Self, ConvertError> {
+        let schema: Schema = columns
+            .columns
             .iter()
-            .enumerate()
-            .map(|(i, (name, _))| (name.clone(), i))
+            .map(|(name, kind)| Field::new(name.as_str().into(), dtype(*kind)))
             .collect();
-        let mut table = Table {
-            columns: columns.to_vec(),
-            index,
+        let writer = ParquetWriter::new(out)
+            .with_compression(compression)
+            .batched(&schema)
+            .map_err(parquet_error)?;
+        let mut rows = Rows {
+            columns: columns.columns.clone(),
+            index: columns.index.clone(),
             builders: Vec::new(),
+            pending: 0,
             rows: 0,
             writer,
         };
-        table.builders = table.new_builders();
-        table
+        rows.builders = rows.new_builders();
+        Ok(rows)
+    }
+
+    /// Reads the next item into the row group, writing the group when it is full.
+    pub fn item(&mut self, item: &[u8]) -> Result<(), ConvertError> {
+        read_item(item, self.rows, &mut Fill(self))?;
+        if self.pending == ROWS_PER_GROUP {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the last row group and the file's footer; the rows and columns written.
+    pub fn finish(mut self) -> Result<(usize, usize), ConvertError> {
+        self.flush()?;
+        self.writer.finish().map_err(parquet_error)?;
+        Ok((self.rows, self.columns.len()))
     }
 
     fn new_builders(&self) -> Vec<ColumnBuilder> {
@@ -204,7 +250,7 @@ impl<'w> Table<'w> {
 
     /// Writes the rows gathered so far as one row group.
     fn flush(&mut self) -> Result<(), ConvertError> {
-        if self.rows == 0 {
+        if self.pending == 0 {
             return Ok(());
         }
         let fresh = self.new_builders();
@@ -212,17 +258,17 @@ impl<'w> Table<'w> {
             .into_iter()
             .map(ColumnBuilder::finish)
             .collect();
-        let frame = DataFrame::new(self.rows, columns).map_err(parquet_error)?;
+        let frame = DataFrame::new(self.pending, columns).map_err(parquet_error)?;
         self.writer.write_batch(&frame).map_err(parquet_error)?;
-        self.rows = 0;
+        self.pending = 0;
         Ok(())
     }
 }
 
-/// The second pass: fills the table, flushing a row group every `ROWS_PER_GROUP` items.
-struct Fill<'t, 'w>(&'t mut Table<'w>);
+/// The second pass over one item.
+struct Fill<'r, W: Write>(&'r mut Rows<W>);
 
-impl<'de> Row<'de> for Fill<'_, '_> {
+impl<'de, W: Write> Row<'de> for Fill<'_, W> {
     fn field(&mut self, name: &str, value: &'de RawValue) -> Result<(), String> {
         let Some(w) = wrapper(value) else {
             return self.0.builder(name)?.push(value);
@@ -235,31 +281,11 @@ impl<'de> Row<'de> for Fill<'_, '_> {
     }
 
     fn end(&mut self) -> Result<(), String> {
-        let table = &mut *self.0;
-        table.rows += 1;
-        for b in &mut table.builders {
-            b.fill_nulls(table.rows);
-        }
-        if table.rows == ROWS_PER_GROUP {
-            table.flush().map_err(|e| e.to_string())?;
-        }
-        Ok(())
-    }
-}
-
-struct Items<'r, R>(&'r mut R);
-
-impl<'de, R: Row<'de>> Visitor<'de> for Items<'_, R> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON array of WordPress items")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut n = 0;
-        while seq.next_element_seed(Item(&mut *self.0, n))?.is_some() {
-            n += 1;
+        let rows = &mut *self.0;
+        rows.pending += 1;
+        rows.rows += 1;
+        for b in &mut rows.builders {
+            b.fill_nulls(rows.pending);
         }
         Ok(())
     }
@@ -391,11 +417,16 @@ mod tests {
 
     #[test]
     fn anything_but_an_array_of_objects_is_named() {
-        assert!(err(r#"{"code": "rest_no_route"}"#).contains("expected a JSON array"));
+        assert_eq!(err(r#"{"code": "rest_no_route"}"#), "not a JSON array");
         assert!(err("[1]").contains("expected a JSON object (item 0)"));
-        assert!(err(r#"[{"id": 1}, {"id": 2"#).contains("EOF"));
-        assert!(err("<html>").contains("expected value"));
-        assert!(err(r#"[{"id": 1}] trailing"#).contains("trailing"));
+        assert_eq!(err(r#"[{"id": 1}, {"id": 2"#), "the array ends early");
+        assert_eq!(err("<html>"), "not a JSON array");
+        assert_eq!(
+            err(r#"[{"id": 1}] trailing"#),
+            "text after the end of the array"
+        );
+        assert!(err(r#"[{"id": 1} {"id": 2}]"#).contains("trailing characters"));
+        assert!(err(r#"[{"id": 1}, {"id": 2,}]"#).contains("item 1"));
         let e = err(r#"[{"id": 1}, {"id": "two"}]"#);
         assert!(e.contains("item 1, field 'id': expected an integer"), "{e}");
         let e = err(r#"[{"id": 1, "id": 2}]"#);

@@ -12,12 +12,16 @@ pub mod convert;
 
 pub use config::Config;
 
+use aws_sdk_s3::primitives::ByteStream;
+use convert::{Columns, Rows};
 use serde::de::Deserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::Result;
 use shared::input::Start;
+use shared::json_array::ArrayItems;
 use shared::lakehouse::{self, ExtractSummary};
+use shared::upload::Upload;
 
 pub struct Deps {
     pub ssm: aws_sdk_ssm::Client,
@@ -199,35 +203,132 @@ fn jobs(summary: &ExtractSummary, raw: &str) -> Result<Vec<Job>> {
         .map(|jobs| jobs.into_iter().flatten().collect())
 }
 
-/// One raw object to Parquet, written whole once it is complete to each target in turn.
+/// One raw object to Parquet, streamed both ways so memory does not grow with the object: read
+/// twice (the columns, then the rows; the second read pinned to the first's ETag, so both passes
+/// see the same object), and uploaded to each target as it is made, visible only once whole.
 async fn convert(deps: &Deps, raw: &str, bronze: &str, job: Job) -> Result<Outcome, String> {
     let key = &job.key;
-    let json = shared::s3::get_object(&deps.s3, raw, key)
-        .await
-        .map_err(|e| e.to_string())?;
-    let Some(parquet) = convert::to_parquet(&json).map_err(|e| e.to_string())? else {
+    let (mut body, etag) = open(deps, raw, key, None).await?;
+    let mut columns = Columns::default();
+    let mut items = ArrayItems::default();
+    while let Some(chunk) = next_chunk(&mut body, raw, key).await? {
+        items
+            .feed(chunk.as_ref(), |item| columns.item(item))
+            .map_err(|e| e.to_string())?;
+    }
+    items.finish().map_err(|e| e.to_string())?;
+    if columns.rows() == 0 {
         return Ok(Outcome::Empty);
+    }
+    let mut uploads: Vec<Upload> = job
+        .targets
+        .iter()
+        .map(|to| Upload::new(&deps.s3, bronze, to, "application/vnd.apache.parquet"))
+        .collect();
+    let (rows, columns) = match write_rows(deps, raw, key, etag, &columns, &mut uploads).await {
+        Ok(done) => done,
+        Err(e) => {
+            for upload in uploads {
+                upload.abort().await;
+            }
+            return Err(e);
+        }
     };
-    drop(json);
-    let bytes = parquet.bytes.len();
-    for to in &job.targets {
-        shared::s3::put_object(
-            &deps.s3,
-            bronze,
-            to,
-            parquet.bytes.clone(),
-            "application/vnd.apache.parquet",
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut bytes = 0;
+    for upload in uploads {
+        bytes = upload.finish().await.map_err(|e| e.to_string())?;
     }
     Ok(Outcome::Converted(Converted {
         source: format!("s3://{raw}/{key}"),
         keys: job.targets,
-        rows: parquet.rows,
-        columns: parquet.columns,
-        bytes,
+        rows,
+        columns,
+        bytes: bytes as usize,
     }))
+}
+
+/// The second pass: the rows, as Parquet, into the uploads; the rows and columns written.
+async fn write_rows(
+    deps: &Deps,
+    raw: &str,
+    key: &str,
+    etag: Option<String>,
+    columns: &Columns,
+    uploads: &mut [Upload<'_>],
+) -> Result<(usize, usize), String> {
+    let (mut body, _) = open(deps, raw, key, etag.as_deref()).await?;
+    let sink = Sink::default();
+    let mut rows =
+        Rows::new(columns, sink.clone(), convert::compression()).map_err(|e| e.to_string())?;
+    let mut items = ArrayItems::default();
+    while let Some(chunk) = next_chunk(&mut body, raw, key).await? {
+        items
+            .feed(chunk.as_ref(), |item| rows.item(item))
+            .map_err(|e| e.to_string())?;
+        upload(uploads, sink.take()).await?;
+    }
+    items.finish().map_err(|e| e.to_string())?;
+    let done = rows.finish().map_err(|e| e.to_string())?;
+    upload(uploads, sink.take()).await?;
+    Ok(done)
+}
+
+async fn open(
+    deps: &Deps,
+    raw: &str,
+    key: &str,
+    if_match: Option<&str>,
+) -> Result<(ByteStream, Option<String>), String> {
+    shared::s3::get_object_stream(&deps.s3, raw, key, if_match)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn next_chunk(
+    body: &mut ByteStream,
+    raw: &str,
+    key: &str,
+) -> Result<Option<impl AsRef<[u8]>>, String> {
+    body.try_next()
+        .await
+        .map_err(|e| format!("reading s3://{raw}/{key}: {e}"))
+}
+
+async fn upload(uploads: &mut [Upload<'_>], bytes: Vec<u8>) -> Result<(), String> {
+    if !bytes.is_empty() {
+        for upload in uploads {
+            upload.write(&bytes).await.map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Where the Parquet writer puts what it makes, until it is taken for the uploads.
+#[derive(Clone, Default)]
+struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Sink {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
+        // Nothing panics while holding it (a panic aborts the function anyway).
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl std::io::Write for Sink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.lock().extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn failure_notification(failures: &[Failure], converted: usize, bronze: &str) -> (String, String) {

@@ -95,3 +95,50 @@ async fn input_that_is_not_an_object_is_refused_before_any_call() {
         .unwrap_err();
     assert_eq!(err.error_type(), "InvalidInput");
 }
+
+/// The second pass reads the object the first one read (`If-Match` its ETag): an object replaced
+/// in between fails that file, and nothing of two versions is written.
+#[tokio::test]
+async fn an_object_replaced_between_the_passes_writes_nothing() {
+    let list = mock!(aws_sdk_s3::Client::list_objects_v2).then_output(|| {
+        ListObjectsV2Output::builder()
+            .contents(
+                Object::builder()
+                    .key("wordpress_api/posts/posts.json")
+                    .build(),
+            )
+            .build()
+    });
+    let first = mock!(aws_sdk_s3::Client::get_object)
+        .match_requests(|r| r.if_match().is_none())
+        .then_output(|| {
+            GetObjectOutput::builder()
+                .e_tag("\"v1\"")
+                .body(ByteStream::from_static(br#"[{"id": 1}]"#))
+                .build()
+        });
+    let second = mock!(aws_sdk_s3::Client::get_object)
+        .match_requests(|r| r.if_match() == Some("\"v1\""))
+        .then_error(|| {
+            GetObjectError::generic(ErrorMetadata::builder().code("PreconditionFailed").build())
+        });
+    let put =
+        mock!(aws_sdk_s3::Client::put_object).then_output(|| PutObjectOutput::builder().build());
+    let s3 = mock_client!(
+        aws_sdk_s3,
+        RuleMode::MatchAny,
+        [&list, &first, &second, &put]
+    );
+    let summary = handle(&deps(s3), json!({})).await.unwrap();
+    assert_eq!(summary.summary, "0 Successful | 1 Failed | 0 Empty");
+    assert!(
+        summary.failures[0]
+            .error
+            .contains("changed while it was read"),
+        "{summary:?}"
+    );
+    assert_eq!(
+        (first.num_calls(), second.num_calls(), put.num_calls()),
+        (1, 1, 0)
+    );
+}

@@ -187,10 +187,13 @@ async fn empty_and_broken_objects_are_counted_and_write_nothing() {
     );
     let message = &notes[0].message;
     assert!(
-        message.contains("users/users.json\n  invalid type: map"),
+        message.contains("users/users.json\n  not a JSON array"),
         "{message}"
     );
-    assert!(message.contains("media/media.json\n  EOF"), "{message}");
+    assert!(
+        message.contains("media/media.json\n  the array ends early"),
+        "{message}"
+    );
 }
 
 /// After an extract, only what that extract wrote is converted: a raw object an earlier run left

@@ -1,14 +1,14 @@
-//! One S3 object written from chunks as they arrive, so an endpoint's pages are never all held
-//! in memory: under [`PART_BYTES`] the object is one PUT at the end; past it, a multipart
+//! One S3 object written from chunks as they arrive, so what grows with the data (an endpoint's
+//! pages, a Parquet file) is never all held in memory: under [`PART_BYTES`] the object is one PUT at the end; past it, a multipart
 //! upload of [`PART_BYTES`] parts. Nothing is visible until [`Upload::finish`], and
 //! [`Upload::abort`] leaves the object that was there as it was. Hand-written because the SDK
 //! has no streaming writer and AWS's transfer manager crate is a preview that pulls in far more
 //! than this needs.
 
+use crate::{Error, Result};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
-use shared::{Error, Result};
 
 /// The size of each part but the last: above S3's 5 MiB minimum, small enough that a part and a
 /// page fit many times in the function's memory.
@@ -58,7 +58,7 @@ impl<'a> Upload<'a> {
     /// Makes the object visible: the whole of what was written, or, on an error, nothing.
     pub async fn finish(mut self) -> Result<u64> {
         if self.upload_id.is_none() {
-            shared::s3::put_object(
+            crate::s3::put_object(
                 self.s3,
                 &self.bucket,
                 &self.key,
@@ -162,49 +162,5 @@ impl<'a> Upload<'a> {
                 .build(),
         );
         Ok(())
-    }
-}
-
-/// A JSON array written element by element into an [`Upload`].
-pub struct ArrayWriter<'a> {
-    upload: Upload<'a>,
-    elements: u64,
-}
-
-impl<'a> ArrayWriter<'a> {
-    pub async fn open(upload: Upload<'a>) -> Result<Self> {
-        let mut writer = ArrayWriter {
-            upload,
-            elements: 0,
-        };
-        writer.upload.write(b"[").await?;
-        Ok(writer)
-    }
-
-    /// Appends elements: one item's text, or several already separated by commas (a page's
-    /// array without its brackets). Nothing is appended for empty text.
-    pub async fn push(&mut self, elements: &[u8]) -> Result<()> {
-        if elements.iter().all(u8::is_ascii_whitespace) {
-            return Ok(());
-        }
-        if self.elements > 0 {
-            self.upload.write(b",").await?;
-        }
-        self.elements += 1;
-        self.upload.write(elements).await
-    }
-
-    pub fn bytes(&self) -> u64 {
-        self.upload.bytes()
-    }
-
-    /// Closes the array and makes the object visible; its size.
-    pub async fn finish(mut self) -> Result<u64> {
-        self.upload.write(b"]").await?;
-        self.upload.finish().await
-    }
-
-    pub async fn abort(self) {
-        self.upload.abort().await;
     }
 }
