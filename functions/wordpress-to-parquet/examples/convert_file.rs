@@ -28,11 +28,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("the input is an empty array".into());
     }
     let first = start.elapsed().as_secs_f64();
-    let mut out = BufWriter::new(File::create(output)?);
-    let mut rows = Rows::new(&columns, &mut out, compression)?;
+    let out = BufWriter::new(File::create(output)?);
+    let mut rows = Rows::new(&columns, out, compression)?;
     each_item(File::open(input)?, |item| rows.item(item))?;
     let (rows, columns) = rows.finish()?;
-    out.flush()?;
     let seconds = start.elapsed().as_secs_f64();
     writeln!(std::io::stdout(), "{rows} {columns} {seconds:.3}")?;
     writeln!(

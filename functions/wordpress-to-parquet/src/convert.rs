@@ -56,14 +56,14 @@ pub fn to_parquet(json: &[u8]) -> Result<Option<Parquet>, ConvertError> {
     if columns.rows() == 0 {
         return Ok(None);
     }
-    let mut bytes = Vec::new();
-    let mut rows = Rows::new(&columns, &mut bytes, compression())?;
+    let out = Buffer::default();
+    let mut rows = Rows::new(&columns, out.clone(), compression())?;
     each_item(json, |item| rows.item(item))?;
     let (rows, columns) = rows.finish()?;
     Ok(Some(Parquet {
         rows,
         columns,
-        bytes,
+        bytes: out.take(),
     }))
 }
 
@@ -177,8 +177,10 @@ impl<'de> Row<'de> for Columns {
 }
 
 /// The second pass: the items' values into typed columns, a row group every
-/// [`ROWS_PER_GROUP`] items, written as Parquet to `W`.
-pub struct Rows<W: Write> {
+/// [`ROWS_PER_GROUP`] items, written as Parquet to `W` on a thread of its own, so that one row
+/// group is encoded and compressed while the next is read (on a Lambda of 1,769 MB or more, which
+/// has a second vCPU, and on any machine with two cores).
+pub struct Rows {
     columns: Vec<(String, Kind)>,
     index: FnvHashMap<String, usize>,
     builders: Vec<ColumnBuilder>,
@@ -186,12 +188,14 @@ pub struct Rows<W: Write> {
     pending: usize,
     /// Rows read, written or not.
     rows: usize,
-    writer: BatchedWriter<W>,
+    /// Row groups on their way to the writer; `None` once finished.
+    groups: Option<std::sync::mpsc::SyncSender<DataFrame>>,
+    writer: Option<std::thread::JoinHandle<Result<(), ConvertError>>>,
 }
 
-impl<W: Write> Rows<W> {
+impl Rows {
     /// Starts the Parquet file of the columns the first pass found.
-    pub fn new(
+    pub fn new<W: Write + Send + 'static>(
         columns: &Columns,
         out: W,
         compression: ParquetCompression,
@@ -201,23 +205,33 @@ impl<W: Write> Rows<W> {
             .iter()
             .map(|(name, kind)| Field::new(name.as_str().into(), dtype(*kind)))
             .collect();
-        let writer = ParquetWriter::new(out)
+        let mut writer = ParquetWriter::new(out)
             .with_compression(compression)
             .batched(&schema)
             .map_err(parquet_error)?;
+        // One row group waits while one is written: memory holds at most three.
+        let (groups, received) = std::sync::mpsc::sync_channel::<DataFrame>(1);
+        let writer = std::thread::spawn(move || {
+            for frame in received {
+                writer.write_batch(&frame).map_err(parquet_error)?;
+            }
+            writer.finish().map_err(parquet_error)?;
+            Ok(())
+        });
         let mut rows = Rows {
             columns: columns.columns.clone(),
             index: columns.index.clone(),
             builders: Vec::new(),
             pending: 0,
             rows: 0,
-            writer,
+            groups: Some(groups),
+            writer: Some(writer),
         };
         rows.builders = rows.new_builders();
         Ok(rows)
     }
 
-    /// Reads the next item into the row group, writing the group when it is full.
+    /// Reads the next item into the row group, handing the group to the writer when it is full.
     pub fn item(&mut self, item: &[u8]) -> Result<(), ConvertError> {
         read_item(item, self.rows, &mut Fill(self))?;
         if self.pending == ROWS_PER_GROUP {
@@ -229,7 +243,8 @@ impl<W: Write> Rows<W> {
     /// Writes the last row group and the file's footer; the rows and columns written.
     pub fn finish(mut self) -> Result<(usize, usize), ConvertError> {
         self.flush()?;
-        self.writer.finish().map_err(parquet_error)?;
+        self.groups = None;
+        self.join()?;
         Ok((self.rows, self.columns.len()))
     }
 
@@ -248,7 +263,7 @@ impl<W: Write> Rows<W> {
         Ok(&mut self.builders[i])
     }
 
-    /// Writes the rows gathered so far as one row group.
+    /// Hands the rows gathered so far to the writer as one row group.
     fn flush(&mut self) -> Result<(), ConvertError> {
         if self.pending == 0 {
             return Ok(());
@@ -259,16 +274,68 @@ impl<W: Write> Rows<W> {
             .map(ColumnBuilder::finish)
             .collect();
         let frame = DataFrame::new(self.pending, columns).map_err(parquet_error)?;
-        self.writer.write_batch(&frame).map_err(parquet_error)?;
         self.pending = 0;
+        let sent = self.groups.as_ref().map(|groups| groups.send(frame));
+        if !matches!(sent, Some(Ok(()))) {
+            // The writer stopped: its error says why.
+            self.groups = None;
+            self.join()?;
+            return Err(ConvertError::Parquet("the writer stopped".into()));
+        }
+        Ok(())
+    }
+
+    /// Waits for the writer to end; its error, if it failed.
+    fn join(&mut self) -> Result<(), ConvertError> {
+        match self.writer.take().map(std::thread::JoinHandle::join) {
+            None | Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(e))) => Err(e),
+            Some(Err(_)) => Err(ConvertError::Parquet("the writer panicked".into())),
+        }
+    }
+}
+
+impl Drop for Rows {
+    /// A pass given up ends its writer before the output is dropped.
+    fn drop(&mut self) {
+        self.groups = None;
+        let _ = self.join();
+    }
+}
+
+/// Where Parquet goes to be taken as it is made (for an upload), or at the end.
+#[derive(Clone, Default)]
+pub struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Buffer {
+    /// What was written since the last take.
+    pub fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
+        // A writer that panicked leaves bytes no one uploads; the buffer itself is sound.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Write for Buffer {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.lock().extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }
 
 /// The second pass over one item.
-struct Fill<'r, W: Write>(&'r mut Rows<W>);
+struct Fill<'r>(&'r mut Rows);
 
-impl<'de, W: Write> Row<'de> for Fill<'_, W> {
+impl<'de> Row<'de> for Fill<'_> {
     fn field(&mut self, name: &str, value: &'de RawValue) -> Result<(), String> {
         let Some(w) = wrapper(value) else {
             return self.0.builder(name)?.push(value);
@@ -451,6 +518,31 @@ mod tests {
             ids.get(ROWS_PER_GROUP * 2 + 6),
             Some((ROWS_PER_GROUP * 2 + 6) as i64)
         );
+    }
+
+    /// A failing output ends the pass with its error, whenever the writer meets it: no hang,
+    /// no panic.
+    #[test]
+    fn a_writer_that_fails_ends_the_pass_with_its_error() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk full"))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut columns = Columns::default();
+        columns.item(br#"{"id": 1}"#).unwrap();
+        let result = Rows::new(&columns, Full, compression()).and_then(|mut rows| {
+            for _ in 0..ROWS_PER_GROUP * 3 {
+                rows.item(br#"{"id": 1}"#)?;
+            }
+            rows.finish()
+        });
+        let error = result.unwrap_err();
+        assert!(matches!(error, ConvertError::Parquet(_)), "{error}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod convert;
 pub use config::Config;
 
 use aws_sdk_s3::primitives::ByteStream;
-use convert::{Columns, Rows};
+use convert::{Buffer, Columns, Rows};
 use serde::de::Deserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -257,7 +257,7 @@ async fn write_rows(
     uploads: &mut [Upload<'_>],
 ) -> Result<(usize, usize), String> {
     let (mut body, _) = open(deps, raw, key, etag.as_deref()).await?;
-    let sink = Sink::default();
+    let sink = Buffer::default();
     let mut rows =
         Rows::new(columns, sink.clone(), convert::compression()).map_err(|e| e.to_string())?;
     let mut items = ArrayItems::default();
@@ -301,34 +301,6 @@ async fn upload(uploads: &mut [Upload<'_>], bytes: Vec<u8>) -> Result<(), String
         }
     }
     Ok(())
-}
-
-/// Where the Parquet writer puts what it makes, until it is taken for the uploads.
-#[derive(Clone, Default)]
-struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl Sink {
-    fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.lock())
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
-        // Nothing panics while holding it (a panic aborts the function anyway).
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-impl std::io::Write for Sink {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.lock().extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn failure_notification(failures: &[Failure], converted: usize, bronze: &str) -> (String, String) {
