@@ -154,7 +154,7 @@ const drafts = (await s3.getJson(lake.raw, 'wordpress_api/posts/posts.json')).fi
 console.log(`  of the posts, ${drafts} are drafts, which the site lists only to its application user`);
 console.log(`  bronze: ${wp.output.convert.summary}`);
 for (const f of wp.output.convert.files) {
-  console.log(`    s3://${lake.bronze}/${f.key}: ${f.rows} rows × ${f.columns} columns, ${f.bytes} bytes`);
+  console.log(`    s3://${lake.bronze}/{${f.keys.join(', ')}}: ${f.rows} rows × ${f.columns} columns, ${f.bytes} bytes`);
 }
 
 console.log(bold('\n2. Next day the users endpoint answers an HTML maintenance page: the rest still lands'));
