@@ -93,8 +93,13 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfe80
         // Site-local fec0::/10 (deprecated, still routed by some stacks).
         || (first & 0xffc0) == 0xfec0
-        // NAT64 64:ff9b::/96 can reach IPv4 private space; documentation 2001:db8::/32.
+        // NAT64 64:ff9b::/96 and its local-use 64:ff9b:1::/48 can reach IPv4 private space;
+        // documentation 2001:db8::/32.
         || (first == 0x64 && ip.segments()[1] == 0xff9b)
+        // SIIT's IPv4-translated ::ffff:0:a.b.c.d (RFC 7915), which a translator maps to IPv4.
+        || ip.segments()[..5] == [0, 0, 0, 0, 0xffff]
+        // Discard-only 100::/64 (RFC 6666).
+        || ip.segments()[..4] == [0x100, 0, 0, 0]
         || (first == 0x2001 && ip.segments()[1] == 0xdb8)
         // 6to4 2002::/16 and Teredo 2001::/32 carry an IPv4 address a relay may reach.
         || first == 0x2002
@@ -207,6 +212,10 @@ mod tests {
             "2002:a9fe:a9fe::",
             "2001:0:4136:e378:8000:63bf:3fff:fdd2",
             "fec0::1",
+            "::ffff:0:7f00:1",
+            "::ffff:0:a9fe:a9fe",
+            "100::1",
+            "64:ff9b:1::a9fe:a9fe",
         ] {
             assert!(!is_public(ip(text)), "{text}");
         }
