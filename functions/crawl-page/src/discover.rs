@@ -19,8 +19,9 @@ const MAX_SITEMAPS: usize = 20;
 
 /// robots.txt, following up to five redirects. Missing (4xx) allows everything, and so do more
 /// redirects than that; so does a refused address, whose pages are then each recorded as
-/// refused without a request. A server error or no answer is an error: RFC 9309 says to assume
-/// the whole site is disallowed then, so the host is tried again later.
+/// refused without a request. A server error, 429 or no answer is an error: RFC 9309 says to
+/// assume the whole site is disallowed when robots.txt is unreachable, and a site that answers
+/// "too many requests" has not said it has none; so the host is tried again later.
 pub async fn robots(fetcher: &Fetcher, site: &Site, pace: &mut Pace) -> Result<Vec<u8>, String> {
     let mut url = robots_url(&site.base_url);
     for _ in 0..=ROBOTS_REDIRECTS {
@@ -32,6 +33,12 @@ pub async fn robots(fetcher: &Fetcher, site: &Site, pace: &mut Pace) -> Result<V
             // file() reads any type up to its size, unconditionally: none of these comes back.
             Fetched::TooLarge { .. } | Fetched::NotHtml { .. } | Fetched::NotModified => {
                 return Ok(Vec::new());
+            }
+            Fetched::Status { status: 429 } => {
+                return Err(format!(
+                    "{url} answered HTTP 429 (too many requests): robots.txt is unreachable, so \
+                     the host waits and is tried again later"
+                ));
             }
             Fetched::Status { status: 400..=499 } => return Ok(Vec::new()),
             Fetched::Redirect {

@@ -698,6 +698,47 @@ async fn robots_txt_server_errors_hold_the_host_back_and_a_missing_one_allows_al
     );
 }
 
+/// A robots.txt answered with 429 is unreachable, not missing: nothing of the site is fetched,
+/// and the host's next worker asks again.
+#[tokio::test]
+async fn robots_txt_answering_429_holds_the_host_back() {
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use std::sync::{Arc, Mutex};
+    let asked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = asked.clone();
+    let site = serve(
+        [127, 0, 0, 1],
+        axum::Router::new().fallback(get(move |uri: axum::http::Uri| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(uri.path().to_owned());
+                StatusCode::TOO_MANY_REQUESTS
+            }
+        })),
+    )
+    .await;
+    let deps = deps(Lookup::System, &[port(&site)]).await;
+    let state = handle(
+        &deps,
+        json!({"action": "start", "run_id": "robots-429", "crawl": {
+            "name": "busy", "base_url": format!("{site}/docs/"), "start_paths": ["/docs/"],
+            "allow_networks": ["127.0.0.1/32"]}}),
+    )
+    .await
+    .unwrap();
+    let busy = first_visit(&deps, &state).await.unwrap_err();
+    assert_eq!(busy.error_type(), "TransientError", "{busy}");
+    assert!(busy.to_string().contains("HTTP 429"), "{busy}");
+    assert_eq!(
+        *asked.lock().unwrap(),
+        ["/robots.txt"],
+        "no page was fetched"
+    );
+    let robots = keys(&deps, "crawls/busy/robots-429/robots/").await;
+    assert!(robots.is_empty(), "asked again by the host's next worker");
+}
+
 /// A server on `ip` answering with `app`; stopped when the test's runtime ends.
 async fn serve(ip: [u8; 4], app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind((IpAddr::from(ip), 0))
