@@ -51,9 +51,11 @@ fn normalize_escapes(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Two hex digits exactly: from_str_radix alone would take `%+F` for an escape of 0x0F.
         let escape = (bytes[i] == b'%')
             .then(|| text.get(i + 1..i + 3))
             .flatten()
+            .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
             .and_then(|hex| u8::from_str_radix(hex, 16).ok());
         match escape {
             Some(b) if b.is_ascii_alphanumeric() || b"-._~".contains(&b) => {
@@ -103,6 +105,12 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn only_two_hex_digits_make_an_escape() {
+        assert_eq!(normalize_escapes("/a%+Fb%-1c%4"), "/a%+Fb%-1c%4");
+        assert_eq!(normalize_escapes("/a%+f%41"), "/a%+fA");
     }
 
     #[test]
