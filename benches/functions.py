@@ -97,7 +97,9 @@ def crawl_step(argv):
     state = step(argv, {"action": "start", "run_id": f"bench-{uuid.uuid4().hex[:8]}", "crawl": crawl})
     batch = step(argv, dict({k: state[k] for k in ["results", "crawl", "totals", "generation", "execution_pages"]},
                             action="next"))
-    return json.dumps({"action": "crawl", "crawl": batch["crawl"], "pages": batch["groups"][0]})
+    group = batch["groups"][0]
+    return json.dumps({"action": "crawl", "crawl": batch["crawl"], "batch": batch["batch"],
+                       "site": group["site"], "pages": group["pages"]})
 
 
 def step(argv, event):
@@ -207,6 +209,11 @@ def main():
                 event = lambda: crawl_step([binary])
             row = measure(name, [binary], event, runs)
             row["zip_mb"] = zipped_mb(binary)
+            if name == "crawl-page":
+                # The figure is the worker's only if it crawled: its answer counts the pages.
+                _, _, answer = memory.one_run(event().encode(), [binary])
+                if not (answer or {}).get("counts", {}).get("crawled"):
+                    raise RuntimeError(f"the crawl worker did not crawl: {answer}")
             rows.append(row)
         rows.append(large_extract(release, runs))
         python = [sys.executable, os.path.join(HERE, "python_glue_stopper.py")]
