@@ -144,6 +144,11 @@ impl Resolve for GuardedResolver {
                     .map(|a| a.ip())
                     .collect(),
             };
+            if found.is_empty() {
+                // Not a refusal: the name leads nowhere, which the caller reports as unreachable.
+                let why = format!("{host} does not resolve");
+                return Err(Box::new(std::io::Error::new(std::io::ErrorKind::NotFound, why)) as _);
+            }
             let permitted: Vec<SocketAddr> = found
                 .iter()
                 .filter(|ip| policy.permits(**ip))

@@ -134,9 +134,12 @@ impl Fetcher {
             return None;
         };
         let name = name.parse::<Name>().ok()?;
+        // Only an address the crawl may not reach refuses; a name that does not resolve now is
+        // one site's trouble, found and reported by its worker (the guard still checks every
+        // connection), not a reason to refuse the other sites.
         match self.resolver.resolve(name).await {
             Ok(_) => None,
-            Err(e) => Some(refusal(e.as_ref()).map_or_else(|| e.to_string(), ToString::to_string)),
+            Err(e) => refusal(e.as_ref()).map(ToString::to_string),
         }
     }
 

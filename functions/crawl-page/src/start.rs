@@ -56,7 +56,8 @@ pub async fn start(deps: &Deps, crawl: Crawl) -> Result<State> {
 }
 
 /// A site the crawl may not reach (its `allow_networks`, the deployment's networks and ports) is
-/// refused before anything is queued or sent, naming the site and why.
+/// refused before anything is queued or sent, naming the site and why. A name that does not
+/// resolve is not refused here: its worker records its pages as unreachable.
 async fn refuse_unreachable(deps: &Deps, crawl: &Crawl) -> Result<()> {
     let fetcher = &deps.fetcher(crawl, 0)?;
     let refusals: Vec<String> = stream::iter(&crawl.sites)

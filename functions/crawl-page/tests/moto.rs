@@ -643,6 +643,19 @@ async fn internal_addresses_are_never_fetched_unless_allowed() {
         site.requests()
     );
 
+    // A name that does not resolve is one site's trouble, not a refusal of the crawl.
+    let with_a_lost_site = handle(
+        &deps,
+        json!({"action": "start", "run_id": "ssrf-3", "crawl": {
+        "name": "ssrf", "allow_networks": ["127.0.0.1/32"], "sites": [
+            {"base_url": format!("http://docs.test:{port}/docs/"), "start_paths": ["/docs/"]},
+            {"base_url": format!("http://gone.test:{port}/docs/"), "start_paths": ["/docs/"]},
+        ]}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(with_a_lost_site["totals"]["queued"], 2);
+
     // The same name, allowed: the check was on the resolved address, and it now connects.
     let allowed = handle(
         &deps,
