@@ -1,5 +1,22 @@
-//! What the functions that read web servers share: a body read with a size limit, and an
-//! error's whole chain as one line.
+//! What the functions that read web servers share: a body read with a size limit, a
+//! `Retry-After` read, and an error's whole chain as one line.
+
+/// How long a `Retry-After` value asks to wait: delay seconds, or an HTTP date (none if it has
+/// passed); `None` for anything else (RFC 9110 §10.2.3).
+pub fn retry_after(value: &str) -> Option<std::time::Duration> {
+    let value = value.trim();
+    value
+        .parse()
+        .map(std::time::Duration::from_secs)
+        .ok()
+        .or_else(|| {
+            let at = httpdate::parse_http_date(value).ok()?;
+            Some(
+                at.duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default(),
+            )
+        })
+}
 
 /// Why a capped body read stopped.
 #[derive(Debug)]

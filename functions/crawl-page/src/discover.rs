@@ -34,13 +34,15 @@ pub async fn robots(fetcher: &Fetcher, site: &Site, pace: &mut Pace) -> Result<V
             Fetched::TooLarge { .. } | Fetched::NotHtml { .. } | Fetched::NotModified => {
                 return Ok(Vec::new());
             }
-            Fetched::Status { status: 429 } => {
+            Fetched::Status { status: 429, .. } => {
                 return Err(format!(
                     "{url} answered HTTP 429 (too many requests): robots.txt is unreachable, so \
                      the host waits and is tried again later"
                 ));
             }
-            Fetched::Status { status: 400..=499 } => return Ok(Vec::new()),
+            Fetched::Status {
+                status: 400..=499, ..
+            } => return Ok(Vec::new()),
             Fetched::Redirect {
                 location: Some(next),
                 ..
@@ -48,7 +50,7 @@ pub async fn robots(fetcher: &Fetcher, site: &Site, pace: &mut Pace) -> Result<V
             Fetched::Redirect { location: None, .. } | Fetched::Refused { .. } => {
                 return Ok(Vec::new());
             }
-            Fetched::Status { status } => {
+            Fetched::Status { status, .. } => {
                 return Err(format!(
                     "{url} answered HTTP {status}: a crawler must not crawl a site whose robots.txt \
                      fails with a server error"

@@ -40,8 +40,11 @@ pub enum Fetched {
     NotHtml { status: u16, content_type: String },
     /// Over the size limit; reading stopped at the limit.
     TooLarge { status: u16 },
-    /// 4xx and 5xx.
-    Status { status: u16 },
+    /// 4xx and 5xx, with the wait a 429 or 503 asked for (`Retry-After`).
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
     /// The address is not one the crawl may reach: nothing was sent.
     Refused { reason: String },
     /// No response: time-out, refused connection, TLS error, DNS failure.
@@ -80,7 +83,7 @@ impl Fetched {
     /// Worth another attempt later: 429, 5xx (but 501), and no response.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Fetched::Status { status } => *status == 429 || (*status >= 500 && *status != 501),
+            Fetched::Status { status, .. } => *status == 429 || (*status >= 500 && *status != 501),
             Fetched::Unreachable { .. } => true,
             _ => false,
         }
@@ -92,7 +95,7 @@ impl Fetched {
             | Fetched::Redirect { status, .. }
             | Fetched::NotHtml { status, .. }
             | Fetched::TooLarge { status }
-            | Fetched::Status { status } => Some(*status),
+            | Fetched::Status { status, .. } => Some(*status),
             Fetched::NotModified => Some(304),
             Fetched::Refused { .. } | Fetched::Unreachable { .. } => None,
         }
@@ -202,8 +205,15 @@ impl Fetcher {
             };
         }
         if !status.is_success() {
+            let busy = matches!(status.as_u16(), 429 | 503);
             return Fetched::Status {
                 status: status.as_u16(),
+                retry_after: response
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .filter(|_| busy)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(shared::http::retry_after),
             };
         }
         let status = status.as_u16();
@@ -282,10 +292,34 @@ mod tests {
 
     #[test]
     fn only_throttling_server_errors_and_silence_are_retried() {
-        assert!(Fetched::Status { status: 429 }.is_retryable());
-        assert!(Fetched::Status { status: 503 }.is_retryable());
-        assert!(!Fetched::Status { status: 501 }.is_retryable());
-        assert!(!Fetched::Status { status: 404 }.is_retryable());
+        assert!(
+            Fetched::Status {
+                status: 429,
+                retry_after: None
+            }
+            .is_retryable()
+        );
+        assert!(
+            Fetched::Status {
+                status: 503,
+                retry_after: None
+            }
+            .is_retryable()
+        );
+        assert!(
+            !Fetched::Status {
+                status: 501,
+                retry_after: None
+            }
+            .is_retryable()
+        );
+        assert!(
+            !Fetched::Status {
+                status: 404,
+                retry_after: None
+            }
+            .is_retryable()
+        );
         assert!(
             Fetched::Unreachable {
                 error: String::new()

@@ -28,7 +28,19 @@ impl Pace {
     pub fn answered(&mut self) {
         self.last_ms = unix_ms();
     }
+
+    /// Holds the host's next request back until `wait` from now (a `Retry-After`), up to
+    /// [`MAX_HOLD`], and never brings it forward.
+    pub fn hold(&mut self, wait: Duration) {
+        let until = unix_ms() + wait.min(MAX_HOLD).as_millis() as u64;
+        let last = until.saturating_sub(self.interval.as_millis() as u64);
+        self.last_ms = self.last_ms.max(last);
+    }
 }
+
+/// The longest a `Retry-After` holds a host back: longer waits are cut to it, so that one answer
+/// cannot park a host for the rest of the crawl; the host's next request still waits this long.
+pub const MAX_HOLD: Duration = Duration::from_secs(120);
 
 /// A worker's time: it takes a request only if the wait, and the request's whole time-out,
 /// still end within its budget.
@@ -70,6 +82,28 @@ mod tests {
     use super::*;
 
     const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn retry_after_holds_the_next_request_back_up_to_the_cap() {
+        let mut pace = Pace {
+            interval: Duration::from_millis(500),
+            last_ms: unix_ms(),
+        };
+        pace.hold(S(30));
+        let wait = pace.wait();
+        assert!(
+            wait > S(29) && wait <= S(30) + Duration::from_millis(2),
+            "{wait:?}"
+        );
+        pace.hold(S(1));
+        assert!(
+            pace.wait() > S(29),
+            "a shorter hold never brings the request forward"
+        );
+        pace.hold(S(86_400));
+        assert!(pace.wait() <= MAX_HOLD + Duration::from_millis(2));
+        assert!(pace.wait() > MAX_HOLD - S(1));
+    }
 
     #[test]
     fn a_request_is_taken_only_if_it_can_end_within_the_budget() {

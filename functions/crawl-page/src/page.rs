@@ -227,7 +227,7 @@ impl Record {
                 record.error = Some(reason.clone());
                 counts.refused += 1;
             }
-            Fetched::Status { status } => {
+            Fetched::Status { status, .. } => {
                 record.error = Some(format!("HTTP {status}"));
                 counts.failed += 1;
             }

@@ -238,6 +238,13 @@ impl Page<'_> {
         } = *self;
         let previous = frontier.previous_record(&entry.url).await?;
         let page = visit(fetcher, crawl, &entry.url, previous.as_ref(), pace).await;
+        if let Fetched::Status {
+            retry_after: Some(wait),
+            ..
+        } = &page.fetched
+        {
+            pace.hold(*wait);
+        }
         let attempts = entry.attempts + 1;
         if page.fetched.is_retryable() && attempts < crawl.limits.max_attempts {
             counts.retries += 1;

@@ -752,6 +752,56 @@ async fn robots_txt_answering_429_holds_the_host_back() {
     assert!(robots.is_empty(), "asked again by the host's next worker");
 }
 
+/// A page answered 429 with `Retry-After: 2` is asked again no sooner than two seconds later,
+/// although the crawl's own interval is 50 ms.
+#[tokio::test]
+async fn retry_after_holds_the_host_back() {
+    use axum::http::{StatusCode, header};
+    use axum::response::{Html, IntoResponse};
+    use axum::routing::get;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let asked = Arc::new(Mutex::new(Vec::<Instant>::new()));
+    let log = asked.clone();
+    let site = serve(
+        [127, 0, 0, 1],
+        axum::Router::new().route(
+            "/docs/",
+            get(move || {
+                let log = log.clone();
+                async move {
+                    let mut log = log.lock().unwrap();
+                    log.push(Instant::now());
+                    if log.len() == 1 {
+                        (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "2")])
+                            .into_response()
+                    } else {
+                        Html("<title>docs</title>").into_response()
+                    }
+                }
+            }),
+        ),
+    )
+    .await;
+    let deps = deps(Lookup::System, &[port(&site)]).await;
+    let run = run(
+        &deps,
+        json!({"name": "busy", "base_url": format!("{site}/docs/"), "start_paths": ["/docs/"],
+               "allow_networks": ["127.0.0.1/32"], "sitemaps": false,
+               "limits": {"requests_per_second": 20.0}}),
+    )
+    .await;
+    assert_eq!(run.totals["crawled"], 1);
+    assert_eq!(run.totals["retries"], 1);
+    let asked = asked.lock().unwrap();
+    assert_eq!(asked.len(), 2);
+    let waited = asked[1] - asked[0];
+    assert!(
+        waited >= Duration::from_secs(2),
+        "asked again after {waited:?}"
+    );
+}
+
 /// A server on `ip` answering with `app`; stopped when the test's runtime ends.
 async fn serve(ip: [u8; 4], app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind((IpAddr::from(ip), 0))

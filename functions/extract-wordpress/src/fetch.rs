@@ -442,17 +442,10 @@ pub fn backoff(limits: &Limits) -> ExponentialBuilder {
 /// The wait a `Retry-After` asks for (seconds, or an HTTP date), if it is within the cap;
 /// otherwise the schedule's own.
 pub fn wait(retry_after: Option<&str>, scheduled: Duration, cap: Duration) -> Duration {
-    let asked = retry_after.and_then(|v| {
-        let v = v.trim();
-        v.parse().map(Duration::from_secs).ok().or_else(|| {
-            let at = httpdate::parse_http_date(v).ok()?;
-            Some(
-                at.duration_since(std::time::SystemTime::now())
-                    .unwrap_or_default(),
-            )
-        })
-    });
-    asked.filter(|a| *a <= cap).unwrap_or(scheduled)
+    retry_after
+        .and_then(shared::http::retry_after)
+        .filter(|a| *a <= cap)
+        .unwrap_or(scheduled)
 }
 
 /// One page as it came: its body, and where its items are in it.
