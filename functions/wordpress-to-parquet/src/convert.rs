@@ -1,7 +1,7 @@
 //! Raw WordPress JSON (one array of items) to Parquet, in two passes over the input, each read as
 //! a stream of items ([`shared::json_array`]): the first ([`Columns`]) finds the columns, as the
 //! schema must be known before the first row group is written; the second ([`Rows`]) fills them
-//! and writes a row group every [`ROWS_PER_GROUP`] items to any `Write`. Memory holds one chunk of
+//! and writes a row group every [`ROWS_PER_GROUP`] items or [`GROUP_BYTES`] of JSON to any `Write`. Memory holds one chunk of
 //! the input, one row group and what the writer has not yet taken, whatever the input's size:
 //! values are read as slices of their item and only parsed as far as their column needs.
 
@@ -25,6 +25,10 @@ pub fn compression() -> ParquetCompression {
 
 /// Items per row group, and so per batch held in memory.
 pub const ROWS_PER_GROUP: usize = 5_000;
+
+/// JSON read per row group, at most: large items (posts) make groups of a few MB, which bounds
+/// memory and keeps the writer thread busy while the next group is read.
+pub const GROUP_BYTES: usize = 8 << 20;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConvertError {
@@ -186,6 +190,8 @@ pub struct Rows {
     builders: Vec<ColumnBuilder>,
     /// Rows in the current row group.
     pending: usize,
+    /// JSON bytes of those rows.
+    pending_bytes: usize,
     /// Rows read, written or not.
     rows: usize,
     /// Row groups on their way to the writer; `None` once finished.
@@ -223,6 +229,7 @@ impl Rows {
             index: columns.index.clone(),
             builders: Vec::new(),
             pending: 0,
+            pending_bytes: 0,
             rows: 0,
             groups: Some(groups),
             writer: Some(writer),
@@ -234,7 +241,8 @@ impl Rows {
     /// Reads the next item into the row group, handing the group to the writer when it is full.
     pub fn item(&mut self, item: &[u8]) -> Result<(), ConvertError> {
         read_item(item, self.rows, &mut Fill(self))?;
-        if self.pending == ROWS_PER_GROUP {
+        self.pending_bytes += item.len();
+        if self.pending == ROWS_PER_GROUP || self.pending_bytes >= GROUP_BYTES {
             self.flush()?;
         }
         Ok(())
@@ -275,6 +283,7 @@ impl Rows {
             .collect();
         let frame = DataFrame::new(self.pending, columns).map_err(parquet_error)?;
         self.pending = 0;
+        self.pending_bytes = 0;
         let sent = self.groups.as_ref().map(|groups| groups.send(frame));
         if !matches!(sent, Some(Ok(()))) {
             // The writer stopped: its error says why.
@@ -518,6 +527,20 @@ mod tests {
             ids.get(ROWS_PER_GROUP * 2 + 6),
             Some((ROWS_PER_GROUP * 2 + 6) as i64)
         );
+    }
+
+    #[test]
+    fn large_items_make_row_groups_of_at_most_group_bytes() {
+        let text = "x".repeat(1 << 20);
+        let items: Vec<String> = (0..20)
+            .map(|i| format!(r#"{{"id": {i}, "content": {{"rendered": "{text}"}}}}"#))
+            .collect();
+        let parquet = to_parquet(format!("[{}]", items.join(",")).as_bytes())
+            .unwrap()
+            .unwrap();
+        let mut reader = ParquetReader::new(std::io::Cursor::new(parquet.bytes));
+        let groups = reader.get_metadata().unwrap().row_groups.len();
+        assert_eq!(groups, 3, "8, 8 and 4 items of 1 MiB");
     }
 
     /// A failing output ends the pass with its error, whenever the writer meets it: no hang,
