@@ -308,7 +308,10 @@ fn integer(raw: &RawValue) -> Result<i64, String> {
 /// Microseconds since the epoch. WordPress writes `2024-01-15T10:30:00` (no zone); a zone, when
 /// present, is honoured for UTC columns and dropped (wall time kept) for local ones.
 fn micros(text: &str, utc: bool) -> Result<i64, String> {
-    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+    // chrono's own ISO 8601 reader: `parse_from_str` would read its format string anew for
+    // every value, which showed in the profile.
+    let naive = text
+        .parse::<NaiveDateTime>()
         .or_else(|_| {
             DateTime::parse_from_rfc3339(text)
                 .map(|t| if utc { t.naive_utc() } else { t.naive_local() })
