@@ -378,21 +378,14 @@ async fn copy_kept(
     latest: &mut ArrayWriter<'_>,
     keep: impl Fn(u64) -> bool,
 ) -> std::result::Result<(), String> {
-    let mut body = deps
-        .s3
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
+    let (mut body, _) = shared::s3::get_object_stream(&deps.s3, bucket, key, None)
         .await
         .map_err(|e| {
             format!(
-                "the latest view s3://{bucket}/{key} cannot be read ({}); delete \
-                 state/wordpress_api/<name>.json for a full extraction",
-                Error::from_sdk("S3 GetObject", e)
+                "the latest view s3://{bucket}/{key} cannot be read ({e}); delete \
+                 state/wordpress_api/<name>.json for a full extraction"
             )
-        })?
-        .body;
+        })?;
     let mut items = ArrayItems::default();
     let mut kept: Vec<u8> = Vec::new();
     let mut separator = false;

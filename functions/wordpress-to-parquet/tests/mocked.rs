@@ -39,22 +39,22 @@ fn deps(s3: aws_sdk_s3::Client) -> Deps {
     }
 }
 
+/// The raw bucket's listing: these keys.
+fn listing(keys: &'static [&'static str]) -> aws_smithy_mocks::Rule {
+    mock!(aws_sdk_s3::Client::list_objects_v2).then_output(move || {
+        let objects = keys.iter().map(|k| Object::builder().key(*k).build());
+        ListObjectsV2Output::builder()
+            .set_contents(Some(objects.collect()))
+            .build()
+    })
+}
+
 #[tokio::test]
 async fn a_read_error_fails_that_object_only() {
-    let list = mock!(aws_sdk_s3::Client::list_objects_v2).then_output(|| {
-        ListObjectsV2Output::builder()
-            .contents(
-                Object::builder()
-                    .key("wordpress_api/posts/posts.json")
-                    .build(),
-            )
-            .contents(
-                Object::builder()
-                    .key("wordpress_api/tags/tags.json")
-                    .build(),
-            )
-            .build()
-    });
+    let list = listing(&[
+        "wordpress_api/posts/posts.json",
+        "wordpress_api/tags/tags.json",
+    ]);
     let denied = mock!(aws_sdk_s3::Client::get_object)
         .match_requests(|r| r.key() == Some("wordpress_api/posts/posts.json"))
         .then_error(|| {
@@ -100,15 +100,7 @@ async fn input_that_is_not_an_object_is_refused_before_any_call() {
 /// in between fails that file, and nothing of two versions is written.
 #[tokio::test]
 async fn an_object_replaced_between_the_passes_writes_nothing() {
-    let list = mock!(aws_sdk_s3::Client::list_objects_v2).then_output(|| {
-        ListObjectsV2Output::builder()
-            .contents(
-                Object::builder()
-                    .key("wordpress_api/posts/posts.json")
-                    .build(),
-            )
-            .build()
-    });
+    let list = listing(&["wordpress_api/posts/posts.json"]);
     let first = mock!(aws_sdk_s3::Client::get_object)
         .match_requests(|r| r.if_match().is_none())
         .then_output(|| {
