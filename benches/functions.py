@@ -94,12 +94,10 @@ def crawl_step(argv):
     (not measured), then its pages fetched from the test site and stored."""
     crawl = json.loads(sample("crawl-page", "start-crawl-local.json"))
     crawl["base_url"] = f"{os.environ['SITE_URL']}/docs/"
-    state = step(argv, {"action": "start", "run_id": f"bench-{uuid.uuid4().hex[:8]}", "crawl": crawl})
-    batch = step(argv, dict({k: state[k] for k in ["results", "crawl", "totals", "generation", "execution_pages"]},
-                            action="next"))
-    group = batch["groups"][0]
-    return json.dumps({"action": "crawl", "crawl": batch["crawl"], "batch": batch["batch"],
-                       "site": group["site"], "pages": group["pages"]})
+    run_id = f"bench-{uuid.uuid4().hex[:8]}"
+    run = step(argv, {"action": "start", "run_id": run_id, "crawl": crawl})
+    batch = step(argv, {"action": "next", **run, "execution": run_id, "batch": None, "results": []})
+    return json.dumps({"action": "crawl", **run, "batch": batch["batch"], "site": batch["sites"][0]})
 
 
 def step(argv, event):

@@ -48,9 +48,12 @@ const WORKFLOWS = {
     functions: { CrawlPageFunctionArn: 'crawl-page' },
     // The first batch, then the end of the crawl.
     sequences: { 'crawl-page': { next: ['next-batch.json', 'next-done.json'] } },
-    mapItems: read('outputs/crawl-page/next-batch.json').groups,
+    // What the distributed Map's ItemReader reads (`batches/<batch>.json`): one item per site.
+    mapItems: read('outputs/crawl-page/next-batch.json').sites.map((site) => ({ site })),
     // The failures again with the batch in the distributed Map.
     alternatives: { 'crawl-page': [{ next: ['next-distributed.json', 'next-done.json'] }] },
+    // A continuation, or a crawl resumed after a failure, names its run.
+    moreInputs: [read('crawl-page/resume-crawl.json')],
   },
   'security-remediation': {
     input: read('route-finding/securityhub-findings-imported.json'),
@@ -102,7 +105,7 @@ function states(definition, found = new Map()) {
   return found;
 }
 
-for (const [workflow, { input, functions, substitutions = {}, sequences = {}, mapItems = [], alternatives = {}, errors = {} }] of Object.entries(WORKFLOWS)) {
+for (const [workflow, { input, moreInputs = [], functions, substitutions = {}, sequences = {}, mapItems = [], alternatives = {}, errors = {} }] of Object.entries(WORKFLOWS)) {
   test(`${workflow}: every path resolves on the functions' messages`, async () => {
     const arns = Object.fromEntries(Object.entries(functions).map(([key, fn]) => [key, functionArn(fn)]));
     const definition = loadDefinition(workflow, {
@@ -143,6 +146,7 @@ for (const [workflow, { input, functions, substitutions = {}, sequences = {}, ma
     // And one per other integration (SNS, Security Hub...) failing.
     const resources = new Set([...all.values()].filter((st) => st.Type === 'Task' && !byArn[st.Parameters?.FunctionName]).map((st) => st.Resource));
     for (const resource of resources) runs.push({ resource });
+    for (const other of moreInputs) runs.push({ input: other });
     const reached = new Set();
     for (const run of runs) {
       const handlers = {};
@@ -182,7 +186,7 @@ for (const [workflow, { input, functions, substitutions = {}, sequences = {}, ma
           return { StatusCode: 200, Payload: sequence[Math.min(count, sequence.length - 1)].body };
         };
       }
-      const result = await execute(definition, { ...input, __items: mapItems }, {
+      const result = await execute(definition, { ...(run.input ?? input), __items: mapItems }, {
         handlers,
         onEvent: (event) => {
           if (event.type !== 'StateEntered') return;
@@ -192,7 +196,9 @@ for (const [workflow, { input, functions, substitutions = {}, sequences = {}, ma
           }
         },
       });
-      const label = run.resource
+      const label = run.input
+        ? `starting with ${JSON.stringify(run.input)}`
+        : run.resource
         ? `${run.resource} failing`
         : run.error
           ? `${run.fn} ${run.action ?? ''} failing with ${run.errorName ?? 'InvalidInput'}`

@@ -5,7 +5,7 @@
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { deployWorkflow, execute, functionArn, stepFunctions } from './lib/local-sfn.mjs';
+import { deployWorkflow, execute, functionArn, invokeLambda, stepFunctions } from './lib/local-sfn.mjs';
 import { s3 } from './lib/moto.mjs';
 
 const SITE_URL = process.env.SITE_URL ?? 'http://127.0.0.1:9003';
@@ -52,8 +52,9 @@ test('the test site: every trap handled, summary in S3, one notification, SUCCEE
   );
   const prefix = `crawls/test-site/${summary.run_id}/pages/`;
   assert.equal((await s3.keys(BUCKET, prefix)).filter((k) => k.endsWith('.html')).length, 7);
-  const workers = run.calls.filter((c) => c.state === 'Crawl host');
-  assert.ok(workers.every((c) => c.input.Payload.pages.length <= 2));
+  // What passes through the execution stays small: the run, the batch, what a Choice reads.
+  const largest = Math.max(...run.calls.flatMap((c) => [c.input, c.output ?? {}]).map((v) => JSON.stringify(v).length));
+  assert.ok(largest < 2048, `${largest} bytes`);
   const notes = await notifications.find(`Crawl 'test-site' of ${SITE_URL}/docs/ finished`);
   assert.equal(notes.length, 1);
   assert.equal(notes[0].subject, 'Crawl test-site: 7 pages, 2 failed');
@@ -78,6 +79,31 @@ test('past pages_per_execution the crawl continues in new executions and finishe
   assert.deepEqual(stepFunctions.started.slice(-(runs.length - 1)).map((s) => s.Name), runs.slice(1).map((_, i) => `${runId}-${i + 1}`));
   assert.equal((await s3.keys(BUCKET, `crawls/tree/${runId}/pages/`)).filter((k) => k.endsWith('.html')).length, 60);
   assert.equal((await notifications.find(`Crawl 'tree'`)).length, 1, 'one completion, from the last execution');
+});
+
+test('a crawl that fails mid-way notifies the input that resumes it, and resuming finishes it', async () => {
+  // The next-batch step fails once the first batch has run: its function was removed.
+  let calls = 0;
+  const failing = {
+    'Read next batch': async (params) => {
+      calls += 1;
+      if (calls >= 2) throw Object.assign(new Error('Function not found: crawl-page'), { name: 'Lambda.ResourceNotFoundException' });
+      return invokeLambda(params);
+    },
+  };
+  const failed = await execute(definition, { ...site(), name: 'resumed' }, { name: 'web-crawler', handlers: failing });
+  assert.equal(failed.status, 'FAILED');
+  assert.equal(failed.error, 'Lambda.ResourceNotFoundException');
+  const notes = await notifications.find('Function not found: crawl-page');
+  assert.equal(notes.length, 1);
+  const resume = JSON.parse(notes[0].message.match(/with the input (\{.*?\}) and the crawl goes on/)[1]);
+  assert.equal(resume.name, 'resumed');
+  assert.equal(resume.batch, '0000000', 'the batch that ran');
+  const runs = await crawl(resume);
+  assert.equal(runs.at(-1).status, 'SUCCEEDED', runs.at(-1).cause);
+  const summary = runs.at(-1).calls.find((c) => c.state === 'Finish crawl').output.Payload.summary;
+  assert.equal(summary.run_id, resume.run_id);
+  assert.deepEqual([summary.crawled, summary.failed, summary.worker_failures], [7, 2, 0], 'the first batch counted once');
 });
 
 test('a crawl with nothing to start from fails with the reason and notifies', async () => {

@@ -85,7 +85,7 @@ async fn main() -> Result<(), Failure> {
         .map(|site| crawl_host(&crawl, &robots, &pages, site, out))
         .buffer_unordered(concurrency)
         .try_fold(Counts::default(), |mut all, counts| async move {
-            all.add(&counts);
+            all.add(&counts)?;
             Ok(all)
         })
         .await?;

@@ -1,7 +1,8 @@
-//! What a crawl did, added up step by step: each worker returns its counts, the next-batch step
-//! adds them to the totals the executions carry.
+//! What a crawl did, added up step by step: each worker notes its counts in its host's state, the
+//! next-batch step adds them to the crawl's totals in S3.
 
 use serde::{Deserialize, Serialize};
+use shared::{Error, Result};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -51,21 +52,51 @@ impl Counts {
             + self.refused
     }
 
-    pub fn add(&mut self, other: &Counts) {
-        self.crawled += other.crawled;
-        self.failed += other.failed;
-        self.redirects += other.redirects;
-        self.not_html += other.not_html;
-        self.too_large += other.too_large;
-        self.refused += other.refused;
-        self.robots_skipped += other.robots_skipped;
-        self.out_of_scope += other.out_of_scope;
-        self.too_deep += other.too_deep;
-        self.queued += other.queued;
-        self.retries += other.retries;
-        self.worker_failures += other.worker_failures;
-        self.bytes += other.bytes;
-        self.unchanged += other.unchanged;
-        self.bytes_saved += other.bytes_saved;
+    /// Adds `other`, field by field; a sum that overflows is an error, never a wrap.
+    pub fn add(&mut self, other: &Counts) -> Result<()> {
+        let fields = [
+            (&mut self.crawled, other.crawled),
+            (&mut self.failed, other.failed),
+            (&mut self.redirects, other.redirects),
+            (&mut self.not_html, other.not_html),
+            (&mut self.too_large, other.too_large),
+            (&mut self.refused, other.refused),
+            (&mut self.robots_skipped, other.robots_skipped),
+            (&mut self.out_of_scope, other.out_of_scope),
+            (&mut self.too_deep, other.too_deep),
+            (&mut self.queued, other.queued),
+            (&mut self.retries, other.retries),
+            (&mut self.worker_failures, other.worker_failures),
+            (&mut self.bytes, other.bytes),
+            (&mut self.unchanged, other.unchanged),
+            (&mut self.bytes_saved, other.bytes_saved),
+        ];
+        for (total, more) in fields {
+            *total = total
+                .checked_add(more)
+                .ok_or_else(|| Error::Internal("a crawl counter overflowed".to_owned()))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sum_that_overflows_is_an_error() {
+        let mut totals = Counts {
+            bytes: u64::MAX - 1,
+            ..Counts::default()
+        };
+        let one = Counts {
+            bytes: 1,
+            crawled: 1,
+            ..Counts::default()
+        };
+        totals.add(&one).unwrap();
+        assert_eq!((totals.bytes, totals.crawled), (u64::MAX, 1));
+        assert!(totals.add(&one).is_err());
     }
 }

@@ -143,18 +143,13 @@ impl CrawlRequest {
                 self.name
             ));
         }
-        let execution_name = |t: &str| {
-            (1..=80).contains(&t.len())
-                && t.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
-        };
-        if !execution_name(run_id) {
+        if !is_execution_name(run_id) {
             return bad(format!(
                 "run_id '{run_id}' is not a Step Functions execution name"
             ));
         }
         if let Some(since) = &self.since
-            && (!execution_name(since) || since == run_id)
+            && (!is_execution_name(since) || since == run_id)
         {
             return bad(format!(
                 "since '{since}' must be the run id of an earlier run of crawl '{}'",
@@ -298,6 +293,17 @@ impl Limits {
                 "limits.requests_per_second is {rps}; it must be above 0 and at most 100"
             )));
         }
+        // A batch of more than ten hosts runs as Express children: one request must fit one.
+        let one = f64::from(self.timeout_seconds) + 1.0 / rps;
+        if one > EXPRESS_WORKER_SECONDS {
+            return Err(Error::InvalidInput(format!(
+                "one request could need {one:.0} s ({} s time-out, one every {:.0} s), more than \
+                 a worker of a distributed Map has ({EXPRESS_WORKER_SECONDS} s): raise \
+                 limits.requests_per_second or lower limits.timeout_seconds",
+                self.timeout_seconds,
+                1.0 / rps
+            )));
+        }
         let worst =
             f64::from(self.pages_per_worker) * (f64::from(self.timeout_seconds) + 1.0 / rps);
         if worst > WORKER_SECONDS {
@@ -313,15 +319,19 @@ impl Limits {
 }
 
 impl Crawl {
-    /// Where the crawl's pages and summary go: `crawls/<name>/<run_id>/`.
-    pub fn output_prefix(&self) -> String {
-        format!("crawls/{}/{}/", self.name, self.run_id)
+    pub fn run(&self) -> Run {
+        Run {
+            name: self.name.clone(),
+            run_id: self.run_id.clone(),
+        }
     }
 
-    /// Where its queue and visited set go: `frontier/<name>/<run_id>/` (expired by a lifecycle
-    /// rule, as nothing needs them after the crawl).
+    pub fn output_prefix(&self) -> String {
+        self.run().output_prefix()
+    }
+
     pub fn frontier_prefix(&self) -> String {
-        format!("frontier/{}/{}/", self.name, self.run_id)
+        self.run().frontier_prefix()
     }
 
     /// The time between two requests to a host: `requests_per_second`, or robots.txt's
@@ -335,6 +345,46 @@ impl Crawl {
     pub fn site_of(&self, url: &Url) -> Option<usize> {
         self.sites.iter().position(|s| s.scope.covers(url))
     }
+}
+
+/// A crawl run, as every step after `start` names it: with it, a step reads the crawl's checked
+/// definition and its progress from S3.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    pub name: String,
+    pub run_id: String,
+}
+
+impl Run {
+    /// Refuses names that could not have been started, before they go into an S3 key.
+    pub fn check(&self) -> Result<&Self> {
+        if is_name(&self.name) && is_execution_name(&self.run_id) {
+            Ok(self)
+        } else {
+            Err(Error::InvalidInput(format!(
+                "name '{}' and run_id '{}' do not name a crawl run",
+                self.name, self.run_id
+            )))
+        }
+    }
+
+    /// Where the crawl's pages and summary go: `crawls/<name>/<run_id>/`.
+    pub fn output_prefix(&self) -> String {
+        format!("crawls/{}/{}/", self.name, self.run_id)
+    }
+
+    /// Where its queue and progress go: `frontier/<name>/<run_id>/` (expired by a lifecycle
+    /// rule, as nothing needs them after the crawl).
+    pub fn frontier_prefix(&self) -> String {
+        format!("frontier/{}/{}/", self.name, self.run_id)
+    }
+}
+
+fn is_execution_name(text: &str) -> bool {
+    (1..=80).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
 }
 
 fn is_name(text: &str) -> bool {

@@ -1,20 +1,20 @@
 //! `finish`: writes the crawl's summary and the notification the state machine publishes.
 
-use crate::counts::Counts;
-use crate::crawl::Crawl;
+use crate::crawl::Run;
 use crate::handler::Deps;
 use crate::messages::{Finished, Summary};
 use crate::page;
+use crate::progress::Progress;
 use shared::Result;
 
-pub async fn finish(
-    deps: &Deps,
-    claimed: &Crawl,
-    totals: Counts,
-    limit_reached: bool,
-) -> Result<Finished> {
-    let crawl = &deps.stored(claimed).await?;
+pub async fn finish(deps: &Deps, run: &Run) -> Result<Finished> {
+    let crawl = &deps.crawl(run).await?;
     let frontier = deps.frontier(crawl);
+    let Progress {
+        totals,
+        limit_reached,
+        ..
+    } = frontier.progress().await?;
     let summary = Summary {
         name: crawl.name.clone(),
         run_id: crawl.run_id.clone(),

@@ -12,7 +12,9 @@
 //! frontier/<name>/<run>/seen/<hash>                    {url, by}: exists once the URL was found
 //! frontier/<name>/<run>/queue/<site>/<depth>/<hash>    {url, site, depth, attempts}; until crawled
 //! frontier/<name>/<run>/hosts/<site>.json              the host's pace and last worker's counts
-//! frontier/<name>/<run>/batches/<batch>.json           the batch's groups, the Map's items
+//! frontier/<name>/<run>/batches/<batch>.json           the batch's sites, the Map's items
+//! frontier/<name>/<run>/batches/<batch>/<site>.json    the pages the batch gives that site's worker
+//! frontier/<name>/<run>/progress.json                  the totals and counters (`next` writes it)
 //! crawls/<name>/<run>/crawl.json                       the crawl as started
 //! crawls/<name>/<run>/robots/<site>.txt                as its host's first worker fetched it
 //! crawls/<name>/<run>/pages/<hash>.json                what happened to the URL
@@ -21,11 +23,13 @@
 //! ```
 
 use crate::counts::Counts;
-use crate::crawl::Crawl;
-use crate::messages::{Group, Items};
+use crate::crawl::{Crawl, Run};
+use crate::messages::{Group, Item, Items};
 use crate::page::Record;
+use crate::progress::Progress;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
+use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::{Error, Result};
@@ -34,6 +38,8 @@ use url::Url;
 /// Claims made at the same time by one step: a page of the Python docs' index has thousands
 /// of links, a sitemap up to 50,000.
 pub const CLAIMS_IN_FLIGHT: usize = 16;
+/// Objects one step writes at the same time: a batch of up to 10,000 hosts.
+pub const PUTS_IN_FLIGHT: usize = 64;
 
 /// A queued URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +88,21 @@ pub struct Frontier<'a> {
 /// collision in any crawl's lifetime.
 pub fn url_hash(url: &Url) -> String {
     hex::encode(&Sha256::digest(url.as_str().as_bytes())[..16])
+}
+
+/// The crawl `run` names, as its start step checked and stored it: every later step reads this,
+/// never a crawl from its input.
+pub async fn stored_crawl(s3: &Client, bucket: &str, run: &Run) -> Result<Crawl> {
+    let key = format!("{}crawl.json", run.check()?.output_prefix());
+    match shared::s3::get_object(s3, bucket, &key).await {
+        Ok(body) => serde_json::from_slice(&body)
+            .map_err(|e| Error::Internal(format!("s3://{bucket}/{key} is not a crawl: {e}"))),
+        Err(Error::NotFound(_)) => Err(Error::InvalidInput(format!(
+            "no crawl was started as s3://{bucket}/{key}: a crawl begins with its definition, \
+             which the start step checks"
+        ))),
+        Err(e) => Err(e),
+    }
 }
 
 impl<'a> Frontier<'a> {
@@ -249,23 +270,6 @@ impl<'a> Frontier<'a> {
         Ok(())
     }
 
-    /// The crawl as the start step checked and stored it: every later step reads this, never
-    /// the crawl its input carries.
-    pub async fn crawl(&self) -> Result<Crawl> {
-        let key = self.output_key("crawl.json");
-        match shared::s3::get_object(self.s3, self.bucket, &key).await {
-            Ok(body) => serde_json::from_slice(&body).map_err(|e| {
-                Error::Internal(format!("s3://{}/{key} is not a crawl: {e}", self.bucket))
-            }),
-            Err(Error::NotFound(_)) => Err(Error::InvalidInput(format!(
-                "no crawl was started as s3://{}/{key}: a crawl begins with its definition, \
-                 which the start step checks",
-                self.bucket
-            ))),
-            Err(e) => Err(e),
-        }
-    }
-
     pub async fn put_crawl(&self, crawl: &Crawl) -> Result<()> {
         self.put_json(&self.output_key("crawl.json"), crawl).await
     }
@@ -295,14 +299,57 @@ impl<'a> Frontier<'a> {
             .await
     }
 
-    /// Stores a batch's groups, the Map's items; returns where.
-    pub async fn put_batch(&self, batch: &str, groups: &[Group]) -> Result<Items> {
-        let key = format!("{}batches/{batch}.json", self.frontier);
-        self.put_json(&key, &groups).await?;
-        Ok(Items {
-            bucket: self.bucket.to_owned(),
-            key,
+    /// The crawl's progress, as `next` last wrote it.
+    pub async fn progress(&self) -> Result<Progress> {
+        let key = format!("{}progress.json", self.frontier);
+        self.existing_progress().await?.ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "this crawl has no progress (no s3://{}/{key}): its start step did not finish",
+                self.bucket
+            ))
         })
+    }
+
+    /// The crawl's progress, if its start step stored it.
+    pub async fn existing_progress(&self) -> Result<Option<Progress>> {
+        self.get_json(&format!("{}progress.json", self.frontier))
+            .await
+    }
+
+    pub async fn put_progress(&self, progress: &Progress) -> Result<()> {
+        self.put_json(&format!("{}progress.json", self.frontier), progress)
+            .await
+    }
+
+    /// Stores a batch: each group for its worker, then the list of its sites, which the
+    /// distributed Map's `ItemReader` reads.
+    pub async fn put_batch(&self, batch: &str, groups: &[Group]) -> Result<()> {
+        stream::iter(groups)
+            .map(|group| async move {
+                self.put_json(&self.group_key(batch, group.site), group)
+                    .await
+            })
+            .buffer_unordered(PUTS_IN_FLIGHT)
+            .try_collect::<()>()
+            .await?;
+        let items: Vec<Item> = groups.iter().map(|g| Item { site: g.site }).collect();
+        self.put_json(&self.batch_key(batch), &items).await
+    }
+
+    fn batch_key(&self, batch: &str) -> String {
+        format!("{}batches/{batch}.json", self.frontier)
+    }
+
+    /// Where the distributed Map reads a batch's items.
+    pub fn batch_items(&self, batch: &str) -> Items {
+        Items {
+            bucket: self.bucket.to_owned(),
+            key: self.batch_key(batch),
+        }
+    }
+
+    fn group_key(&self, batch: &str, site: usize) -> String {
+        format!("{}batches/{batch}/{site:05}.json", self.frontier)
     }
 
     /// Where a distributed Map's `ResultWriter` writes (read by people, not by the crawl).
@@ -310,12 +357,23 @@ impl<'a> Frontier<'a> {
         format!("{}map-results/", self.frontier)
     }
 
-    /// A batch's groups, as `put_batch` stored them.
-    pub async fn batch(&self, batch: &str) -> Result<Vec<Group>> {
-        let key = format!("{}batches/{batch}.json", self.frontier);
+    /// A batch's sites, as `put_batch` stored them.
+    pub async fn batch(&self, batch: &str) -> Result<Vec<Item>> {
+        let key = self.batch_key(batch);
         self.get_json(&key).await?.ok_or_else(|| {
             Error::InvalidInput(format!(
                 "batch '{batch}' of this crawl was never handed out (no s3://{}/{key})",
+                self.bucket
+            ))
+        })
+    }
+
+    /// The pages a batch gives one site's worker.
+    pub async fn group(&self, batch: &str, site: usize) -> Result<Group> {
+        let key = self.group_key(batch, site);
+        self.get_json(&key).await?.ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "batch '{batch}' of this crawl gives site {site} no pages (no s3://{}/{key})",
                 self.bucket
             ))
         })

@@ -1,9 +1,9 @@
 //! The function's configuration, its dependencies, and the dispatch of each action to its
 //! module.
 
-use crate::crawl::Crawl;
+use crate::crawl::{Crawl, Run};
 use crate::fetch::Fetcher;
-use crate::frontier::Frontier;
+use crate::frontier::{self, Frontier};
 use crate::messages::{Request, Response};
 use crate::{finish, next, start, worker};
 use aws_sdk_s3::Client;
@@ -108,20 +108,10 @@ impl Deps {
         Frontier::new(&self.s3, &self.config.bucket, crawl)
     }
 
-    /// The crawl as stored by its start step, which must be the one the input names: a step's
-    /// input could carry any limits, networks or scope, so only the checked copy is used.
-    pub(crate) async fn stored(&self, claimed: &Crawl) -> Result<Crawl> {
-        let stored = self.frontier(claimed).crawl().await?;
-        if stored != *claimed {
-            return Err(Error::InvalidInput(format!(
-                "the crawl in the input is not crawl '{}' run '{}' as its start step stored it \
-                 ({}): a running crawl cannot be changed",
-                claimed.name,
-                claimed.run_id,
-                self.frontier(claimed).output_uri("crawl.json")
-            )));
-        }
-        Ok(stored)
+    /// The crawl `run` names, as its start step stored it: a step's input could carry any
+    /// limits, networks or scope, so it carries only the run, and this is the only copy used.
+    pub(crate) async fn crawl(&self, run: &Run) -> Result<Crawl> {
+        frontier::stored_crawl(&self.s3, &self.config.bucket, run).await
     }
 
     pub(crate) fn fetcher(&self, crawl: &Crawl, max_bytes: usize) -> Result<Fetcher> {
@@ -136,25 +126,36 @@ impl Deps {
     }
 }
 
+/// The steps' futures are boxed: nested in one, they are deeper than the compiler's layout
+/// limit allows.
 pub async fn handle(deps: &Deps, request: Request) -> Result<Response> {
     Ok(match request {
         Request::Start { run_id, crawl } => {
-            Response::Started(start::start(deps, crawl.validate(&run_id)?).await?)
+            Response::Started(Box::pin(start::start(deps, crawl.validate(&run_id)?)).await?)
         }
-        Request::Next(state) => Response::Next(Box::new(next::next(deps, state).await?)),
+        Request::Next {
+            run,
+            execution,
+            batch,
+            results,
+        } => Response::Next(Box::new(
+            Box::pin(next::next(
+                deps,
+                &run,
+                &execution,
+                batch.as_deref(),
+                &results,
+            ))
+            .await?,
+        )),
         Request::Crawl {
-            crawl,
+            run,
             batch,
             site,
-            pages,
             express,
         } => Response::Crawled(
-            worker::crawl_host(deps, &crawl, &batch, site, &pages, express).await?,
+            Box::pin(worker::crawl_host(deps, &run, &batch, site, express)).await?,
         ),
-        Request::Finish {
-            crawl,
-            totals,
-            limit_reached,
-        } => Response::Finished(finish::finish(deps, &crawl, totals, limit_reached).await?),
+        Request::Finish { run } => Response::Finished(Box::pin(finish::finish(deps, &run)).await?),
     })
 }

@@ -26,14 +26,16 @@ mod next;
 pub mod normalize;
 pub mod pace;
 pub mod page;
+pub mod progress;
 pub mod robots;
 mod scope;
 pub mod sitemap;
 mod start;
 mod worker;
 
+pub use crawl::Run;
 pub use handler::{Config, Deps, handle};
 pub use messages::{
-    Crawled, Finished, Group, Items, MapSettings, Next, Request, Response, State, StepError,
+    Crawled, Finished, Group, Item, Items, MapSettings, Next, Request, Response, StepError,
     Summary, WorkerResult,
 };

@@ -3,66 +3,60 @@
 //! (`events/outputs/crawl-page/`).
 
 use crate::counts::Counts;
-use crate::crawl::{Crawl, CrawlRequest};
+use crate::crawl::{CrawlRequest, Run};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-/// The event: `{"action": "start" | "next" | "crawl" | "finish", ...}`.
+/// The event: `{"action": "start" | "next" | "crawl" | "finish", ...}`. After `start`, each
+/// carries only the run (its name and id), the batch and what the state machine's Choice
+/// reads: the crawl's definition, its totals and its counters are in S3, where each step reads
+/// them, so nothing in an execution's state grows with the crawl.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Request {
     /// A new crawl; the execution's name is its run id.
-    Start {
-        run_id: String,
-        crawl: CrawlRequest,
+    Start { run_id: String, crawl: CrawlRequest },
+    /// Adds up `batch` (the one this execution just ran, if any) and hands out the next.
+    Next {
+        #[serde(flatten)]
+        run: Run,
+        /// The execution asking: the counters for continuing in a new execution are kept per
+        /// execution.
+        execution: String,
+        #[serde(default)]
+        batch: Option<String>,
+        /// An inline Map's output: its failed workers' errors (the others' results are in S3).
+        #[serde(default)]
+        results: Vec<WorkerResult>,
     },
-    Next(State),
-    /// One worker: one host's pages of a batch.
+    /// One worker: one host's pages of a batch, as `next` stored them.
     Crawl {
-        crawl: Crawl,
+        #[serde(flatten)]
+        run: Run,
         batch: String,
         site: usize,
-        pages: Vec<String>,
         /// Run by a distributed Map, as an Express workflow: 5 minutes at most.
         #[serde(default)]
         express: bool,
     },
     Finish {
-        crawl: Crawl,
-        totals: Counts,
-        #[serde(default)]
-        limit_reached: bool,
+        #[serde(flatten)]
+        run: Run,
     },
 }
 
-/// What one execution carries from step to step, and hands to the next execution.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct State {
-    pub crawl: Crawl,
-    pub totals: Counts,
-    pub generation: u32,
-    pub execution_pages: u32,
-    /// Batches handed out so far, in all executions: names the next one.
-    #[serde(default)]
-    pub batches: u32,
-    /// The batch just crawled, whose workers' results the next step adds up.
-    #[serde(default)]
-    pub batch: Option<String>,
-    /// The site the next batch starts from, so that every host gets its turn when there are
-    /// more than a batch holds.
-    #[serde(default)]
-    pub cursor: usize,
-    /// An inline Map's output: its failed workers' errors (the others' results are in S3).
-    #[serde(default)]
-    pub results: Vec<WorkerResult>,
-}
-
-/// One item of a batch: one host's pages, for one worker.
+/// One item of a batch: one host's pages, for one worker (`batches/<batch>/<site>.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     pub site: usize,
     /// Queue keys.
     pub pages: Vec<String>,
+}
+
+/// One item of a distributed Map's `ItemReader` (`batches/<batch>.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub site: usize,
 }
 
 /// One item of the inline Map state's output.
@@ -78,12 +72,12 @@ pub enum WorkerResult {
     Done(Crawled),
 }
 
-/// What each action answers: `start` the first `State`, `next` a `Next`, `crawl` a worker's
-/// `Crawled`, `finish` a `Finished`. The state machine reads them as they serialise, untagged.
+/// What each action answers: `start` the run, `next` a `Next`, `crawl` a worker's `Crawled`,
+/// `finish` a `Finished`. The state machine reads them as they serialise, untagged.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Response {
-    Started(State),
+    Started(Run),
     Next(Box<Next>),
     Crawled(Crawled),
     Finished(Finished),
@@ -98,34 +92,30 @@ pub struct StepError {
     pub cause: String,
 }
 
-/// The `next` step's answer, which the state machine's Choice reads.
+/// The `next` step's answer, which the state machine's Choice and Map states read: its size
+/// does not depend on the crawl's (a batch of up to [`INLINE_HOSTS`](crate::next::INLINE_HOSTS)
+/// sites at most).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Next {
-    pub crawl: Crawl,
-    pub totals: Counts,
-    pub generation: u32,
-    pub execution_pages: u32,
-    pub batches: u32,
+    #[serde(flatten)]
+    pub run: Run,
     /// The batch handed out (`None` when done or handing over).
     pub batch: Option<String>,
-    pub cursor: usize,
+    /// The batch's sites for the inline Map; empty when `distributed`.
+    pub sites: Vec<usize>,
     /// Always empty: the inline Map replaces it with its output, the distributed Map leaves it.
     pub results: Vec<WorkerResult>,
-    /// The batch, one worker per host, for the inline Map; empty when `distributed`.
-    pub groups: Vec<Group>,
     /// More hosts than the inline Map runs: the distributed Map reads the batch from `items`.
     pub distributed: bool,
     pub items: Option<Items>,
     pub map: MapSettings,
     pub done: bool,
-    pub limit_reached: bool,
     pub continue_as_new: bool,
-    /// The next execution's input and name, when `continue_as_new`.
-    pub continuation: Option<State>,
+    /// The next execution's name, when `continue_as_new`; its input is the run.
     pub continuation_name: Option<String>,
 }
 
-/// Where a batch's groups are stored: the distributed Map's `ItemReader` reads them.
+/// Where a batch's items are stored: the distributed Map's `ItemReader` reads them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Items {
     pub bucket: String,

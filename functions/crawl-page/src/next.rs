@@ -4,10 +4,10 @@
 //! that this execution should hand over to a new one.
 
 use crate::counts::Counts;
-use crate::crawl::Crawl;
+use crate::crawl::{Crawl, Run};
 use crate::frontier::{CLAIMS_IN_FLIGHT, Frontier};
 use crate::handler::Deps;
-use crate::messages::{Group, MapSettings, Next, State, StepError, WorkerResult};
+use crate::messages::{Group, Item, MapSettings, Next, StepError, WorkerResult};
 use crate::page::Record;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::Result;
@@ -16,58 +16,67 @@ use shared::Result;
 /// larger ones in the distributed Map.
 pub const INLINE_HOSTS: usize = 10;
 
-pub async fn next(deps: &Deps, mut state: State) -> Result<Next> {
-    let crawl = &deps.stored(&state.crawl).await?;
+/// `batch` is the batch the asking execution just ran (none when it starts): it is added up if
+/// it is the one handed out. Any other is a step retried after it handed out the next one, or a
+/// resumed crawl: the batch handed out is then handed out again, and nothing is counted twice.
+pub async fn next(
+    deps: &Deps,
+    run: &Run,
+    execution: &str,
+    batch: Option<&str>,
+    results: &[WorkerResult],
+) -> Result<Next> {
+    let crawl = &deps.crawl(run).await?;
     let frontier = deps.frontier(crawl);
-    if let Some(batch) = state.batch.take() {
-        let results = std::mem::take(&mut state.results);
-        add_up(&frontier, crawl, &batch, &results, &mut state.totals).await?;
-    }
-    let limits = &crawl.limits;
-    let mut budget = u64::from(limits.max_pages).saturating_sub(state.totals.fetched());
-    let queued = frontier.queued_sites().await?;
-    let limit_reached = budget == 0 && !queued.is_empty();
-    let done = queued.is_empty() || budget == 0;
-    let continue_as_new = !done && state.execution_pages >= limits.pages_per_execution;
-    let map = MapSettings {
-        max_concurrency: deps.config.map_max_concurrency,
-        tolerated_failure_percentage: deps.config.map_tolerated_failure_percentage,
-        results_prefix: frontier.map_results_prefix(),
-    };
-    let mut next = Next {
-        crawl: state.crawl.clone(),
-        totals: state.totals,
-        generation: state.generation,
-        execution_pages: state.execution_pages,
-        batches: state.batches,
+    let mut progress = frontier.progress().await?;
+    progress.driven_by(execution)?;
+    let mut answer = Next {
+        run: run.clone(),
         batch: None,
-        cursor: state.cursor,
+        sites: Vec::new(),
         results: Vec::new(),
-        groups: Vec::new(),
         distributed: false,
         items: None,
-        map,
-        done,
-        limit_reached,
-        continue_as_new,
-        continuation: None,
+        map: MapSettings {
+            max_concurrency: deps.config.map_max_concurrency,
+            tolerated_failure_percentage: deps.config.map_tolerated_failure_percentage,
+            results_prefix: frontier.map_results_prefix(),
+        },
+        done: false,
+        continue_as_new: false,
         continuation_name: None,
     };
-    if done {
-        return Ok(next);
+    match progress.current.clone() {
+        Some(current) if batch == Some(current.as_str()) => {
+            let before = progress.totals;
+            add_up(&frontier, crawl, &current, results, &mut progress.totals).await?;
+            progress.added_up(progress.totals != before)?;
+        }
+        Some(current) => {
+            let sites = frontier.batch(&current).await?;
+            frontier.put_progress(&progress).await?;
+            return Ok(hand_out(answer, &frontier, current, sites));
+        }
+        None => {}
     }
-    if continue_as_new {
-        let generation = state.generation + 1;
-        next.continuation_name = Some(continuation_name(&crawl.run_id, generation));
-        next.continuation = Some(State {
-            generation,
-            execution_pages: 0,
-            ..state
-        });
-        return Ok(next);
+    let limits = &crawl.limits;
+    let mut budget = u64::from(limits.max_pages).saturating_sub(progress.totals.fetched());
+    let queued = frontier.queued_sites().await?;
+    progress.limit_reached = budget == 0 && !queued.is_empty();
+    answer.done = queued.is_empty() || budget == 0;
+    answer.continue_as_new = !answer.done && progress.execution_pages >= limits.pages_per_execution;
+    if answer.continue_as_new {
+        answer.continuation_name = Some(continuation_name(
+            &crawl.run_id,
+            progress.generation.saturating_add(1),
+        ));
+    }
+    if answer.done || answer.continue_as_new {
+        frontier.put_progress(&progress).await?;
+        return Ok(answer);
     }
     let hosts = (limits.concurrency as usize).min(deps.config.batch_size);
-    let (chosen, cursor) = take_turns(&queued, state.cursor, hosts);
+    let (chosen, cursor) = take_turns(&queued, progress.cursor, hosts);
     let mut sizes = Vec::new();
     for site in chosen {
         let size = budget.min(u64::from(limits.pages_per_worker));
@@ -87,17 +96,26 @@ pub async fn next(deps: &Deps, mut state: State) -> Result<Next> {
         .try_filter(|g| std::future::ready(!g.pages.is_empty()))
         .try_collect()
         .await?;
-    let batch = format!("{:07}", state.batches);
-    next.items = Some(frontier.put_batch(&batch, &groups).await?);
-    next.execution_pages += groups.iter().map(|g| g.pages.len() as u32).sum::<u32>();
-    next.batches += 1;
-    next.batch = Some(batch);
-    next.cursor = cursor;
-    next.distributed = groups.len() > INLINE_HOSTS;
-    if !next.distributed {
-        next.groups = groups;
+    let batch = progress.hand_out(groups.iter().map(|g| g.pages.len()).sum())?;
+    progress.cursor = cursor;
+    frontier.put_batch(&batch, &groups).await?;
+    // Last: a step that dies before this hands the same batch out again when retried.
+    frontier.put_progress(&progress).await?;
+    let sites = groups.iter().map(|g| Item { site: g.site }).collect();
+    Ok(hand_out(answer, frontier, batch, sites))
+}
+
+/// The answer that hands `batch` out: its sites for the inline Map, or where the distributed
+/// Map reads them.
+fn hand_out(mut answer: Next, frontier: &Frontier<'_>, batch: String, sites: Vec<Item>) -> Next {
+    answer.distributed = sites.len() > INLINE_HOSTS;
+    if answer.distributed {
+        answer.items = Some(frontier.batch_items(&batch));
+    } else {
+        answer.sites = sites.iter().map(|i| i.site).collect();
     }
-    Ok(next)
+    answer.batch = Some(batch);
+    answer
 }
 
 /// Up to `hosts` of the queued sites (ascending), starting at `cursor` and wrapping around, so
@@ -124,21 +142,22 @@ async fn add_up(
     results: &[WorkerResult],
     totals: &mut Counts,
 ) -> Result<()> {
-    let groups = frontier.batch(batch).await?;
-    let hosts: Vec<_> = stream::iter(&groups)
-        .map(|g| frontier.host(g.site))
+    let sites = frontier.batch(batch).await?;
+    let hosts: Vec<_> = stream::iter(&sites)
+        .map(|item| frontier.host(item.site))
         .buffered(CLAIMS_IN_FLIGHT)
         .try_collect()
         .await?;
-    for (group, host) in groups.iter().zip(hosts) {
+    for (item, host) in sites.iter().zip(hosts) {
         let host = host.filter(|h| h.batch == batch);
         if let Some(host) = &host {
-            totals.add(&host.counts);
+            totals.add(&host.counts)?;
         }
         if host.is_some_and(|h| h.done) {
             continue;
         }
         totals.worker_failures += 1;
+        let group = frontier.group(batch, item.site).await?;
         let error = results
             .iter()
             .find_map(|r| match r {

@@ -2,11 +2,10 @@
 //! here: each host's first worker reads its robots.txt and sitemaps (`discover`), so a crawl of
 //! thousands of sites starts as fast as one of a single site.
 
-use crate::counts::Counts;
-use crate::crawl::Crawl;
+use crate::crawl::{Crawl, Run};
 use crate::frontier::{CLAIMS_IN_FLIGHT, Entry};
 use crate::handler::Deps;
-use crate::messages::State;
+use crate::progress::Progress;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::{Error, Result};
 
@@ -15,9 +14,23 @@ const BY_START: &str = "start";
 /// Sites' names resolved at the same time.
 const LOOKUPS_IN_FLIGHT: usize = 16;
 
-pub async fn start(deps: &Deps, crawl: Crawl) -> Result<State> {
+pub async fn start(deps: &Deps, crawl: Crawl) -> Result<Run> {
     refuse_unreachable(deps, &crawl).await?;
     let frontier = &deps.frontier(&crawl);
+    // A start retried before its first batch may redo its work; one after would reset the
+    // crawl's totals and budget.
+    if frontier
+        .existing_progress()
+        .await?
+        .is_some_and(|p| p.batches > 0)
+    {
+        return Err(Error::InvalidInput(format!(
+            "crawl '{}' run '{}' has already started: resume it with the input {}",
+            crawl.name,
+            crawl.run_id,
+            serde_json::json!({"name": crawl.name, "run_id": crawl.run_id})
+        )));
+    }
     frontier.put_crawl(&crawl).await?;
     let seeds = crawl.sites.iter().enumerate().flat_map(|(site, s)| {
         s.start_urls.iter().map(move |url| Entry {
@@ -38,21 +51,13 @@ pub async fn start(deps: &Deps, crawl: Crawl) -> Result<State> {
         .buffer_unordered(CLAIMS_IN_FLIGHT)
         .try_collect()
         .await?;
-    let totals = Counts {
-        queued: queued.iter().filter(|new| **new).count() as u64,
-        ..Counts::default()
-    };
-    tracing::info!(crawl = %crawl.name, run = %crawl.run_id, sites = crawl.sites.len(), queued = totals.queued, "crawl started");
-    Ok(State {
-        crawl,
-        totals,
-        generation: 0,
-        execution_pages: 0,
-        batches: 0,
-        batch: None,
-        cursor: 0,
-        results: Vec::new(),
-    })
+    let progress = Progress::new(
+        &crawl.run_id,
+        queued.iter().filter(|new| **new).count() as u64,
+    );
+    frontier.put_progress(&progress).await?;
+    tracing::info!(crawl = %crawl.name, run = %crawl.run_id, sites = crawl.sites.len(), queued = progress.totals.queued, "crawl started");
+    Ok(crawl.run())
 }
 
 /// A site the crawl may not reach (its `allow_networks`, the deployment's networks and ports) is

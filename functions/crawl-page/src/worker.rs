@@ -7,7 +7,7 @@
 //! next step read.
 
 use crate::counts::Counts;
-use crate::crawl::{Crawl, EXPRESS_WORKER_SECONDS, Site, WORKER_SECONDS};
+use crate::crawl::{Crawl, EXPRESS_WORKER_SECONDS, Run, Site, WORKER_SECONDS};
 use crate::discover::{self, ROBOTS_MAX_BYTES};
 use crate::fetch::{Fetched, Fetcher};
 use crate::frontier::{CLAIMS_IN_FLIGHT, Entry, Frontier, Host};
@@ -25,18 +25,18 @@ use std::time::Duration;
 /// What the sitemaps' pages' claims name as their finder.
 const BY_SITEMAP: &str = "sitemap";
 
-/// One worker: `keys`, all of `site`, queued for `batch`. Its first request waits one interval
-/// from the host's last answer, whichever worker had it; it stops taking pages when the next
-/// one might not end within its time budget, and the rest stay queued.
+/// One worker: the pages `batch` gives `site`, as the next-batch step stored them. Its first
+/// request waits one interval from the host's last answer, whichever worker had it; it stops
+/// taking pages when the next one might not end within its time budget, and the rest stay
+/// queued.
 pub async fn crawl_host(
     deps: &Deps,
-    claimed: &Crawl,
+    run: &Run,
     batch: &str,
     site: usize,
-    keys: &[String],
     express: bool,
 ) -> Result<Crawled> {
-    let crawl = &deps.stored(claimed).await?;
+    let crawl = &deps.crawl(run).await?;
     let Some(host_site) = crawl.sites.get(site) else {
         return Err(Error::InvalidInput(format!(
             "site {site} is not a site of crawl '{}' ({} sites)",
@@ -45,6 +45,7 @@ pub async fn crawl_host(
         )));
     };
     let frontier = deps.frontier(crawl);
+    let keys = &frontier.group(batch, site).await?.pages;
     let limits = &crawl.limits;
     let budget = Budget::new(
         Duration::from_secs_f64(if express {

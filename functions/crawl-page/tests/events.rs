@@ -1,6 +1,7 @@
 //! Every sample under `events/crawl-page/` is accepted or refused as expected: the crawls a user
 //! starts the state machine with (`start-crawl*`, `bad-*` without an action) as the start step
-//! sees them, and the steps' own events as they are.
+//! sees them, a resumed run (`resume-*`) as the next-batch step sees it, and the steps' own
+//! events as they are.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use crawl_page::Request;
@@ -14,6 +15,7 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
         ("start-crawl-keywords.json", None),
         ("start-crawl-local.json", None),
         ("start-crawl-sites.json", None),
+        ("resume-crawl.json", None),
         ("step-start.json", None),
         ("step-next.json", None),
         ("step-next-after-a-batch.json", None),
@@ -42,13 +44,17 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
             "bad-unknown-action.json",
             Some("unknown variant `crawl-everything`"),
         ),
-        ("bad-pages-not-a-list.json", Some("invalid type: string")),
+        ("bad-site-not-a-number.json", Some("invalid type: string")),
     ];
     let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
     for (name, event) in testing::sample_events("crawl-page", &names) {
         let refusal = expected.iter().find(|(n, _)| *n == name).unwrap().1;
         let event: Value = if event.get("action").is_some() {
             event
+        } else if name.starts_with("resume-") {
+            // An execution input that resumes a run: the state machine asks `next` with it.
+            json!({"action": "next", "execution": "resumed-1", "results": [], "name": event["name"],
+                   "run_id": event["run_id"], "batch": event["batch"]})
         } else {
             json!({"action": "start", "run_id": "sample-1", "crawl": event})
         };

@@ -8,6 +8,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use crawl_page::crawl::{Crawl, CrawlRequest};
 use crawl_page::frontier::Frontier;
+use crawl_page::progress::Progress;
 use crawl_page::{Config, Deps};
 use serde_json::{Value, json};
 use url::Url;
@@ -102,9 +103,17 @@ async fn a_throttled_queue_listing_fails_the_step_as_throttled() {
         .http_status(503, s3_error("SlowDown"))
         .repeatedly()
         .build();
-    let stored = object(serde_json::to_vec(&crawl()).unwrap());
+    let body = serde_json::to_vec(&crawl()).unwrap();
+    let stored = mock!(Client::get_object)
+        .match_requests(|r| r.key().is_some_and(|k| k.ends_with("crawl.json")))
+        .then_output(move || {
+            GetObjectOutput::builder()
+                .body(ByteStream::from(body.clone()))
+                .build()
+        });
+    let progress = object(serde_json::to_vec(&Progress::new("mocked-1", 1)).unwrap());
     let deps = Deps {
-        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&rule, &stored]),
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&rule, &stored, &progress]),
         config: Config {
             bucket: "bucket".into(),
             user_agent: "Test/1.0".into(),
@@ -116,8 +125,8 @@ async fn a_throttled_queue_listing_fails_the_step_as_throttled() {
         },
         lookup: Default::default(),
     };
-    let event = json!({"action": "next", "crawl": crawl(), "totals": {}, "generation": 0,
-                       "execution_pages": 0, "results": []});
+    let event = json!({"action": "next", "name": "mocked", "run_id": "mocked-1",
+                       "execution": "mocked-1", "batch": null, "results": []});
     let err = handle(&deps, event).await.unwrap_err();
     assert_eq!(err.error_type(), "Throttled", "{err}");
 }

@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 #![cfg(feature = "local-stack")]
 
-use crawl_page::frontier::{Entry, Frontier};
-use crawl_page::{Config, Deps};
+use crawl_page::crawl::Crawl;
+use crawl_page::frontier::{self, Entry, Frontier};
+use crawl_page::progress::Progress;
+use crawl_page::{Config, Deps, Group};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use shared::address::Lookup;
@@ -79,16 +81,17 @@ fn stored_paths() -> Vec<String> {
 
 struct Run {
     finished: Value,
+    /// The summary: the crawl's totals, and more.
     totals: Value,
     executions: u32,
 }
 
 async fn run(deps: &Deps, crawl: Value) -> Run {
-    let state = start(deps, crawl).await;
-    drive(deps, state).await
+    let run = start(deps, crawl).await;
+    drive(deps, run).await
 }
 
-/// The start step's answer for `crawl`, under a new run id.
+/// The start step's answer for `crawl`, under a new run id: the run.
 async fn start(deps: &Deps, crawl: Value) -> Value {
     let run_id = testing::unique("run").replace('_', "-");
     handle(
@@ -99,69 +102,122 @@ async fn start(deps: &Deps, crawl: Value) -> Value {
     .unwrap()
 }
 
-/// A worker for the first site of the crawl `state` carries with no page: the host's first
-/// visit only (robots.txt, sitemaps).
-async fn first_visit(deps: &Deps, state: &Value) -> shared::Result<Value> {
+/// The crawl `run` names, as its start step stored it.
+async fn stored(deps: &Deps, run: &Value) -> Crawl {
+    let run: crawl_page::Run = serde_json::from_value(run.clone()).unwrap();
+    frontier::stored_crawl(&deps.s3, &deps.config.bucket, &run)
+        .await
+        .unwrap()
+}
+
+/// The crawl's progress, as its `next` step last stored it.
+async fn progress(deps: &Deps, run: &Value) -> Value {
+    let prefix = format!(
+        "frontier/{}/{}/",
+        run["name"].as_str().unwrap(),
+        run["run_id"].as_str().unwrap()
+    );
+    json_object(deps, &format!("{prefix}progress.json")).await
+}
+
+/// A worker of batch `batch` given `pages` of the first site, as `next` would store it.
+async fn worker(
+    deps: &Deps,
+    run: &Value,
+    batch: &str,
+    pages: Vec<String>,
+) -> shared::Result<Value> {
+    let crawl = stored(deps, run).await;
+    Frontier::new(&deps.s3, &deps.config.bucket, &crawl)
+        .put_batch(batch, &[Group { site: 0, pages }])
+        .await
+        .unwrap();
     handle(
         deps,
-        json!({"action": "crawl", "crawl": state["crawl"], "batch": "first", "site": 0,
-               "pages": []}),
+        json!({"action": "crawl", "name": run["name"], "run_id": run["run_id"], "batch": batch,
+               "site": 0}),
     )
     .await
 }
 
-/// The rest of the crawl from `state`, as the state machine runs it.
-async fn drive(deps: &Deps, mut state: Value) -> Run {
+/// A worker for the first site of the crawl with no page: the host's first visit only
+/// (robots.txt, sitemaps).
+async fn first_visit(deps: &Deps, run: &Value) -> shared::Result<Value> {
+    worker(deps, run, "first", Vec::new()).await
+}
+
+/// One `next` step of execution `execution`, after `batch` and its inline Map's `results`.
+async fn next(deps: &Deps, run: &Value, execution: &Value, batch: &Value, results: Value) -> Value {
+    let next = handle(
+        deps,
+        json!({"action": "next", "name": run["name"], "run_id": run["run_id"],
+               "execution": execution, "batch": batch, "results": results}),
+    )
+    .await
+    .unwrap();
+    let size = serde_json::to_vec(&next).unwrap().len();
+    assert!(
+        size < 1024,
+        "next's answer is small whatever the crawl: {size} bytes"
+    );
+    next
+}
+
+/// The rest of the crawl from its start, as the state machine runs it.
+async fn drive(deps: &Deps, run: Value) -> Run {
     let mut executions = 1;
+    let mut execution = run["run_id"].clone();
+    let mut batch = Value::Null;
+    let mut results = json!([]);
     loop {
-        let mut request = state.clone();
-        request["action"] = json!("next");
-        let next = handle(deps, request).await.unwrap();
+        let next = next(deps, &run, &execution, &batch, results).await;
         if next["done"] == json!(true) {
             let finished = handle(
                 deps,
-                json!({"action": "finish", "crawl": next["crawl"], "totals": next["totals"],
-                       "limit_reached": next["limit_reached"]}),
+                json!({"action": "finish", "name": run["name"], "run_id": run["run_id"]}),
             )
             .await
             .unwrap();
             return Run {
-                totals: next["totals"].clone(),
+                totals: finished["summary"].clone(),
                 finished,
                 executions,
             };
         }
         if next["continue_as_new"] == json!(true) {
-            assert!(next["groups"].as_array().unwrap().is_empty());
-            state = next["continuation"].clone();
+            execution = next["continuation_name"].clone();
+            batch = Value::Null;
+            results = json!([]);
             executions += 1;
             continue;
         }
-        let groups = if next["distributed"] == json!(true) {
-            assert!(next["groups"].as_array().unwrap().is_empty());
-            let key = next["items"]["key"].as_str().unwrap();
-            json_object(deps, key).await
+        let sites: Vec<Value> = if next["distributed"] == json!(true) {
+            assert!(next["sites"].as_array().unwrap().is_empty());
+            let items = json_object(deps, next["items"]["key"].as_str().unwrap()).await;
+            items
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["site"].clone())
+                .collect()
         } else {
-            next["groups"].clone()
+            next["sites"].as_array().unwrap().clone()
         };
-        let workers = groups.as_array().unwrap().iter().map(|group| {
+        let workers = sites.iter().map(|site| {
             handle(
                 deps,
-                json!({"action": "crawl", "crawl": next["crawl"], "batch": next["batch"],
-                       "site": group["site"], "pages": group["pages"],
-                       "express": next["distributed"]}),
+                json!({"action": "crawl", "name": run["name"], "run_id": run["run_id"],
+                       "batch": next["batch"], "site": site, "express": next["distributed"]}),
             )
         });
-        let results: Vec<Value> = join_all(workers)
-            .await
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
-        state = json!({
-            "crawl": next["crawl"], "totals": next["totals"], "generation": next["generation"],
-            "execution_pages": next["execution_pages"], "batches": next["batches"],
-            "batch": next["batch"], "cursor": next["cursor"], "results": results,
-        });
+        results = Value::Array(
+            join_all(workers)
+                .await
+                .into_iter()
+                .map(Result::unwrap)
+                .collect(),
+        );
+        batch = next["batch"].clone();
     }
 }
 
@@ -337,8 +393,7 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
         let site = FakeSite::start().await.unwrap();
         let deps = deps(Lookup::System, &[port(site.base_url())]).await;
         let state = start(&deps, docs_crawl(&site, fast())).await;
-        let crawl: crawl_page::crawl::Crawl =
-            serde_json::from_value(state["crawl"].clone()).unwrap();
+        let crawl = stored(&deps, &state).await;
         let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
         let start_page = crawl.sites[0].start_urls[0].clone();
         let entry = Entry {
@@ -353,12 +408,7 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
         let queued_at_start = keys(&deps, &frontier.queue_prefix()).await;
         // The worker crawls the start page to the end, then its writes are undone back to the
         // moment it died; what it answered is lost with it.
-        handle(
-            &deps,
-            json!({"action": "crawl", "crawl": crawl, "batch": "killed", "site": 0, "pages": [key]}),
-        )
-        .await
-        .unwrap();
+        worker(&deps, &state, "killed", vec![key]).await.unwrap();
         frontier.enqueue(&entry).await.unwrap();
         let delete = |key: String| {
             let s3 = deps.s3.clone();
@@ -398,28 +448,60 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
 }
 
 #[tokio::test]
-async fn a_step_uses_the_crawl_as_started_never_the_one_in_its_input() {
+async fn a_step_reads_the_crawl_and_its_counters_from_s3_never_from_its_input() {
     let site = FakeSite::start().await.unwrap();
     let deps = deps(Lookup::System, &[port(site.base_url())]).await;
-    let state = start(&deps, docs_crawl(&site, json!({}))).await;
-    // An execution input with totals goes straight to `next`: its crawl must be the stored one.
-    let mut forged = state.clone();
-    forged["action"] = json!("next");
-    forged["crawl"]["limits"]["max_page_bytes"] = json!(4_294_967_295u64);
-    forged["crawl"]["allow_networks"] = json!(["0.0.0.0/0"]);
-    let err = handle(&deps, forged).await.unwrap_err();
-    assert_eq!(err.error_type(), "InvalidInput", "{err}");
-    assert!(err.to_string().contains("cannot be changed"), "{err}");
-    let mut never_started = state.clone();
-    never_started["action"] = json!("crawl");
-    never_started["crawl"]["run_id"] = json!("never-started");
-    never_started["pages"] = json!([]);
-    never_started["batch"] = json!("0000000");
-    never_started["site"] = json!(0);
-    let err = handle(&deps, never_started).await.unwrap_err();
+    let crawl = json!({
+        "name": "tree", "base_url": format!("{}/tree/0.html", site.base_url()),
+        "start_paths": ["0.html"], "allow_networks": ["127.0.0.1/32"],
+        "limits": {"max_pages": 4, "concurrency": 2, "requests_per_second": 100.0},
+    });
+    let run = start(&deps, crawl).await;
+    assert_eq!(
+        run,
+        json!({"name": "tree", "run_id": run["run_id"]}),
+        "the start answers the run only"
+    );
+    let ran = drive(&deps, run.clone()).await;
+    assert_eq!(ran.totals["crawled"], 4);
+    let before = progress(&deps, &run).await;
+    // A hand-made continuation, with counters and a crawl of its own, starts nothing: the
+    // budget, the totals and the crawl are those in S3.
+    let mut forged = json!({
+        "action": "next", "name": run["name"], "run_id": run["run_id"], "execution": "hand-made",
+        "batch": null, "results": [], "totals": {}, "generation": 0, "execution_pages": 0,
+        "crawl": {"limits": {"max_pages": 1_000_000}, "allow_networks": ["0.0.0.0/0"]},
+    });
+    let answer = handle(&deps, forged.clone()).await.unwrap();
+    assert_eq!(answer["done"], true, "max_pages was reached: {answer}");
+    let after = progress(&deps, &run).await;
+    assert_eq!(after["totals"], before["totals"]);
+    assert_eq!(after["batches"], before["batches"]);
+    // A run that was never started, or a name that is not one, is refused.
+    forged["run_id"] = json!("never-started");
+    let err = handle(&deps, forged.clone()).await.unwrap_err();
     assert_eq!(err.error_type(), "InvalidInput", "{err}");
     assert!(err.to_string().contains("no crawl was started"), "{err}");
-    assert!(site.requests().is_empty(), "nothing fetched for them");
+    forged["name"] = json!("../tree");
+    let err = handle(&deps, forged).await.unwrap_err();
+    assert_eq!(err.error_type(), "InvalidInput", "{err}");
+    assert!(err.to_string().contains("do not name a crawl run"), "{err}");
+    // Starting the same run again cannot reset it either.
+    let again = handle(
+        &deps,
+        json!({"action": "start", "run_id": run["run_id"], "crawl": {
+            "name": "tree", "base_url": format!("{}/tree/0.html", site.base_url()),
+            "start_paths": ["0.html"], "allow_networks": ["127.0.0.1/32"]}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(again.to_string().contains("has already started"), "{again}");
+    assert_eq!(progress(&deps, &run).await, after);
+    assert_eq!(
+        site.requests().len(),
+        2 + 4,
+        "robots.txt, sitemap.xml, 4 pages"
+    );
 }
 
 #[tokio::test]
@@ -505,6 +587,10 @@ async fn a_failed_worker_puts_its_pages_back_until_max_attempts() {
     let crawl = crawl.validate("retry-1").unwrap();
     let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
     frontier.put_crawl(&crawl).await.unwrap();
+    frontier
+        .put_progress(&Progress::new("retry-1", 1))
+        .await
+        .unwrap();
     let entry = Entry {
         url: url::Url::parse("https://example.com/slow").unwrap(),
         site: 0,
@@ -513,33 +599,41 @@ async fn a_failed_worker_puts_its_pages_back_until_max_attempts() {
     };
     frontier.enqueue(&entry).await.unwrap();
     let key = frontier.queue_key(&entry);
+    let run = json!({"name": "retry", "run_id": "retry-1"});
+    let execution = json!("retry-1");
     let failed =
         json!({"site": 0, "error": {"Error": "States.Timeout", "Cause": "worker timed out"}});
-    let state = |after: &Value, results: Value| {
-        json!({
-            "action": "next", "crawl": crawl, "totals": after["totals"], "generation": 0,
-            "execution_pages": 1, "batches": after["batches"], "batch": after["batch"],
-            "cursor": after["cursor"], "results": results,
-        })
+    let group = |next: &Value| {
+        let batch = next["batch"].as_str().unwrap().to_owned();
+        let frontier = &frontier;
+        async move { frontier.group(&batch, 0).await.unwrap().pages }
     };
-    let group = json!([{"site": 0, "pages": [key]}]);
-    let start = json!({"totals": {}, "batches": 0, "batch": null, "cursor": 0});
-    let handed = handle(&deps, state(&start, json!([]))).await.unwrap();
-    assert_eq!(handed["groups"], group);
+    let handed = next(&deps, &run, &execution, &Value::Null, json!([])).await;
+    assert_eq!(handed["sites"], json!([0]));
+    assert_eq!(group(&handed).await, std::slice::from_ref(&key));
     // Its worker fails in the inline Map, whose Catch gives the error...
-    let first = handle(&deps, state(&handed, json!([failed])))
-        .await
-        .unwrap();
-    assert_eq!(first["totals"]["retries"], 1);
-    assert_eq!(first["totals"]["worker_failures"], 1);
-    assert_eq!(first["groups"], group, "still queued");
+    let first = next(&deps, &run, &execution, &handed["batch"], json!([failed])).await;
+    let totals = progress(&deps, &run).await["totals"].clone();
+    assert_eq!(totals["retries"], 1);
+    assert_eq!(totals["worker_failures"], 1);
+    assert_eq!(
+        group(&first).await,
+        std::slice::from_ref(&key),
+        "still queued"
+    );
     let record = frontier.entry(&key).await.unwrap().unwrap();
     assert_eq!(record.attempts, 1);
+    // The same step retried (its answer was lost) hands out the same batch and counts nothing
+    // twice.
+    let retried = next(&deps, &run, &execution, &handed["batch"], json!([failed])).await;
+    assert_eq!(retried, first);
+    assert_eq!(progress(&deps, &run).await["totals"], totals);
     // ... and again in a distributed Map, which gives none: the host's state says it.
-    let second = handle(&deps, state(&first, json!([]))).await.unwrap();
-    assert_eq!(second["totals"]["failed"], 1);
-    assert_eq!(second["totals"]["worker_failures"], 2);
+    let second = next(&deps, &run, &execution, &first["batch"], json!([])).await;
     assert_eq!(second["done"], true);
+    let totals = progress(&deps, &run).await["totals"].clone();
+    assert_eq!(totals["failed"], 1);
+    assert_eq!(totals["worker_failures"], 2);
     let record = json_object(&deps, &frontier.page_key(&entry.url, "json")).await;
     assert_eq!(record["outcome"], "failed");
     let error = record["error"].as_str().unwrap();
@@ -654,7 +748,10 @@ async fn internal_addresses_are_never_fetched_unless_allowed() {
     )
     .await
     .unwrap();
-    assert_eq!(with_a_lost_site["totals"]["queued"], 2);
+    assert_eq!(
+        progress(&deps, &with_a_lost_site).await["totals"]["queued"],
+        2
+    );
 
     // The same name, allowed: the check was on the resolved address, and it now connects.
     let allowed = handle(
@@ -664,7 +761,7 @@ async fn internal_addresses_are_never_fetched_unless_allowed() {
     )
     .await
     .unwrap();
-    assert_eq!(allowed["totals"]["queued"], 1);
+    assert_eq!(progress(&deps, &allowed).await["totals"]["queued"], 1);
     assert!(site.requests().is_empty(), "the start sends nothing");
     first_visit(&deps, &allowed).await.unwrap();
     assert_eq!(site.requests(), ["/robots.txt", "/sitemap.xml"]);
@@ -685,7 +782,7 @@ async fn robots_txt_server_errors_hold_the_host_back_and_a_missing_one_allows_al
     )
     .await
     .unwrap();
-    assert_eq!(state["totals"]["queued"], 1);
+    assert_eq!(progress(&deps, &state).await["totals"]["queued"], 1);
     assert_eq!(
         first_visit(&deps, &state).await.unwrap()["counts"]["queued"],
         0
@@ -943,7 +1040,11 @@ async fn sitemaps_from_robots_txt_and_their_indexes_seed_the_queue_within_the_sc
     )
     .await
     .unwrap();
-    assert_eq!(state["totals"]["queued"], 1, "/docs/");
+    assert_eq!(
+        progress(&deps, &state).await["totals"]["queued"],
+        1,
+        "/docs/"
+    );
     let visit = first_visit(&deps, &state).await.unwrap();
     assert_eq!(visit["counts"]["queued"], 2, "a.html and b.html");
     let queued = keys(&deps, "frontier/sitemaps/sitemaps-1/queue/").await;

@@ -5,10 +5,8 @@
 
 use crawl_page::counts::Counts;
 use crawl_page::crawl::{Crawl, CrawlRequest};
-use crawl_page::frontier::url_hash;
 use crawl_page::{
-    Crawled, Finished, Group, Items, MapSettings, Next, Response, State, StepError, Summary,
-    WorkerResult,
+    Crawled, Finished, Items, MapSettings, Next, Response, StepError, Summary, WorkerResult,
 };
 
 fn crawl() -> Crawl {
@@ -29,48 +27,33 @@ fn totals() -> Counts {
     }
 }
 
-fn state(generation: u32, execution_pages: u32) -> State {
-    State {
-        crawl: crawl(),
-        totals: totals(),
-        generation,
-        execution_pages,
-        batches: 3,
-        batch: None,
-        cursor: 1,
-        results: Vec::new(),
-    }
-}
-
-fn next(groups: Vec<Group>, done: bool, continuation: Option<State>) -> Response {
+/// `next`'s answer: a batch of `hosts` hosts, or none (done, or handing over).
+fn next(hosts: usize, done: bool, continue_as_new: bool) -> Response {
     let crawl = crawl();
-    let batch = (!done && continuation.is_none()).then(|| "0000003".to_owned());
-    let distributed = groups.len() > 10;
+    let batch = (hosts > 0).then(|| "0000003".to_owned());
+    let distributed = hosts > 10;
     Response::Next(Box::new(Next {
-        totals: totals(),
-        generation: 0,
-        execution_pages: 4,
-        batches: 3 + u32::from(batch.is_some()),
-        items: batch.as_ref().map(|b| Items {
+        run: crawl.run(),
+        items: batch.as_ref().filter(|_| distributed).map(|b| Items {
             bucket: "crawl-bucket".into(),
             key: format!("{}batches/{b}.json", crawl.frontier_prefix()),
         }),
         batch,
-        cursor: 1,
+        sites: if distributed {
+            Vec::new()
+        } else {
+            (0..hosts).collect()
+        },
         results: Vec::new(),
-        groups: if distributed { Vec::new() } else { groups },
         distributed,
         map: MapSettings {
             max_concurrency: 100,
             tolerated_failure_percentage: 5.0,
             results_prefix: format!("{}map-results/", crawl.frontier_prefix()),
         },
-        crawl,
         done,
-        limit_reached: false,
-        continue_as_new: continuation.is_some(),
-        continuation_name: continuation.as_ref().map(|_| "manual-1-1".to_owned()),
-        continuation,
+        continue_as_new,
+        continuation_name: continue_as_new.then(|| "manual-1-1".to_owned()),
     }))
 }
 
@@ -78,26 +61,11 @@ fn next(groups: Vec<Group>, done: bool, continuation: Option<State>) -> Response
 fn the_state_machine_reads_these_messages() {
     let sample = |name, response| testing::output_sample("crawl-page", name, &response);
     let crawl = crawl();
-    let key = |path: &str| {
-        let url = crawl.sites[0].base_url.join(path).unwrap();
-        format!(
-            "{}queue/00000/0001/{}",
-            crawl.frontier_prefix(),
-            url_hash(&url)
-        )
-    };
-    sample("start", Response::Started(state(0, 0)));
-    let group = Group {
-        site: 0,
-        pages: vec![key("a.html"), key("b.html")],
-    };
-    sample("next-batch", next(vec![group.clone()], false, None));
-    sample("next-distributed", next(vec![group; 11], false, None));
-    sample("next-done", next(Vec::new(), true, None));
-    sample(
-        "next-continue-as-new",
-        next(Vec::new(), false, Some(state(1, 0))),
-    );
+    sample("start", Response::Started(crawl.run()));
+    sample("next-batch", next(1, false, false));
+    sample("next-distributed", next(11, false, false));
+    sample("next-done", next(0, true, false));
+    sample("next-continue-as-new", next(0, false, true));
     let counts = Counts {
         crawled: 2,
         queued: 3,
