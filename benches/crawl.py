@@ -6,7 +6,8 @@ parallelism P, P hosts are crawled: ours with concurrency P, wget2 with P thread
 wait RATE's interval after each page, as our pace does; wget2's threads do not keep to one
 request per host, ours do. Each program runs RUNS times, alternating; reported are the median
 wall time of the whole process, HTML pages stored per second, the peak resident memory (GNU
-time) and that peak divided by P (memory per worker).
+time), that peak divided by P (memory per worker), and the CPU seconds (user + system) per HTML
+page, which is what a Lambda worker is billed for beyond its waits.
 
     python crawl.py RUNS RATE RUST_PROGRAM PARALLELISM,... URL...
 
@@ -29,22 +30,24 @@ def html_files(root):
 def ours(program, rate, urls):
     with tempfile.TemporaryDirectory() as out_dir:
         argv = [program, str(len(urls)), str(rate), out_dir, *urls]
-        out, err, code, wall, peak = run(argv)
+        cpu = {}
+        out, err, code, wall, peak = run(argv, cpu)
         if code != 0:
             raise RuntimeError(f"crawl_site failed: {err.strip()[-2000:]}")
         pages, _fetched, _bytes, _seconds = out.split()
-        return {"wall": wall, "pages": int(pages), "peak_mb": peak}
+        return {"wall": wall, "pages": int(pages), "peak_mb": peak, "cpu": cpu["seconds"]}
 
 
 def wget(command, rate, urls, threads=()):
     with tempfile.TemporaryDirectory() as out_dir:
         argv = [command, "--recursive", "--no-parent", "--level=inf", "--no-verbose",
                 f"--wait={1 / rate}", *threads, "--directory-prefix", out_dir, *urls]
-        _, err, code, wall, peak = run(argv)
+        cpu = {}
+        _, err, code, wall, peak = run(argv, cpu)
         # Both exit 8 when some link answered an error.
         if code not in (0, 8):
             raise RuntimeError(f"{command} failed ({code}): {err.strip()[-2000:]}")
-        return {"wall": wall, "pages": html_files(out_dir), "peak_mb": peak}
+        return {"wall": wall, "pages": html_files(out_dir), "peak_mb": peak, "cpu": cpu["seconds"]}
 
 
 def main():
@@ -65,7 +68,7 @@ def main():
     summary = {}
     print(f"\n{len(urls)} hosts available, {rate:g} requests/s per host, median of {runs} runs each, alternating")
     print(f"{'':32} {'HTML pages':>10} {'wall s':>8} {'pages/s':>8} {'peak MB':>8} {'MB/worker':>10} "
-          f"{'vs wget':>8} {'vs wget2':>9}")
+          f"{'CPU ms/page':>11} {'vs wget':>8} {'vs wget2':>9}")
     for p in widths:
         rates = {}
         for (width, name), rows in results.items():
@@ -74,13 +77,15 @@ def main():
             wall = statistics.median(r["wall"] for r in rows)
             peak = statistics.median(r["peak_mb"] for r in rows)
             pages = rows[0]["pages"]
+            cpu_ms = statistics.median(r["cpu"] for r in rows) / pages * 1000
             rates[name] = pages / wall
             first, second = list(rates.values())[0], list(rates.values())[1:2]
             vs_wget2 = f"{rates[name] / second[0]:>8.2f}x" if second else f"{'':>9}"
             summary[f"{p} hosts, {name}"] = {"pages": pages, "wall": wall, "pages_per_s": rates[name],
-                                              "peak_mb": peak, "peak_mb_per_worker": peak / p}
+                                              "peak_mb": peak, "peak_mb_per_worker": peak / p,
+                                              "cpu_ms_per_page": cpu_ms}
             print(f"{p:>2} hosts, {name:23} {pages:>10} {wall:>8.2f} {rates[name]:>8.0f} {peak:>8.1f} "
-                  f"{peak / p:>10.1f} {rates[name] / first:>7.2f}x {vs_wget2}")
+                  f"{peak / p:>10.1f} {cpu_ms:>11.2f} {rates[name] / first:>7.2f}x {vs_wget2}")
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
             json.dump({"runs": runs, "rate": rate, "results": summary}, f, indent=2)

@@ -46,7 +46,8 @@ def main():
             wget = results[f"{hosts}, wget -r (one host at a time)"]
             wget2 = next(v for k, v in results.items() if k.startswith(f"{hosts}, wget2"))
             print(f"  {name}: {r['pages_per_s']:.0f} pages/s ({r['pages_per_s'] / wget['pages_per_s']:.2f}x wget -r, "
-                  f"{r['pages_per_s'] / wget2['pages_per_s']:.2f}x wget2), {r['peak_mb_per_worker']:.1f} MB per worker")
+                  f"{r['pages_per_s'] / wget2['pages_per_s']:.2f}x wget2), {r['peak_mb_per_worker']:.1f} MB per worker, "
+                  f"{r['cpu_ms_per_page']:.2f} ms CPU per page ({r['cpu_ms_per_page'] / wget2['cpu_ms_per_page']:.2f}x wget2's)")
 
     g, d = simulation["glue"], simulation["rds"]
     alarms = sum(simulation["alarms"].values())

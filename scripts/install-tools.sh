@@ -67,13 +67,23 @@ if [[ "${1:-}" == package ]]; then
     || rustup target add aarch64-unknown-linux-gnu
 fi
 
+sudo_if_needed() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  sudo_if_needed apt-get install -y --no-install-recommends "$@" >/dev/null \
+    || { sudo_if_needed apt-get update -qq && sudo_if_needed apt-get install -y --no-install-recommends "$@" >/dev/null; }
+}
+
+# The Python docs tree: the crawler's HTML test corpus, and its benchmark's site.
+if [[ ! -f "$PYTHON_DOCS/index.html" ]]; then
+  log "installing python3.11-doc (apt)"
+  apt_install python3.11-doc
+fi
+
 if [[ "${1:-}" == bench ]]; then
   pip_tool bench "pandas==$PANDAS_VERSION" "pyarrow==$PYARROW_VERSION"
-  # The crawler benchmark's site and baseline; GNU time measures the benchmarked programs' peaks.
-  if [[ ! -f "$PYTHON_DOCS/index.html" ]] || ! command -v wget >/dev/null || ! command -v wget2 >/dev/null || [[ ! -x /usr/bin/time ]]; then
-    log "installing python3.11-doc, wget, wget2 and time (apt)"
-    sudo_if_needed() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
-    sudo_if_needed apt-get install -y --no-install-recommends python3.11-doc wget wget2 time >/dev/null \
-      || { sudo_if_needed apt-get update -qq && sudo_if_needed apt-get install -y --no-install-recommends python3.11-doc wget wget2 time >/dev/null; }
+  # The crawler benchmark's baseline; GNU time measures the benchmarked programs' peaks.
+  if ! command -v wget >/dev/null || ! command -v wget2 >/dev/null || [[ ! -x /usr/bin/time ]]; then
+    log "installing wget, wget2 and time (apt)"
+    apt_install wget wget2 time
   fi
 fi

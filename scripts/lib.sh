@@ -29,8 +29,8 @@ export SITE_URL="http://127.0.0.1:$SITE_PORT"
 export WORDPRESS_APP_PASSWORD="loca lsit eapp pass word demo"
 # Where `make bench` keeps each benchmark's figures for its summary table.
 BENCH_RESULTS="$CACHE_DIR/bench/results"
-# The crawler benchmark's site: Debian's python3.11-doc package.
-PYTHON_DOCS=/usr/share/doc/python3.11/html
+# The crawler's HTML test corpus and its benchmark's site: Debian's python3.11-doc package.
+export PYTHON_DOCS=/usr/share/doc/python3.11/html
 
 # Points every AWS call of this shell and its children at moto, with dummy credentials. Only
 # for local runs: `scripts/run.sh sam deploy` must keep your real credentials.

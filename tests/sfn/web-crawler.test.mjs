@@ -48,7 +48,7 @@ test('the test site: every trap handled, summary in S3, one notification, SUCCEE
   const summary = await s3.getJson(BUCKET, run.calls.find((c) => c.state === 'Finish crawl').output.Payload.summary_uri.split(`${BUCKET}/`)[1]);
   assert.deepEqual(
     [summary.crawled, summary.failed, summary.redirects, summary.not_html, summary.too_large, summary.robots_skipped, summary.out_of_scope, summary.retries],
-    [7, 2, 4, 1, 1, 1, 5, 2],
+    [7, 2, 4, 1, 1, 1, 6, 2],
   );
   const prefix = `crawls/test-site/${summary.run_id}/pages/`;
   assert.equal((await s3.keys(BUCKET, prefix)).filter((k) => k.endsWith('.html')).length, 7);

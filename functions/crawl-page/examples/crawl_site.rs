@@ -15,7 +15,7 @@ use crawl_page::crawl::{Crawl, CrawlRequest};
 use crawl_page::discover::{self, ROBOTS_MAX_BYTES};
 use crawl_page::fetch::{Fetched, Fetcher};
 use crawl_page::frontier::url_hash;
-use crawl_page::pace::Pace;
+use crawl_page::pace::{Budget, Pace};
 use crawl_page::page::{Link, Record, classify, visit};
 use crawl_page::robots::{Robots, agent_token};
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -113,7 +113,12 @@ async fn crawl_host(
         interval: Duration::from_millis(crawl.request_interval_ms(0)),
         last_ms: 0,
     };
-    let txt = discover::robots(robots_fetcher, &crawl.sites[site], &mut pace).await?;
+    // No deadline here: the benchmark's crawl runs to its end.
+    let budget = Budget::until(
+        Instant::now() + Duration::from_secs(24 * 3600),
+        Duration::ZERO,
+    );
+    let txt = discover::robots(robots_fetcher, &crawl.sites[site], &mut pace, &budget).await?;
     let robots = Robots::parse(agent_token(USER_AGENT), &txt);
     pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
     let starts = &crawl.sites[site].start_urls;

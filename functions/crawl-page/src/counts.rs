@@ -19,11 +19,12 @@ pub struct Counts {
     pub too_large: u64,
     /// URLs whose address the crawl may not reach: nothing was sent.
     pub refused: u64,
-    /// Distinct in-scope URLs robots.txt disallows: never fetched.
+    /// In-scope links robots.txt disallows, once per page that has them, and queued pages it
+    /// disallows: never fetched.
     pub robots_skipped: u64,
-    /// Distinct URLs outside the scope: never fetched.
+    /// Links outside the scope, once per page that has them: never fetched.
     pub out_of_scope: u64,
-    /// Distinct in-scope URLs deeper than `max_depth`: never fetched.
+    /// In-scope links deeper than `max_depth`, once per page that has them: never fetched.
     pub too_deep: u64,
     /// Distinct URLs queued.
     pub queued: u64,

@@ -8,11 +8,10 @@ use serde::{Deserialize, Serialize};
 use shared::{Error, Result};
 use url::Url;
 
-/// The longest a worker may plan to run in an inline Map: under Lambda's 15 minutes, with room
-/// to store pages.
-pub const WORKER_SECONDS: f64 = 840.0;
-/// The same in a distributed Map, whose children are Express workflows (5 minutes at most).
-pub const EXPRESS_WORKER_SECONDS: f64 = 240.0;
+/// The longest a worker runs: its function's time-out (280 s in `templates/web-crawler.yaml`,
+/// under the 290 s its Map task and an Express child allow, so that no worker outlives the task
+/// that started it) less the margin it keeps to store what it did.
+pub const WORKER_SECONDS: f64 = 270.0;
 /// Hosts one batch may crawl at once: a distributed Map runs up to 10,000 children.
 pub const MAX_CONCURRENCY: u32 = 10_000;
 /// Sites one crawl may list.
@@ -293,25 +292,22 @@ impl Limits {
                 "limits.requests_per_second is {rps}; it must be above 0 and at most 100"
             )));
         }
-        // A batch of more than ten hosts runs as Express children: one request must fit one.
-        let one = f64::from(self.timeout_seconds) + 1.0 / rps;
-        if one > EXPRESS_WORKER_SECONDS {
+        let interval = 1.0 / rps;
+        let one = f64::from(self.timeout_seconds) + interval;
+        if one > WORKER_SECONDS {
             return Err(Error::InvalidInput(format!(
-                "one request could need {one:.0} s ({} s time-out, one every {:.0} s), more than \
-                 a worker of a distributed Map has ({EXPRESS_WORKER_SECONDS} s): raise \
-                 limits.requests_per_second or lower limits.timeout_seconds",
-                self.timeout_seconds,
-                1.0 / rps
+                "one request could need {one:.0} s ({} s time-out, one every {interval:.0} s), \
+                 more than a worker has ({WORKER_SECONDS} s): raise limits.requests_per_second \
+                 or lower limits.timeout_seconds",
+                self.timeout_seconds
             )));
         }
-        let worst =
-            f64::from(self.pages_per_worker) * (f64::from(self.timeout_seconds) + 1.0 / rps);
-        if worst > WORKER_SECONDS {
+        let waits = f64::from(self.pages_per_worker) * interval;
+        if waits > WORKER_SECONDS {
             return Err(Error::InvalidInput(format!(
-                "a worker could need {worst:.0} s for {} pages ({} s time-out, {rps} requests per \
-                 second), more than Lambda's limit allows ({WORKER_SECONDS} s): lower \
-                 limits.pages_per_worker",
-                self.pages_per_worker, self.timeout_seconds
+                "a worker would wait {waits:.0} s between its {} pages ({rps} requests per \
+                 second), more than it has ({WORKER_SECONDS} s): lower limits.pages_per_worker",
+                self.pages_per_worker
             )));
         }
         Ok(())
@@ -483,9 +479,23 @@ mod tests {
         assert!(
             with(
                 "limits",
-                json!({"pages_per_worker": 100, "timeout_seconds": 60})
+                json!({"pages_per_worker": 100, "requests_per_second": 0.2})
             )
             .contains("lower limits.pages_per_worker")
+        );
+        let mut slow = base.clone();
+        slow["limits"] = json!({"requests_per_second": 0.004, "pages_per_worker": 1});
+        let slow: CrawlRequest = serde_json::from_value(slow).unwrap();
+        assert!(
+            slow.validate("slow-1").is_ok(),
+            "one request every 250 s fits"
+        );
+        assert!(
+            with(
+                "limits",
+                json!({"requests_per_second": 0.003, "pages_per_worker": 1})
+            )
+            .contains("one request could need 348 s")
         );
         assert!(with("allow_networks", json!(["localhost"])).contains("invalid IP address"));
         assert!(with("keywords", json!([" "])).contains("keywords has an empty entry"));

@@ -3,11 +3,13 @@
 
 use crate::crawl::{Crawl, Site};
 use crate::fetch::{Fetched, Fetcher};
+use crate::frontier::url_hash;
 use crate::normalize::normalize;
 use crate::pace::{Budget, Pace};
 use crate::robots::{Robots, robots_url};
-use crate::sitemap;
+use crate::sitemap::{self, Loc};
 use std::collections::{HashSet, VecDeque};
+use std::ops::ControlFlow;
 use url::Url;
 
 /// robots.txt is parsed up to this size, as RFC 9309 §2.5 asks; the rest is not read.
@@ -16,15 +18,28 @@ pub const ROBOTS_MAX_BYTES: usize = 500 * 1024;
 const ROBOTS_REDIRECTS: usize = 5;
 /// Sitemap files read per host, indexes included.
 const MAX_SITEMAPS: usize = 20;
+/// Pages taken from a host's sitemaps: one sitemap's worth, which its first worker claims and
+/// queues well within its time; the rest of the site is found through links.
+pub const MAX_SITEMAP_PAGES: usize = 50_000;
 
 /// robots.txt, following up to five redirects. Missing (4xx) allows everything, and so do more
 /// redirects than that; so does a refused address, whose pages are then each recorded as
 /// refused without a request. A server error, 429 or no answer is an error: RFC 9309 says to
 /// assume the whole site is disallowed when robots.txt is unreachable, and a site that answers
 /// "too many requests" has not said it has none; so the host is tried again later.
-pub async fn robots(fetcher: &Fetcher, site: &Site, pace: &mut Pace) -> Result<Vec<u8>, String> {
+pub async fn robots(
+    fetcher: &Fetcher,
+    site: &Site,
+    pace: &mut Pace,
+    budget: &Budget,
+) -> Result<Vec<u8>, String> {
     let mut url = robots_url(&site.base_url);
     for _ in 0..=ROBOTS_REDIRECTS {
+        if !budget.fits(pace.wait()) {
+            return Err(format!(
+                "the worker's time ran out before {url} was read: the host is tried again later"
+            ));
+        }
         pace.turn().await;
         let fetched = fetcher.file(&url).await;
         pace.answered();
@@ -65,7 +80,7 @@ pub async fn robots(fetcher: &Fetcher, site: &Site, pace: &mut Pace) -> Result<V
 }
 
 /// The in-scope pages the site's sitemaps list that robots.txt allows, normalised, at most
-/// `max_pages` of them. Sitemaps come from robots.txt's `Sitemap:` lines and `/sitemap.xml`,
+/// `max_pages` and [`MAX_SITEMAP_PAGES`] of them. Sitemaps come from robots.txt's `Sitemap:` lines and `/sitemap.xml`,
 /// indexes are followed, at most `MAX_SITEMAPS` files are read at the host's pace and within
 /// the worker's budget; a sitemap that is missing, refused or unreadable is skipped with a log
 /// line.
@@ -86,8 +101,9 @@ pub async fn sitemap_pages(
     todo.extend(at_root.filter(|u| robots.allows(u) && !todo.contains(u)));
     let mut read = HashSet::new();
     let mut pages = Vec::new();
+    // The pages' hashes, not the pages a second time.
     let mut seen = HashSet::new();
-    let limit = crawl.limits.max_pages as usize;
+    let limit = (crawl.limits.max_pages as usize).min(MAX_SITEMAP_PAGES);
     while let Some(url) = todo.pop_front() {
         if read.len() >= MAX_SITEMAPS || pages.len() >= limit {
             break;
@@ -116,25 +132,34 @@ pub async fn sitemap_pages(
                 continue;
             }
         };
-        match sitemap::parse(&body) {
-            Ok(found) => {
-                todo.extend(found.sitemaps.iter().filter_map(|s| Url::parse(s).ok()));
-                for page in found.pages {
-                    let Some(page) = Url::parse(&page)
+        let taken = sitemap::read(&body, |loc| {
+            match loc {
+                Loc::Sitemap(next) => {
+                    if todo.len() < MAX_SITEMAPS {
+                        todo.extend(Url::parse(next).ok());
+                    }
+                }
+                Loc::Page(page) => {
+                    let page = Url::parse(page)
                         .ok()
                         .and_then(|u| normalize(&u, crawl.query_strings))
-                    else {
-                        continue;
-                    };
-                    if site.scope.admits(&page) && robots.allows(&page) && seen.insert(page.clone())
+                        .filter(|u| site.scope.admits(u) && robots.allows(u));
+                    if let Some(page) = page
+                        && seen.insert(url_hash(&page))
                     {
                         pages.push(page);
                     }
                 }
             }
-            Err(why) => tracing::warn!(%url, why, "sitemap skipped"),
+            if pages.len() >= limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        if let Err(why) = taken {
+            tracing::warn!(%url, why, "sitemap skipped");
         }
     }
-    pages.truncate(limit);
     pages
 }

@@ -5,13 +5,14 @@ use crate::crawl::{Crawl, Run};
 use crate::fetch::Fetcher;
 use crate::frontier::{self, Frontier};
 use crate::messages::{Request, Response};
-use crate::{finish, next, start, worker};
+use crate::{finish, next, pace, start, worker};
 use aws_sdk_s3::Client;
 use ipnet::IpNet;
 use shared::address::{AddressPolicy, DEFAULT_PORTS, Lookup};
 use shared::config::{Vars, listed, optional, parsed, required};
 use shared::{Error, Result};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -87,6 +88,16 @@ impl Config {
     }
 }
 
+/// An RFC 3339 time (Step Functions' `$$.Execution.StartTime`) in Unix milliseconds.
+fn unix_ms_of(time: &str) -> Result<u64> {
+    chrono::DateTime::parse_from_rfc3339(time)
+        .ok()
+        .and_then(|t| u64::try_from(t.timestamp_millis()).ok())
+        .ok_or_else(|| {
+            Error::InvalidInput(format!("child_started '{time}' is not an RFC 3339 time"))
+        })
+}
+
 fn within<T: PartialOrd + std::fmt::Display>(value: T, name: &str, min: T, max: T) -> Result<T> {
     if value >= min && value <= max {
         Ok(value)
@@ -97,10 +108,38 @@ fn within<T: PartialOrd + std::fmt::Display>(value: T, name: &str, min: T, max: 
     }
 }
 
+/// What a worker keeps of its time to store what it did after its last request.
+const STORE_MARGIN: Duration = Duration::from_secs(10);
+
 pub struct Deps {
     pub s3: Client,
     pub config: Config,
     pub lookup: Lookup,
+    /// The last crawl read, kept for the next invocation of a warm function: a crawl of 10,000
+    /// sites is 1.6 MB that every worker would read and parse again.
+    pub crawls: CrawlCache,
+}
+
+/// The last crawl read, by run. A stored crawl never changes once a step has read it: the
+/// start step writes it before anything reads it, and refuses to write it again once the
+/// crawl's first batch was handed out.
+#[derive(Default)]
+pub struct CrawlCache(Mutex<Option<Arc<Crawl>>>);
+
+impl CrawlCache {
+    fn get(&self, run: &Run) -> Option<Arc<Crawl>> {
+        let cached = self.0.lock().ok()?;
+        cached
+            .as_ref()
+            .filter(|c| c.name == run.name && c.run_id == run.run_id)
+            .cloned()
+    }
+
+    fn keep(&self, crawl: Arc<Crawl>) {
+        if let Ok(mut cached) = self.0.lock() {
+            *cached = Some(crawl);
+        }
+    }
 }
 
 impl Deps {
@@ -110,8 +149,13 @@ impl Deps {
 
     /// The crawl `run` names, as its start step stored it: a step's input could carry any
     /// limits, networks or scope, so it carries only the run, and this is the only copy used.
-    pub(crate) async fn crawl(&self, run: &Run) -> Result<Crawl> {
-        frontier::stored_crawl(&self.s3, &self.config.bucket, run).await
+    pub(crate) async fn crawl(&self, run: &Run) -> Result<Arc<Crawl>> {
+        if let Some(crawl) = self.crawls.get(run) {
+            return Ok(crawl);
+        }
+        let crawl = Arc::new(frontier::stored_crawl(&self.s3, &self.config.bucket, run).await?);
+        self.crawls.keep(crawl.clone());
+        Ok(crawl)
     }
 
     pub(crate) fn fetcher(&self, crawl: &Crawl, max_bytes: usize) -> Result<Fetcher> {
@@ -126,9 +170,9 @@ impl Deps {
     }
 }
 
-/// The steps' futures are boxed: nested in one, they are deeper than the compiler's layout
-/// limit allows.
-pub async fn handle(deps: &Deps, request: Request) -> Result<Response> {
+/// `deadline` is the invocation's (`shared::deadline`): a worker keeps to it. The steps'
+/// futures are boxed: nested in one, they are deeper than the compiler's layout limit allows.
+pub async fn handle(deps: &Deps, request: Request, deadline: Instant) -> Result<Response> {
     Ok(match request {
         Request::Start { run_id, crawl } => {
             Response::Started(Box::pin(start::start(deps, crawl.validate(&run_id)?)).await?)
@@ -152,10 +196,14 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Response> {
             run,
             batch,
             site,
-            express,
-        } => Response::Crawled(
-            Box::pin(worker::crawl_host(deps, &run, &batch, site, express)).await?,
-        ),
+            child_started,
+        } => {
+            let child_ms = child_started.as_deref().map(unix_ms_of).transpose()?;
+            let deadline = pace::deadline(deadline, child_ms, STORE_MARGIN);
+            Response::Crawled(
+                Box::pin(worker::crawl_host(deps, &run, &batch, site, deadline)).await?,
+            )
+        }
         Request::Finish { run } => Response::Finished(Box::pin(finish::finish(deps, &run)).await?),
     })
 }

@@ -12,11 +12,13 @@ async fn main() -> Result<(), Error> {
         s3: shared::aws::s3_client(&aws),
         config,
         lookup: Lookup::System,
+        crawls: Default::default(),
     };
     let deps = &deps;
     run(service_fn(
         move |event: LambdaEvent<Payload<Request>>| async move {
-            handle(deps, event.payload.into_inner()?).await
+            let deadline = shared::deadline(&event.context);
+            handle(deps, event.payload.into_inner()?, deadline).await
         },
     ))
     .await

@@ -35,9 +35,10 @@ pub enum Request {
         run: Run,
         batch: String,
         site: usize,
-        /// Run by a distributed Map, as an Express workflow: 5 minutes at most.
+        /// When the Express child running this worker started (`$$.Execution.StartTime`, in a
+        /// distributed Map): the child ends 5 minutes later, retries included.
         #[serde(default)]
-        express: bool,
+        child_started: Option<String>,
     },
     Finish {
         #[serde(flatten)]

@@ -42,33 +42,47 @@ impl Pace {
 /// cannot park a host for the rest of the crawl; the host's next request still waits this long.
 pub const MAX_HOLD: Duration = Duration::from_secs(120);
 
-/// A worker's time: it takes a request only if the wait, and the request's whole time-out,
-/// still end within its budget.
+/// A worker's time: one deadline for everything it does (robots.txt, sitemaps, pages, claims);
+/// it sends a request only if the wait and the request's whole time-out end before it.
+#[derive(Debug, Clone, Copy)]
 pub struct Budget {
-    started: Instant,
-    total: Duration,
+    deadline: Instant,
     timeout: Duration,
 }
 
 impl Budget {
-    pub fn new(total: Duration, timeout: Duration) -> Self {
-        Budget {
-            started: Instant::now(),
-            total,
-            timeout,
-        }
+    pub fn until(deadline: Instant, timeout: Duration) -> Self {
+        Budget { deadline, timeout }
     }
 
     pub fn fits(&self, wait: Duration) -> bool {
-        fits(self.started.elapsed() + wait, self.timeout, self.total)
+        fits(Instant::now() + wait, self.timeout, self.deadline)
     }
 }
 
-/// Whether a request that goes out at `send` (from the worker's start) and may take `timeout`
-/// ends within `budget`.
-fn fits(send: Duration, timeout: Duration, budget: Duration) -> bool {
-    send + timeout <= budget
+/// Whether a request that goes out at `send` and may take `timeout` ends by `deadline`.
+fn fits(send: Instant, timeout: Duration, deadline: Instant) -> bool {
+    send + timeout <= deadline
 }
+
+/// A worker's deadline: its Lambda invocation's, or its Express child's (which started at
+/// `child_started_ms`, Unix milliseconds, and ends 5 minutes later whatever retries happened
+/// inside it), whichever comes first, less `margin` to store what it did.
+pub fn deadline(lambda: Instant, child_started_ms: Option<u64>, margin: Duration) -> Instant {
+    let end = match child_started_ms {
+        Some(started) => {
+            let left = started
+                .saturating_add(EXPRESS_CHILD_MS)
+                .saturating_sub(unix_ms());
+            lambda.min(Instant::now() + Duration::from_millis(left))
+        }
+        None => lambda,
+    };
+    end.checked_sub(margin).unwrap_or(end)
+}
+
+/// An Express workflow runs 5 minutes at most.
+const EXPRESS_CHILD_MS: u64 = 300_000;
 
 /// Now, in Unix milliseconds.
 pub fn unix_ms() -> u64 {
@@ -106,15 +120,35 @@ mod tests {
     }
 
     #[test]
-    fn a_request_is_taken_only_if_it_can_end_within_the_budget() {
-        let budget = S(840);
-        assert!(fits(S(0), S(15), budget));
-        assert!(fits(S(800) + S(10), S(30), budget));
-        assert!(!fits(S(800) + S(20), S(30), budget), "the wait counts");
+    fn a_request_is_taken_only_if_it_can_end_before_the_deadline() {
+        let now = Instant::now();
+        let deadline = now + S(270);
+        assert!(fits(now, S(15), deadline));
+        assert!(fits(now + S(230) + S(10), S(30), deadline));
         assert!(
-            !fits(S(830), S(15), budget),
-            "the time already spent counts"
+            !fits(now + S(230) + S(20), S(30), deadline),
+            "the wait counts"
         );
+        let budget = Budget::until(now + S(10), S(15));
+        assert!(
+            !budget.fits(Duration::ZERO),
+            "a time-out longer than what is left"
+        );
+    }
+
+    #[test]
+    fn the_deadline_is_the_first_of_the_lambda_and_the_express_child() {
+        let now = unix_ms();
+        let margin = S(10);
+        let secs = |at: Instant| at.saturating_duration_since(Instant::now()).as_secs_f64();
+        let lambda = Instant::now() + S(280);
+        let alone = deadline(lambda, None, margin);
+        assert!((secs(alone) - 270.0).abs() < 1.0, "{}", secs(alone));
+        // A retry 200 s into its child: the Lambda would run 280 s more, the child 100 s.
+        let retried = deadline(lambda, Some(now - 200_000), margin);
+        assert!((secs(retried) - 90.0).abs() < 1.0, "{}", secs(retried));
+        let past = deadline(lambda, Some(now - 400_000), margin);
+        assert!(secs(past) < 0.01, "a child already over has no time left");
     }
 
     #[test]

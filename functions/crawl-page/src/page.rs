@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use url::Url;
 
+/// Links taken from one page: the Python docs' largest index page has about 6,000.
+pub const MAX_LINKS: usize = 10_000;
+
 /// A fetched page: what came back, and the distinct normalised links it points to (its
 /// `Location` for a redirect; none when the page says `nofollow`).
 pub struct Visit {
@@ -42,12 +45,14 @@ pub async fn visit(
         (Fetched::NotModified, Some(previous)) => (previous.title.clone(), previous.links.clone()),
         (fetched, _) => parse(fetched, url),
     };
-    // A set for the check, a list for the order: an index page has tens of thousands of links.
+    // A set for the check, a list for the order: an index page has thousands of links, and a
+    // page may have any number; past MAX_LINKS the rest are not followed.
     let mut distinct = HashSet::new();
     let links: Vec<Url> = raw_links
         .iter()
         .filter_map(|link| normalize(link, crawl.query_strings))
         .filter(|link| link != url && distinct.insert(link.clone()))
+        .take(MAX_LINKS)
         .collect();
     Visit {
         fetched,
@@ -109,7 +114,7 @@ pub fn classify(
 }
 
 impl Link {
-    /// Counts a link found for the first time.
+    /// Counts a link: one to follow when it is queued, the others once per page.
     pub fn count(self, counts: &mut Counts) {
         match self {
             Link::Follow => counts.queued += 1,

@@ -7,7 +7,7 @@
 //! next step read.
 
 use crate::counts::Counts;
-use crate::crawl::{Crawl, EXPRESS_WORKER_SECONDS, Run, Site, WORKER_SECONDS};
+use crate::crawl::{Crawl, Run, Site};
 use crate::discover::{self, ROBOTS_MAX_BYTES};
 use crate::fetch::{Fetched, Fetcher};
 use crate::frontier::{CLAIMS_IN_FLIGHT, Entry, Frontier, Host};
@@ -20,8 +20,10 @@ use crate::sitemap;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::{Error, Result};
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+/// Other hosts' robots.txt one worker keeps (500 KiB each at most).
+const OTHER_ROBOTS: usize = 32;
 /// What the sitemaps' pages' claims name as their finder.
 const BY_SITEMAP: &str = "sitemap";
 
@@ -34,7 +36,7 @@ pub async fn crawl_host(
     run: &Run,
     batch: &str,
     site: usize,
-    express: bool,
+    deadline: Instant,
 ) -> Result<Crawled> {
     let crawl = &deps.crawl(run).await?;
     let Some(host_site) = crawl.sites.get(site) else {
@@ -47,12 +49,8 @@ pub async fn crawl_host(
     let frontier = deps.frontier(crawl);
     let keys = &frontier.group(batch, site).await?.pages;
     let limits = &crawl.limits;
-    let budget = Budget::new(
-        Duration::from_secs_f64(if express {
-            EXPRESS_WORKER_SECONDS
-        } else {
-            WORKER_SECONDS
-        }),
+    let budget = Budget::until(
+        deadline,
         Duration::from_secs(u64::from(limits.timeout_seconds)),
     );
     let earlier = frontier.host(site).await?.unwrap_or_default();
@@ -158,9 +156,14 @@ async fn first_visit(
     counts: &mut Counts,
 ) -> Result<Vec<u8>> {
     let host_site: &Site = &crawl.sites[site];
-    let txt = discover::robots(&deps.fetcher(crawl, ROBOTS_MAX_BYTES)?, host_site, pace)
-        .await
-        .map_err(Error::Transient)?;
+    let txt = discover::robots(
+        &deps.fetcher(crawl, ROBOTS_MAX_BYTES)?,
+        host_site,
+        pace,
+        budget,
+    )
+    .await
+    .map_err(Error::Transient)?;
     if !crawl.sitemaps {
         return Ok(txt);
     }
@@ -190,8 +193,9 @@ async fn first_visit(
     Ok(txt)
 }
 
-/// Other sites' robots.txt, for the links that lead there: `None` until that host's first
-/// worker has read it, and then its own worker checks each page before fetching it.
+/// Other sites' robots.txt, for the links that lead there, up to [`OTHER_ROBOTS`] hosts: a link
+/// to a host not among them, or whose first worker has not read its robots.txt yet, is queued,
+/// and that host's own worker checks it before fetching it.
 struct OtherRobots<'a> {
     agent: &'a str,
     robots: HashMap<usize, Option<Robots>>,
@@ -200,7 +204,7 @@ struct OtherRobots<'a> {
 impl OtherRobots<'_> {
     async fn load(&mut self, frontier: &Frontier<'_>, sites: Vec<usize>) -> Result<()> {
         for site in sites {
-            if !self.robots.contains_key(&site) {
+            if !self.robots.contains_key(&site) && self.robots.len() < OTHER_ROBOTS {
                 let txt = frontier.robots(site).await?;
                 let robots = txt.map(|txt| Robots::parse(self.agent, &txt));
                 self.robots.insert(site, robots);
@@ -260,37 +264,42 @@ impl Page<'_> {
             .filter(|s| *s != entry.site)
             .collect();
         others.load(frontier, elsewhere).await?;
-        let others = &*others;
-        let found: Vec<Link> = stream::iter(page.links.iter().zip(sites))
-            .map(|(url, link_site)| async move {
-                let link_robots = match link_site {
-                    Some(s) if s == entry.site => Some(robots),
-                    Some(s) => others.get(s),
-                    None => None,
-                };
-                let link = page::classify(crawl, link_site, link_robots, url, depth);
+        // Only the links that will be followed are claimed (one conditional PUT each); the
+        // others are counted, once per page that has them.
+        let mut follow = Vec::new();
+        for (url, link_site) in page.links.iter().zip(sites) {
+            let link_robots = match link_site {
+                Some(s) if s == entry.site => Some(robots),
+                Some(s) => others.get(s),
+                None => None,
+            };
+            match (
+                page::classify(crawl, link_site, link_robots, url, depth),
+                link_site,
+            ) {
+                (Link::Follow, Some(site)) => follow.push((url, site)),
+                (link, _) => link.count(counts),
+            }
+        }
+        let queued: Vec<bool> = stream::iter(follow)
+            .map(|(url, site)| async move {
                 if !frontier.claim(url, key).await? {
-                    return Ok(None);
+                    return Ok(false);
                 }
-                if let (Link::Follow, Some(site)) = (link, link_site) {
-                    frontier
-                        .enqueue(&Entry {
-                            url: url.clone(),
-                            site,
-                            depth,
-                            attempts: 0,
-                        })
-                        .await?;
-                }
-                Ok::<_, Error>(Some(link))
+                frontier
+                    .enqueue(&Entry {
+                        url: url.clone(),
+                        site,
+                        depth,
+                        attempts: 0,
+                    })
+                    .await?;
+                Ok::<_, Error>(true)
             })
             .buffer_unordered(CLAIMS_IN_FLIGHT)
-            .try_filter_map(|link| async move { Ok(link) })
             .try_collect()
             .await?;
-        for link in found {
-            link.count(counts);
-        }
+        counts.queued += queued.iter().filter(|new| **new).count() as u64;
         let record = Record::new(
             entry.url.clone(),
             entry.depth,

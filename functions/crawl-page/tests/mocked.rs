@@ -15,9 +15,13 @@ use url::Url;
 
 /// The handler on a raw payload, as Lambda delivers it.
 async fn handle(deps: &Deps, event: Value) -> shared::Result<Value> {
-    crawl_page::handle(deps, shared::input::parse(event)?)
-        .await
-        .map(|response| serde_json::to_value(response).unwrap())
+    crawl_page::handle(
+        deps,
+        shared::input::parse(event)?,
+        std::time::Instant::now(),
+    )
+    .await
+    .map(|response| serde_json::to_value(response).unwrap())
 }
 
 fn crawl() -> Crawl {
@@ -124,6 +128,7 @@ async fn a_throttled_queue_listing_fails_the_step_as_throttled() {
             map_tolerated_failure_percentage: 5.0,
         },
         lookup: Default::default(),
+        crawls: Default::default(),
     };
     let event = json!({"action": "next", "name": "mocked", "run_id": "mocked-1",
                        "execution": "mocked-1", "batch": null, "results": []});

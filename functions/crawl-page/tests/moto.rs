@@ -6,18 +6,21 @@
 
 use crawl_page::crawl::Crawl;
 use crawl_page::frontier::{self, Entry, Frontier};
+use crawl_page::page;
 use crawl_page::progress::Progress;
 use crawl_page::{Config, Deps, Group};
 use futures_util::future::join_all;
+use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 use shared::address::Lookup;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use testing::site::{FakeSite, TREE_PAGES};
 
-/// The handler on a raw payload, as Lambda delivers it.
+/// The handler on a raw payload, as Lambda delivers it, with Lambda's deadline 280 s away.
 async fn handle(deps: &Deps, event: Value) -> shared::Result<Value> {
-    crawl_page::handle(deps, shared::input::parse(event)?)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(280);
+    crawl_page::handle(deps, shared::input::parse(event)?, deadline)
         .await
         .map(|response| serde_json::to_value(response).unwrap())
 }
@@ -38,6 +41,7 @@ async fn deps(lookup: Lookup, ports: &[u16]) -> Deps {
             map_tolerated_failure_percentage: 5.0,
         },
         lookup,
+        crawls: Default::default(),
     }
 }
 
@@ -207,16 +211,13 @@ async fn drive(deps: &Deps, run: Value) -> Run {
             handle(
                 deps,
                 json!({"action": "crawl", "name": run["name"], "run_id": run["run_id"],
-                       "batch": next["batch"], "site": site, "express": next["distributed"]}),
+                       "batch": next["batch"], "site": site,
+                       "child_started": (next["distributed"] == json!(true)).then(page::now)}),
             )
         });
-        results = Value::Array(
-            join_all(workers)
-                .await
-                .into_iter()
-                .map(Result::unwrap)
-                .collect(),
-        );
+        // At once, as a Map runs them, up to as many as moto serves well.
+        let done: Vec<shared::Result<Value>> = stream::iter(workers).buffered(64).collect().await;
+        results = Value::Array(done.into_iter().map(Result::unwrap).collect());
         batch = next["batch"].clone();
     }
 }
@@ -288,8 +289,9 @@ async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
     assert_eq!(count("too_large"), 1);
     assert_eq!(count("refused"), 0);
     assert_eq!(count("robots_skipped"), 1);
-    // /outside.html, /docsx/page.html, 169.254.169.254, 127.0.0.1:1, intranet.test.
-    assert_eq!(count("out_of_scope"), 5);
+    // Once per page that links there: /outside.html (from a page, and as /docs/away.html's
+    // redirect), /docsx/page.html, 169.254.169.254, 127.0.0.1:1, intranet.test.
+    assert_eq!(count("out_of_scope"), 6);
     assert_eq!(count("retries"), 2, "the 500 was tried three times");
 
     let prefix = format!(
@@ -1265,4 +1267,106 @@ async fn many_hosts_are_crawled_at_once_each_at_its_own_pace() {
             run.finished["message"]
         );
     }
+}
+
+/// A crawl of many sites (300 here, `CRAWL_SITES` to change it; 10,000 were measured), each a
+/// name that resolves to one loopback server answering 404 at once: the messages stay the same
+/// size whatever the number of sites, every site's page is recorded once, and its robots.txt
+/// asked for once.
+#[tokio::test]
+async fn a_crawl_of_thousands_of_sites_passes_only_small_messages() {
+    use axum::http::StatusCode;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let sites: usize = std::env::var("CRAWL_SITES").map_or(300, |n| n.parse().unwrap());
+    let asked = Arc::new(AtomicUsize::new(0));
+    let count = asked.clone();
+    let server = serve(
+        [127, 0, 0, 1],
+        axum::Router::new().fallback(move || {
+            count.fetch_add(1, Ordering::Relaxed);
+            async { StatusCode::NOT_FOUND }
+        }),
+    )
+    .await;
+    let port = port(&server);
+    let name = |n: usize| format!("site-{n:05}.crawl.test");
+    let lookup = Lookup::Fixed(
+        (0..sites)
+            .map(|n| (name(n), vec![IpAddr::from([127, 0, 0, 1])]))
+            .collect(),
+    );
+    let mut deps = deps(lookup, &[port]).await;
+    deps.config.batch_size = 10_000;
+    let crawl = json!({
+        "name": "many-sites", "allow_networks": ["127.0.0.1/32"], "sitemaps": false,
+        "sites": (0..sites)
+            .map(|n| json!({"base_url": format!("http://{}:{port}/", name(n)), "start_paths": ["/"]}))
+            .collect::<Vec<_>>(),
+        "limits": {"concurrency": 10_000, "max_pages": 1_000_000},
+    });
+    let input = serde_json::to_vec(&crawl).unwrap().len();
+    let started = std::time::Instant::now();
+    let run = start(&deps, crawl).await;
+    let ran = drive(&deps, run.clone()).await;
+    assert_eq!(
+        ran.totals["failed"], sites as u64,
+        "each site's page answered 404"
+    );
+    assert_eq!(ran.totals["worker_failures"], 0);
+    let prefix = format!("crawls/many-sites/{}/", run["run_id"].as_str().unwrap());
+    let records = keys(&deps, &format!("{prefix}pages/")).await;
+    assert_eq!(records.len(), sites, "one record per site's page");
+    assert_eq!(keys(&deps, &format!("{prefix}robots/")).await.len(), sites);
+    assert_eq!(
+        asked.load(Ordering::Relaxed),
+        2 * sites,
+        "robots.txt and / once each"
+    );
+    // What the state machine passes: the answers (asserted under 1 KB in `next`), the worker's
+    // request and a distributed Map's item, against the crawl's own size.
+    let worker = json!({"action": "crawl", "name": "many-sites", "run_id": run["run_id"],
+                        "batch": "0000000", "site": sites - 1,
+                        "child_started": "2026-12-06T06:00:00.000Z"});
+    let item = json!({"site": sites - 1});
+    eprintln!(
+        "{sites} sites in {:.0} s: the crawl's input {input} bytes; largest state: the start's \
+         answer {} bytes, a worker's input {} bytes, a Map item {} bytes",
+        started.elapsed().as_secs_f64(),
+        serde_json::to_vec(&run).unwrap().len(),
+        serde_json::to_vec(&worker).unwrap().len(),
+        serde_json::to_vec(&item).unwrap().len(),
+    );
+}
+
+/// A worker run late in its Express child (a retry inside it) sends nothing that could outlast
+/// the child, so the host's worker in the next batch never overlaps it; early in its child, the
+/// same worker crawls its pages.
+#[tokio::test]
+async fn a_worker_keeps_to_its_express_childs_five_minutes() {
+    let site = FakeSite::start().await.unwrap();
+    let deps = deps(Lookup::System, &[port(site.base_url())]).await;
+    let run = start(&deps, docs_crawl(&site, fast())).await;
+    first_visit(&deps, &run).await.unwrap();
+    let crawl = stored(&deps, &run).await;
+    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    let pages = frontier.next_keys(0, 2).await.unwrap();
+    assert_eq!(pages.len(), 2);
+    frontier
+        .put_batch("late", &[Group { site: 0, pages }])
+        .await
+        .unwrap();
+    let asked = site.requests().len();
+    let worker = |seconds_ago: i64| {
+        let started = chrono::Utc::now() - chrono::TimeDelta::seconds(seconds_ago);
+        json!({"action": "crawl", "name": run["name"], "run_id": run["run_id"], "batch": "late",
+               "site": 0, "child_started": started.to_rfc3339()})
+    };
+    // 280 s in: 20 s left, less the 10 s kept to store, is less than a request's 15 s time-out.
+    let late = handle(&deps, worker(280)).await.unwrap();
+    assert_eq!(late["counts"]["crawled"], 0);
+    assert_eq!(site.requests().len(), asked, "nothing sent");
+    let early = handle(&deps, worker(1)).await.unwrap();
+    assert_eq!(early["counts"]["crawled"], 2);
+    assert_eq!(site.requests().len(), asked + 2);
 }
