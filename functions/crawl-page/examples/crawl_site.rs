@@ -12,7 +12,7 @@
 
 use crawl_page::counts::Counts;
 use crawl_page::crawl::{Crawl, CrawlRequest};
-use crawl_page::discover::{self, ROBOTS_MAX_BYTES};
+use crawl_page::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
 use crawl_page::fetch::{Fetched, Fetcher};
 use crawl_page::frontier::url_hash;
 use crawl_page::pace::{Budget, Pace};
@@ -118,7 +118,19 @@ async fn crawl_host(
         Instant::now() + Duration::from_secs(24 * 3600),
         Duration::ZERO,
     );
-    let txt = discover::robots(robots_fetcher, &crawl.sites[site], &mut pace, &budget).await?;
+    // The benchmark's hosts keep their robots.txt at home.
+    let txt = match discover::robots(
+        robots_fetcher,
+        crawl,
+        &crawl.sites[site],
+        &mut pace,
+        &budget,
+    )
+    .await?
+    {
+        RobotsFile::Read(txt) => txt,
+        RobotsFile::OnSite(_) => Vec::new(),
+    };
     let robots = Robots::parse(agent_token(USER_AGENT), &txt);
     pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
     let starts = &crawl.sites[site].start_urls;

@@ -337,6 +337,12 @@ impl Crawl {
         per_request.max(crawl_delay_ms)
     }
 
+    /// The site on `url`'s host, by its index: a host's pace is its site's.
+    pub fn site_on_host(&self, url: &Url) -> Option<usize> {
+        let host = url.host_str()?;
+        self.sites.iter().position(|s| s.scope.host == host)
+    }
+
     /// The site whose scope covers `url`, by its index.
     pub fn site_of(&self, url: &Url) -> Option<usize> {
         self.sites.iter().position(|s| s.scope.covers(url))

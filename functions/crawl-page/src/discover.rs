@@ -22,6 +22,16 @@ const MAX_SITEMAPS: usize = 20;
 /// queues well within its time; the rest of the site is found through links.
 pub const MAX_SITEMAP_PAGES: usize = 50_000;
 
+/// What a host's robots.txt request found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RobotsFile {
+    /// The file (empty when missing: everything is allowed).
+    Read(Vec<u8>),
+    /// It redirects to another host of this crawl, whose own worker reads and stores it: that
+    /// host's pace is its worker's to keep.
+    OnSite(usize),
+}
+
 /// robots.txt, following up to five redirects. Missing (4xx) allows everything, and so do more
 /// redirects than that; so does a refused address, whose pages are then each recorded as
 /// refused without a request. A server error, 429 or no answer is an error: RFC 9309 says to
@@ -29,12 +39,19 @@ pub const MAX_SITEMAP_PAGES: usize = 50_000;
 /// "too many requests" has not said it has none; so the host is tried again later.
 pub async fn robots(
     fetcher: &Fetcher,
+    crawl: &Crawl,
     site: &Site,
     pace: &mut Pace,
     budget: &Budget,
-) -> Result<Vec<u8>, String> {
+) -> Result<RobotsFile, String> {
     let mut url = robots_url(&site.base_url);
     for _ in 0..=ROBOTS_REDIRECTS {
+        // Another host of this crawl is paced by its own worker, which reads this same file.
+        if let Some(other) = crawl.site_on_host(&url)
+            && crawl.sites[other].scope.host != site.scope.host
+        {
+            return Ok(RobotsFile::OnSite(other));
+        }
         if !budget.fits(pace.wait()) {
             return Err(format!(
                 "the worker's time ran out before {url} was read: the host is tried again later"
@@ -44,10 +61,10 @@ pub async fn robots(
         let fetched = fetcher.file(&url).await;
         pace.answered();
         match fetched {
-            Fetched::Body { body, .. } => return Ok(body),
+            Fetched::Body { body, .. } => return Ok(RobotsFile::Read(body)),
             // file() reads any type up to its size, unconditionally: none of these comes back.
             Fetched::TooLarge { .. } | Fetched::NotHtml { .. } | Fetched::NotModified => {
-                return Ok(Vec::new());
+                return Ok(RobotsFile::Read(Vec::new()));
             }
             Fetched::Status { status: 429, .. } => {
                 return Err(format!(
@@ -57,13 +74,13 @@ pub async fn robots(
             }
             Fetched::Status {
                 status: 400..=499, ..
-            } => return Ok(Vec::new()),
+            } => return Ok(RobotsFile::Read(Vec::new())),
             Fetched::Redirect {
                 location: Some(next),
                 ..
             } => url = next,
             Fetched::Redirect { location: None, .. } | Fetched::Refused { .. } => {
-                return Ok(Vec::new());
+                return Ok(RobotsFile::Read(Vec::new()));
             }
             Fetched::Status { status, .. } => {
                 return Err(format!(
@@ -76,7 +93,7 @@ pub async fn robots(
             }
         }
     }
-    Ok(Vec::new())
+    Ok(RobotsFile::Read(Vec::new()))
 }
 
 /// The in-scope pages the site's sitemaps list that robots.txt allows, normalised, at most
@@ -113,6 +130,14 @@ pub async fn sitemap_pages(
             break;
         }
         if !read.insert(url.clone()) {
+            continue;
+        }
+        if crawl
+            .site_on_host(&url)
+            .is_some_and(|other| crawl.sites[other].scope.host != site.scope.host)
+        {
+            // That host is paced by its own worker, which reads its sitemaps itself.
+            tracing::info!(%url, "sitemap on another host of the crawl skipped");
             continue;
         }
         pace.turn().await;

@@ -439,6 +439,29 @@ impl<'a> Frontier<'a> {
         self.put_json(&self.page_key(url, "json"), record).await
     }
 
+    /// The page as an attempt stored it; `None` when none did.
+    pub async fn stored_page(&self, url: &Url) -> Result<Option<Vec<u8>>> {
+        match shared::s3::get_object(self.s3, self.bucket, &self.page_key(url, "html")).await {
+            Ok(body) => Ok(Some(body)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn delete_page(&self, url: &Url) -> Result<()> {
+        let key = self.page_key(url, "html");
+        self.s3
+            .delete_object()
+            .bucket(self.bucket)
+            .key(&key)
+            .send()
+            .await
+            .map_err(|e| {
+                Error::from_sdk(format!("S3 DeleteObject s3://{}/{key}", self.bucket), e)
+            })?;
+        Ok(())
+    }
+
     pub async fn put_page(&self, url: &Url, body: Vec<u8>, content_type: &str) -> Result<()> {
         let key = self.page_key(url, "html");
         shared::s3::put_object(self.s3, self.bucket, &key, body, content_type).await

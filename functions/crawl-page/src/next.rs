@@ -9,6 +9,7 @@ use crate::frontier::{CLAIMS_IN_FLIGHT, Frontier};
 use crate::handler::Deps;
 use crate::messages::{Group, Item, MapSettings, Next, StepError, WorkerResult};
 use crate::page::Record;
+use crate::worker;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::Result;
 
@@ -210,6 +211,7 @@ async fn retry_or_fail(
         totals.retries += 1;
         return frontier.enqueue(&entry).await;
     }
+    totals.queued += worker::rescue_links(frontier, crawl, &entry, key).await?;
     let record = Record::worker_failed(
         entry.url.clone(),
         entry.depth,

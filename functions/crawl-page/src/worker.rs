@@ -1,6 +1,7 @@
 //! `crawl`: one worker of a batch, the only one of its batch on its host. It fetches its pages
 //! one after the other at the host's pace, stores each with its record, and queues the new
-//! links: links first, the record next, the queue entry last, so a worker that dies anywhere is
+//! links: the page first, its links next, the record after them, the queue entry last, so a
+//! worker that dies anywhere is
 //! retried and redoes only what is missing (the frontier lets a page's own earlier claims
 //! through, and skips a queued page that already has its record). After each page it notes the
 //! host's pace and its counts in the host's state, which the next worker of the host and the
@@ -8,11 +9,13 @@
 
 use crate::counts::Counts;
 use crate::crawl::{Crawl, Run, Site};
-use crate::discover::{self, ROBOTS_MAX_BYTES};
+use crate::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
 use crate::fetch::{Fetched, Fetcher};
 use crate::frontier::{CLAIMS_IN_FLIGHT, Entry, Frontier, Host};
 use crate::handler::Deps;
+use crate::html;
 use crate::messages::Crawled;
+use crate::normalize::normalize;
 use crate::pace::{Budget, Pace};
 use crate::page::{self, Link, Record, visit};
 use crate::robots::{Robots, agent_token};
@@ -21,6 +24,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::{Error, Result};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+use url::Url;
 
 /// Other hosts' robots.txt one worker keeps (500 KiB each at most).
 const OTHER_ROBOTS: usize = 32;
@@ -156,14 +160,20 @@ async fn first_visit(
     counts: &mut Counts,
 ) -> Result<Vec<u8>> {
     let host_site: &Site = &crawl.sites[site];
-    let txt = discover::robots(
-        &deps.fetcher(crawl, ROBOTS_MAX_BYTES)?,
-        host_site,
-        pace,
-        budget,
-    )
-    .await
-    .map_err(Error::Transient)?;
+    let fetcher = deps.fetcher(crawl, ROBOTS_MAX_BYTES)?;
+    let txt = match discover::robots(&fetcher, crawl, host_site, pace, budget)
+        .await
+        .map_err(Error::Transient)?
+    {
+        RobotsFile::Read(txt) => txt,
+        RobotsFile::OnSite(other) => frontier.robots(other).await?.ok_or_else(|| {
+            Error::Transient(format!(
+                "{}robots.txt redirects to {}, another host of this crawl, whose own worker has \
+                 not read it yet: this host is tried again later",
+                host_site.base_url, crawl.sites[other].base_url
+            ))
+        })?,
+    };
     if !crawl.sitemaps {
         return Ok(txt);
     }
@@ -281,25 +291,6 @@ impl Page<'_> {
                 (link, _) => link.count(counts),
             }
         }
-        let queued: Vec<bool> = stream::iter(follow)
-            .map(|(url, site)| async move {
-                if !frontier.claim(url, key).await? {
-                    return Ok(false);
-                }
-                frontier
-                    .enqueue(&Entry {
-                        url: url.clone(),
-                        site,
-                        depth,
-                        attempts: 0,
-                    })
-                    .await?;
-                Ok::<_, Error>(true)
-            })
-            .buffer_unordered(CLAIMS_IN_FLIGHT)
-            .try_collect()
-            .await?;
-        counts.queued += queued.iter().filter(|new| **new).count() as u64;
         let record = Record::new(
             entry.url.clone(),
             entry.depth,
@@ -308,14 +299,87 @@ impl Page<'_> {
             previous.as_ref(),
             counts,
         );
+        // The page before its links: once it is stored, a later attempt that fails for good can
+        // still queue the links this one claims (`rescue_links`).
         match page.fetched {
             Fetched::Body {
                 body, content_type, ..
             } => frontier.put_page(&entry.url, body, &content_type).await?,
             Fetched::NotModified => frontier.copy_previous_page(&entry.url).await?,
+            _ if entry.attempts > 0 => {
+                counts.queued += rescue_links(frontier, crawl, &entry, key).await?;
+            }
             _ => {}
         }
+        counts.queued += claim_and_queue(frontier, key, follow, depth).await?;
         frontier.put_record(&entry.url, &record).await?;
         frontier.dequeue(&entry).await
     }
+}
+
+/// Claims each link for the page `key` and queues those it wins; returns how many.
+async fn claim_and_queue(
+    frontier: &Frontier<'_>,
+    key: &str,
+    links: Vec<(&Url, usize)>,
+    depth: u32,
+) -> Result<u64> {
+    let queued: Vec<bool> = stream::iter(links)
+        .map(|(url, site)| async move {
+            if !frontier.claim(url, key).await? {
+                return Ok(false);
+            }
+            frontier
+                .enqueue(&Entry {
+                    url: url.clone(),
+                    site,
+                    depth,
+                    attempts: 0,
+                })
+                .await?;
+            Ok::<_, Error>(true)
+        })
+        .buffer_unordered(CLAIMS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(queued.iter().filter(|new| **new).count() as u64)
+}
+
+/// A page that fails for good after an earlier attempt stored it and claimed its links, then
+/// died before queueing them all: its claims would keep every other page from queueing those
+/// links. They are queued from the stored page (a claim answers `true` again to the page that
+/// made it), and the stored page, which no record describes, is removed. Returns how many were
+/// queued. Nothing is done, and nothing is read, when no earlier attempt stored the page.
+pub(crate) async fn rescue_links(
+    frontier: &Frontier<'_>,
+    crawl: &Crawl,
+    entry: &Entry,
+    key: &str,
+) -> Result<u64> {
+    let Some(body) = frontier.stored_page(&entry.url).await? else {
+        return Ok(0);
+    };
+    let parsed = html::parse(&body, &entry.url);
+    let depth = entry.depth + 1;
+    let links: Vec<(Url, usize)> = parsed
+        .links
+        .iter()
+        .filter(|_| !parsed.nofollow)
+        .filter_map(|link| normalize(link, crawl.query_strings))
+        .take(page::MAX_LINKS)
+        .filter_map(|url| {
+            let site = crawl.site_of(&url)?;
+            (page::classify(crawl, Some(site), None, &url, depth) == Link::Follow)
+                .then_some((url, site))
+        })
+        .collect();
+    let queued = claim_and_queue(
+        frontier,
+        key,
+        links.iter().map(|(u, s)| (u, *s)).collect(),
+        depth,
+    )
+    .await?;
+    frontier.delete_page(&entry.url).await?;
+    Ok(queued)
 }

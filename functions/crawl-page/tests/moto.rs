@@ -169,9 +169,13 @@ async fn next(deps: &Deps, run: &Value, execution: &Value, batch: &Value, result
 
 /// The rest of the crawl from its start, as the state machine runs it.
 async fn drive(deps: &Deps, run: Value) -> Run {
+    let execution = run["run_id"].clone();
+    drive_from(deps, run, execution, Value::Null).await
+}
+
+/// The rest of the crawl from a `next` step of `execution` after `batch`.
+async fn drive_from(deps: &Deps, run: Value, mut execution: Value, mut batch: Value) -> Run {
     let mut executions = 1;
-    let mut execution = run["run_id"].clone();
-    let mut batch = Value::Null;
     let mut results = json!([]);
     loop {
         let next = next(deps, &run, &execution, &batch, results).await;
@@ -373,12 +377,12 @@ async fn stored_pages(deps: &Deps, site: &FakeSite, run: &Run) -> Vec<String> {
 /// Where a worker can die while crawling a page: after which of its writes (all but the last).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum DiedAfter {
+    /// The page is stored; its links are not claimed.
+    ThePage,
     /// The links are claimed, none is queued.
     Claims,
-    /// The links are claimed and queued; the page is not stored.
+    /// The links are claimed and queued; the record is not stored.
     Queueing,
-    /// The page is stored, its record is not.
-    ThePage,
     /// The record is stored; the page is still queued.
     TheRecord,
 }
@@ -387,9 +391,9 @@ enum DiedAfter {
 async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
     let want = stored_paths();
     for death in [
+        DiedAfter::ThePage,
         DiedAfter::Claims,
         DiedAfter::Queueing,
-        DiedAfter::ThePage,
         DiedAfter::TheRecord,
     ] {
         let site = FakeSite::start().await.unwrap();
@@ -410,6 +414,7 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
         let queued_at_start = keys(&deps, &frontier.queue_prefix()).await;
         // The worker crawls the start page to the end, then its writes are undone back to the
         // moment it died; what it answered is lost with it.
+        let key_of_start = key.clone();
         worker(&deps, &state, "killed", vec![key]).await.unwrap();
         frontier.enqueue(&entry).await.unwrap();
         let delete = |key: String| {
@@ -424,16 +429,20 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
                     .unwrap();
             }
         };
-        if death <= DiedAfter::ThePage {
+        if death < DiedAfter::TheRecord {
             delete(frontier.page_key(&start_page, "json")).await;
         }
-        if death <= DiedAfter::Queueing {
-            delete(frontier.page_key(&start_page, "html")).await;
-        }
-        if death == DiedAfter::Claims {
+        if death <= DiedAfter::Claims {
             for queued in keys(&deps, &frontier.queue_prefix()).await {
                 if !queued_at_start.contains(&queued) {
                     delete(queued).await;
+                }
+            }
+        }
+        if death == DiedAfter::ThePage {
+            for claim in keys(&deps, &format!("{}seen/", crawl.frontier_prefix())).await {
+                if json_object(&deps, &claim).await["by"] == json!(key_of_start) {
+                    delete(claim).await;
                 }
             }
         }
@@ -1369,4 +1378,180 @@ async fn a_worker_keeps_to_its_express_childs_five_minutes() {
     let early = handle(&deps, worker(1)).await.unwrap();
     assert_eq!(early["counts"]["crawled"], 2);
     assert_eq!(site.requests().len(), asked + 2);
+}
+
+/// A robots.txt that redirects to another host of the same crawl is that host's to fetch, at
+/// that host's pace: this host's worker never asks it, waits until that host's own worker has
+/// stored it, then uses the stored file.
+#[tokio::test]
+async fn robots_txt_redirected_to_another_host_of_the_crawl_is_read_from_that_hosts_worker() {
+    use axum::response::{Html, Redirect};
+    use axum::routing::get;
+    use std::sync::{Arc, Mutex};
+    let asked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = asked.clone();
+    let other = serve(
+        [127, 0, 0, 3],
+        axum::Router::new()
+            .route(
+                "/robots.txt",
+                get(move || {
+                    log.lock().unwrap().push("/robots.txt".to_owned());
+                    async { "User-agent: *\nDisallow: /docs/private/\n" }
+                }),
+            )
+            .fallback(get(|| async { Html("<p>other</p>") })),
+    )
+    .await;
+    let to = format!("{other}/robots.txt");
+    let origin = serve(
+        [127, 0, 0, 1],
+        axum::Router::new()
+            .route(
+                "/robots.txt",
+                get(move || async move { Redirect::permanent(&to) }),
+            )
+            .route(
+                "/docs/",
+                get(|| async { Html("<a href=\"private/x\">x</a>") }),
+            ),
+    )
+    .await;
+    let deps = deps(Lookup::System, &[port(&origin), port(&other)]).await;
+    let run = handle(
+        &deps,
+        json!({"action": "start", "run_id": "robots-elsewhere", "crawl": {
+            "name": "robots", "allow_networks": ["127.0.0.0/8"], "sitemaps": false, "sites": [
+                {"base_url": format!("{origin}/docs/"), "start_paths": ["/docs/"]},
+                {"base_url": format!("{other}/docs/"), "start_paths": ["/docs/"]}]}}),
+    )
+    .await
+    .unwrap();
+    let crawl = stored(&deps, &run).await;
+    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    let visit = |site: usize| {
+        let deps = &deps;
+        let frontier = &frontier;
+        let run = &run;
+        async move {
+            let batch = format!("first-{site}");
+            frontier
+                .put_batch(
+                    &batch,
+                    &[Group {
+                        site,
+                        pages: Vec::new(),
+                    }],
+                )
+                .await
+                .unwrap();
+            handle(
+                deps,
+                json!({"action": "crawl", "name": run["name"], "run_id": run["run_id"],
+                       "batch": batch, "site": site}),
+            )
+            .await
+        }
+    };
+    let early = visit(0).await.unwrap_err();
+    assert_eq!(early.error_type(), "TransientError", "{early}");
+    assert!(
+        early.to_string().contains("another host of this crawl"),
+        "{early}"
+    );
+    assert!(
+        asked.lock().unwrap().is_empty(),
+        "the other host was not asked"
+    );
+    visit(1).await.unwrap();
+    visit(0).await.unwrap();
+    assert_eq!(
+        *asked.lock().unwrap(),
+        ["/robots.txt"],
+        "asked once, by its own worker"
+    );
+    let own = frontier.robots(0).await.unwrap().unwrap();
+    assert_eq!(own, b"User-agent: *\nDisallow: /docs/private/\n");
+}
+
+/// A page whose worker died after storing it and claiming its links, before queueing them, and
+/// which then fails for good: its links are queued from the stored page all the same, and the
+/// crawl finds every other page.
+#[tokio::test]
+async fn a_page_that_fails_for_good_after_claiming_its_links_still_has_them_queued() {
+    let site = FakeSite::start().await.unwrap();
+    let deps = deps(Lookup::System, &[port(site.base_url())]).await;
+    let mut limits = fast();
+    limits["max_attempts"] = json!(2);
+    limits["pages_per_worker"] = json!(10);
+    let run = start(&deps, docs_crawl(&site, limits)).await;
+    let crawl = stored(&deps, &run).await;
+    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    let start_page = crawl.sites[0].start_urls[0].clone();
+    let entry = Entry {
+        url: start_page.clone(),
+        site: 0,
+        depth: 0,
+        attempts: 0,
+    };
+    let key = frontier.queue_key(&entry);
+    first_visit(&deps, &run).await.unwrap();
+    let queued_before = keys(&deps, &frontier.queue_prefix()).await;
+    // The start page's worker stored it and claimed its links, then died: its record and its
+    // queued links are undone, and the page is back in the queue with one attempt made.
+    worker(&deps, &run, "died", vec![key.clone()])
+        .await
+        .unwrap();
+    for queued in keys(&deps, &frontier.queue_prefix()).await {
+        if !queued_before.contains(&queued) {
+            delete(&deps, &queued).await;
+        }
+    }
+    delete(&deps, &frontier.page_key(&start_page, "json")).await;
+    frontier
+        .enqueue(&Entry {
+            attempts: 1,
+            ..entry.clone()
+        })
+        .await
+        .unwrap();
+    // Its next worker fails too (no worker runs the batch handed out): its last attempt.
+    let execution = run["run_id"].clone();
+    let handed = next(&deps, &run, &execution, &Value::Null, json!([])).await;
+    assert!(group_has(&frontier, &handed, &key).await);
+    let after = next(&deps, &run, &execution, &handed["batch"], json!([])).await;
+    let record = json_object(&deps, &frontier.page_key(&start_page, "json")).await;
+    assert_eq!(record["outcome"], "failed");
+    assert!(
+        frontier.stored_page(&start_page).await.unwrap().is_none(),
+        "no stored page without its record"
+    );
+    // The start page's links were queued from the stored page: the rest of the crawl finds them.
+    // (Asked again about the batch it added up, `next` hands out the one it handed out since.)
+    assert_ne!(after["batch"], handed["batch"]);
+    let ran = drive_from(&deps, run.clone(), execution, handed["batch"].clone()).await;
+    let mut want = stored_paths();
+    want.retain(|p| p != "/docs/");
+    assert_eq!(stored_pages(&deps, &site, &ran).await, want);
+}
+
+async fn delete(deps: &Deps, key: &str) {
+    deps.s3
+        .delete_object()
+        .bucket(&deps.config.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn group_has(frontier: &Frontier<'_>, next: &Value, key: &str) -> bool {
+    let batch = next["batch"].as_str().unwrap();
+    frontier
+        .group(batch, 0)
+        .await
+        .unwrap()
+        .pages
+        .iter()
+        .any(|k| k == key)
 }
