@@ -153,6 +153,93 @@ def large_extract(release, runs):
         site.wait()
 
 
+# The crawl worker's memory on what a site may serve: one 50 MB page, and a sitemap index listing
+# 1,000,000 URLs (20 sitemaps of 50,000, none in the crawl's scope, so every one is read and
+# none is queued). CRAWL_ALLOWED_PORTS (scripts/local.env) lets the worker reach this port.
+LARGE_CRAWL_PORT = 9004
+BIG_PAGE_BYTES = 50_000_000
+SITEMAPS, SITEMAP_URLS = 20, 50_000
+
+
+class LargeSite(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        base = f"http://127.0.0.1:{LARGE_CRAWL_PORT}"
+        if self.path == "/robots.txt":
+            body, kind = f"User-agent: *\nSitemap: {base}/sitemap-index.xml\n".encode(), "text/plain"
+        elif self.path == "/sitemap-index.xml":
+            body = ("<sitemapindex>" + "".join(
+                f"<sitemap><loc>{base}/sitemap-{n}.xml</loc></sitemap>" for n in range(SITEMAPS))
+                + "</sitemapindex>").encode()
+            kind = "application/xml"
+        elif self.path.startswith("/sitemap-"):
+            n = self.path[len("/sitemap-"):].split(".")[0]
+            body = ("<urlset>" + "".join(
+                f"<url><loc>{base}/elsewhere/{n}-{i}.html</loc></url>" for i in range(SITEMAP_URLS))
+                + "</urlset>").encode()
+            kind = "application/xml"
+        elif self.path == "/big/":
+            body, kind = self.server.big_page, "text/html"
+        elif self.path == "/docs/":
+            body, kind = b"<title>small</title>", "text/html"
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def big_page():
+    """50 MB of paragraphs, each with a link out of the crawl's scope (counted, never queued)."""
+    part = b"<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit. <a href='/elsewhere/%d'>x</a></p>\n"
+    parts, size, n = [b"<!doctype html><title>Big</title>"], 0, 0
+    while size < BIG_PAGE_BYTES:
+        parts.append(part % n)
+        size += len(parts[-1])
+        n += 1
+    return b"".join(parts)[:BIG_PAGE_BYTES]
+
+
+def large_crawl(release, runs):
+    """The crawl worker on a 50 MB page and on sitemaps listing 1,000,000 URLs: start, next (not
+    measured), then the worker, measured."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", LARGE_CRAWL_PORT), LargeSite)
+    server.big_page = big_page()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    binary = os.path.join(release, "crawl-page")
+    base = f"http://127.0.0.1:{LARGE_CRAWL_PORT}"
+    cases = [
+        ("crawl-page, a 50 MB page", {"base_url": f"{base}/big/", "start_paths": ["/big/"], "sitemaps": False,
+                                      "limits": {"max_page_bytes": 52_428_800}}),
+        ("crawl-page, sitemaps of 1,000,000 URLs", {"base_url": f"{base}/docs/", "start_paths": ["/docs/"]}),
+    ]
+    rows = []
+    try:
+        for name, crawl in cases:
+            crawl = dict(crawl, name="large", allow_networks=["127.0.0.1/32"])
+            def event(crawl=crawl):
+                run_id = f"bench-{uuid.uuid4().hex[:8]}"
+                run = step([binary], {"action": "start", "run_id": run_id, "crawl": crawl})
+                batch = step([binary], {"action": "next", **run, "execution": run_id, "batch": None, "results": []})
+                return json.dumps({"action": "crawl", **run, "batch": batch["batch"], "site": batch["sites"][0]})
+            row = measure(name, [binary], event, runs)
+            _, _, answer = memory.one_run(event().encode(), [binary])
+            counts = (answer or {}).get("counts", {})
+            if counts.get("crawled") != 1:
+                raise RuntimeError(f"{name}: the worker did not crawl its page: {answer}")
+            rows.append(row)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return rows
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -214,6 +301,7 @@ def main():
                     raise RuntimeError(f"the crawl worker did not crawl: {answer}")
             rows.append(row)
         rows.append(large_extract(release, runs))
+        rows.extend(large_crawl(release, runs))
         python = [sys.executable, os.path.join(HERE, "python_glue_stopper.py")]
         sweep = sample("stop-glue-session", SAMPLES["stop-glue-session"])
         baseline = measure("python-glue-stopper", python, lambda: sweep, runs)

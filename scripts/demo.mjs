@@ -300,7 +300,7 @@ console.log(`  ${secondSeconds.toFixed(1)} s against ${firstSeconds.toFixed(1)} 
 await show(crawlMailbox);
 if (t.unchanged !== 7 || t.crawled !== 0 || t.bytes_saved !== finished.summary.bytes) process.exit(1);
 
-console.log(bold('\n   Eleven hosts in one crawl: more than the inline Map runs, so each batch is a distributed Map (moto\'s own Step Functions engine, its Lambda tasks routed to the real binary)'));
+console.log(bold('\n   Eleven hosts in one crawl, listed in S3: more than the inline Map runs, so each batch is a distributed Map (moto\'s own Step Functions engine, its Lambda tasks routed to the real binary)'));
 const hosts = spawn(`${process.env.CARGO_TARGET_DIR}/debug/fake-site`, ['hosts', '11', process.env.SITE_PORT ?? '9003'], { stdio: 'ignore' });
 try {
   await new Promise((r) => setTimeout(r, 1000));
@@ -314,9 +314,11 @@ try {
   }
   await sfn.executeStateMachines();
   const machine = await sfn.createStateMachine(`web-crawler-${randomUUID()}`, manyDefinition);
+  // The sites are listed in the crawl bucket, one per line: the execution's input only names the list.
   const sites = Array.from({ length: 11 }, (_, n) => ({ base_url: `http://127.0.0.${10 + n}:${process.env.SITE_PORT ?? 9003}/docs/`, start_paths: ['/docs/'] }));
+  await s3.putText(CRAWL_BUCKET, 'site-lists/many-hosts.jsonl', sites.map((site) => JSON.stringify(site)).join('\n'));
   const many = await sfn.waitFor(await sfn.startExecution(machine, `many-hosts-${Date.now()}`, {
-    name: 'many-hosts', sites, allow_networks: ['127.0.0.0/8'],
+    name: 'many-hosts', sites_from: 'site-lists/many-hosts.jsonl', allow_networks: ['127.0.0.0/8'],
     limits: { max_page_bytes: 1048576, concurrency: 11, requests_per_second: 20, pages_per_worker: 4 },
   }), 600);
   const runs = (await sfn.history(many.executionArn)).filter((e) => e.type === 'MapRunStarted').length;

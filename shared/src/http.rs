@@ -36,7 +36,10 @@ pub async fn read_body(
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(BodyError::TooLarge);
     }
-    let mut body = Vec::new();
+    // The announced size at once: growing by doubling would hold the old buffer and one twice
+    // its size at the same time (96 MB for a 50 MB page).
+    let announced = response.content_length().map_or(0, |n| n as usize);
+    let mut body = Vec::with_capacity(announced);
     while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
         if body.len() + chunk.len() > limit {
             return Err(BodyError::TooLarge);

@@ -18,7 +18,7 @@ pub struct Upload<'a> {
     s3: &'a Client,
     bucket: String,
     key: String,
-    content_type: &'static str,
+    content_type: String,
     buffer: Vec<u8>,
     upload_id: Option<String>,
     parts: Vec<CompletedPart>,
@@ -26,12 +26,12 @@ pub struct Upload<'a> {
 }
 
 impl<'a> Upload<'a> {
-    pub fn new(s3: &'a Client, bucket: &str, key: &str, content_type: &'static str) -> Self {
+    pub fn new(s3: &'a Client, bucket: &str, key: &str, content_type: &str) -> Self {
         Upload {
             s3,
             bucket: bucket.to_owned(),
             key: key.to_owned(),
-            content_type,
+            content_type: content_type.to_owned(),
             buffer: Vec::new(),
             upload_id: None,
             parts: Vec::new(),
@@ -63,7 +63,7 @@ impl<'a> Upload<'a> {
                 &self.bucket,
                 &self.key,
                 std::mem::take(&mut self.buffer),
-                self.content_type,
+                &self.content_type,
             )
             .await?;
             return Ok(self.bytes);
@@ -128,7 +128,7 @@ impl<'a> Upload<'a> {
                     .create_multipart_upload()
                     .bucket(&self.bucket)
                     .key(&self.key)
-                    .content_type(self.content_type)
+                    .content_type(&self.content_type)
                     .send()
                     .await
                     .map_err(|e| Error::from_sdk(self.context("CreateMultipartUpload"), e))?;

@@ -52,9 +52,12 @@ test('a crawl of 11 hosts runs its batches as distributed Maps and stores every 
   assert.equal(distributed.ResultWriter.Resource, 'arn:aws:states:::s3:putObject');
   delete distributed.ResultWriter;
   const machine = await sfn.createStateMachine('web-crawler-distributed', definition);
+  // The sites listed in the crawl bucket, one per line: the execution's input names the list.
+  const list = Array.from({ length: HOSTS }, (_, n) => JSON.stringify({ base_url: `${hostUrl(n)}/docs/`, start_paths: ['/docs/'] }));
+  await s3.putText(BUCKET, 'site-lists/many-hosts.jsonl', list.join('\n'));
   const input = {
     name: 'many-hosts',
-    sites: Array.from({ length: HOSTS }, (_, n) => ({ base_url: `${hostUrl(n)}/docs/`, start_paths: ['/docs/'] })),
+    sites_from: 'site-lists/many-hosts.jsonl',
     allow_networks: ['127.0.0.0/8'],
     limits: { max_page_bytes: 1048576, concurrency: HOSTS, requests_per_second: 20, pages_per_worker: 4 },
   };

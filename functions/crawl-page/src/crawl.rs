@@ -16,6 +16,8 @@ pub const WORKER_SECONDS: f64 = 270.0;
 pub const MAX_CONCURRENCY: u32 = 10_000;
 /// Sites one crawl may list.
 pub const MAX_SITES: usize = 10_000;
+/// Where in the crawl bucket a crawl's `sites_from` may name its site list.
+pub const SITE_LISTS: &str = "site-lists/";
 
 /// What starts a crawl: one site (`base_url`, `start_paths`, ...) or many (`sites`).
 #[derive(Debug, Deserialize)]
@@ -26,6 +28,10 @@ pub struct CrawlRequest {
     /// The crawl's sites, each on its own host.
     #[serde(default)]
     pub sites: Vec<SiteRequest>,
+    /// Or where they are listed, one JSON site per line, in the crawl bucket under
+    /// [`SITE_LISTS`]: a list of thousands of sites does not fit an execution's 256 KB input.
+    #[serde(default)]
+    pub sites_from: Option<String>,
     /// One site may be given without `sites`, with these four fields.
     #[serde(default)]
     pub base_url: Option<String>,
@@ -155,6 +161,11 @@ impl CrawlRequest {
                 self.name
             ));
         }
+        if let Some(key) = &self.sites_from {
+            return bad(format!(
+                "sites_from '{key}' must be read before the crawl is checked (the start step does)"
+            ));
+        }
         let requests = match (self.base_url, self.sites.is_empty()) {
             (Some(base_url), true) => vec![SiteRequest {
                 base_url,
@@ -209,6 +220,40 @@ impl CrawlRequest {
             sitemaps: self.sitemaps,
             since: self.since,
         })
+    }
+}
+
+impl CrawlRequest {
+    /// Takes the sites from `list`, the text of the object `sites_from` names: one JSON site
+    /// per line (blank lines skipped), each checked as a site of `sites` is. A request that
+    /// also lists sites, or names one, is refused.
+    pub fn with_site_list(mut self, list: &[u8]) -> Result<Self> {
+        let bad = |m: String| Err(Error::InvalidInput(m));
+        let key = self.sites_from.take().unwrap_or_default();
+        if !self.sites.is_empty() || self.base_url.is_some() {
+            return bad(format!(
+                "give sites_from '{key}' or sites or base_url, not more than one"
+            ));
+        }
+        let text = std::str::from_utf8(list)
+            .map_err(|e| Error::InvalidInput(format!("site list '{key}' is not UTF-8: {e}")))?;
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            if self.sites.len() == MAX_SITES {
+                return bad(format!(
+                    "site list '{key}' has more than {MAX_SITES} sites; a crawl may have at most \
+                     {MAX_SITES}"
+                ));
+            }
+            let site = serde_json::from_str(line).map_err(|e| {
+                Error::InvalidInput(format!("site list '{key}', line {}: {e}", n + 1))
+            })?;
+            self.sites.push(site);
+        }
+        Ok(self)
     }
 }
 

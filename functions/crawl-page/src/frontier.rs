@@ -32,6 +32,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use shared::upload::{PART_BYTES, Upload};
 use shared::{Error, Result};
 use url::Url;
 
@@ -462,9 +463,22 @@ impl<'a> Frontier<'a> {
         Ok(())
     }
 
+    /// Stores a page: in one PUT, or past one part's size as a multipart upload of slices of
+    /// it, so that no copy of a large page is ever made whole (one PUT of 50 MB held three).
     pub async fn put_page(&self, url: &Url, body: Vec<u8>, content_type: &str) -> Result<()> {
         let key = self.page_key(url, "html");
-        shared::s3::put_object(self.s3, self.bucket, &key, body, content_type).await
+        if body.len() <= PART_BYTES {
+            return shared::s3::put_object(self.s3, self.bucket, &key, body, content_type).await;
+        }
+        let mut upload = Upload::new(self.s3, self.bucket, &key, content_type);
+        for part in body.chunks(PART_BYTES) {
+            if let Err(e) = upload.write(part).await {
+                upload.abort().await;
+                return Err(e);
+            }
+        }
+        drop(body);
+        upload.finish().await.map(drop)
     }
 
     /// Writes `summary.json` and returns its URI.

@@ -175,6 +175,7 @@ impl Deps {
 pub async fn handle(deps: &Deps, request: Request, deadline: Instant) -> Result<Response> {
     Ok(match request {
         Request::Start { run_id, crawl } => {
+            let crawl = start::read_site_list(deps, crawl).await?;
             Response::Started(Box::pin(start::start(deps, crawl.validate(&run_id)?)).await?)
         }
         Request::Next {

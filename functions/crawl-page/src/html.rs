@@ -10,10 +10,18 @@ use lol_html::{HtmlRewriter, Settings, element, text};
 use std::cell::RefCell;
 use url::Url;
 
+/// Links read from one page, duplicates included: a page may have any number (a 50 MB page of
+/// links has half a million), and the crawl follows at most
+/// [`MAX_LINKS`](crate::page::MAX_LINKS) distinct ones. The Python docs' largest has 17,251.
+pub const MAX_HREFS: usize = 50_000;
+/// What the tokenizer is given at a time.
+const FEED_BYTES: usize = 64 * 1024;
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Parsed {
     pub title: Option<String>,
-    /// Resolved against the base, in document order, with duplicates; not yet normalised.
+    /// Resolved against the base, in document order, with duplicates; not yet normalised; the
+    /// first [`MAX_HREFS`].
     pub links: Vec<Url>,
     /// `<meta name="robots" content="nofollow">`: the page asks not to follow its links.
     pub nofollow: bool,
@@ -37,8 +45,11 @@ pub fn parse(body: &[u8], url: &Url) -> Parsed {
         Settings {
             element_content_handlers: vec![
                 element!("a[href], area[href]", |el| {
-                    if let Some(href) = el.get_attribute("href") {
-                        found.borrow_mut().hrefs.push(href);
+                    let mut found = found.borrow_mut();
+                    if found.hrefs.len() < MAX_HREFS
+                        && let Some(href) = el.get_attribute("href")
+                    {
+                        found.hrefs.push(href);
                     }
                     Ok(())
                 }),
@@ -81,8 +92,14 @@ pub fn parse(body: &[u8], url: &Url) -> Parsed {
         // Nothing is rewritten: the output is dropped as it comes.
         |_: &[u8]| {},
     );
-    // A page the tokenizer gives up on keeps what was found before that point.
-    if let Err(e) = rewriter.write(body).and_then(|()| rewriter.end()) {
+    // Fed in slices, as it would come from the network, so that nothing lol_html keeps or
+    // hands on is ever the size of the page. A page the tokenizer gives up on keeps what was
+    // found before that point.
+    let fed = body
+        .chunks(FEED_BYTES)
+        .try_for_each(|slice| rewriter.write(slice))
+        .and_then(|()| rewriter.end());
+    if let Err(e) = fed {
         tracing::debug!(%url, error = %e, "HTML read in part");
     }
     let found = found.into_inner();

@@ -2,7 +2,7 @@
 //! here: each host's first worker reads its robots.txt and sitemaps (`discover`), so a crawl of
 //! thousands of sites starts as fast as one of a single site.
 
-use crate::crawl::{Crawl, Run};
+use crate::crawl::{Crawl, CrawlRequest, Run, SITE_LISTS};
 use crate::frontier::{CLAIMS_IN_FLIGHT, Entry};
 use crate::handler::Deps;
 use crate::progress::Progress;
@@ -59,6 +59,38 @@ pub async fn start(deps: &Deps, crawl: Crawl) -> Result<Run> {
     tracing::info!(crawl = %crawl.name, run = %crawl.run_id, sites = crawl.sites.len(), queued = progress.totals.queued, "crawl started");
     Ok(crawl.run())
 }
+
+/// A crawl whose sites are listed in the crawl bucket (`sites_from`), with them read; any other
+/// as it is. Only a key under [`SITE_LISTS`] is read.
+pub async fn read_site_list(deps: &Deps, crawl: CrawlRequest) -> Result<CrawlRequest> {
+    let Some(key) = crawl.sites_from.clone() else {
+        return Ok(crawl);
+    };
+    let bucket = &deps.config.bucket;
+    if !key.starts_with(SITE_LISTS) || key.split('/').any(|part| part == "..") {
+        return Err(Error::InvalidInput(format!(
+            "sites_from '{key}' must be a key under {SITE_LISTS} in the crawl bucket ({bucket})"
+        )));
+    }
+    let list = match shared::s3::get_object(&deps.s3, bucket, &key).await {
+        Err(Error::NotFound(_)) => {
+            return Err(Error::InvalidInput(format!(
+                "sites_from names s3://{bucket}/{key}, which does not exist"
+            )));
+        }
+        other => other?,
+    };
+    if list.len() > MAX_SITE_LIST_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "site list s3://{bucket}/{key} has {} bytes; at most {MAX_SITE_LIST_BYTES} are read",
+            list.len()
+        )));
+    }
+    crawl.with_site_list(&list)
+}
+
+/// A site list's size: 10,000 sites of about 160 bytes each, with room to spare.
+const MAX_SITE_LIST_BYTES: usize = 8 * 1024 * 1024;
 
 /// A site the crawl may not reach (its `allow_networks`, the deployment's networks and ports) is
 /// refused before anything is queued or sent, naming the site and why. A name that does not

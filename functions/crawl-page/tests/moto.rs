@@ -1307,11 +1307,24 @@ async fn a_crawl_of_thousands_of_sites_passes_only_small_messages() {
     );
     let mut deps = deps(lookup, &[port]).await;
     deps.config.batch_size = 10_000;
+    // The sites are listed in the crawl bucket: the execution's input only names the list.
+    let list: String = (0..sites)
+        .map(|n| json!({"base_url": format!("http://{}:{port}/", name(n)), "start_paths": ["/"]}))
+        .map(|site| format!("{site}\n"))
+        .collect();
+    let key = format!("site-lists/{}.jsonl", testing::unique("many"));
+    shared::s3::put_object(
+        &deps.s3,
+        &deps.config.bucket,
+        &key,
+        list.clone().into_bytes(),
+        "application/x-ndjson",
+    )
+    .await
+    .unwrap();
     let crawl = json!({
         "name": "many-sites", "allow_networks": ["127.0.0.1/32"], "sitemaps": false,
-        "sites": (0..sites)
-            .map(|n| json!({"base_url": format!("http://{}:{port}/", name(n)), "start_paths": ["/"]}))
-            .collect::<Vec<_>>(),
+        "sites_from": key,
         "limits": {"concurrency": 10_000, "max_pages": 1_000_000},
     });
     let input = serde_json::to_vec(&crawl).unwrap().len();
@@ -1339,9 +1352,11 @@ async fn a_crawl_of_thousands_of_sites_passes_only_small_messages() {
                         "child_started": "2026-12-06T06:00:00.000Z"});
     let item = json!({"site": sites - 1});
     eprintln!(
-        "{sites} sites in {:.0} s: the crawl's input {input} bytes; largest state: the start's \
-         answer {} bytes, a worker's input {} bytes, a Map item {} bytes",
+        "{sites} sites in {:.0} s: the execution's input {input} bytes (the site list {} bytes, \
+         in S3); largest state: the start's answer {} bytes, a worker's input {} bytes, a Map \
+         item {} bytes",
         started.elapsed().as_secs_f64(),
+        list.len(),
         serde_json::to_vec(&run).unwrap().len(),
         serde_json::to_vec(&worker).unwrap().len(),
         serde_json::to_vec(&item).unwrap().len(),
@@ -1554,4 +1569,83 @@ async fn group_has(frontier: &Frontier<'_>, next: &Value, key: &str) -> bool {
         .pages
         .iter()
         .any(|k| k == key)
+}
+
+/// A site list in the crawl bucket is read line by line, each line checked as a site is; a
+/// bad line is named, and only keys under `site-lists/` are read.
+#[tokio::test]
+async fn a_site_list_is_read_from_the_crawl_bucket_and_checked_line_by_line() {
+    // Public addresses, never connected to: the start step sends nothing.
+    let public = |name: &str| (name.to_owned(), vec![IpAddr::from([93, 184, 215, 14])]);
+    let lookup = Lookup::Fixed(["a.example", "b.example", "c.example"].map(public).into());
+    let deps = deps(lookup, &[443]).await;
+    let put = |key: &str, body: &str| {
+        let (s3, bucket) = (deps.s3.clone(), deps.config.bucket.clone());
+        let (key, body) = (key.to_owned(), body.as_bytes().to_vec());
+        async move {
+            shared::s3::put_object(&s3, &bucket, &key, body, "application/x-ndjson")
+                .await
+                .unwrap();
+        }
+    };
+    let start_with = |sites_from: &str, more: Value| {
+        let mut crawl = json!({"name": "listed", "sites_from": sites_from});
+        crawl
+            .as_object_mut()
+            .unwrap()
+            .extend(more.as_object().unwrap().clone());
+        handle(
+            &deps,
+            json!({"action": "start", "run_id": testing::unique("listed").replace('_', "-"),
+                   "crawl": crawl}),
+        )
+    };
+    put(
+        "site-lists/two.jsonl",
+        "{\"base_url\": \"https://a.example/docs/\", \"start_paths\": [\"/docs/\"]}\n\n\
+         {\"base_url\": \"https://b.example/\", \"start_paths\": [\"/\"]}\n",
+    )
+    .await;
+    let run = start_with("site-lists/two.jsonl", json!({})).await.unwrap();
+    let crawl = stored(&deps, &run).await;
+    assert_eq!(crawl.sites.len(), 2);
+    assert_eq!(crawl.sites[1].base_url.as_str(), "https://b.example/");
+
+    put(
+        "site-lists/bad.jsonl",
+        "{\"base_url\": \"https://a.example/\", \"start_paths\": [\"/\"]}\n\
+         {\"base_url\": \"https://b.example/\", \"start_path\": [\"/\"]}\n",
+    )
+    .await;
+    let refusals = [
+        (
+            start_with("site-lists/bad.jsonl", json!({})).await,
+            "line 2: unknown field `start_path`",
+        ),
+        (
+            start_with("frontier/x.jsonl", json!({})).await,
+            "must be a key under site-lists/",
+        ),
+        (
+            start_with("site-lists/../frontier/x", json!({})).await,
+            "must be a key under site-lists/",
+        ),
+        (
+            start_with("site-lists/none.jsonl", json!({})).await,
+            "does not exist",
+        ),
+        (
+            start_with(
+                "site-lists/two.jsonl",
+                json!({"base_url": "https://c.example/"}),
+            )
+            .await,
+            "not more than one",
+        ),
+    ];
+    for (result, why) in refusals {
+        let err = result.unwrap_err();
+        assert_eq!(err.error_type(), "InvalidInput", "{err}");
+        assert!(err.to_string().contains(why), "{err}: {why}");
+    }
 }

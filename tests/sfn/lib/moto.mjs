@@ -201,6 +201,10 @@ export const s3 = {
   async getJson(bucket, key) {
     return JSON.parse(await s3Call('GET', `${bucket}/${key}`));
   },
+  async putText(bucket, key, text) {
+    const res = await fetch(`${MOTO_URL}/${bucket}/${key}`, { method: 'PUT', body: text, headers: { Authorization: auth('s3') } });
+    if (!res.ok) throw new Error(`moto s3 PUT ${bucket}/${key} ${res.status}: ${await res.text()}`);
+  },
   async getBytes(bucket, key) {
     const res = await fetch(`${MOTO_URL}/${bucket}/${key}`, { headers: { Authorization: auth('s3') } });
     if (!res.ok) throw new Error(`moto s3 GET ${bucket}/${key} ${res.status}`);
