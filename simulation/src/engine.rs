@@ -36,10 +36,14 @@ pub async fn spawn(
     speed: f64,
     machines: &Value,
 ) -> Result<Engine, String> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/sfn");
+    // `cargo run` names the package's folder at run time; the one baked in at build time is
+    // where the binary was built, which a shared build cache can have moved since.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    let dir = format!("{manifest}/../tests/sfn");
     let mut child = Command::new("node")
         .args(["--require", "./lib/polyfill.cjs", "simulate.mjs"])
-        .current_dir(dir)
+        .current_dir(&dir)
         .env("SIM_LAMBDA_URL", lambda_url)
         .env("SIM_SPEED", speed.to_string())
         .env("SIM_MACHINES", machines.to_string())
