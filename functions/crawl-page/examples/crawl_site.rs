@@ -10,14 +10,14 @@
 //! Each URL is one site: its host, starting at that page, scoped to the page's directory (what
 //! `wget --no-parent` does). Prints `<HTML pages stored> <URLs fetched> <bytes stored> <seconds>`.
 
-use crawl_page::counts::Counts;
 use crawl_page::crawl::{Crawl, CrawlRequest};
-use crawl_page::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
-use crawl_page::fetch::{Fetched, Fetcher};
-use crawl_page::frontier::url_hash;
-use crawl_page::pace::{Budget, Pace};
-use crawl_page::page::{Link, Record, classify, visit};
-use crawl_page::robots::{Robots, agent_token};
+use crawl_page::state::counts::Counts;
+use crawl_page::state::frontier::url_hash;
+use crawl_page::web::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
+use crawl_page::web::fetch::{Fetched, Fetcher};
+use crawl_page::web::pace::{Budget, Pace};
+use crawl_page::web::page::{Link, Record, classify, visit};
+use crawl_page::web::robots::{Robots, agent_token};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde_json::json;
 use shared::address::{AddressPolicy, Lookup};

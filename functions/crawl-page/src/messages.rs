@@ -2,12 +2,12 @@
 //! `statemachines/web-crawler.asl.json`'s paths are checked against their samples
 //! (`events/outputs/crawl-page/`).
 
-use crate::counts::Counts;
 use crate::crawl::{CrawlRequest, Run};
+use crate::state::counts::Counts;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-/// The event: `{"action": "start" | "next" | "crawl" | "finish", ...}`. After `start`, each
+/// The event: `{"action": "start" | "next" | "work" | "finish", ...}`. After `start`, each
 /// carries only the run (its name and id), the batch and what the state machine's Choice
 /// reads: the crawl's definition, its totals and its counters are in S3, where each step reads
 /// them, so nothing in an execution's state grows with the crawl.
@@ -30,7 +30,7 @@ pub enum Request {
         results: Vec<WorkerResult>,
     },
     /// One worker: one host's pages of a batch, as `next` stored them.
-    Crawl {
+    Work {
         #[serde(flatten)]
         run: Run,
         batch: String,
@@ -70,17 +70,17 @@ pub enum WorkerResult {
         site: usize,
         error: StepError,
     },
-    Done(Crawled),
+    Done(Worked),
 }
 
-/// What each action answers: `start` the run, `next` a `Next`, `crawl` a worker's `Crawled`,
+/// What each action answers: `start` the run, `next` a `Next`, `work` a worker's `Worked`,
 /// `finish` a `Finished`. The state machine reads them as they serialise, untagged.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Response {
     Started(Run),
     Next(Box<Next>),
-    Crawled(Crawled),
+    Worked(Worked),
     Finished(Finished),
 }
 
@@ -94,7 +94,7 @@ pub struct StepError {
 }
 
 /// The `next` step's answer, which the state machine's Choice and Map states read: its size
-/// does not depend on the crawl's (a batch of up to [`INLINE_HOSTS`](crate::next::INLINE_HOSTS)
+/// does not depend on the crawl's (a batch of up to [`INLINE_HOSTS`](crate::steps::next::INLINE_HOSTS)
 /// sites at most).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Next {
@@ -134,7 +134,7 @@ pub struct MapSettings {
 
 /// One worker's answer, which becomes an item of the Map state's output.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Crawled {
+pub struct Worked {
     pub site: usize,
     pub counts: Counts,
 }

@@ -20,8 +20,8 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
         ("step-start.json", None),
         ("step-next.json", None),
         ("step-next-after-a-batch.json", None),
-        ("step-crawl.json", None),
-        ("step-crawl-distributed.json", None),
+        ("step-work.json", None),
+        ("step-work-distributed.json", None),
         ("step-finish.json", None),
         ("bad-no-start-paths.json", Some("start_paths is empty")),
         (

@@ -1,11 +1,11 @@
-//! The streaming extraction (`crawl_page::html`, lol_html) against the tree-building one it
+//! The streaming extraction (`crawl_page::web::html`, lol_html) against the tree-building one it
 //! replaced (html5ever through scraper, kept here): over every page of the Python docs tree,
 //! the same resolved links, title and nofollow. `make test` installs the tree (Debian's
 //! python3.11-doc) and names it in `PYTHON_DOCS`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 #![cfg(feature = "local-stack")]
 
-use crawl_page::html::{Parsed, parse};
+use crawl_page::web::html::{Parsed, parse};
 use scraper::{Html, Selector};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

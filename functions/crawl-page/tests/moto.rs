@@ -5,9 +5,9 @@
 #![cfg(feature = "local-stack")]
 
 use crawl_page::crawl::Crawl;
-use crawl_page::frontier::{self, Entry, Frontier};
-use crawl_page::page;
-use crawl_page::progress::Progress;
+use crawl_page::state::frontier::{self, Entry, Frontier};
+use crawl_page::state::progress::Progress;
+use crawl_page::web::page;
 use crawl_page::{Config, Deps, Group};
 use futures_util::future::join_all;
 use futures_util::{StreamExt, stream};
@@ -138,7 +138,7 @@ async fn worker(
         .unwrap();
     handle(
         deps,
-        json!({"action": "crawl", "name": run["name"], "run_id": run["run_id"], "batch": batch,
+        json!({"action": "work", "name": run["name"], "run_id": run["run_id"], "batch": batch,
                "site": 0}),
     )
     .await
@@ -214,7 +214,7 @@ async fn drive_from(deps: &Deps, run: Value, mut execution: Value, mut batch: Va
         let workers = sites.iter().map(|site| {
             handle(
                 deps,
-                json!({"action": "crawl", "name": run["name"], "run_id": run["run_id"],
+                json!({"action": "work", "name": run["name"], "run_id": run["run_id"],
                        "batch": next["batch"], "site": site,
                        "child_started": (next["distributed"] == json!(true)).then(page::now)}),
             )
@@ -1347,7 +1347,7 @@ async fn a_crawl_of_thousands_of_sites_passes_only_small_messages() {
     );
     // What the state machine passes: the answers (asserted under 1 KB in `next`), the worker's
     // request and a distributed Map's item, against the crawl's own size.
-    let worker = json!({"action": "crawl", "name": "many-sites", "run_id": run["run_id"],
+    let worker = json!({"action": "work", "name": "many-sites", "run_id": run["run_id"],
                         "batch": "0000000", "site": sites - 1,
                         "child_started": "2026-12-06T06:00:00.000Z"});
     let item = json!({"site": sites - 1});
@@ -1383,7 +1383,7 @@ async fn a_worker_keeps_to_its_express_childs_five_minutes() {
     let asked = site.requests().len();
     let worker = |seconds_ago: i64| {
         let started = chrono::Utc::now() - chrono::TimeDelta::seconds(seconds_ago);
-        json!({"action": "crawl", "name": run["name"], "run_id": run["run_id"], "batch": "late",
+        json!({"action": "work", "name": run["name"], "run_id": run["run_id"], "batch": "late",
                "site": 0, "child_started": started.to_rfc3339()})
     };
     // 280 s in: 20 s left, less the 10 s kept to store, is less than a request's 15 s time-out.
@@ -1462,7 +1462,7 @@ async fn robots_txt_redirected_to_another_host_of_the_crawl_is_read_from_that_ho
                 .unwrap();
             handle(
                 deps,
-                json!({"action": "crawl", "name": run["name"], "run_id": run["run_id"],
+                json!({"action": "work", "name": run["name"], "run_id": run["run_id"],
                        "batch": batch, "site": site}),
             )
             .await

@@ -3,10 +3,10 @@
 //! that answers it, which is how `tests/sfn/field-paths.test.mjs` picks them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
-use crawl_page::counts::Counts;
 use crawl_page::crawl::{Crawl, CrawlRequest};
+use crawl_page::state::counts::Counts;
 use crawl_page::{
-    Crawled, Finished, Items, MapSettings, Next, Response, StepError, Summary, WorkerResult,
+    Finished, Items, MapSettings, Next, Response, StepError, Summary, Worked, WorkerResult,
 };
 
 fn crawl() -> Crawl {
@@ -72,13 +72,13 @@ fn the_state_machine_reads_these_messages() {
         bytes: 1770,
         ..Counts::default()
     };
-    let crawled = Response::Crawled(Crawled { site: 0, counts });
+    let crawled = Response::Worked(Worked { site: 0, counts });
     // The inline Map hands each worker's answer back to `next` as it is, and a failed one's
     // error as its Catch puts it.
     let item: WorkerResult = serde_json::to_value(&crawled)
         .and_then(serde_json::from_value)
         .unwrap();
-    assert!(matches!(item, WorkerResult::Done(Crawled { counts: c, .. }) if c == counts));
+    assert!(matches!(item, WorkerResult::Done(Worked { counts: c, .. }) if c == counts));
     let failed: WorkerResult = serde_json::from_value(serde_json::json!({
         "site": 3, "error": {"Error": "TransientError", "Cause": "timed out"}
     }))
@@ -86,7 +86,7 @@ fn the_state_machine_reads_these_messages() {
     assert!(
         matches!(failed, WorkerResult::Failed { site: 3, error: StepError { error, .. } } if error == "TransientError")
     );
-    sample("crawl", crawled);
+    sample("work", crawled);
     let output = |name: &str| format!("s3://crawl-bucket/{}{name}", crawl.output_prefix());
     sample(
         "finish",

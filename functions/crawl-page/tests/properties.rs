@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use crawl_page::Request;
-use crawl_page::html;
 use crawl_page::normalize::{QueryStrings, normalize};
+use crawl_page::web::html;
 use proptest::prelude::*;
 use serde_json::json;
 use shared::input::parse;

@@ -2,12 +2,12 @@
 //! when the crawl wants them, its sitemaps, whose pages join the queue at depth 0.
 
 use crate::crawl::{Crawl, Site};
-use crate::fetch::{Fetched, Fetcher};
-use crate::frontier::url_hash;
 use crate::normalize::normalize;
-use crate::pace::{Budget, Pace};
-use crate::robots::{Robots, robots_url};
-use crate::sitemap::{self, Loc};
+use crate::state::frontier::url_hash;
+use crate::web::fetch::{Fetched, Fetcher};
+use crate::web::pace::{Budget, Pace};
+use crate::web::robots::{Robots, robots_url};
+use crate::web::sitemap::{self, Loc};
 use std::collections::{HashSet, VecDeque};
 use std::ops::ControlFlow;
 use url::Url;

@@ -22,11 +22,11 @@
 //! crawls/<name>/<run>/summary.json                     the counts, when the crawl ends
 //! ```
 
-use crate::counts::Counts;
 use crate::crawl::{Crawl, Run};
 use crate::messages::{Group, Item, Items};
-use crate::page::Record;
-use crate::progress::Progress;
+use crate::state::counts::Counts;
+use crate::state::progress::Progress;
+use crate::web::page::Record;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
 use futures_util::{StreamExt, TryStreamExt, stream};

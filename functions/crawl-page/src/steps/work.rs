@@ -1,4 +1,4 @@
-//! `crawl`: one worker of a batch, the only one of its batch on its host. It fetches its pages
+//! `work`: one worker of a batch, the only one of its batch on its host. It fetches its pages
 //! one after the other at the host's pace, stores each with its record, and queues the new
 //! links: the page first, its links next, the record after them, the queue entry last, so a
 //! worker that dies anywhere is
@@ -7,19 +7,19 @@
 //! host's pace and its counts in the host's state, which the next worker of the host and the
 //! next step read.
 
-use crate::counts::Counts;
+use crate::Deps;
 use crate::crawl::{Crawl, Run, Site};
-use crate::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
-use crate::fetch::{Fetched, Fetcher};
-use crate::frontier::{CLAIMS_IN_FLIGHT, Entry, Frontier, Host};
-use crate::handler::Deps;
-use crate::html;
-use crate::messages::Crawled;
+use crate::messages::Worked;
 use crate::normalize::normalize;
-use crate::pace::{Budget, Pace};
-use crate::page::{self, Link, Record, visit};
-use crate::robots::{Robots, agent_token};
-use crate::sitemap;
+use crate::state::counts::Counts;
+use crate::state::frontier::{CLAIMS_IN_FLIGHT, Entry, Frontier, Host};
+use crate::web::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
+use crate::web::fetch::{Fetched, Fetcher};
+use crate::web::html;
+use crate::web::pace::{Budget, Pace};
+use crate::web::page::{self, Link, Record, visit};
+use crate::web::robots::{Robots, agent_token};
+use crate::web::sitemap;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::{Error, Result};
 use std::collections::HashMap;
@@ -41,7 +41,7 @@ pub async fn crawl_host(
     batch: &str,
     site: usize,
     deadline: Instant,
-) -> Result<Crawled> {
+) -> Result<Worked> {
     let crawl = &deps.crawl(run).await?;
     let Some(host_site) = crawl.sites.get(site) else {
         return Err(Error::InvalidInput(format!(
@@ -128,7 +128,7 @@ pub async fn crawl_host(
             frontier.dequeue(&entry).await?;
             continue;
         }
-        let page = Page {
+        let page = QueuedPage {
             frontier: &frontier,
             crawl,
             robots: &robots,
@@ -142,7 +142,7 @@ pub async fn crawl_host(
     host.last_request_ms = pace.last_ms;
     host.done = true;
     frontier.put_host(site, &host).await?;
-    Ok(Crawled {
+    Ok(Worked {
         site,
         counts: host.counts,
     })
@@ -229,14 +229,14 @@ impl OtherRobots<'_> {
 }
 
 /// One page of the worker's host.
-struct Page<'a> {
+struct QueuedPage<'a> {
     frontier: &'a Frontier<'a>,
     crawl: &'a Crawl,
     robots: &'a Robots,
     key: &'a str,
 }
 
-impl Page<'_> {
+impl QueuedPage<'_> {
     async fn crawl(
         &self,
         fetcher: &Fetcher,
@@ -245,7 +245,7 @@ impl Page<'_> {
         pace: &mut Pace,
         counts: &mut Counts,
     ) -> Result<()> {
-        let Page {
+        let QueuedPage {
             frontier,
             crawl,
             robots,

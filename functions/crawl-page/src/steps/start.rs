@@ -2,10 +2,10 @@
 //! here: each host's first worker reads its robots.txt and sitemaps (`discover`), so a crawl of
 //! thousands of sites starts as fast as one of a single site.
 
+use crate::Deps;
 use crate::crawl::{Crawl, CrawlRequest, Run, SITE_LISTS};
-use crate::frontier::{CLAIMS_IN_FLIGHT, Entry};
-use crate::handler::Deps;
-use crate::progress::Progress;
+use crate::state::frontier::{CLAIMS_IN_FLIGHT, Entry};
+use crate::state::progress::Progress;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::{Error, Result};
 

@@ -2,13 +2,13 @@
 //! follow, out of scope, disallowed by robots.txt, or too deep. No AWS here: the Lambda steps
 //! and the benchmark both run pages through these functions.
 
-use crate::counts::Counts;
 use crate::crawl::Crawl;
-use crate::fetch::{Fetched, Fetcher, Validators};
-use crate::html;
 use crate::normalize::normalize;
-use crate::pace::Pace;
-use crate::robots::Robots;
+use crate::state::counts::Counts;
+use crate::web::fetch::{Fetched, Fetcher, Validators};
+use crate::web::html;
+use crate::web::pace::Pace;
+use crate::web::robots::Robots;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use url::Url;

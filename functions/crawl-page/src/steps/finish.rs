@@ -1,10 +1,10 @@
 //! `finish`: writes the crawl's summary and the notification the state machine publishes.
 
+use crate::Deps;
 use crate::crawl::Run;
-use crate::handler::Deps;
 use crate::messages::{Finished, Summary};
-use crate::page;
-use crate::progress::Progress;
+use crate::state::progress::Progress;
+use crate::web::page;
 use shared::Result;
 
 pub async fn finish(deps: &Deps, run: &Run) -> Result<Finished> {

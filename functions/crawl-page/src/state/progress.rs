@@ -3,7 +3,7 @@
 //! at a time, and no step takes any of it from its input, so a hand-made input cannot reset the
 //! crawl's budget or its counters.
 
-use crate::counts::Counts;
+use crate::state::counts::Counts;
 use serde::{Deserialize, Serialize};
 use shared::{Error, Result};
 

@@ -12,7 +12,7 @@ use url::Url;
 
 /// Links read from one page, duplicates included: a page may have any number (a 50 MB page of
 /// links has half a million), and the crawl follows at most
-/// [`MAX_LINKS`](crate::page::MAX_LINKS) distinct ones. The Python docs' largest has 17,251.
+/// [`MAX_LINKS`](crate::web::page::MAX_LINKS) distinct ones. The Python docs' largest has 17,251.
 pub const MAX_HREFS: usize = 50_000;
 /// What the tokenizer is given at a time.
 const FEED_BYTES: usize = 64 * 1024;

@@ -3,13 +3,13 @@
 //! out the next batch, one worker per host with pages queued, or says the crawl is done, or
 //! that this execution should hand over to a new one.
 
-use crate::counts::Counts;
+use crate::Deps;
 use crate::crawl::{Crawl, Run};
-use crate::frontier::{CLAIMS_IN_FLIGHT, Frontier};
-use crate::handler::Deps;
 use crate::messages::{Group, Item, MapSettings, Next, StepError, WorkerResult};
-use crate::page::Record;
-use crate::worker;
+use crate::state::counts::Counts;
+use crate::state::frontier::{CLAIMS_IN_FLIGHT, Frontier};
+use crate::steps::work;
+use crate::web::page::Record;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::Result;
 
@@ -211,7 +211,7 @@ async fn retry_or_fail(
         totals.retries += 1;
         return frontier.enqueue(&entry).await;
     }
-    totals.queued += worker::rescue_links(frontier, crawl, &entry, key).await?;
+    totals.queued += work::rescue_links(frontier, crawl, &entry, key).await?;
     let record = Record::worker_failed(
         entry.url.clone(),
         entry.depth,
