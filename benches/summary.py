@@ -18,8 +18,8 @@ def load(directory, name):
 
 def main():
     directory = sys.argv[1]
-    functions, bronze, crawl, simulation = (
-        load(directory, n) for n in ["functions", "bronze", "crawl", "simulation"]
+    functions, bronze, crawl, cost, simulation = (
+        load(directory, n) for n in ["functions", "bronze", "crawl", "crawl_cost", "simulation"]
     )
     python = functions["python"]
     print(f"\nSummary ({time.strftime('%Y-%m-%d')}, this machine, one run)")
@@ -48,6 +48,12 @@ def main():
             print(f"  {name}: {r['pages_per_s']:.0f} pages/s ({r['pages_per_s'] / wget['pages_per_s']:.2f}x wget -r, "
                   f"{r['pages_per_s'] / wget2['pages_per_s']:.2f}x wget2), {r['peak_mb_per_worker']:.1f} MB per worker, "
                   f"{r['cpu_ms_per_page']:.2f} ms CPU per page ({r['cpu_ms_per_page'] / wget2['cpu_ms_per_page']:.2f}x wget2's)")
+
+    m = cost["per_million"]
+    print(f"  cost per million pages at 1 request/s per host: ${cost['total_per_million']:.2f} "
+          f"(Lambda ${m['lambda']:.2f}, S3 ${m['s3']:.2f}, Step Functions ${m['step_functions']:.2f}; "
+          f"goal $10), from {cost['class_a_per_page']:.1f} S3 PUT/LIST and {cost['class_b_per_page']:.1f} "
+          f"GET/HEAD requests per page")
 
     g, d = simulation["glue"], simulation["rds"]
     alarms = sum(simulation["alarms"].values())

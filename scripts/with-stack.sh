@@ -63,4 +63,6 @@ setsid "$CARGO_TARGET_DIR/debug/fake-site" serve "$SITE_PORT" >"$run_dir/site.lo
 pids+=($!)
 wait_for_port "$SITE_PORT" 30 "test site" || { cat "$run_dir/site.log" >&2; exit 1; }
 
+# Where the stack's logs are, for a command that counts what it asked (moto logs each request).
+export STACK_LOGS="$run_dir"
 "$@"
