@@ -44,13 +44,18 @@ impl<'a> Upload<'a> {
         self.bytes
     }
 
-    pub async fn write(&mut self, data: &[u8]) -> Result<()> {
-        self.buffer.extend_from_slice(data);
+    /// Takes `data` a part at a time: whatever its size, no more than one part is ever copied.
+    pub async fn write(&mut self, mut data: &[u8]) -> Result<()> {
         self.bytes += data.len() as u64;
-        while self.buffer.len() >= PART_BYTES {
-            let rest = self.buffer.split_off(PART_BYTES);
-            let part = std::mem::replace(&mut self.buffer, rest);
-            self.upload_part(part).await?;
+        while !data.is_empty() {
+            let room = PART_BYTES - self.buffer.len();
+            let (now, rest) = data.split_at(room.min(data.len()));
+            self.buffer.extend_from_slice(now);
+            data = rest;
+            if self.buffer.len() == PART_BYTES {
+                let part = std::mem::take(&mut self.buffer);
+                self.upload_part(part).await?;
+            }
         }
         Ok(())
     }

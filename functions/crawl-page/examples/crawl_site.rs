@@ -68,15 +68,9 @@ async fn main() -> Result<(), Failure> {
         TIMEOUT,
         crawl.limits.max_page_bytes as usize,
         Lookup::System,
-        policy.clone(),
-    )?;
-    let robots = Fetcher::new(
-        USER_AGENT,
-        TIMEOUT,
-        ROBOTS_MAX_BYTES,
-        Lookup::System,
         policy,
     )?;
+    let robots = pages.with_limit(ROBOTS_MAX_BYTES);
     let out = Path::new(out);
     std::fs::create_dir_all(out)?;
 

@@ -131,15 +131,26 @@ async fn worker(
     batch: &str,
     pages: Vec<String>,
 ) -> shared::Result<Value> {
+    site_worker(deps, run, batch, 0, pages).await
+}
+
+/// The same for any site of the crawl.
+async fn site_worker(
+    deps: &Deps,
+    run: &Value,
+    batch: &str,
+    site: usize,
+    pages: Vec<String>,
+) -> shared::Result<Value> {
     let crawl = stored(deps, run).await;
     Frontier::new(&deps.s3, &deps.config.bucket, &crawl)
-        .put_batch(batch, &[Group { site: 0, pages }])
+        .put_batch(batch, &[Group { site, pages }])
         .await
         .unwrap();
     handle(
         deps,
         json!({"action": "work", "name": run["name"], "run_id": run["run_id"], "batch": batch,
-               "site": 0}),
+               "site": site}),
     )
     .await
 }
@@ -911,31 +922,13 @@ async fn retry_after_holds_the_host_back() {
 }
 
 /// A server on `ip` answering with `app`; stopped when the test's runtime ends.
-async fn serve(ip: [u8; 4], app: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind((IpAddr::from(ip), 0))
-        .await
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    base
-}
-
-#[tokio::test]
-async fn robots_txt_is_read_to_500_kib_and_through_a_redirect_to_another_host() {
+/// A site on 127.0.0.1 whose robots.txt redirects to `other`'s, and whose /docs/ links to
+/// /docs/private/x.
+async fn redirecting_robots(other: &str) -> String {
     use axum::response::{Html, Redirect};
     use axum::routing::get;
-    // 600 KB: the rule that closes /docs/ comes after the first 500 KiB, so it is not read.
-    let txt = format!(
-        "User-agent: *\nDisallow: /docs/private/\n{}Disallow: /docs/\n",
-        "# padding\n".repeat(60_000)
-    );
-    let other = serve(
-        [127, 0, 0, 2],
-        axum::Router::new().route("/robots.txt", get(move || async move { txt })),
-    )
-    .await;
     let to = format!("{other}/robots.txt");
-    let origin = serve(
+    serve(
         [127, 0, 0, 1],
         axum::Router::new()
             .route(
@@ -947,7 +940,32 @@ async fn robots_txt_is_read_to_500_kib_and_through_a_redirect_to_another_host() 
                 get(|| async { Html("<a href=\"private/x\">x</a>") }),
             ),
     )
+    .await
+}
+
+async fn serve(ip: [u8; 4], app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind((IpAddr::from(ip), 0))
+        .await
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+#[tokio::test]
+async fn robots_txt_is_read_to_500_kib_and_through_a_redirect_to_another_host() {
+    use axum::routing::get;
+    // 600 KB: the rule that closes /docs/ comes after the first 500 KiB, so it is not read.
+    let txt = format!(
+        "User-agent: *\nDisallow: /docs/private/\n{}Disallow: /docs/\n",
+        "# padding\n".repeat(60_000)
+    );
+    let other = serve(
+        [127, 0, 0, 2],
+        axum::Router::new().route("/robots.txt", get(move || async move { txt })),
+    )
     .await;
+    let origin = redirecting_robots(&other).await;
     let deps = deps(Lookup::System, &[port(&origin), port(&other)]).await;
     let state = handle(
         &deps,
@@ -1400,7 +1418,7 @@ async fn a_worker_keeps_to_its_express_childs_five_minutes() {
 /// stored it, then uses the stored file.
 #[tokio::test]
 async fn robots_txt_redirected_to_another_host_of_the_crawl_is_read_from_that_hosts_worker() {
-    use axum::response::{Html, Redirect};
+    use axum::response::Html;
     use axum::routing::get;
     use std::sync::{Arc, Mutex};
     let asked = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -1418,20 +1436,7 @@ async fn robots_txt_redirected_to_another_host_of_the_crawl_is_read_from_that_ho
             .fallback(get(|| async { Html("<p>other</p>") })),
     )
     .await;
-    let to = format!("{other}/robots.txt");
-    let origin = serve(
-        [127, 0, 0, 1],
-        axum::Router::new()
-            .route(
-                "/robots.txt",
-                get(move || async move { Redirect::permanent(&to) }),
-            )
-            .route(
-                "/docs/",
-                get(|| async { Html("<a href=\"private/x\">x</a>") }),
-            ),
-    )
-    .await;
+    let origin = redirecting_robots(&other).await;
     let deps = deps(Lookup::System, &[port(&origin), port(&other)]).await;
     let run = handle(
         &deps,
@@ -1444,30 +1449,7 @@ async fn robots_txt_redirected_to_another_host_of_the_crawl_is_read_from_that_ho
     .unwrap();
     let crawl = stored(&deps, &run).await;
     let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
-    let visit = |site: usize| {
-        let deps = &deps;
-        let frontier = &frontier;
-        let run = &run;
-        async move {
-            let batch = format!("first-{site}");
-            frontier
-                .put_batch(
-                    &batch,
-                    &[Group {
-                        site,
-                        pages: Vec::new(),
-                    }],
-                )
-                .await
-                .unwrap();
-            handle(
-                deps,
-                json!({"action": "work", "name": run["name"], "run_id": run["run_id"],
-                       "batch": batch, "site": site}),
-            )
-            .await
-        }
-    };
+    let visit = |site: usize| site_worker(&deps, &run, "first", site, Vec::new());
     let early = visit(0).await.unwrap_err();
     assert_eq!(early.error_type(), "TransientError", "{early}");
     assert!(

@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::upload::{PART_BYTES, Upload};
 use shared::{Error, Result};
+use std::borrow::Borrow;
 use url::Url;
 
 /// Claims made at the same time by one step: a page of the Python docs' index has thousands
@@ -184,6 +185,35 @@ impl<'a> Frontier<'a> {
         }
     }
 
+    /// Claims each URL for `by` and queues, at `depth` on its site, those it wins; returns how
+    /// many. A URL is claimed and queued by one finder only, however many race.
+    pub async fn queue_new<U: Borrow<Url>>(
+        &self,
+        by: &str,
+        urls: Vec<(U, usize)>,
+        depth: u32,
+    ) -> Result<u64> {
+        let queued: Vec<bool> = stream::iter(urls)
+            .map(|(url, site)| async move {
+                let url = url.borrow();
+                if !self.claim(url, by).await? {
+                    return Ok(false);
+                }
+                self.enqueue(&Entry {
+                    url: url.clone(),
+                    site,
+                    depth,
+                    attempts: 0,
+                })
+                .await?;
+                Ok::<_, Error>(true)
+            })
+            .buffer_unordered(CLAIMS_IN_FLIGHT)
+            .try_collect()
+            .await?;
+        Ok(queued.iter().filter(|new| **new).count() as u64)
+    }
+
     /// Queues (or re-queues, with its new attempt count) an entry.
     pub async fn enqueue(&self, entry: &Entry) -> Result<()> {
         self.put_json(&self.queue_key(entry), entry).await
@@ -245,30 +275,19 @@ impl<'a> Frontier<'a> {
                 self.queue_prefix()
             )));
         }
-        match shared::s3::get_object(self.s3, self.bucket, key).await {
-            Ok(body) => serde_json::from_slice(&body).map(Some).map_err(|e| {
-                Error::InvalidInput(format!(
-                    "s3://{}/{key} is not a queue entry: {e}",
-                    self.bucket
-                ))
-            }),
-            Err(Error::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        let Some(body) = self.get(key).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&body).map(Some).map_err(|e| {
+            Error::InvalidInput(format!(
+                "s3://{}/{key} is not a queue entry: {e}",
+                self.bucket
+            ))
+        })
     }
 
     pub async fn dequeue(&self, entry: &Entry) -> Result<()> {
-        let key = self.queue_key(entry);
-        self.s3
-            .delete_object()
-            .bucket(self.bucket)
-            .key(&key)
-            .send()
-            .await
-            .map_err(|e| {
-                Error::from_sdk(format!("S3 DeleteObject s3://{}/{key}", self.bucket), e)
-            })?;
-        Ok(())
+        self.delete(&self.queue_key(entry)).await
     }
 
     pub async fn put_crawl(&self, crawl: &Crawl) -> Result<()> {
@@ -277,11 +296,8 @@ impl<'a> Frontier<'a> {
 
     /// A site's robots.txt as its first worker fetched it; `None` before that (empty: allow all).
     pub async fn robots(&self, site: usize) -> Result<Option<Vec<u8>>> {
-        let key = self.output_key(&format!("robots/{site:05}.txt"));
-        match shared::s3::get_object(self.s3, self.bucket, &key).await {
-            Err(Error::NotFound(_)) => Ok(None),
-            other => other.map(Some),
-        }
+        self.get(&self.output_key(&format!("robots/{site:05}.txt")))
+            .await
     }
 
     pub async fn put_robots(&self, site: usize, txt: Vec<u8>) -> Result<()> {
@@ -406,11 +422,10 @@ impl<'a> Frontier<'a> {
             return Ok(None);
         };
         let key = format!("{previous}pages/{}.json", url_hash(url));
-        match shared::s3::get_object(self.s3, self.bucket, &key).await {
-            Ok(body) => Ok(serde_json::from_slice(&body).ok()),
-            Err(Error::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(self
+            .get(&key)
+            .await?
+            .and_then(|body| serde_json::from_slice(&body).ok()))
     }
 
     /// Copies an unchanged page from the run a re-crawl names, inside S3.
@@ -418,22 +433,8 @@ impl<'a> Frontier<'a> {
         let Some(previous) = &self.previous else {
             return Ok(());
         };
-        let source = format!("{}/{previous}pages/{}.html", self.bucket, url_hash(url));
-        let key = self.page_key(url, "html");
-        self.s3
-            .copy_object()
-            .bucket(self.bucket)
-            .key(&key)
-            .copy_source(&source)
-            .send()
-            .await
-            .map_err(|e| {
-                Error::from_sdk(
-                    format!("S3 CopyObject s3://{source} to s3://{}/{key}", self.bucket),
-                    e,
-                )
-            })?;
-        Ok(())
+        let source = format!("{previous}pages/{}.html", url_hash(url));
+        shared::s3::copy_object(self.s3, self.bucket, &source, &self.page_key(url, "html")).await
     }
 
     pub async fn put_record(&self, url: &Url, record: &impl Serialize) -> Result<()> {
@@ -442,40 +443,24 @@ impl<'a> Frontier<'a> {
 
     /// The page as an attempt stored it; `None` when none did.
     pub async fn stored_page(&self, url: &Url) -> Result<Option<Vec<u8>>> {
-        match shared::s3::get_object(self.s3, self.bucket, &self.page_key(url, "html")).await {
-            Ok(body) => Ok(Some(body)),
-            Err(Error::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.get(&self.page_key(url, "html")).await
     }
 
     pub async fn delete_page(&self, url: &Url) -> Result<()> {
-        let key = self.page_key(url, "html");
-        self.s3
-            .delete_object()
-            .bucket(self.bucket)
-            .key(&key)
-            .send()
-            .await
-            .map_err(|e| {
-                Error::from_sdk(format!("S3 DeleteObject s3://{}/{key}", self.bucket), e)
-            })?;
-        Ok(())
+        self.delete(&self.page_key(url, "html")).await
     }
 
-    /// Stores a page: in one PUT, or past one part's size as a multipart upload of slices of
-    /// it, so that no copy of a large page is ever made whole (one PUT of 50 MB held three).
+    /// Stores a page: in one PUT, or past one part's size as a multipart upload, which copies
+    /// one part at a time (one PUT of 50 MB held three copies of it).
     pub async fn put_page(&self, url: &Url, body: Vec<u8>, content_type: &str) -> Result<()> {
         let key = self.page_key(url, "html");
         if body.len() <= PART_BYTES {
             return shared::s3::put_object(self.s3, self.bucket, &key, body, content_type).await;
         }
         let mut upload = Upload::new(self.s3, self.bucket, &key, content_type);
-        for part in body.chunks(PART_BYTES) {
-            if let Err(e) = upload.write(part).await {
-                upload.abort().await;
-                return Err(e);
-            }
+        if let Err(e) = upload.write(&body).await {
+            upload.abort().await;
+            return Err(e);
         }
         drop(body);
         upload.finish().await.map(drop)
@@ -488,17 +473,38 @@ impl<'a> Frontier<'a> {
         Ok(self.output_uri("summary.json"))
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+    /// An object of the crawl's; `None` when there is none.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         match shared::s3::get_object(self.s3, self.bucket, key).await {
-            Ok(body) => serde_json::from_slice(&body).map(Some).map_err(|e| {
-                Error::Internal(format!(
-                    "s3://{}/{key} does not read back: {e}",
-                    self.bucket
-                ))
-            }),
+            Ok(body) => Ok(Some(body)),
             Err(Error::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        self.s3
+            .delete_object()
+            .bucket(self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| {
+                Error::from_sdk(format!("S3 DeleteObject s3://{}/{key}", self.bucket), e)
+            })?;
+        Ok(())
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        let Some(body) = self.get(key).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&body).map(Some).map_err(|e| {
+            Error::Internal(format!(
+                "s3://{}/{key} does not read back: {e}",
+                self.bucket
+            ))
+        })
     }
 
     async fn put_json(&self, key: &str, value: &impl Serialize) -> Result<()> {

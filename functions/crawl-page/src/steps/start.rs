@@ -4,9 +4,8 @@
 
 use crate::Deps;
 use crate::crawl::{Crawl, CrawlRequest, Run, SITE_LISTS};
-use crate::state::frontier::{CLAIMS_IN_FLIGHT, Entry};
 use crate::state::progress::Progress;
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::{StreamExt, stream};
 use shared::{Error, Result};
 
 /// What the start pages' claims name as their finder.
@@ -32,29 +31,14 @@ pub async fn start(deps: &Deps, crawl: Crawl) -> Result<Run> {
         )));
     }
     frontier.put_crawl(&crawl).await?;
-    let seeds = crawl.sites.iter().enumerate().flat_map(|(site, s)| {
-        s.start_urls.iter().map(move |url| Entry {
-            url: url.clone(),
-            site,
-            depth: 0,
-            attempts: 0,
-        })
-    });
-    let queued: Vec<bool> = stream::iter(seeds)
-        .map(|entry| async move {
-            let new = frontier.claim(&entry.url, BY_START).await?;
-            if new {
-                frontier.enqueue(&entry).await?;
-            }
-            Ok::<_, Error>(new)
-        })
-        .buffer_unordered(CLAIMS_IN_FLIGHT)
-        .try_collect()
-        .await?;
-    let progress = Progress::new(
-        &crawl.run_id,
-        queued.iter().filter(|new| **new).count() as u64,
-    );
+    let seeds = crawl
+        .sites
+        .iter()
+        .enumerate()
+        .flat_map(|(site, s)| s.start_urls.iter().map(move |url| (url, site)))
+        .collect();
+    let queued = frontier.queue_new(BY_START, seeds, 0).await?;
+    let progress = Progress::new(&crawl.run_id, queued);
     frontier.put_progress(&progress).await?;
     tracing::info!(crawl = %crawl.name, run = %crawl.run_id, sites = crawl.sites.len(), queued = progress.totals.queued, "crawl started");
     Ok(crawl.run())

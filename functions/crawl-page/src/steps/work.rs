@@ -12,7 +12,7 @@ use crate::crawl::{Crawl, Run, Site};
 use crate::messages::Worked;
 use crate::normalize::normalize;
 use crate::state::counts::Counts;
-use crate::state::frontier::{CLAIMS_IN_FLIGHT, Entry, Frontier, Host};
+use crate::state::frontier::{Entry, Frontier, Host};
 use crate::web::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
 use crate::web::fetch::{Fetched, Fetcher};
 use crate::web::html;
@@ -20,7 +20,6 @@ use crate::web::pace::{Budget, Pace};
 use crate::web::page::{self, Link, Record, visit};
 use crate::web::robots::{Robots, agent_token};
 use crate::web::sitemap;
-use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::{Error, Result};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -74,26 +73,20 @@ pub async fn crawl_host(
         last_ms: host.last_request_ms,
     };
     let agent = agent_token(&deps.config.user_agent);
+    // One HTTP client for the worker's requests, whatever their size limit.
+    let fetcher = deps.fetcher(crawl, limits.max_page_bytes as usize)?;
     let robots = match frontier.robots(site).await? {
         Some(txt) => Robots::parse(agent, &txt),
         None => {
-            let txt = first_visit(
-                deps,
-                crawl,
-                &frontier,
-                site,
-                &mut pace,
-                &budget,
-                &mut host.counts,
-            )
-            .await?;
+            let (txt, queued) =
+                first_visit(agent, &fetcher, crawl, &frontier, site, &mut pace, &budget).await?;
+            host.counts.queued += queued;
             let robots = Robots::parse(agent, &txt);
             frontier.put_robots(site, txt).await?;
             robots
         }
     };
     pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
-    let fetcher = deps.fetcher(crawl, limits.max_page_bytes as usize)?;
     let mut others = OtherRobots {
         agent,
         robots: HashMap::new(),
@@ -149,21 +142,27 @@ pub async fn crawl_host(
 }
 
 /// The host's first worker: reads robots.txt, and queues the sitemaps' pages; returns
-/// robots.txt, which the caller stores last, so a worker that dies before that reads it again.
+/// robots.txt, which the caller stores last, so a worker that dies before that reads it again,
+/// and how many pages it queued.
 async fn first_visit(
-    deps: &Deps,
+    agent: &str,
+    fetcher: &Fetcher,
     crawl: &Crawl,
     frontier: &Frontier<'_>,
     site: usize,
     pace: &mut Pace,
     budget: &Budget,
-    counts: &mut Counts,
-) -> Result<Vec<u8>> {
+) -> Result<(Vec<u8>, u64)> {
     let host_site: &Site = &crawl.sites[site];
-    let fetcher = deps.fetcher(crawl, ROBOTS_MAX_BYTES)?;
-    let txt = match discover::robots(&fetcher, crawl, host_site, pace, budget)
-        .await
-        .map_err(Error::Transient)?
+    let txt = match discover::robots(
+        &fetcher.with_limit(ROBOTS_MAX_BYTES),
+        crawl,
+        host_site,
+        pace,
+        budget,
+    )
+    .await
+    .map_err(Error::Transient)?
     {
         RobotsFile::Read(txt) => txt,
         RobotsFile::OnSite(other) => frontier.robots(other).await?.ok_or_else(|| {
@@ -175,32 +174,15 @@ async fn first_visit(
         })?,
     };
     if !crawl.sitemaps {
-        return Ok(txt);
+        return Ok((txt, 0));
     }
-    let robots = Robots::parse(agent_token(&deps.config.user_agent), &txt);
+    let robots = Robots::parse(agent, &txt);
     pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
-    let fetcher = deps.fetcher(crawl, sitemap::MAX_BYTES)?;
+    let fetcher = fetcher.with_limit(sitemap::MAX_BYTES);
     let pages = discover::sitemap_pages(&fetcher, crawl, host_site, &robots, pace, budget).await;
-    let queued: Vec<bool> = stream::iter(pages)
-        .map(|url| async move {
-            let new = frontier.claim(&url, BY_SITEMAP).await?;
-            if new {
-                frontier
-                    .enqueue(&Entry {
-                        url,
-                        site,
-                        depth: 0,
-                        attempts: 0,
-                    })
-                    .await?;
-            }
-            Ok::<_, Error>(new)
-        })
-        .buffer_unordered(CLAIMS_IN_FLIGHT)
-        .try_collect()
-        .await?;
-    counts.queued += queued.iter().filter(|new| **new).count() as u64;
-    Ok(txt)
+    let pages = pages.into_iter().map(|url| (url, site)).collect();
+    let queued = frontier.queue_new(BY_SITEMAP, pages, 0).await?;
+    Ok((txt, queued))
 }
 
 /// Other sites' robots.txt, for the links that lead there, up to [`OTHER_ROBOTS`] hosts: a link
@@ -311,38 +293,10 @@ impl QueuedPage<'_> {
             }
             _ => {}
         }
-        counts.queued += claim_and_queue(frontier, key, follow, depth).await?;
+        counts.queued += frontier.queue_new(key, follow, depth).await?;
         frontier.put_record(&entry.url, &record).await?;
         frontier.dequeue(&entry).await
     }
-}
-
-/// Claims each link for the page `key` and queues those it wins; returns how many.
-async fn claim_and_queue(
-    frontier: &Frontier<'_>,
-    key: &str,
-    links: Vec<(&Url, usize)>,
-    depth: u32,
-) -> Result<u64> {
-    let queued: Vec<bool> = stream::iter(links)
-        .map(|(url, site)| async move {
-            if !frontier.claim(url, key).await? {
-                return Ok(false);
-            }
-            frontier
-                .enqueue(&Entry {
-                    url: url.clone(),
-                    site,
-                    depth,
-                    attempts: 0,
-                })
-                .await?;
-            Ok::<_, Error>(true)
-        })
-        .buffer_unordered(CLAIMS_IN_FLIGHT)
-        .try_collect()
-        .await?;
-    Ok(queued.iter().filter(|new| **new).count() as u64)
 }
 
 /// A page that fails for good after an earlier attempt stored it and claimed its links, then
@@ -373,13 +327,7 @@ pub(crate) async fn rescue_links(
                 .then_some((url, site))
         })
         .collect();
-    let queued = claim_and_queue(
-        frontier,
-        key,
-        links.iter().map(|(u, s)| (u, *s)).collect(),
-        depth,
-    )
-    .await?;
+    let queued = frontier.queue_new(key, links, depth).await?;
     frontier.delete_page(&entry.url).await?;
     Ok(queued)
 }

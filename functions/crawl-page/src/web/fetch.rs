@@ -127,6 +127,16 @@ impl Fetcher {
         })
     }
 
+    /// The same client (its connections, resolver and policy) reading up to `max_bytes`.
+    pub fn with_limit(&self, max_bytes: usize) -> Fetcher {
+        Fetcher {
+            client: self.client.clone(),
+            resolver: self.resolver.clone(),
+            policy: self.policy.clone(),
+            max_bytes,
+        }
+    }
+
     /// Why `url` may not be fetched, found without sending it anything: its address (the IP
     /// literal, or every address its name resolves to) or its port. `None` when it may be.
     pub async fn refusal(&self, url: &Url) -> Option<String> {

@@ -49,6 +49,10 @@ pub fn read(body: &[u8], take: impl FnMut(Loc<'_>) -> ControlFlow<()>) -> Result
     }
 }
 
+fn not_utf8(e: quick_xml::encoding::EncodingError) -> Failure {
+    Failure::Xml(format!("not UTF-8: {e}"))
+}
+
 /// Why a sitemap could not be read: its compression, or its XML.
 enum Failure {
     Gzip(String),
@@ -94,22 +98,15 @@ fn events(
                     last_start = name;
                 }
             }
+            // Text is decoded only inside a <loc>: the rest is never looked at.
             Event::Text(text) => {
                 if let Some(loc) = loc.as_mut() {
-                    loc.push_str(
-                        &text
-                            .decode()
-                            .map_err(|e| Failure::Xml(format!("not UTF-8: {e}")))?,
-                    );
+                    loc.push_str(&text.decode().map_err(not_utf8)?);
                 }
             }
             Event::CData(data) => {
                 if let Some(loc) = loc.as_mut() {
-                    loc.push_str(
-                        &data
-                            .decode()
-                            .map_err(|e| Failure::Xml(format!("not UTF-8: {e}")))?,
-                    );
+                    loc.push_str(&data.decode().map_err(not_utf8)?);
                 }
             }
             Event::GeneralRef(reference) => {
