@@ -1,5 +1,5 @@
 """What a crawl costs in AWS, from the requests it makes: the crawl function's steps (the
-release binary, each step as Lambda would start it) crawl the Python docs' C API section on one
+release binary, each step as Lambda would start it) crawl the Python docs (the whole tree) on one
 loopback host through moto, as the state machine would drive them (start, then next and one
 worker per host until done, then finish). moto logs every request; its S3 requests on the
 crawl's own keys are counted by operation. The cost per million pages is then priced at one
@@ -57,9 +57,11 @@ def step(binary, event, timings=None):
 
 
 def s3_requests(log, prefixes):
-    """moto's log lines for the crawl's keys, counted by S3 operation (`x-id`)."""
-    counts = collections.Counter()
-    pattern = re.compile(r'"(GET|PUT|POST|HEAD|DELETE) /([^ ?]+)\??([^ ]*) HTTP')
+    """moto's log lines for the crawl's keys, counted by S3 operation (`x-id`), and by operation
+    and the key's first folder under the run (`seen`, `queue`, `pages`...)."""
+    counts, by_folder = collections.Counter(), collections.Counter()
+    # Answers other than 2xx (a claim's 412, a 404) are coloured: ANSI codes after the quote.
+    pattern = re.compile(r'"(?:\x1b\[[0-9;]*m)*(GET|PUT|POST|HEAD|DELETE) /([^ ?]+)\??([^ ]*) HTTP')
     with open(log) as f:
         for line in f:
             m = pattern.search(line)
@@ -69,12 +71,16 @@ def s3_requests(log, prefixes):
             bucket, _, key = path.partition("/")
             listed = re.search(r"prefix=([^&]*)", query)
             key = key or (listed.group(1).replace("%2F", "/") if listed else "")
-            if not any(key.startswith(p) for p in prefixes):
+            prefix = next((p for p in prefixes if key.startswith(p)), None)
+            if prefix is None:
                 continue
             op = re.search(r"x-id=([A-Za-z0-9]+)", query)
-            name = op.group(1) if op else ("ListObjectsV2" if "list-type=2" in query else m.group(1))
+            name = op.group(1) if op else ("ListObjectsV2" if "list-type=2" in query else
+                                           {"HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(m.group(1), m.group(1)))
             counts[name] += 1
-    return counts
+            folder = key[len(prefix):].split("/")[0].split(".")[0] or "(run)"
+            by_folder[f"{name} {folder}"] += 1
+    return counts, by_folder
 
 
 def main():
@@ -86,15 +92,19 @@ def main():
         s3.create_bucket(Bucket=bucket)
     run_id = f"cost-{uuid.uuid4().hex[:8]}"
     crawl = {"name": "cost", "base_url": url, "start_paths": [url], "allow_networks": ["127.0.0.0/8"],
-             "limits": {"requests_per_second": rate, "max_page_bytes": 1048576, "pages_per_worker": 10}}
+             "limits": {"requests_per_second": rate, "max_page_bytes": 1048576}}
     run = step(binary, {"action": "start", "run_id": run_id, "crawl": crawl})
     batch, results, batches, workers, worker_seconds = None, [], 0, 0, []
+    run_execution, continuations = run_id, 0
     while True:
-        answer = step(binary, {"action": "next", **run, "execution": run_id, "batch": batch, "results": results})
+        answer = step(binary, {"action": "next", **run, "execution": run_execution, "batch": batch, "results": results})
         if answer["done"]:
             break
         if answer["continue_as_new"]:
-            raise RuntimeError("the crawl handed over to a new execution: raise pages_per_execution")
+            # As the state machine does: a new execution carries on from the stored progress.
+            continuations += 1
+            run_execution, batch, results = answer["continuation_name"], None, []
+            continue
         batches += 1
         results = [step(binary, {"action": "work", **run, "batch": answer["batch"], "site": site}, worker_seconds)
                    for site in answer["sites"]]
@@ -104,7 +114,7 @@ def main():
     pages = finished["summary"]["crawled"]
     fetched = pages + finished["summary"]["failed"] + finished["summary"]["redirects"] + \
         finished["summary"]["not_html"]
-    requests = s3_requests(os.path.join(os.environ["STACK_LOGS"], "moto.log"),
+    requests, by_folder = s3_requests(os.path.join(os.environ["STACK_LOGS"], "moto.log"),
                            [f"crawls/cost/{run_id}/", f"frontier/cost/{run_id}/"])
     class_a = sum(n for op, n in requests.items() if op in CLASS_A)
     class_b = sum(n for op, n in requests.items() if op in CLASS_B)
@@ -113,7 +123,8 @@ def main():
     work_per_page = max(0.0, (sum(worker_seconds) - fetched / rate) / fetched)
     gb_seconds = (1.0 + work_per_page) * MEMORY_GB
     invocations = 2 + 2 * batches + workers
-    transitions = 4 + batches * 3 + workers
+    # A hand-over: Continue in a new execution, Continued, and the new one's first two states.
+    transitions = 4 + batches * 3 + workers + continuations * 4
     per_page = {
         "lambda": gb_seconds * LAMBDA_GB_SECOND + invocations / pages * LAMBDA_REQUEST,
         "s3": (class_a * S3_CLASS_A + class_b * S3_CLASS_B) / pages,
@@ -122,15 +133,16 @@ def main():
     million = {k: v * 1e6 for k, v in per_page.items()}
     total = sum(million.values())
     print(f"\nCost of a crawl at 1 request/s per host, from the requests of a crawl of {pages} pages "
-          f"({fetched} URLs fetched, {batches} batches, {workers} workers):")
+          f"({fetched} URLs fetched, {batches} batches, {workers} workers, {continuations + 1} executions):")
     print(f"  S3 requests per page: {class_a / pages:.1f} PUT/COPY/LIST, {class_b / pages:.1f} GET/HEAD "
           f"({', '.join(f'{op} {n}' for op, n in requests.most_common())})")
+    print(f"  by key: {', '.join(f'{k} {n}' for k, n in sorted(by_folder.items()))}")
     print(f"  Lambda per page: {gb_seconds:.3f} GB-s (1 s of waiting, {work_per_page * 1000:.0f} ms of work, at 256 MB)")
     print(f"  per million pages: Lambda ${million['lambda']:.2f}, S3 ${million['s3']:.2f}, "
           f"Step Functions ${million['step_functions']:.2f}, total ${total:.2f} (goal: $10)")
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
-            json.dump({"pages": pages, "requests": dict(requests), "class_a_per_page": class_a / pages,
+            json.dump({"pages": pages, "requests": dict(requests), "by_key": dict(by_folder), "class_a_per_page": class_a / pages,
                        "class_b_per_page": class_b / pages, "gb_seconds_per_page": gb_seconds,
                        "per_million": million, "total_per_million": total}, f, indent=2)
 

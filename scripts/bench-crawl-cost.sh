@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`, crawler cost part: the crawl function's release binary crawls the Python docs'
-# C API section on one loopback host through moto, step by step as the state machine drives it;
+# whole tree on one loopback host through moto, step by step as the state machine drives it;
 # benches/crawl_cost.py counts its S3 requests in moto's log and prices a million pages.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -18,4 +18,4 @@ for ((i = 0; i < 120; i++)); do (exec 3<>"/dev/tcp/127.0.0.10/$BENCH_SITE_PORT")
 mkdir -p "$BENCH_RESULTS"
 BENCH_JSON="$BENCH_RESULTS/crawl_cost.json" "$ROOT/scripts/with-stack.sh" --no-functions \
   "$TOOLS_DIR/moto/bin/python" benches/crawl_cost.py "$CARGO_TARGET_DIR/release" \
-  "http://127.0.0.10:$BENCH_SITE_PORT/c-api/index.html" 20
+  "http://127.0.0.10:$BENCH_SITE_PORT/index.html" 20

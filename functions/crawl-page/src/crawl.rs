@@ -12,6 +12,11 @@ use url::Url;
 /// under the 290 s its Map task and an Express child allow, so that no worker outlives the task
 /// that started it) less the margin it keeps to store what it did.
 pub const WORKER_SECONDS: f64 = 270.0;
+/// The waiting a worker takes on by default: two thirds of its time, leaving the rest for
+/// slow answers and a robots.txt `Crawl-delay` longer than the crawl's own interval.
+pub const FILL_SECONDS: f64 = 180.0;
+/// Pages one worker may take.
+pub const MAX_PAGES_PER_WORKER: u32 = 100;
 /// Hosts one batch may crawl at once: a distributed Map runs up to 10,000 children.
 pub const MAX_CONCURRENCY: u32 = 10_000;
 /// Sites one crawl may list.
@@ -88,8 +93,9 @@ pub struct Limits {
     pub concurrency: u32,
     /// For each host.
     pub requests_per_second: f64,
-    /// Pages one worker invocation fetches, one after the other.
-    pub pages_per_worker: u32,
+    /// Pages one worker invocation fetches, one after the other; by default as many as fill
+    /// [`FILL_SECONDS`] at the crawl's rate, up to 100 (`Limits::pages_per_worker`).
+    pub pages_per_worker: Option<u32>,
     /// Pages after which the execution hands over to a new one (the history limit).
     pub pages_per_execution: u32,
     /// Attempts per page for 429, 5xx and no response, the first included.
@@ -105,7 +111,7 @@ impl Default for Limits {
             max_page_bytes: 5 * 1024 * 1024,
             concurrency: 10,
             requests_per_second: 1.0,
-            pages_per_worker: 10,
+            pages_per_worker: None,
             pages_per_execution: 500,
             max_attempts: 3,
             timeout_seconds: 15,
@@ -319,7 +325,12 @@ impl Limits {
                 50 * 1024 * 1024,
             ),
             ("concurrency", self.concurrency, 1, MAX_CONCURRENCY),
-            ("pages_per_worker", self.pages_per_worker, 1, 100),
+            (
+                "pages_per_worker",
+                self.pages_per_worker(),
+                1,
+                MAX_PAGES_PER_WORKER,
+            ),
             ("pages_per_execution", self.pages_per_execution, 1, 5_000),
             ("max_attempts", self.max_attempts, 1, 10),
             ("timeout_seconds", self.timeout_seconds, 1, 60),
@@ -347,15 +358,27 @@ impl Limits {
                 self.timeout_seconds
             )));
         }
-        let waits = f64::from(self.pages_per_worker) * interval;
+        let waits = f64::from(self.pages_per_worker()) * interval;
         if waits > WORKER_SECONDS {
             return Err(Error::InvalidInput(format!(
                 "a worker would wait {waits:.0} s between its {} pages ({rps} requests per \
                  second), more than it has ({WORKER_SECONDS} s): lower limits.pages_per_worker",
-                self.pages_per_worker
+                self.pages_per_worker()
             )));
         }
         Ok(())
+    }
+
+    /// As given, or as many as fill [`FILL_SECONDS`] of waiting at `requests_per_second`, from
+    /// 1 to [`MAX_PAGES_PER_WORKER`]. A worker's billed time is mostly that wait, and the state
+    /// transitions of a batch are shared by its pages: the more pages a worker takes, the less
+    /// each costs.
+    pub fn pages_per_worker(&self) -> u32 {
+        self.pages_per_worker.unwrap_or_else(|| {
+            let fit = (FILL_SECONDS * self.requests_per_second).floor();
+            // In range whatever the rate: `check` refuses rates outside (0, 100].
+            fit.clamp(1.0, f64::from(MAX_PAGES_PER_WORKER)) as u32
+        })
     }
 }
 
@@ -598,6 +621,27 @@ mod tests {
             .collect();
         let m = message(json!({"name": "many", "sites": too_many}));
         assert!(m.contains("at most 10000"), "{m}");
+    }
+
+    #[test]
+    fn a_worker_takes_by_default_the_pages_that_fill_two_thirds_of_its_time() {
+        let at = |rps: f64, given: Option<u32>| {
+            Limits {
+                requests_per_second: rps,
+                pages_per_worker: given,
+                ..Limits::default()
+            }
+            .pages_per_worker()
+        };
+        assert_eq!(at(1.0, None), 100, "at most 100");
+        assert_eq!(at(0.5, None), 90, "180 s of waiting");
+        assert_eq!(at(0.004, None), 1, "at least one");
+        assert_eq!(at(0.5, Some(7)), 7, "as given");
+        let slow = Limits {
+            requests_per_second: 0.004,
+            ..Limits::default()
+        };
+        assert!(slow.check().is_ok(), "the default always fits the worker");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use crawl_page::crawl::{Crawl, CrawlRequest};
-use crawl_page::state::frontier::Frontier;
+use crawl_page::state::frontier::{Claimed, Frontier};
 use crawl_page::state::progress::Progress;
 use crawl_page::{Config, Deps};
 use serde_json::{Value, json};
@@ -60,7 +60,7 @@ fn client_answering_put(status: u16, code: &str) -> Client {
     mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&put, &seen])
 }
 
-async fn claim_with(status: u16, code: &str, by: &str) -> shared::Result<bool> {
+async fn claim_with(status: u16, code: &str, by: &str) -> shared::Result<Claimed> {
     let s3 = client_answering_put(status, code);
     let crawl = crawl();
     let frontier = Frontier::new(&s3, "bucket", &crawl);
@@ -73,11 +73,11 @@ async fn claim_with(status: u16, code: &str, by: &str) -> shared::Result<bool> {
 async fn precondition_failed_means_claimed_before_by_another_page_or_by_this_one() {
     assert_eq!(
         claim_with(412, "PreconditionFailed", "other-page").await,
-        Ok(false)
+        Ok(Claimed::Lost(Some("first-finder".into())))
     );
     assert_eq!(
         claim_with(412, "PreconditionFailed", "first-finder").await,
-        Ok(true),
+        Ok(Claimed::Won),
         "the finder crawled again after a crash still queues it"
     );
 }

@@ -5,7 +5,7 @@
 #![cfg(feature = "local-stack")]
 
 use crawl_page::crawl::Crawl;
-use crawl_page::state::frontier::{self, Entry, Frontier};
+use crawl_page::state::frontier::{self, Claimed, Entry, Frontier};
 use crawl_page::state::progress::Progress;
 use crawl_page::web::page;
 use crawl_page::{Config, Deps, Group};
@@ -440,6 +440,8 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
                     .unwrap();
             }
         };
+        // The host's known URLs are stored when its worker ends, after all of these.
+        delete(format!("{}known/00000.bin", crawl.frontier_prefix())).await;
         if death < DiedAfter::TheRecord {
             delete(frontier.page_key(&start_page, "json")).await;
         }
@@ -590,13 +592,16 @@ async fn concurrent_discovery_of_one_url_claims_it_once() {
             .into_iter()
             .map(Result::unwrap)
             .zip(&finders)
-            .filter_map(|(won, by)| won.then_some(by))
+            .filter_map(|(claimed, by)| (claimed == Claimed::Won).then_some(by))
             .collect();
         assert_eq!(won.len(), 1, "round {round}");
         // The winner, back after a crash between its claim and its queueing, still owns it.
-        assert!(frontier.claim(&url, won[0]).await.unwrap());
+        assert_eq!(frontier.claim(&url, won[0]).await.unwrap(), Claimed::Won);
         let other = finders.iter().find(|by| *by != won[0]).unwrap();
-        assert!(!frontier.claim(&url, other).await.unwrap());
+        assert_eq!(
+            frontier.claim(&url, other).await.unwrap(),
+            Claimed::Lost(Some(won[0].clone()))
+        );
     }
 }
 
@@ -1630,4 +1635,61 @@ async fn a_site_list_is_read_from_the_crawl_bucket_and_checked_line_by_line() {
         assert_eq!(err.error_type(), "InvalidInput", "{err}");
         assert!(err.to_string().contains(why), "{err}: {why}");
     }
+}
+
+/// The S3 requests a client sends, as `METHOD path`.
+#[derive(Debug, Clone, Default)]
+struct Requests(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl aws_sdk_s3::config::Intercept for Requests {
+    fn name(&self) -> &'static str {
+        "Requests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_s3::config::RuntimeComponents,
+        _: &mut aws_sdk_s3::config::ConfigBag,
+    ) -> Result<(), aws_sdk_s3::error::BoxError> {
+        let request = context.request();
+        let line = format!("{} {}", request.method(), request.uri());
+        self.0.lock().unwrap().push(line);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_link_met_again_costs_no_request() {
+    let site = FakeSite::start().await.unwrap();
+    let mut deps = deps(Lookup::System, &[port(site.base_url())]).await;
+    let requests = Requests::default();
+    let config = deps
+        .s3
+        .config()
+        .to_builder()
+        .interceptor(requests.clone())
+        .build();
+    deps.s3 = aws_sdk_s3::Client::from_conf(config);
+    // Every page of the tree links back to its root; one page a worker, so what one worker
+    // learnt reaches the next only through S3.
+    let crawl = json!({
+        "name": "tree",
+        "base_url": format!("{}/tree/0.html", site.base_url()),
+        "start_paths": ["0.html"],
+        "allow_networks": ["127.0.0.1/32"],
+        "limits": {"requests_per_second": 100.0, "pages_per_worker": 1},
+    });
+    let run = run(&deps, crawl).await;
+    assert_eq!(run.totals["crawled"], TREE_PAGES as u64);
+    let claims = requests
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.starts_with("PUT ") && r.contains("/seen/"))
+        .count();
+    // One claim per URL, and the root's again from its own page (the start step claimed it, and
+    // keeps no host's cache); its link on each of the other 59 pages claims nothing again.
+    assert_eq!(claims, TREE_PAGES + 1, "claims made: {claims}");
 }

@@ -12,6 +12,7 @@
 //! frontier/<name>/<run>/seen/<hash>                    {url, by}: exists once the URL was found
 //! frontier/<name>/<run>/queue/<site>/<depth>/<hash>    {url, site, depth, attempts}; until crawled
 //! frontier/<name>/<run>/hosts/<site>.json              the host's pace and last worker's counts
+//! frontier/<name>/<run>/known/<site>.bin               URLs the host's workers know were claimed
 //! frontier/<name>/<run>/batches/<batch>.json           the batch's sites, the Map's items
 //! frontier/<name>/<run>/batches/<batch>/<site>.json    the pages the batch gives that site's worker
 //! frontier/<name>/<run>/progress.json                  the totals and counters (`next` writes it)
@@ -25,13 +26,13 @@
 use crate::crawl::{Crawl, Run};
 use crate::messages::{Group, Item, Items};
 use crate::state::counts::Counts;
+use crate::state::known::{Known, url_digest};
 use crate::state::progress::Progress;
 use crate::web::page::Record;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use shared::upload::{PART_BYTES, Upload};
 use shared::{Error, Result};
 use std::borrow::Borrow;
@@ -76,6 +77,15 @@ struct Claim<'a> {
     by: &'a str,
 }
 
+/// What a claim answered.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claimed {
+    /// This finder's: it queues the URL.
+    Won,
+    /// Another finder's (named, if its claim reads back).
+    Lost(Option<String>),
+}
+
 /// The crawl's S3 objects.
 pub struct Frontier<'a> {
     s3: &'a Client,
@@ -86,10 +96,9 @@ pub struct Frontier<'a> {
     previous: Option<String>,
 }
 
-/// 128 bits of SHA-256 of the normalised URL, in hex: fixed length, safe in a key, and no
-/// collision in any crawl's lifetime.
+/// The URL's digest in hex: fixed length, and safe in a key.
 pub fn url_hash(url: &Url) -> String {
-    hex::encode(&Sha256::digest(url.as_str().as_bytes())[..16])
+    hex::encode(url_digest(url))
 }
 
 /// The crawl `run` names, as its start step checked and stored it: every later step reads this,
@@ -151,9 +160,9 @@ impl<'a> Frontier<'a> {
         format!("s3://{}/{}", self.bucket, self.output_key(name))
     }
 
-    /// Marks `url` as found by `by` (a queue key, or `start`). `true` for exactly one finder per
-    /// URL, however many race, and again for that finder when it comes back.
-    pub async fn claim(&self, url: &Url, by: &str) -> Result<bool> {
+    /// Marks `url` as found by `by` (a queue key, or `start`): won by exactly one finder per
+    /// URL, however many race, and again by that finder when it comes back.
+    pub async fn claim(&self, url: &Url, by: &str) -> Result<Claimed> {
         let key = format!("{}seen/{}", self.frontier, url_hash(url));
         let claim = Claim {
             url: url.as_str(),
@@ -172,11 +181,15 @@ impl<'a> Frontier<'a> {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
+            Ok(_) => Ok(Claimed::Won),
             // 412: claimed before, by another page or by this one before a crash.
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => {
                 let earlier = shared::s3::get_object(self.s3, self.bucket, &key).await?;
-                Ok(serde_json::from_slice::<Claim>(&earlier).is_ok_and(|c| c.by == by))
+                Ok(match serde_json::from_slice::<Claim>(&earlier) {
+                    Ok(c) if c.by == by => Claimed::Won,
+                    Ok(c) => Claimed::Lost(Some(c.by.to_owned())),
+                    Err(_) => Claimed::Lost(None),
+                })
             }
             Err(e) => Err(Error::from_sdk(
                 format!("S3 PutObject s3://{}/{key}", self.bucket),
@@ -186,32 +199,71 @@ impl<'a> Frontier<'a> {
     }
 
     /// Claims each URL for `by` and queues, at `depth` on its site, those it wins; returns how
-    /// many. A URL is claimed and queued by one finder only, however many race.
+    /// many. A URL is claimed and queued by one finder only, however many race. URLs `known`
+    /// holds cost nothing; it learns those queued here and those lost to a finder that does not
+    /// read it (see `state::known`).
     pub async fn queue_new<U: Borrow<Url>>(
         &self,
         by: &str,
         urls: Vec<(U, usize)>,
         depth: u32,
+        known: &mut Known,
     ) -> Result<u64> {
-        let queued: Vec<bool> = stream::iter(urls)
+        let urls: Vec<_> = urls
+            .into_iter()
+            .filter(|(url, _)| !known.contains(url.borrow()))
+            .collect();
+        let claimed: Vec<(U, Claimed)> = stream::iter(urls)
             .map(|(url, site)| async move {
-                let url = url.borrow();
-                if !self.claim(url, by).await? {
-                    return Ok(false);
+                let claimed = self.claim(url.borrow(), by).await?;
+                if claimed == Claimed::Won {
+                    self.enqueue(&Entry {
+                        url: url.borrow().clone(),
+                        site,
+                        depth,
+                        attempts: 0,
+                    })
+                    .await?;
                 }
-                self.enqueue(&Entry {
-                    url: url.clone(),
-                    site,
-                    depth,
-                    attempts: 0,
-                })
-                .await?;
-                Ok::<_, Error>(true)
+                Ok::<_, Error>((url, claimed))
             })
             .buffer_unordered(CLAIMS_IN_FLIGHT)
             .try_collect()
             .await?;
-        Ok(queued.iter().filter(|new| **new).count() as u64)
+        let own_pages = known.site.map(|site| self.shard(site));
+        for (url, claimed) in &claimed {
+            let settled = match claimed {
+                Claimed::Won => true,
+                Claimed::Lost(Some(owner)) => {
+                    own_pages.as_ref().is_none_or(|own| !owner.starts_with(own))
+                }
+                Claimed::Lost(None) => false,
+            };
+            if settled {
+                known.insert(url.borrow());
+            }
+        }
+        Ok(claimed.iter().filter(|(_, c)| *c == Claimed::Won).count() as u64)
+    }
+
+    /// The URLs the host's workers know were claimed; none before its first worker.
+    pub async fn known(&self, site: usize) -> Result<Known> {
+        let body = self.get(&self.known_key(site)).await?;
+        Ok(Known::from_bytes(site, &body.unwrap_or_default()))
+    }
+
+    /// Stores the host's known URLs, when they grew.
+    pub async fn put_known(&self, site: usize, known: &Known) -> Result<()> {
+        if !known.changed() {
+            return Ok(());
+        }
+        let key = self.known_key(site);
+        let body = known.to_bytes();
+        shared::s3::put_object(self.s3, self.bucket, &key, body, "application/octet-stream").await
+    }
+
+    fn known_key(&self, site: usize) -> String {
+        format!("{}known/{site:05}.bin", self.frontier)
     }
 
     /// Queues (or re-queues, with its new attempt count) an entry.

@@ -80,7 +80,7 @@ pub async fn next(
     let (chosen, cursor) = take_turns(&queued, progress.cursor, hosts);
     let mut sizes = Vec::new();
     for site in chosen {
-        let size = budget.min(u64::from(limits.pages_per_worker));
+        let size = budget.min(u64::from(limits.pages_per_worker()));
         if size == 0 {
             break;
         }

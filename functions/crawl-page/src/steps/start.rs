@@ -4,6 +4,7 @@
 
 use crate::Deps;
 use crate::crawl::{Crawl, CrawlRequest, Run, SITE_LISTS};
+use crate::state::known::Known;
 use crate::state::progress::Progress;
 use futures_util::{StreamExt, stream};
 use shared::{Error, Result};
@@ -37,7 +38,9 @@ pub async fn start(deps: &Deps, crawl: Crawl) -> Result<Run> {
         .enumerate()
         .flat_map(|(site, s)| s.start_urls.iter().map(move |url| (url, site)))
         .collect();
-    let queued = frontier.queue_new(BY_START, seeds, 0).await?;
+    let queued = frontier
+        .queue_new(BY_START, seeds, 0, &mut Known::default())
+        .await?;
     let progress = Progress::new(&crawl.run_id, queued);
     frontier.put_progress(&progress).await?;
     tracing::info!(crawl = %crawl.name, run = %crawl.run_id, sites = crawl.sites.len(), queued = progress.totals.queued, "crawl started");

@@ -13,6 +13,7 @@ use crate::messages::Worked;
 use crate::normalize::normalize;
 use crate::state::counts::Counts;
 use crate::state::frontier::{Entry, Frontier, Host};
+use crate::state::known::Known;
 use crate::web::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
 use crate::web::fetch::{Fetched, Fetcher};
 use crate::web::html;
@@ -72,14 +73,21 @@ pub async fn crawl_host(
         interval: Duration::from_millis(crawl.request_interval_ms(0)),
         last_ms: host.last_request_ms,
     };
+    let mut known = frontier.known(site).await?;
     let agent = agent_token(&deps.config.user_agent);
     // One HTTP client for the worker's requests, whatever their size limit.
     let fetcher = deps.fetcher(crawl, limits.max_page_bytes as usize)?;
     let robots = match frontier.robots(site).await? {
         Some(txt) => Robots::parse(agent, &txt),
         None => {
-            let (txt, queued) =
-                first_visit(agent, &fetcher, crawl, &frontier, site, &mut pace, &budget).await?;
+            let visit = FirstVisit {
+                agent,
+                fetcher: &fetcher,
+                crawl,
+                frontier: &frontier,
+                site,
+            };
+            let (txt, queued) = visit.run(&mut pace, &budget, &mut known).await?;
             host.counts.queued += queued;
             let robots = Robots::parse(agent, &txt);
             frontier.put_robots(site, txt).await?;
@@ -127,11 +135,17 @@ pub async fn crawl_host(
             robots: &robots,
             key,
         };
-        page.crawl(&fetcher, entry, &mut others, &mut pace, &mut host.counts)
+        let found = Found {
+            others: &mut others,
+            known: &mut known,
+        };
+        page.crawl(&fetcher, entry, found, &mut pace, &mut host.counts)
             .await?;
         host.last_request_ms = pace.last_ms;
         frontier.put_host(site, &host).await?;
     }
+    frontier.put_known(site, &known).await?;
+    tracing::debug!(site, known = known.len(), "the host's known URLs");
     host.last_request_ms = pace.last_ms;
     host.done = true;
     frontier.put_host(site, &host).await?;
@@ -141,48 +155,63 @@ pub async fn crawl_host(
     })
 }
 
-/// The host's first worker: reads robots.txt, and queues the sitemaps' pages; returns
-/// robots.txt, which the caller stores last, so a worker that dies before that reads it again,
-/// and how many pages it queued.
-async fn first_visit(
-    agent: &str,
-    fetcher: &Fetcher,
-    crawl: &Crawl,
-    frontier: &Frontier<'_>,
+/// The host's first worker: reads robots.txt, and queues the sitemaps' pages.
+struct FirstVisit<'a> {
+    agent: &'a str,
+    fetcher: &'a Fetcher,
+    crawl: &'a Crawl,
+    frontier: &'a Frontier<'a>,
     site: usize,
-    pace: &mut Pace,
-    budget: &Budget,
-) -> Result<(Vec<u8>, u64)> {
-    let host_site: &Site = &crawl.sites[site];
-    let txt = match discover::robots(
-        &fetcher.with_limit(ROBOTS_MAX_BYTES),
-        crawl,
-        host_site,
-        pace,
-        budget,
-    )
-    .await
-    .map_err(Error::Transient)?
-    {
-        RobotsFile::Read(txt) => txt,
-        RobotsFile::OnSite(other) => frontier.robots(other).await?.ok_or_else(|| {
-            Error::Transient(format!(
-                "{}robots.txt redirects to {}, another host of this crawl, whose own worker has \
-                 not read it yet: this host is tried again later",
-                host_site.base_url, crawl.sites[other].base_url
-            ))
-        })?,
-    };
-    if !crawl.sitemaps {
-        return Ok((txt, 0));
+}
+
+impl FirstVisit<'_> {
+    /// Returns robots.txt, which the caller stores last, so a worker that dies before that reads
+    /// it again, and how many pages it queued.
+    async fn run(
+        &self,
+        pace: &mut Pace,
+        budget: &Budget,
+        known: &mut Known,
+    ) -> Result<(Vec<u8>, u64)> {
+        let FirstVisit {
+            agent,
+            fetcher,
+            crawl,
+            frontier,
+            site,
+        } = *self;
+        let host_site: &Site = &crawl.sites[site];
+        let txt = match discover::robots(
+            &fetcher.with_limit(ROBOTS_MAX_BYTES),
+            crawl,
+            host_site,
+            pace,
+            budget,
+        )
+        .await
+        .map_err(Error::Transient)?
+        {
+            RobotsFile::Read(txt) => txt,
+            RobotsFile::OnSite(other) => frontier.robots(other).await?.ok_or_else(|| {
+                Error::Transient(format!(
+                    "{}robots.txt redirects to {}, another host of this crawl, whose own worker \
+                     has not read it yet: this host is tried again later",
+                    host_site.base_url, crawl.sites[other].base_url
+                ))
+            })?,
+        };
+        if !crawl.sitemaps {
+            return Ok((txt, 0));
+        }
+        let robots = Robots::parse(agent, &txt);
+        pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
+        let fetcher = fetcher.with_limit(sitemap::MAX_BYTES);
+        let pages =
+            discover::sitemap_pages(&fetcher, crawl, host_site, &robots, pace, budget).await;
+        let pages = pages.into_iter().map(|url| (url, site)).collect();
+        let queued = frontier.queue_new(BY_SITEMAP, pages, 0, known).await?;
+        Ok((txt, queued))
     }
-    let robots = Robots::parse(agent, &txt);
-    pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
-    let fetcher = fetcher.with_limit(sitemap::MAX_BYTES);
-    let pages = discover::sitemap_pages(&fetcher, crawl, host_site, &robots, pace, budget).await;
-    let pages = pages.into_iter().map(|url| (url, site)).collect();
-    let queued = frontier.queue_new(BY_SITEMAP, pages, 0).await?;
-    Ok((txt, queued))
 }
 
 /// Other sites' robots.txt, for the links that lead there, up to [`OTHER_ROBOTS`] hosts: a link
@@ -210,6 +239,13 @@ impl OtherRobots<'_> {
     }
 }
 
+/// What a page's links are checked against: other hosts' robots.txt, and the URLs known to be
+/// claimed.
+struct Found<'a, 'b> {
+    others: &'a mut OtherRobots<'b>,
+    known: &'a mut Known,
+}
+
 /// One page of the worker's host.
 struct QueuedPage<'a> {
     frontier: &'a Frontier<'a>,
@@ -223,7 +259,7 @@ impl QueuedPage<'_> {
         &self,
         fetcher: &Fetcher,
         entry: Entry,
-        others: &mut OtherRobots<'_>,
+        found: Found<'_, '_>,
         pace: &mut Pace,
         counts: &mut Counts,
     ) -> Result<()> {
@@ -255,6 +291,7 @@ impl QueuedPage<'_> {
             .copied()
             .filter(|s| *s != entry.site)
             .collect();
+        let Found { others, known } = found;
         others.load(frontier, elsewhere).await?;
         // Only the links that will be followed are claimed (one conditional PUT each); the
         // others are counted, once per page that has them.
@@ -293,7 +330,7 @@ impl QueuedPage<'_> {
             }
             _ => {}
         }
-        counts.queued += frontier.queue_new(key, follow, depth).await?;
+        counts.queued += frontier.queue_new(key, follow, depth, known).await?;
         frontier.put_record(&entry.url, &record).await?;
         frontier.dequeue(&entry).await
     }
@@ -327,7 +364,10 @@ pub(crate) async fn rescue_links(
                 .then_some((url, site))
         })
         .collect();
-    let queued = frontier.queue_new(key, links, depth).await?;
+    // A fresh cache: the claims this page made answer `true` to it again.
+    let queued = frontier
+        .queue_new(key, links, depth, &mut Known::default())
+        .await?;
     frontier.delete_page(&entry.url).await?;
     Ok(queued)
 }
