@@ -5,6 +5,7 @@
 #![cfg(feature = "local-stack")]
 
 use crawl_page::crawl::Crawl;
+use crawl_page::state::counts::Counts;
 use crawl_page::state::frontier::{self, Claimed, Entry, Frontier};
 use crawl_page::state::progress::Progress;
 use crawl_page::web::page;
@@ -1399,21 +1400,30 @@ async fn a_worker_keeps_to_its_express_childs_five_minutes() {
     let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
     let pages = frontier.next_keys(0, 2).await.unwrap();
     assert_eq!(pages.len(), 2);
-    frontier
-        .put_batch("late", &[Group { site: 0, pages }])
-        .await
-        .unwrap();
+    // The pages stay queued for the next batch.
+    for batch in ["late", "next"] {
+        frontier
+            .put_batch(
+                batch,
+                &[Group {
+                    site: 0,
+                    pages: pages.clone(),
+                }],
+            )
+            .await
+            .unwrap();
+    }
     let asked = site.requests().len();
-    let worker = |seconds_ago: i64| {
+    let worker = |batch: &str, seconds_ago: i64| {
         let started = chrono::Utc::now() - chrono::TimeDelta::seconds(seconds_ago);
-        json!({"action": "work", "name": run["name"], "run_id": run["run_id"], "batch": "late",
+        json!({"action": "work", "name": run["name"], "run_id": run["run_id"], "batch": batch,
                "site": 0, "child_started": started.to_rfc3339()})
     };
     // 280 s in: 20 s left, less the 10 s kept to store, is less than a request's 15 s time-out.
-    let late = handle(&deps, worker(280)).await.unwrap();
+    let late = handle(&deps, worker("late", 280)).await.unwrap();
     assert_eq!(late["counts"]["crawled"], 0);
     assert_eq!(site.requests().len(), asked, "nothing sent");
-    let early = handle(&deps, worker(1)).await.unwrap();
+    let early = handle(&deps, worker("next", 1)).await.unwrap();
     assert_eq!(early["counts"]["crawled"], 2);
     assert_eq!(site.requests().len(), asked + 2);
 }
@@ -1692,4 +1702,76 @@ async fn a_link_met_again_costs_no_request() {
     // One claim per URL, and the root's again from its own page (the start step claimed it, and
     // keeps no host's cache); its link on each of the other 59 pages claims nothing again.
     assert_eq!(claims, TREE_PAGES + 1, "claims made: {claims}");
+}
+
+#[tokio::test]
+async fn a_worker_redone_after_dying_counts_each_page_once_and_keeps_the_hosts_pace() {
+    let site = FakeSite::start().await.unwrap();
+    let deps = deps(Lookup::System, &[port(site.base_url())]).await;
+    // One request every 2 s.
+    let limits = json!({"max_page_bytes": 1_048_576, "requests_per_second": 0.5});
+    let state = start(&deps, docs_crawl(&site, limits)).await;
+    let crawl = stored(&deps, &state).await;
+    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    first_visit(&deps, &state).await.unwrap();
+    let host_key = format!("{}hosts/00000.json", crawl.frontier_prefix());
+    let before = json_object(&deps, &host_key).await;
+    let pages: Vec<String> = keys(&deps, &frontier.queue_prefix())
+        .await
+        .into_iter()
+        .take(2)
+        .collect();
+    assert_eq!(pages.len(), 2);
+    let first = worker(&deps, &state, "b", pages.clone()).await.unwrap();
+    assert_eq!(first["counts"]["crawled"], 2);
+
+    // The worker died after its last page's claims, before that page's record and before its
+    // own last writes: its host state is the one it wrote when it started.
+    let record_key = format!(
+        "{}pages/{}.json",
+        crawl.output_prefix(),
+        pages[1].rsplit('/').next().unwrap()
+    );
+    let record = json_object(&deps, &record_key).await;
+    delete(&deps, &record_key).await;
+    let url: url::Url = serde_json::from_value(record["url"].clone()).unwrap();
+    frontier
+        .enqueue(&Entry {
+            url,
+            site: 0,
+            depth: record["depth"].as_u64().unwrap() as u32,
+            attempts: 0,
+        })
+        .await
+        .unwrap();
+    delete(
+        &deps,
+        &format!("{}known/00000.bin", crawl.frontier_prefix()),
+    )
+    .await;
+    let started = json!({"batch": "b", "last_request_ms": before["last_request_ms"],
+                         "counts": Counts::default(), "done": false});
+    shared::s3::put_object(
+        &deps.s3,
+        &deps.config.bucket,
+        &host_key,
+        serde_json::to_vec(&started).unwrap(),
+        "application/json",
+    )
+    .await
+    .unwrap();
+
+    let again = worker(&deps, &state, "b", pages).await.unwrap();
+    assert_eq!(
+        again["counts"], first["counts"],
+        "the page its first attempt finished is counted from its record, once"
+    );
+    let timings = site.timings();
+    let (last, redone) = (timings[timings.len() - 2], timings[timings.len() - 1]);
+    assert!(
+        redone.arrived - last.arrived >= std::time::Duration::from_secs(2),
+        "the redone page came {:?} after the dead attempt's last request",
+        redone.arrived - last.arrived
+    );
+    assert_eq!(json_object(&deps, &host_key).await["done"], true);
 }

@@ -448,24 +448,31 @@ impl<'a> Frontier<'a> {
         })
     }
 
-    /// Whether `url` has its record: then it is done, whatever the queue says.
-    pub async fn has_record(&self, url: &Url) -> Result<bool> {
-        let key = self.page_key(url, "json");
-        match self
-            .s3
-            .head_object()
-            .bucket(self.bucket)
-            .key(&key)
-            .send()
+    /// The record of the URL queued at `key`, if it has one: then it is done, whatever the
+    /// queue says. (A queue key ends with the URL's hash, which names its record.)
+    pub async fn record_of_queued(&self, key: &str) -> Result<Option<Record>> {
+        let hash = self.queued_hash(key)?;
+        self.get_json(&format!("{}pages/{hash}.json", self.output))
             .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
-            Err(e) => Err(Error::from_sdk(
-                format!("S3 HeadObject s3://{}/{key}", self.bucket),
-                e,
-            )),
-        }
+    }
+
+    /// Removes a queue key (the URL's entry) whether or not it is still there.
+    pub async fn delete_queued(&self, key: &str) -> Result<()> {
+        self.queued_hash(key)?;
+        self.delete(key).await
+    }
+
+    /// The URL hash a key of this crawl's queue ends with; anything else is refused.
+    fn queued_hash<'k>(&self, key: &'k str) -> Result<&'k str> {
+        key.strip_prefix(&self.queue_prefix())
+            .and_then(|rest| rest.rsplit('/').next())
+            .filter(|hash| hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "'{key}' is not a key of this crawl's queue ({})",
+                    self.queue_prefix()
+                ))
+            })
     }
 
     /// The URL's record in the run a re-crawl names, if there is one and it reads as a record.

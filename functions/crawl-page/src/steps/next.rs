@@ -195,7 +195,8 @@ fn error_text(error: &StepError) -> String {
         .to_owned()
 }
 
-/// A page whose worker failed: back in the queue with one more attempt, or recorded as failed.
+/// A page whose worker failed: counted from its record if it was done, else back in the queue
+/// with one more attempt, or recorded as failed.
 async fn retry_or_fail(
     frontier: &Frontier<'_>,
     crawl: &Crawl,
@@ -203,8 +204,13 @@ async fn retry_or_fail(
     error: &str,
     totals: &mut Counts,
 ) -> Result<()> {
+    if let Some(record) = frontier.record_of_queued(key).await? {
+        // Done before the worker failed, which never stored its counts.
+        totals.add(&record.counts)?;
+        return frontier.delete_queued(key).await;
+    }
     let Some(mut entry) = frontier.entry(key).await? else {
-        return Ok(()); // Done before the worker failed.
+        return Ok(());
     };
     entry.attempts += 1;
     if entry.attempts < crawl.limits.max_attempts {

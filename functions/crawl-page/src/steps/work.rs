@@ -1,11 +1,12 @@
 //! `work`: one worker of a batch, the only one of its batch on its host. It fetches its pages
 //! one after the other at the host's pace, stores each with its record, and queues the new
 //! links: the page first, its links next, the record after them, the queue entry last, so a
-//! worker that dies anywhere is
-//! retried and redoes only what is missing (the frontier lets a page's own earlier claims
-//! through, and skips a queued page that already has its record). After each page it notes the
-//! host's pace and its counts in the host's state, which the next worker of the host and the
-//! next step read.
+//! worker that dies anywhere is retried and redoes only what is missing (the frontier lets a
+//! page's own earlier claims through, and a page that already has its record is counted from
+//! it, not fetched). The host's state, which the next worker of the host and the next step
+//! read, is written when the worker starts and when it ends, not after each page: a worker that
+//! finds its batch started and not ended knows an attempt died, and waits one full interval
+//! before its first request.
 
 use crate::Deps;
 use crate::crawl::{Crawl, Run, Site};
@@ -17,7 +18,7 @@ use crate::state::known::Known;
 use crate::web::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
 use crate::web::fetch::{Fetched, Fetcher};
 use crate::web::html;
-use crate::web::pace::{Budget, Pace};
+use crate::web::pace::{self, Budget, Pace};
 use crate::web::page::{self, Link, Record, visit};
 use crate::web::robots::{Robots, agent_token};
 use crate::web::sitemap;
@@ -58,17 +59,34 @@ pub async fn crawl_host(
         Duration::from_secs(u64::from(limits.timeout_seconds)),
     );
     let earlier = frontier.host(site).await?.unwrap_or_default();
+    if earlier.batch == batch && earlier.done {
+        // Step Functions ran a worker that had finished again (its answer was lost).
+        return Ok(Worked {
+            site,
+            counts: earlier.counts,
+        });
+    }
+    let resumed = earlier.batch == batch;
     let mut host = Host {
         batch: batch.to_owned(),
-        last_request_ms: earlier.last_request_ms,
-        // A retried worker of this batch carries on from where the last attempt got to.
-        counts: if earlier.batch == batch {
+        // An attempt that died made requests this state does not know of, all before now.
+        last_request_ms: if resumed {
+            pace::unix_ms()
+        } else {
+            earlier.last_request_ms
+        },
+        // It carries on from what that attempt stored: its first visit's counts. Its pages
+        // are counted from their records as this one meets them.
+        counts: if resumed {
             earlier.counts
         } else {
             Counts::default()
         },
         done: false,
     };
+    if !resumed {
+        frontier.put_host(site, &host).await?;
+    }
     let mut pace = Pace {
         interval: Duration::from_millis(crawl.request_interval_ms(0)),
         last_ms: host.last_request_ms,
@@ -88,7 +106,14 @@ pub async fn crawl_host(
                 site,
             };
             let (txt, queued) = visit.run(&mut pace, &budget, &mut known).await?;
-            host.counts.queued += queued;
+            // Counted afresh: an attempt that died before storing robots.txt is redone whole.
+            host.counts = Counts {
+                queued,
+                ..Counts::default()
+            };
+            host.last_request_ms = pace.last_ms;
+            // Before robots.txt, whose presence says the first visit is done.
+            frontier.put_host(site, &host).await?;
             let robots = Robots::parse(agent, &txt);
             frontier.put_robots(site, txt).await?;
             robots
@@ -100,6 +125,12 @@ pub async fn crawl_host(
         robots: HashMap::new(),
     };
     for (done, key) in keys.iter().enumerate() {
+        if let Some(record) = frontier.record_of_queued(key).await? {
+            // Done by an earlier attempt: counted here, once, and out of the queue.
+            host.counts.add(&record.counts)?;
+            frontier.delete_queued(key).await?;
+            continue;
+        }
         let Some(entry) = frontier.entry(key).await? else {
             continue;
         };
@@ -118,11 +149,6 @@ pub async fn crawl_host(
             );
             break;
         }
-        if frontier.has_record(&entry.url).await? {
-            // Stored by an earlier attempt that died before dequeuing it.
-            frontier.dequeue(&entry).await?;
-            continue;
-        }
         if !robots.allows(&entry.url) {
             // Queued from another host's page before this host's robots.txt was read.
             host.counts.robots_skipped += 1;
@@ -139,10 +165,8 @@ pub async fn crawl_host(
             others: &mut others,
             known: &mut known,
         };
-        page.crawl(&fetcher, entry, found, &mut pace, &mut host.counts)
-            .await?;
-        host.last_request_ms = pace.last_ms;
-        frontier.put_host(site, &host).await?;
+        let counts = page.crawl(&fetcher, entry, found, &mut pace).await?;
+        host.counts.add(&counts)?;
     }
     frontier.put_known(site, &known).await?;
     tracing::debug!(site, known = known.len(), "the host's known URLs");
@@ -261,8 +285,7 @@ impl QueuedPage<'_> {
         entry: Entry,
         found: Found<'_, '_>,
         pace: &mut Pace,
-        counts: &mut Counts,
-    ) -> Result<()> {
+    ) -> Result<Counts> {
         let QueuedPage {
             frontier,
             crawl,
@@ -278,10 +301,12 @@ impl QueuedPage<'_> {
         {
             pace.hold(*wait);
         }
+        let mut counts = Counts::default();
         let attempts = entry.attempts + 1;
         if page.fetched.is_retryable() && attempts < crawl.limits.max_attempts {
             counts.retries += 1;
-            return frontier.enqueue(&Entry { attempts, ..entry }).await;
+            frontier.enqueue(&Entry { attempts, ..entry }).await?;
+            return Ok(counts);
         }
         let depth = entry.depth + 1;
         let sites: Vec<Option<usize>> = page.links.iter().map(|u| crawl.site_of(u)).collect();
@@ -307,16 +332,16 @@ impl QueuedPage<'_> {
                 link_site,
             ) {
                 (Link::Follow, Some(site)) => follow.push((url, site)),
-                (link, _) => link.count(counts),
+                (link, _) => link.count(&mut counts),
             }
         }
-        let record = Record::new(
+        let mut record = Record::new(
             entry.url.clone(),
             entry.depth,
             attempts,
             &page,
             previous.as_ref(),
-            counts,
+            &mut counts,
         );
         // The page before its links: once it is stored, a later attempt that fails for good can
         // still queue the links this one claims (`rescue_links`).
@@ -331,8 +356,10 @@ impl QueuedPage<'_> {
             _ => {}
         }
         counts.queued += frontier.queue_new(key, follow, depth, known).await?;
+        record.counts = counts;
         frontier.put_record(&entry.url, &record).await?;
-        frontier.dequeue(&entry).await
+        frontier.dequeue(&entry).await?;
+        Ok(counts)
     }
 }
 

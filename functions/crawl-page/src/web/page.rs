@@ -146,6 +146,10 @@ pub struct Record {
     #[serde(flatten)]
     pub validators: Validators,
     pub links: Vec<Url>,
+    /// What the URL added to the crawl's counts (its outcome, its links, the URLs it queued):
+    /// a worker that comes back to a URL an earlier attempt recorded counts it from here.
+    #[serde(default)]
+    pub counts: Counts,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,6 +190,7 @@ impl Record {
             error: None,
             validators: Validators::default(),
             links: visit.links.clone(),
+            counts: Counts::default(),
         };
         match &visit.fetched {
             Fetched::Body {
@@ -261,6 +266,10 @@ impl Record {
             error: Some(error),
             validators: Validators::default(),
             links: Vec::new(),
+            counts: Counts {
+                failed: 1,
+                ..Counts::default()
+            },
         }
     }
 }
