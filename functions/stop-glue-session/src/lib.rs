@@ -6,14 +6,14 @@
 mod config;
 mod error;
 mod event;
+mod outcome;
 mod stop;
 mod sweep;
-mod text;
 
 pub use config::Config;
 pub use error::StopError;
 pub use event::{Event, Request};
-pub use stop::{Action, Outcome};
+pub use outcome::{Action, Outcome};
 pub use sweep::{SweepFailure, SweepReport};
 
 use serde::Serialize;

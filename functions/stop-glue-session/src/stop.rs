@@ -2,49 +2,15 @@
 
 use crate::Deps;
 use crate::error::StopError;
-use crate::text;
+use crate::outcome::{Action, Outcome};
 use aws_sdk_glue::primitives::DateTime;
 use aws_sdk_glue::types::{Session, SessionStatus};
-use serde::Serialize;
 use shared::Error;
 use std::time::SystemTime;
-
-/// What was done to a session.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Stopped,
-    /// Dry run: it would have been stopped.
-    WouldStop,
-    /// STOPPING, STOPPED, TIMEOUT or FAILED already: no call made.
-    AlreadyEnded,
-    /// Tagged to be left running.
-    OptedOut,
-    /// Created after the CreateSession event this stop is for: another session that reuses
-    /// the id (the first was deleted), left to its own stop and to the sweep.
-    Replaced,
-}
 
 /// How much later than its CreateSession event a session's `CreatedOn` may be and still be
 /// that session: CloudTrail records the call when it arrives, Glue the session a moment later.
 pub const SAME_SESSION_SECONDS: i64 = 120;
-
-/// The result for one session: the state machine's notification reads `subject` and `summary`.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct Outcome {
-    pub session_id: String,
-    pub previous_status: String,
-    pub action: Action,
-    pub dry_run: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dpu_seconds: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub execution_time: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub running_seconds: Option<i64>,
-    pub subject: String,
-    pub summary: String,
-}
 
 /// What the session's status lets us do.
 #[derive(Debug, PartialEq, Eq)]
@@ -187,35 +153,6 @@ async fn call_stop_session(deps: &Deps, session_id: &str) -> Result<(), StopErro
             _ => Error::from_sdk(format!("Glue StopSession '{session_id}'"), e).into(),
         })?;
     Ok(())
-}
-
-impl Outcome {
-    fn new(
-        session: &Session,
-        session_id: &str,
-        previous_status: String,
-        action: Action,
-        config: &crate::Config,
-        now: SystemTime,
-    ) -> Self {
-        let running_seconds = session
-            .created_on()
-            .map(|created| (DateTime::from(now).secs() - created.secs()).max(0));
-        let mut outcome = Outcome {
-            session_id: session_id.to_owned(),
-            previous_status,
-            action,
-            dry_run: config.dry_run,
-            dpu_seconds: session.dpu_seconds(),
-            execution_time: session.execution_time(),
-            running_seconds,
-            subject: String::new(),
-            summary: String::new(),
-        };
-        outcome.subject = text::subject(&outcome);
-        outcome.summary = text::summary(&outcome, &config.opt_out_tag);
-        outcome
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 
 use crate::Deps;
 use crate::error::StopError;
-use crate::stop::{Action, stop_session};
+use crate::outcome::Action;
+use crate::stop::stop_session;
 use aws_sdk_glue::primitives::DateTime;
 use aws_sdk_glue::types::{SessionStatus, StatementState};
 use serde::Serialize;

@@ -1,9 +1,74 @@
-//! The words people read in notifications: what happened, to which session, what to do.
+//! What was done to one session, and the words people read about it in notifications: what
+//! happened, to which session, what to do.
 
-use crate::Outcome;
-use crate::stop::Action;
+use aws_sdk_glue::primitives::DateTime;
+use aws_sdk_glue::types::Session;
+use serde::Serialize;
+use std::time::SystemTime;
 
-pub fn subject(o: &Outcome) -> String {
+/// What was done to a session.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Stopped,
+    /// Dry run: it would have been stopped.
+    WouldStop,
+    /// STOPPING, STOPPED, TIMEOUT or FAILED already: no call made.
+    AlreadyEnded,
+    /// Tagged to be left running.
+    OptedOut,
+    /// Created after the CreateSession event this stop is for: another session that reuses
+    /// the id (the first was deleted), left to its own stop and to the sweep.
+    Replaced,
+}
+
+/// The result for one session: the state machine's notification reads `subject` and `summary`.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Outcome {
+    pub session_id: String,
+    pub previous_status: String,
+    pub action: Action,
+    pub dry_run: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpu_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub running_seconds: Option<i64>,
+    pub subject: String,
+    pub summary: String,
+}
+
+impl Outcome {
+    pub(crate) fn new(
+        session: &Session,
+        session_id: &str,
+        previous_status: String,
+        action: Action,
+        config: &crate::Config,
+        now: SystemTime,
+    ) -> Self {
+        let running_seconds = session
+            .created_on()
+            .map(|created| (DateTime::from(now).secs() - created.secs()).max(0));
+        let mut outcome = Outcome {
+            session_id: session_id.to_owned(),
+            previous_status,
+            action,
+            dry_run: config.dry_run,
+            dpu_seconds: session.dpu_seconds(),
+            execution_time: session.execution_time(),
+            running_seconds,
+            subject: String::new(),
+            summary: String::new(),
+        };
+        outcome.subject = subject(&outcome);
+        outcome.summary = summary(&outcome, &config.opt_out_tag);
+        outcome
+    }
+}
+
+fn subject(o: &Outcome) -> String {
     let what = match o.action {
         Action::Stopped => "stopped",
         Action::WouldStop => "would be stopped (dry run)",
@@ -14,7 +79,7 @@ pub fn subject(o: &Outcome) -> String {
     shared::sns::subject(&format!("Glue session {what}: {}", o.session_id))
 }
 
-pub fn summary(o: &Outcome, opt_out_tag: &(String, String)) -> String {
+fn summary(o: &Outcome, opt_out_tag: &(String, String)) -> String {
     let id = &o.session_id;
     let status = &o.previous_status;
     let ran = o
@@ -48,7 +113,7 @@ pub fn summary(o: &Outcome, opt_out_tag: &(String, String)) -> String {
 }
 
 /// `3725` → `1h 02m 05s`.
-pub fn duration(seconds: i64) -> String {
+fn duration(seconds: i64) -> String {
     let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
     match (h, m) {
         (0, 0) => format!("{s}s"),
