@@ -24,7 +24,7 @@ log "templates: sam validate, cfn-lint, checkov"
 templates=(template.yaml templates/*.yaml)
 for template in "${templates[@]}"; do sam validate --template-file "$template" >/dev/null; done
 "$TOOLS_DIR/templates/bin/cfn-lint" "${templates[@]}"
-"$TOOLS_DIR/checkov/bin/checkov" --quiet --compact --skip-download --framework cloudformation -f "${templates[@]}"
+"$TOOLS_DIR/checkov/bin/checkov" --config-file .checkov.yaml --quiet --compact --skip-download --framework cloudformation -f "${templates[@]}"
 python="$TOOLS_DIR/templates/bin/python"
 log "IAM: least privilege as deployed, and the check itself"
 "$python" scripts/check_iam.py "${templates[@]}"

@@ -9,7 +9,7 @@ pub mod wordpress;
 
 use aws_config::SdkConfig;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -165,13 +165,27 @@ impl Inbox {
     }
 }
 
+/// The workspace's folder, found at run time from the package under test (`cargo test` sets
+/// `CARGO_MANIFEST_DIR` for it): the path `env!` bakes in at build time is where this crate was
+/// built, which a build cache shared between clones can have moved since.
+pub fn workspace_root() -> PathBuf {
+    let package = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().expect("the current folder"));
+    package
+        .ancestors()
+        .find(|folder| folder.join("Cargo.lock").is_file())
+        .unwrap_or_else(|| panic!("no Cargo.lock above {}", package.display()))
+        .to_path_buf()
+}
+
 /// Checks a message a function answers, serialised, against its sample in
 /// `events/outputs/<function>/<name>.json`, which the state machines' field-path test runs the
 /// ASL files on (`tests/sfn/field-paths.test.mjs`): renaming a field fails here, then there.
 /// `UPDATE_OUTPUTS=1` rewrites the sample instead.
 pub fn output_sample(function: &str, name: &str, message: &impl serde::Serialize) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../events/outputs")
+    let path = workspace_root()
+        .join("events/outputs")
         .join(function)
         .join(format!("{name}.json"));
     let value = serde_json::to_value(message).expect("serialise the message");
@@ -209,9 +223,7 @@ pub fn sample_events(function: &str, expected: &[&str]) -> BTreeMap<String, serd
 }
 
 fn read_samples(function: &str) -> BTreeMap<String, serde_json::Value> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../events")
-        .join(function);
+    let dir = workspace_root().join("events").join(function);
     std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| {
@@ -232,7 +244,7 @@ fn read_samples(function: &str) -> BTreeMap<String, serde_json::Value> {
 /// the shapes AWS sends, written down by others. The crate's source is the locked version's, as
 /// cargo unpacked it under `$CARGO_HOME/registry/src/`.
 pub fn lambda_events_fixtures(names: &[&str]) -> BTreeMap<String, serde_json::Value> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = workspace_root();
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("read Cargo.lock");
     let version = lock
         .split("[[package]]")

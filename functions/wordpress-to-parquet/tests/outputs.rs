@@ -6,10 +6,7 @@ use wordpress_to_parquet::{Converted, Failure, Input, Summary};
 
 #[test]
 fn the_extract_summary_sample_is_an_input() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../events/outputs/extract-wordpress/extracted.json"
-    );
+    let path = testing::workspace_root().join("events/outputs/extract-wordpress/extracted.json");
     let sample: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let input: Input = shared::input::parse(sample).unwrap();
