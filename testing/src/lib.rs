@@ -253,7 +253,7 @@ pub fn lambda_events_fixtures(names: &[&str]) -> BTreeMap<String, serde_json::Va
         .expect("aws_lambda_events is locked")
         .trim_matches('"');
     let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(std::path::PathBuf::from)
+        .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").expect("HOME")).join(".cargo"));
     let fixtures = std::fs::read_dir(cargo_home.join("registry/src"))
         .expect("cargo's registry sources")
