@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`, crawler part: serves Debian's python3.11-doc HTML tree as 32 hosts
 # (127.0.0.10 to 127.0.0.41) and crawls its C API section (64 pages a host) on 1, 8 and 32 of
-# them with our crawl worker's path, `wget --recursive` and `wget2 --max-threads`, all at
+# them with our crawler's own steps, `wget --recursive` and `wget2 --max-threads`, all at
 # BENCH_CRAWL_RATE requests per second per host, side by side in one run (benches/crawl.py).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -12,7 +12,7 @@ BENCH_SITE_PORT=${BENCH_SITE_PORT:-9004}
 BENCH_CRAWL_RATE=${BENCH_CRAWL_RATE:-20}
 HOSTS=32
 "$ROOT/scripts/install-tools.sh" bench
-log "release build of the crawler's worker path"
+log "release build of the crawler's benchmark, its own steps over a local store"
 cargo build --quiet --release -p crawl-page --example crawl_site
 cargo build --quiet -p testing --bin fake-site
 

@@ -1,49 +1,45 @@
-//! The crawl worker's path on one machine, for the benchmark: one task per host, at most
-//! CONCURRENCY hosts at once (as the Map runs one worker per host), each host paced as the
-//! Lambda worker paces it (one request in flight, the next one interval after the previous
-//! answer, robots.txt's `Crawl-delay` when it is longer), robots.txt read once per host, and
-//! every page fetched, parsed, normalised, scoped and recorded by the worker's own functions.
-//! Only the frontier differs: in memory instead of S3; pages go to a directory, as wget's do.
+//! The crawler on one machine, for the benchmark: its own steps, each through
+//! `crawl_page::handle` as Lambda calls it (`start`, then `next` and one `work` per host of each
+//! batch, all at once as the Map runs them, until done, then `finish`), so the benchmark
+//! measures the code that ships. Only the store differs: the crawl's outputs go to a folder
+//! (OUT_DIR), as wget's pages do, and its frontier stays in memory, instead of the crawl bucket.
 //!
 //!   crawl_site CONCURRENCY REQUESTS_PER_SECOND OUT_DIR URL...
 //!
 //! Each URL is one site: its host, starting at that page, scoped to the page's directory (what
 //! `wget --no-parent` does). Prints `<HTML pages stored> <URLs fetched> <bytes stored> <seconds>`.
 
-use crawl_page::crawl::{Crawl, CrawlRequest};
-use crawl_page::state::counts::Counts;
-use crawl_page::state::frontier::url_hash;
-use crawl_page::web::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
-use crawl_page::web::fetch::{Fetched, Fetcher};
-use crawl_page::web::pace::{Budget, Pace};
-use crawl_page::web::page::{Link, Record, classify, visit};
-use crawl_page::web::robots::{Robots, agent_token};
-use futures_util::{StreamExt, TryStreamExt, stream};
-use serde_json::json;
-use shared::address::{AddressPolicy, Lookup};
-use std::collections::{HashSet, VecDeque};
-use std::io::Write;
-use std::path::Path;
+use crawl_page::state::store::Store;
+use crawl_page::{Config, Deps};
+use futures_util::future::{BoxFuture, join_all};
+use serde_json::{Value, json};
+use shared::address::Lookup;
+use shared::{Error, Result};
+use std::collections::BTreeMap;
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use url::Url;
 
 const USER_AGENT: &str = "ServerlessAutomationsCrawler/1.0 (benchmark)";
-const TIMEOUT: Duration = Duration::from_secs(15);
+/// As Lambda gives each invocation: the function's time-out.
+const INVOCATION: Duration = Duration::from_secs(280);
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
-async fn main() -> Result<(), Failure> {
+async fn main() -> std::result::Result<(), Failure> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [concurrency, rate, out, urls @ ..] = args.as_slice() else {
         return Err("usage: crawl_site CONCURRENCY REQUESTS_PER_SECOND OUT_DIR URL...".into());
     };
-    let concurrency: usize = concurrency.parse()?;
+    let concurrency: u32 = concurrency.parse()?;
     let rate: f64 = rate.parse()?;
     let urls: Vec<Url> = urls
         .iter()
         .map(|u| Url::parse(u))
-        .collect::<Result<_, _>>()?;
+        .collect::<std::result::Result<_, _>>()?;
     let sites: Vec<_> = urls
         .iter()
         .map(|url| {
@@ -52,108 +48,243 @@ async fn main() -> Result<(), Failure> {
                    "path_prefixes": [directory]})
         })
         .collect();
-    let request: CrawlRequest = serde_json::from_value(json!({
+    let crawl = json!({
         "name": "bench", "sites": sites, "sitemaps": false,
         "allow_networks": ["127.0.0.0/8"],
         "limits": {"max_pages": 1_000_000, "max_depth": 100, "concurrency": concurrency,
-                   "requests_per_second": rate},
-    }))?;
-    let crawl = request.validate("bench")?;
-    let policy = AddressPolicy {
-        allow_networks: crawl.allow_networks.clone(),
-        ports: urls.iter().filter_map(Url::port_or_known_default).collect(),
+                   "requests_per_second": rate, "pages_per_execution": 5_000},
+    });
+    let deps = Deps {
+        store: Box::new(Folder::new(out)),
+        config: Config {
+            bucket: "bench".into(),
+            user_agent: USER_AGENT.into(),
+            allowed_networks: vec!["127.0.0.0/8".parse()?],
+            allowed_ports: urls.iter().filter_map(Url::port_or_known_default).collect(),
+            batch_size: 10_000,
+            map_max_concurrency: concurrency,
+            map_tolerated_failure_percentage: 0.0,
+        },
+        lookup: Lookup::System,
+        crawls: Default::default(),
     };
-    let pages = Fetcher::new(
-        USER_AGENT,
-        TIMEOUT,
-        crawl.limits.max_page_bytes as usize,
-        Lookup::System,
-        policy,
-    )?;
-    let robots = pages.with_limit(ROBOTS_MAX_BYTES);
-    let out = Path::new(out);
-    std::fs::create_dir_all(out)?;
 
     let started = Instant::now();
-    let counts = stream::iter(0..crawl.sites.len())
-        .map(|site| crawl_host(&crawl, &robots, &pages, site, out))
-        .buffer_unordered(concurrency)
-        .try_fold(Counts::default(), |mut all, counts| async move {
-            all.add(&counts)?;
-            Ok(all)
-        })
+    let run = step(
+        &deps,
+        json!({"action": "start", "run_id": "bench", "crawl": crawl}),
+    )
+    .await?;
+    let (mut execution, mut batch) = (json!("bench"), Value::Null);
+    loop {
+        let next = step(
+            &deps,
+            json!({"action": "next", "name": run["name"], "run_id": run["run_id"],
+                   "execution": execution, "batch": batch, "results": []}),
+        )
         .await?;
+        if next["done"] == json!(true) {
+            break;
+        }
+        if next["continue_as_new"] == json!(true) {
+            (execution, batch) = (next["continuation_name"].clone(), Value::Null);
+            continue;
+        }
+        let sites = match next["items"]["key"].as_str() {
+            // A distributed Map's: its ItemReader reads them from the store.
+            Some(key) => {
+                let items = deps.store.get(key).await?.unwrap_or_default();
+                let items: Vec<Value> = serde_json::from_slice(&items)?;
+                items.into_iter().map(|item| item["site"].clone()).collect()
+            }
+            None => next["sites"].as_array().cloned().unwrap_or_default(),
+        };
+        let workers = sites.iter().map(|site| {
+            step(
+                &deps,
+                json!({"action": "work", "name": run["name"], "run_id": run["run_id"],
+                       "batch": next["batch"], "site": site}),
+            )
+        });
+        for worked in join_all(workers).await {
+            worked?;
+        }
+        batch = next["batch"].clone();
+    }
+    let finished = step(
+        &deps,
+        json!({"action": "finish", "name": run["name"], "run_id": run["run_id"]}),
+    )
+    .await?;
+    let summary = &finished["summary"];
+    let count = |name: &str| summary[name].as_u64().unwrap_or(0);
+    let fetched: u64 = [
+        "crawled",
+        "unchanged",
+        "failed",
+        "redirects",
+        "not_html",
+        "too_large",
+        "refused",
+    ]
+    .into_iter()
+    .map(count)
+    .sum();
     writeln!(
         std::io::stdout(),
         "{} {} {} {:.3}",
-        counts.crawled,
-        counts.fetched(),
-        counts.bytes,
+        count("crawled"),
+        fetched,
+        count("bytes"),
         started.elapsed().as_secs_f64()
     )?;
     Ok(())
 }
 
-/// One host, breadth first, as one worker crawls it. The benchmark's hosts do not link to each
-/// other, so links to another host are only counted, not queued for it.
-async fn crawl_host(
-    crawl: &Crawl,
-    robots_fetcher: &Fetcher,
-    fetcher: &Fetcher,
-    site: usize,
-    out: &Path,
-) -> Result<Counts, Failure> {
-    let mut pace = Pace {
-        interval: Duration::from_millis(crawl.request_interval_ms(0)),
-        last_ms: 0,
-    };
-    // No deadline here: the benchmark's crawl runs to its end.
-    let budget = Budget::until(
-        Instant::now() + Duration::from_secs(24 * 3600),
-        Duration::ZERO,
-    );
-    // The benchmark's hosts keep their robots.txt at home.
-    let txt = match discover::robots(
-        robots_fetcher,
-        crawl,
-        &crawl.sites[site],
-        &mut pace,
-        &budget,
-    )
-    .await?
-    {
-        RobotsFile::Read(txt) => txt,
-        RobotsFile::OnSite(_) => Vec::new(),
-    };
-    let robots = Robots::parse(agent_token(USER_AGENT), &txt);
-    pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
-    let starts = &crawl.sites[site].start_urls;
-    let mut queue: VecDeque<(Url, u32)> = starts.iter().map(|u| (u.clone(), 0)).collect();
-    let mut seen: HashSet<Url> = starts.iter().cloned().collect();
-    let mut counts = Counts::default();
-    while let Some((url, depth)) = queue.pop_front() {
-        let page = visit(fetcher, crawl, &url, None, &mut pace).await;
-        for link in &page.links {
-            let owner = crawl.site_of(link);
-            let host_robots = (owner == Some(site)).then_some(&robots);
-            let class = classify(crawl, owner, host_robots, link, depth + 1);
-            if seen.insert(link.clone()) {
-                class.count(&mut counts);
-                if class == Link::Follow && owner == Some(site) {
-                    queue.push_back((link.clone(), depth + 1));
-                }
-            }
+/// One step, from its event as Lambda delivers it to its answer as Lambda returns it.
+async fn step(deps: &Deps, event: Value) -> std::result::Result<Value, Failure> {
+    let deadline = Instant::now() + INVOCATION;
+    let answer = crawl_page::handle(deps, shared::input::parse(event)?, deadline).await?;
+    Ok(serde_json::to_value(answer)?)
+}
+
+/// The crawl's objects: its outputs (`crawls/`: pages, records, robots.txt, the summary) as
+/// files under a folder, as wget writes its pages; its frontier (`frontier/`: queue, claims,
+/// batches, progress) in memory, as the old benchmark kept it, since a file per queue entry and
+/// per claim would measure the file system, not the crawler. The file calls are the standard
+/// library's, blocking: on a local disk they take microseconds, and tokio's file functions
+/// would only move the same calls to another thread.
+struct Folder {
+    root: PathBuf,
+    frontier: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl Folder {
+    fn new(root: &str) -> Self {
+        Folder {
+            root: PathBuf::from(root),
+            frontier: Mutex::default(),
         }
-        let record = Record::new(url.clone(), depth, 1, &page, None, &mut counts);
-        let name = url_hash(&url);
-        if let Fetched::Body { body, .. } = &page.fetched {
-            tokio::fs::write(out.join(format!("{name}.html")), body).await?;
-        }
-        tokio::fs::write(
-            out.join(format!("{name}.json")),
-            serde_json::to_vec(&record)?,
-        )
-        .await?;
     }
-    Ok(counts)
+
+    fn path(&self, key: &str) -> PathBuf {
+        self.root.join(key)
+    }
+
+    /// The frontier's objects, or `None` for a key of the outputs.
+    fn memory(&self, key: &str) -> Option<MutexGuard<'_, BTreeMap<String, Vec<u8>>>> {
+        key.starts_with("frontier/")
+            .then(|| self.frontier.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+fn io(what: &str, path: &Path, e: std::io::Error) -> Error {
+    Error::Internal(format!("{what} {}: {e}", path.display()))
+}
+
+impl Store for Folder {
+    fn uri(&self, key: &str) -> String {
+        format!("file://{}", self.path(key).display())
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>>> {
+        Box::pin(async move {
+            if let Some(memory) = self.memory(key) {
+                return Ok(memory.get(key).cloned());
+            }
+            let path = self.path(key);
+            match std::fs::read(&path) {
+                Ok(body) => Ok(Some(body)),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(io("read", &path, e)),
+            }
+        })
+    }
+
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        body: Vec<u8>,
+        _content_type: &'a str,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if let Some(mut memory) = self.memory(key) {
+                memory.insert(key.to_owned(), body);
+                return Ok(());
+            }
+            let path = self.path(key);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
+            }
+            std::fs::write(&path, body).map_err(|e| io("write", &path, e))
+        })
+    }
+
+    fn create<'a>(&'a self, key: &'a str, body: Vec<u8>) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move {
+            let Some(mut memory) = self.memory(key) else {
+                return Err(Error::Internal(format!(
+                    "{key}: only the frontier's keys are claimed"
+                )));
+            };
+            if memory.contains_key(key) {
+                return Ok(false);
+            }
+            memory.insert(key.to_owned(), body);
+            Ok(true)
+        })
+    }
+
+    fn copy<'a>(&'a self, from: &'a str, to: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let body = self.get(from).await?.unwrap_or_default();
+            self.put(to, body, "").await
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if let Some(mut memory) = self.memory(key) {
+                memory.remove(key);
+                return Ok(());
+            }
+            let path = self.path(key);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != ErrorKind::NotFound => Err(io("remove", &path, e)),
+                _ => Ok(()),
+            }
+        })
+    }
+
+    /// The crawl lists only its frontier (the queue), so only the frontier is listed.
+    fn list<'a>(&'a self, prefix: &'a str, limit: usize) -> BoxFuture<'a, Result<Vec<String>>> {
+        Box::pin(async move {
+            let memory = self.memory(prefix).ok_or_else(|| not_listed(prefix))?;
+            Ok(memory
+                .range(prefix.to_owned()..)
+                .map(|(key, _)| key)
+                .take_while(|key| key.starts_with(prefix))
+                .take(limit)
+                .cloned()
+                .collect())
+        })
+    }
+
+    fn folders<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>>> {
+        Box::pin(async move {
+            let memory = self.memory(prefix).ok_or_else(|| not_listed(prefix))?;
+            let mut folders: Vec<String> = memory
+                .range(prefix.to_owned()..)
+                .map(|(key, _)| key)
+                .take_while(|key| key.starts_with(prefix))
+                .filter_map(|key| Some(key[prefix.len()..].split_once('/')?.0.to_owned()))
+                .collect();
+            folders.dedup();
+            Ok(folders)
+        })
+    }
+}
+
+fn not_listed(prefix: &str) -> Error {
+    Error::Internal(format!("{prefix}: only the frontier is listed"))
 }

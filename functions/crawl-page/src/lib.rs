@@ -36,10 +36,10 @@ pub use messages::{
 
 use crate::crawl::Crawl;
 use crate::state::frontier::{self, Frontier};
+use crate::state::store::Store;
 use crate::steps::{finish, next, start, work};
 use crate::web::fetch::Fetcher;
 use crate::web::pace;
-use aws_sdk_s3::Client;
 use shared::address::Lookup;
 use shared::{Error, Result};
 use std::sync::{Arc, Mutex};
@@ -49,7 +49,8 @@ use std::time::{Duration, Instant};
 const STORE_MARGIN: Duration = Duration::from_secs(10);
 
 pub struct Deps {
-    pub s3: Client,
+    /// The crawl bucket (`state::store::S3Store`); the benchmark's is a folder.
+    pub store: Box<dyn Store>,
     pub config: Config,
     pub lookup: Lookup,
     /// The last crawl read, kept for the next invocation of a warm function: a crawl of 10,000
@@ -81,7 +82,7 @@ impl CrawlCache {
 
 impl Deps {
     pub(crate) fn frontier(&self, crawl: &Crawl) -> Frontier<'_> {
-        Frontier::new(&self.s3, &self.config.bucket, crawl)
+        Frontier::new(self.store.as_ref(), crawl)
     }
 
     /// The crawl `run` names, as its start step stored it: a step's input could carry any
@@ -90,7 +91,7 @@ impl Deps {
         if let Some(crawl) = self.crawls.get(run) {
             return Ok(crawl);
         }
-        let crawl = Arc::new(frontier::stored_crawl(&self.s3, &self.config.bucket, run).await?);
+        let crawl = Arc::new(frontier::stored_crawl(self.store.as_ref(), run).await?);
         self.crawls.keep(crawl.clone());
         Ok(crawl)
     }

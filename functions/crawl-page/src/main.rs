@@ -1,3 +1,4 @@
+use crawl_page::state::store::S3Store;
 use crawl_page::{Config, Deps, Request, handle};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use shared::address::Lookup;
@@ -9,7 +10,10 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_vars(&shared::config::process_env)?;
     let aws = shared::aws::load_config().await;
     let deps = Deps {
-        s3: shared::aws::s3_client(&aws),
+        store: Box::new(S3Store::new(
+            shared::aws::s3_client(&aws),
+            config.bucket.clone(),
+        )),
         config,
         lookup: Lookup::System,
         crawls: Default::default(),

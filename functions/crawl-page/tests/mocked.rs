@@ -9,6 +9,7 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use crawl_page::crawl::{Crawl, CrawlRequest};
 use crawl_page::state::frontier::{Claimed, Frontier};
 use crawl_page::state::progress::Progress;
+use crawl_page::state::store::S3Store;
 use crawl_page::{Config, Deps};
 use serde_json::{Value, json};
 use url::Url;
@@ -63,7 +64,8 @@ fn client_answering_put(status: u16, code: &str) -> Client {
 async fn claim_with(status: u16, code: &str, by: &str) -> shared::Result<Claimed> {
     let s3 = client_answering_put(status, code);
     let crawl = crawl();
-    let frontier = Frontier::new(&s3, "bucket", &crawl);
+    let store = S3Store::new(s3, "bucket");
+    let frontier = Frontier::new(&store, &crawl);
     frontier
         .claim(&Url::parse("https://example.com/a").unwrap(), by)
         .await
@@ -117,7 +119,10 @@ async fn a_throttled_queue_listing_fails_the_step_as_throttled() {
         });
     let progress = object(serde_json::to_vec(&Progress::new("mocked-1", 1)).unwrap());
     let deps = Deps {
-        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&rule, &stored, &progress]),
+        store: Box::new(S3Store::new(
+            mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&rule, &stored, &progress]),
+            "bucket",
+        )),
         config: Config {
             bucket: "bucket".into(),
             user_agent: "Test/1.0".into(),

@@ -8,6 +8,7 @@ use crawl_page::crawl::Crawl;
 use crawl_page::state::counts::Counts;
 use crawl_page::state::frontier::{self, Claimed, Entry, Frontier};
 use crawl_page::state::progress::Progress;
+use crawl_page::state::store::S3Store;
 use crawl_page::web::page;
 use crawl_page::{Config, Deps, Group};
 use futures_util::future::join_all;
@@ -31,7 +32,10 @@ async fn deps(lookup: Lookup, ports: &[u16]) -> Deps {
     let config = testing::moto().await;
     let bucket = testing::bucket(&config).await;
     Deps {
-        s3: shared::aws::s3_client(&config),
+        store: Box::new(S3Store::new(
+            shared::aws::s3_client(&config),
+            bucket.clone(),
+        )),
         config: Config {
             bucket,
             user_agent: "ServerlessAutomationsCrawler/1.0 (test)".into(),
@@ -110,7 +114,7 @@ async fn start(deps: &Deps, crawl: Value) -> Value {
 /// The crawl `run` names, as its start step stored it.
 async fn stored(deps: &Deps, run: &Value) -> Crawl {
     let run: crawl_page::Run = serde_json::from_value(run.clone()).unwrap();
-    frontier::stored_crawl(&deps.s3, &deps.config.bucket, &run)
+    frontier::stored_crawl(deps.store.as_ref(), &run)
         .await
         .unwrap()
 }
@@ -144,7 +148,7 @@ async fn site_worker(
     pages: Vec<String>,
 ) -> shared::Result<Value> {
     let crawl = stored(deps, run).await;
-    Frontier::new(&deps.s3, &deps.config.bucket, &crawl)
+    Frontier::new(deps.store.as_ref(), &crawl)
         .put_batch(batch, &[Group { site, pages }])
         .await
         .unwrap();
@@ -239,15 +243,11 @@ async fn drive_from(deps: &Deps, run: Value, mut execution: Value, mut batch: Va
 }
 
 async fn keys(deps: &Deps, prefix: &str) -> Vec<String> {
-    shared::s3::list_keys(&deps.s3, &deps.config.bucket, prefix)
-        .await
-        .unwrap()
+    deps.store.list(prefix, usize::MAX).await.unwrap()
 }
 
 async fn json_object(deps: &Deps, key: &str) -> Value {
-    let body = shared::s3::get_object(&deps.s3, &deps.config.bucket, key)
-        .await
-        .unwrap();
+    let body = deps.store.get(key).await.unwrap().unwrap();
     serde_json::from_slice(&body).unwrap()
 }
 
@@ -412,7 +412,7 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
         let deps = deps(Lookup::System, &[port(site.base_url())]).await;
         let state = start(&deps, docs_crawl(&site, fast())).await;
         let crawl = stored(&deps, &state).await;
-        let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+        let frontier = Frontier::new(deps.store.as_ref(), &crawl);
         let start_page = crawl.sites[0].start_urls[0].clone();
         let entry = Entry {
             url: start_page.clone(),
@@ -430,16 +430,8 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
         worker(&deps, &state, "killed", vec![key]).await.unwrap();
         frontier.enqueue(&entry).await.unwrap();
         let delete = |key: String| {
-            let s3 = deps.s3.clone();
-            let bucket = deps.config.bucket.clone();
-            async move {
-                s3.delete_object()
-                    .bucket(bucket)
-                    .key(key)
-                    .send()
-                    .await
-                    .unwrap();
-            }
+            let deps = &deps;
+            async move { delete(deps, &key).await }
         };
         // The host's known URLs are stored when its worker ends, after all of these.
         delete(format!("{}known/00000.bin", crawl.frontier_prefix())).await;
@@ -584,7 +576,7 @@ async fn concurrent_discovery_of_one_url_claims_it_once() {
     }))
     .unwrap();
     let crawl = crawl.validate("race-1").unwrap();
-    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    let frontier = Frontier::new(deps.store.as_ref(), &crawl);
     for round in 0..5 {
         let url = url::Url::parse(&format!("https://example.com/page-{round}")).unwrap();
         let finders: Vec<String> = (0..16).map(|i| format!("page-{i}")).collect();
@@ -613,7 +605,7 @@ async fn a_failed_worker_puts_its_pages_back_until_max_attempts() {
                          "limits": {"max_attempts": 2}});
     let crawl: crawl_page::crawl::CrawlRequest = serde_json::from_value(request).unwrap();
     let crawl = crawl.validate("retry-1").unwrap();
-    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    let frontier = Frontier::new(deps.store.as_ref(), &crawl);
     frontier.put_crawl(&crawl).await.unwrap();
     frontier
         .put_progress(&Progress::new("retry-1", 1))
@@ -984,13 +976,12 @@ async fn robots_txt_is_read_to_500_kib_and_through_a_redirect_to_another_host() 
     let run = drive(&deps, state).await;
     assert_eq!(run.totals["crawled"], 1, "/docs/ is not disallowed");
     assert_eq!(run.totals["robots_skipped"], 1, "/docs/private/x is");
-    let stored = shared::s3::get_object(
-        &deps.s3,
-        &deps.config.bucket,
-        "crawls/robots/robots-big/robots/00000.txt",
-    )
-    .await
-    .unwrap();
+    let stored = deps
+        .store
+        .get("crawls/robots/robots-big/robots/00000.txt")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.len(), 500 * 1024);
     assert!(stored.starts_with(b"User-agent: *\nDisallow: /docs/private/\n"));
 }
@@ -1337,15 +1328,10 @@ async fn a_crawl_of_thousands_of_sites_passes_only_small_messages() {
         .map(|site| format!("{site}\n"))
         .collect();
     let key = format!("site-lists/{}.jsonl", testing::unique("many"));
-    shared::s3::put_object(
-        &deps.s3,
-        &deps.config.bucket,
-        &key,
-        list.clone().into_bytes(),
-        "application/x-ndjson",
-    )
-    .await
-    .unwrap();
+    deps.store
+        .put(&key, list.clone().into_bytes(), "application/x-ndjson")
+        .await
+        .unwrap();
     let crawl = json!({
         "name": "many-sites", "allow_networks": ["127.0.0.1/32"], "sitemaps": false,
         "sites_from": key,
@@ -1397,7 +1383,7 @@ async fn a_worker_keeps_to_its_express_childs_five_minutes() {
     let run = start(&deps, docs_crawl(&site, fast())).await;
     first_visit(&deps, &run).await.unwrap();
     let crawl = stored(&deps, &run).await;
-    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    let frontier = Frontier::new(deps.store.as_ref(), &crawl);
     let pages = frontier.next_keys(0, 2).await.unwrap();
     assert_eq!(pages.len(), 2);
     // The pages stay queued for the next batch.
@@ -1463,7 +1449,7 @@ async fn robots_txt_redirected_to_another_host_of_the_crawl_is_read_from_that_ho
     .await
     .unwrap();
     let crawl = stored(&deps, &run).await;
-    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    let frontier = Frontier::new(deps.store.as_ref(), &crawl);
     let visit = |site: usize| site_worker(&deps, &run, "first", site, Vec::new());
     let early = visit(0).await.unwrap_err();
     assert_eq!(early.error_type(), "TransientError", "{early}");
@@ -1498,7 +1484,7 @@ async fn a_page_that_fails_for_good_after_claiming_its_links_still_has_them_queu
     limits["pages_per_worker"] = json!(10);
     let run = start(&deps, docs_crawl(&site, limits)).await;
     let crawl = stored(&deps, &run).await;
-    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    let frontier = Frontier::new(deps.store.as_ref(), &crawl);
     let start_page = crawl.sites[0].start_urls[0].clone();
     let entry = Entry {
         url: start_page.clone(),
@@ -1548,13 +1534,7 @@ async fn a_page_that_fails_for_good_after_claiming_its_links_still_has_them_queu
 }
 
 async fn delete(deps: &Deps, key: &str) {
-    deps.s3
-        .delete_object()
-        .bucket(&deps.config.bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap();
+    deps.store.delete(key).await.unwrap();
 }
 
 async fn group_has(frontier: &Frontier<'_>, next: &Value, key: &str) -> bool {
@@ -1577,10 +1557,11 @@ async fn a_site_list_is_read_from_the_crawl_bucket_and_checked_line_by_line() {
     let lookup = Lookup::Fixed(["a.example", "b.example", "c.example"].map(public).into());
     let deps = deps(lookup, &[443]).await;
     let put = |key: &str, body: &str| {
-        let (s3, bucket) = (deps.s3.clone(), deps.config.bucket.clone());
         let (key, body) = (key.to_owned(), body.as_bytes().to_vec());
+        let deps = &deps;
         async move {
-            shared::s3::put_object(&s3, &bucket, &key, body, "application/x-ndjson")
+            deps.store
+                .put(&key, body, "application/x-ndjson")
                 .await
                 .unwrap();
         }
@@ -1674,13 +1655,14 @@ async fn a_link_met_again_costs_no_request() {
     let site = FakeSite::start().await.unwrap();
     let mut deps = deps(Lookup::System, &[port(site.base_url())]).await;
     let requests = Requests::default();
-    let config = deps
-        .s3
+    let moto = shared::aws::s3_client(&testing::moto().await);
+    let config = moto
         .config()
         .to_builder()
         .interceptor(requests.clone())
         .build();
-    deps.s3 = aws_sdk_s3::Client::from_conf(config);
+    let s3 = aws_sdk_s3::Client::from_conf(config);
+    deps.store = Box::new(S3Store::new(s3, deps.config.bucket.clone()));
     // Every page of the tree links back to its root; one page a worker, so what one worker
     // learnt reaches the next only through S3.
     let crawl = json!({
@@ -1712,7 +1694,7 @@ async fn a_worker_redone_after_dying_counts_each_page_once_and_keeps_the_hosts_p
     let limits = json!({"max_page_bytes": 1_048_576, "requests_per_second": 0.5});
     let state = start(&deps, docs_crawl(&site, limits)).await;
     let crawl = stored(&deps, &state).await;
-    let frontier = Frontier::new(&deps.s3, &deps.config.bucket, &crawl);
+    let frontier = Frontier::new(deps.store.as_ref(), &crawl);
     first_visit(&deps, &state).await.unwrap();
     let host_key = format!("{}hosts/00000.json", crawl.frontier_prefix());
     let before = json_object(&deps, &host_key).await;
@@ -1751,15 +1733,14 @@ async fn a_worker_redone_after_dying_counts_each_page_once_and_keeps_the_hosts_p
     .await;
     let started = json!({"batch": "b", "last_request_ms": before["last_request_ms"],
                          "counts": Counts::default(), "done": false});
-    shared::s3::put_object(
-        &deps.s3,
-        &deps.config.bucket,
-        &host_key,
-        serde_json::to_vec(&started).unwrap(),
-        "application/json",
-    )
-    .await
-    .unwrap();
+    deps.store
+        .put(
+            &host_key,
+            serde_json::to_vec(&started).unwrap(),
+            "application/json",
+        )
+        .await
+        .unwrap();
 
     let again = worker(&deps, &state, "b", pages).await.unwrap();
     assert_eq!(

@@ -28,12 +28,10 @@ use crate::messages::{Group, Item, Items};
 use crate::state::counts::Counts;
 use crate::state::known::{Known, url_digest};
 use crate::state::progress::Progress;
+use crate::state::store::Store;
 use crate::web::page::Record;
-use aws_sdk_s3::Client;
-use aws_sdk_s3::primitives::ByteStream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
-use shared::upload::{PART_BYTES, Upload};
 use shared::{Error, Result};
 use std::borrow::Borrow;
 use url::Url;
@@ -86,10 +84,9 @@ pub enum Claimed {
     Lost(Option<String>),
 }
 
-/// The crawl's S3 objects.
+/// The crawl's objects.
 pub struct Frontier<'a> {
-    s3: &'a Client,
-    bucket: &'a str,
+    store: &'a dyn Store,
     frontier: String,
     output: String,
     /// The output prefix of the run a re-crawl names.
@@ -103,24 +100,23 @@ pub fn url_hash(url: &Url) -> String {
 
 /// The crawl `run` names, as its start step checked and stored it: every later step reads this,
 /// never a crawl from its input.
-pub async fn stored_crawl(s3: &Client, bucket: &str, run: &Run) -> Result<Crawl> {
+pub async fn stored_crawl(store: &dyn Store, run: &Run) -> Result<Crawl> {
     let key = format!("{}crawl.json", run.check()?.output_prefix());
-    match shared::s3::get_object(s3, bucket, &key).await {
-        Ok(body) => serde_json::from_slice(&body)
-            .map_err(|e| Error::Internal(format!("s3://{bucket}/{key} is not a crawl: {e}"))),
-        Err(Error::NotFound(_)) => Err(Error::InvalidInput(format!(
-            "no crawl was started as s3://{bucket}/{key}: a crawl begins with its definition, \
-             which the start step checks"
+    match store.get(&key).await? {
+        Some(body) => serde_json::from_slice(&body)
+            .map_err(|e| Error::Internal(format!("{} is not a crawl: {e}", store.uri(&key)))),
+        None => Err(Error::InvalidInput(format!(
+            "no crawl was started as {}: a crawl begins with its definition, which the start \
+             step checks",
+            store.uri(&key)
         ))),
-        Err(e) => Err(e),
     }
 }
 
 impl<'a> Frontier<'a> {
-    pub fn new(s3: &'a Client, bucket: &'a str, crawl: &Crawl) -> Self {
+    pub fn new(store: &'a dyn Store, crawl: &Crawl) -> Self {
         Frontier {
-            s3,
-            bucket,
+            store,
             frontier: crawl.frontier_prefix(),
             output: crawl.output_prefix(),
             previous: crawl
@@ -157,7 +153,7 @@ impl<'a> Frontier<'a> {
 
     /// `s3://bucket/key` of one of the crawl's outputs (`""` for its folder).
     pub fn output_uri(&self, name: &str) -> String {
-        format!("s3://{}/{}", self.bucket, self.output_key(name))
+        self.store.uri(&self.output_key(name))
     }
 
     /// Marks `url` as found by `by` (a queue key, or `start`): won by exactly one finder per
@@ -170,32 +166,16 @@ impl<'a> Frontier<'a> {
         };
         let body = serde_json::to_vec(&claim)
             .map_err(|e| Error::Internal(format!("cannot serialise {key}: {e}")))?;
-        let result = self
-            .s3
-            .put_object()
-            .bucket(self.bucket)
-            .key(&key)
-            .if_none_match("*")
-            .content_type("application/json")
-            .body(ByteStream::from(body))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Claimed::Won),
-            // 412: claimed before, by another page or by this one before a crash.
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => {
-                let earlier = shared::s3::get_object(self.s3, self.bucket, &key).await?;
-                Ok(match serde_json::from_slice::<Claim>(&earlier) {
-                    Ok(c) if c.by == by => Claimed::Won,
-                    Ok(c) => Claimed::Lost(Some(c.by.to_owned())),
-                    Err(_) => Claimed::Lost(None),
-                })
-            }
-            Err(e) => Err(Error::from_sdk(
-                format!("S3 PutObject s3://{}/{key}", self.bucket),
-                e,
-            )),
+        if self.store.create(&key, body).await? {
+            return Ok(Claimed::Won);
         }
+        // Claimed before, by another page or by this one before a crash.
+        let earlier = self.get(&key).await?.unwrap_or_default();
+        Ok(match serde_json::from_slice::<Claim>(&earlier) {
+            Ok(c) if c.by == by => Claimed::Won,
+            Ok(c) => Claimed::Lost(Some(c.by.to_owned())),
+            Err(_) => Claimed::Lost(None),
+        })
     }
 
     /// Claims each URL for `by` and queues, at `depth` on its site, those it wins; returns how
@@ -259,7 +239,7 @@ impl<'a> Frontier<'a> {
         }
         let key = self.known_key(site);
         let body = known.to_bytes();
-        shared::s3::put_object(self.s3, self.bucket, &key, body, "application/octet-stream").await
+        self.store.put(&key, body, "application/octet-stream").await
     }
 
     fn known_key(&self, site: usize) -> String {
@@ -273,50 +253,13 @@ impl<'a> Frontier<'a> {
 
     /// The sites with pages queued, by index.
     pub async fn queued_sites(&self) -> Result<Vec<usize>> {
-        let prefix = self.queue_prefix();
-        let mut pages = self
-            .s3
-            .list_objects_v2()
-            .bucket(self.bucket)
-            .prefix(&prefix)
-            .delimiter("/")
-            .into_paginator()
-            .send();
-        let mut sites = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| {
-                Error::from_sdk(format!("S3 ListObjectsV2 s3://{}/{prefix}", self.bucket), e)
-            })?;
-            sites.extend(page.common_prefixes().iter().filter_map(|p| {
-                p.prefix()?
-                    .strip_prefix(&prefix)?
-                    .trim_end_matches('/')
-                    .parse::<usize>()
-                    .ok()
-            }));
-        }
-        Ok(sites)
+        let folders = self.store.folders(&self.queue_prefix()).await?;
+        Ok(folders.iter().filter_map(|f| f.parse().ok()).collect())
     }
 
     /// Up to `limit` keys queued for a site, shallowest first.
     pub async fn next_keys(&self, site: usize, limit: usize) -> Result<Vec<String>> {
-        let prefix = self.shard(site);
-        let out = self
-            .s3
-            .list_objects_v2()
-            .bucket(self.bucket)
-            .prefix(&prefix)
-            .max_keys(i32::try_from(limit.min(1000)).unwrap_or(1000))
-            .send()
-            .await
-            .map_err(|e| {
-                Error::from_sdk(format!("S3 ListObjectsV2 s3://{}/{prefix}", self.bucket), e)
-            })?;
-        Ok(out
-            .contents()
-            .iter()
-            .filter_map(|o| o.key().map(str::to_owned))
-            .collect())
+        self.store.list(&self.shard(site), limit).await
     }
 
     /// The entry behind a queue key; `None` when it is gone (its page was already done).
@@ -331,10 +274,7 @@ impl<'a> Frontier<'a> {
             return Ok(None);
         };
         serde_json::from_slice(&body).map(Some).map_err(|e| {
-            Error::InvalidInput(format!(
-                "s3://{}/{key} is not a queue entry: {e}",
-                self.bucket
-            ))
+            Error::InvalidInput(format!("{} is not a queue entry: {e}", self.store.uri(key)))
         })
     }
 
@@ -354,7 +294,7 @@ impl<'a> Frontier<'a> {
 
     pub async fn put_robots(&self, site: usize, txt: Vec<u8>) -> Result<()> {
         let key = self.output_key(&format!("robots/{site:05}.txt"));
-        shared::s3::put_object(self.s3, self.bucket, &key, txt, "text/plain").await
+        self.store.put(&key, txt, "text/plain").await
     }
 
     /// A host's state; `None` before its first worker.
@@ -373,8 +313,8 @@ impl<'a> Frontier<'a> {
         let key = format!("{}progress.json", self.frontier);
         self.existing_progress().await?.ok_or_else(|| {
             Error::InvalidInput(format!(
-                "this crawl has no progress (no s3://{}/{key}): its start step did not finish",
-                self.bucket
+                "this crawl has no progress (no {}): its start step did not finish",
+                self.store.uri(&key)
             ))
         })
     }
@@ -409,10 +349,10 @@ impl<'a> Frontier<'a> {
         format!("{}batches/{batch}.json", self.frontier)
     }
 
-    /// Where the distributed Map reads a batch's items.
-    pub fn batch_items(&self, batch: &str) -> Items {
+    /// Where the distributed Map reads a batch's items, in the crawl's `bucket`.
+    pub fn batch_items(&self, bucket: &str, batch: &str) -> Items {
         Items {
-            bucket: self.bucket.to_owned(),
+            bucket: bucket.to_owned(),
             key: self.batch_key(batch),
         }
     }
@@ -431,8 +371,8 @@ impl<'a> Frontier<'a> {
         let key = self.batch_key(batch);
         self.get_json(&key).await?.ok_or_else(|| {
             Error::InvalidInput(format!(
-                "batch '{batch}' of this crawl was never handed out (no s3://{}/{key})",
-                self.bucket
+                "batch '{batch}' of this crawl was never handed out (no {})",
+                self.store.uri(&key)
             ))
         })
     }
@@ -442,8 +382,8 @@ impl<'a> Frontier<'a> {
         let key = self.group_key(batch, site);
         self.get_json(&key).await?.ok_or_else(|| {
             Error::InvalidInput(format!(
-                "batch '{batch}' of this crawl gives site {site} no pages (no s3://{}/{key})",
-                self.bucket
+                "batch '{batch}' of this crawl gives site {site} no pages (no {})",
+                self.store.uri(&key)
             ))
         })
     }
@@ -493,7 +433,7 @@ impl<'a> Frontier<'a> {
             return Ok(());
         };
         let source = format!("{previous}pages/{}.html", url_hash(url));
-        shared::s3::copy_object(self.s3, self.bucket, &source, &self.page_key(url, "html")).await
+        self.store.copy(&source, &self.page_key(url, "html")).await
     }
 
     pub async fn put_record(&self, url: &Url, record: &impl Serialize) -> Result<()> {
@@ -509,20 +449,10 @@ impl<'a> Frontier<'a> {
         self.delete(&self.page_key(url, "html")).await
     }
 
-    /// Stores a page: in one PUT, or past one part's size as a multipart upload, which copies
-    /// one part at a time (one PUT of 50 MB held three copies of it).
+    /// Stores a page.
     pub async fn put_page(&self, url: &Url, body: Vec<u8>, content_type: &str) -> Result<()> {
         let key = self.page_key(url, "html");
-        if body.len() <= PART_BYTES {
-            return shared::s3::put_object(self.s3, self.bucket, &key, body, content_type).await;
-        }
-        let mut upload = Upload::new(self.s3, self.bucket, &key, content_type);
-        if let Err(e) = upload.write(&body).await {
-            upload.abort().await;
-            return Err(e);
-        }
-        drop(body);
-        upload.finish().await.map(drop)
+        self.store.put(&key, body, content_type).await
     }
 
     /// Writes `summary.json` and returns its URI.
@@ -534,24 +464,11 @@ impl<'a> Frontier<'a> {
 
     /// An object of the crawl's; `None` when there is none.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        match shared::s3::get_object(self.s3, self.bucket, key).await {
-            Ok(body) => Ok(Some(body)),
-            Err(Error::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.store.get(key).await
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
-        self.s3
-            .delete_object()
-            .bucket(self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| {
-                Error::from_sdk(format!("S3 DeleteObject s3://{}/{key}", self.bucket), e)
-            })?;
-        Ok(())
+        self.store.delete(key).await
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
@@ -559,16 +476,13 @@ impl<'a> Frontier<'a> {
             return Ok(None);
         };
         serde_json::from_slice(&body).map(Some).map_err(|e| {
-            Error::Internal(format!(
-                "s3://{}/{key} does not read back: {e}",
-                self.bucket
-            ))
+            Error::Internal(format!("{} does not read back: {e}", self.store.uri(key)))
         })
     }
 
     async fn put_json(&self, key: &str, value: &impl Serialize) -> Result<()> {
         let body = serde_json::to_vec(value)
             .map_err(|e| Error::Internal(format!("cannot serialise {key}: {e}")))?;
-        shared::s3::put_object(self.s3, self.bucket, key, body, "application/json").await
+        self.store.put(key, body, "application/json").await
     }
 }

@@ -56,7 +56,7 @@ pub async fn next(
         Some(current) => {
             let sites = frontier.batch(&current).await?;
             frontier.put_progress(&progress).await?;
-            return Ok(hand_out(answer, &frontier, current, sites));
+            return Ok(hand_out(answer, deps, &frontier, current, sites));
         }
         None => {}
     }
@@ -103,15 +103,21 @@ pub async fn next(
     // Last: a step that dies before this hands the same batch out again when retried.
     frontier.put_progress(&progress).await?;
     let sites = groups.iter().map(|g| Item { site: g.site }).collect();
-    Ok(hand_out(answer, frontier, batch, sites))
+    Ok(hand_out(answer, deps, frontier, batch, sites))
 }
 
 /// The answer that hands `batch` out: its sites for the inline Map, or where the distributed
 /// Map reads them.
-fn hand_out(mut answer: Next, frontier: &Frontier<'_>, batch: String, sites: Vec<Item>) -> Next {
+fn hand_out(
+    mut answer: Next,
+    deps: &Deps,
+    frontier: &Frontier<'_>,
+    batch: String,
+    sites: Vec<Item>,
+) -> Next {
     answer.distributed = sites.len() > INLINE_HOSTS;
     if answer.distributed {
-        answer.items = Some(frontier.batch_items(&batch));
+        answer.items = Some(frontier.batch_items(&deps.config.bucket, &batch));
     } else {
         answer.sites = sites.iter().map(|i| i.site).collect();
     }

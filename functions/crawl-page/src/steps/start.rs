@@ -59,17 +59,15 @@ pub async fn read_site_list(deps: &Deps, crawl: CrawlRequest) -> Result<CrawlReq
             "sites_from '{key}' must be a key under {SITE_LISTS} in the crawl bucket ({bucket})"
         )));
     }
-    let list = match shared::s3::get_object(&deps.s3, bucket, &key).await {
-        Err(Error::NotFound(_)) => {
-            return Err(Error::InvalidInput(format!(
-                "sites_from names s3://{bucket}/{key}, which does not exist"
-            )));
-        }
-        other => other?,
+    let uri = deps.store.uri(&key);
+    let Some(list) = deps.store.get(&key).await? else {
+        return Err(Error::InvalidInput(format!(
+            "sites_from names {uri}, which does not exist"
+        )));
     };
     if list.len() > MAX_SITE_LIST_BYTES {
         return Err(Error::InvalidInput(format!(
-            "site list s3://{bucket}/{key} has {} bytes; at most {MAX_SITE_LIST_BYTES} are read",
+            "site list {uri} has {} bytes; at most {MAX_SITE_LIST_BYTES} are read",
             list.len()
         )));
     }
