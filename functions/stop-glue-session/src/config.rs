@@ -1,13 +1,14 @@
 //! Settings, from the environment variables the template sets.
 
+use crate::limits::Limits;
 use shared::Result;
-use shared::config::{Vars, flag, optional, parsed, required};
+use shared::config::{Vars, flag, listed, optional, parsed, required};
 use std::time::Duration;
 
 /// The longest session limit (`GlueSessionLimitMinutes`' `MaxValue`).
 pub const MAX_SESSION_MINUTES: u64 = 7 * 24 * 60;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Report what would be stopped, stop nothing.
     pub dry_run: bool,
@@ -27,6 +28,8 @@ pub struct Config {
     pub success_topic_arn: Option<String>,
     /// Where the sweep reports the sessions it could not stop.
     pub failure_topic_arn: Option<String>,
+    /// What a session may ask for when it is created (none by default).
+    pub limits: Limits,
 }
 
 impl Config {
@@ -58,8 +61,49 @@ impl Config {
             session_arn_prefix: session_arn_prefix(vars)?,
             success_topic_arn: optional(vars, "SUCCESS_TOPIC_ARN"),
             failure_topic_arn: optional(vars, "FAILURE_TOPIC_ARN"),
+            limits: limits(vars)?,
         })
     }
+}
+
+/// Each limit unset (or blank) is no limit.
+fn limits(vars: &impl Vars) -> Result<Limits> {
+    let limit = |name: &str| -> Result<Option<u32>> {
+        let value = match optional(vars, name) {
+            None => None,
+            Some(_) => Some(parsed::<u32>(vars, name, 0)?),
+        };
+        match value {
+            Some(0) => Err(shared::Error::Configuration(format!(
+                "environment variable {name} is 0; leave it empty for no limit"
+            ))),
+            other => Ok(other),
+        }
+    };
+    let action = optional(vars, "LIMIT_ACTION").unwrap_or_else(|| "stop".into());
+    let notify_only = match action.as_str() {
+        "stop" => false,
+        "notify" => true,
+        other => {
+            return Err(shared::Error::Configuration(format!(
+                "environment variable LIMIT_ACTION='{other}' must be stop or notify"
+            )));
+        }
+    };
+    let dpu_hour_price: f64 = parsed(vars, "DPU_HOUR_PRICE", 0.44)?;
+    if !(dpu_hour_price.is_finite() && dpu_hour_price >= 0.0) {
+        return Err(shared::Error::Configuration(format!(
+            "environment variable DPU_HOUR_PRICE='{dpu_hour_price}' must be a price in dollars"
+        )));
+    }
+    Ok(Limits {
+        max_idle_timeout_minutes: limit("MAX_IDLE_TIMEOUT_MINUTES")?,
+        max_timeout_minutes: limit("MAX_TIMEOUT_MINUTES")?,
+        max_workers: limit("MAX_WORKERS")?,
+        worker_types: listed(vars, "ALLOWED_WORKER_TYPES", Vec::new())?,
+        notify_only,
+        dpu_hour_price,
+    })
 }
 
 fn session_arn_prefix(vars: &impl Vars) -> Result<String> {

@@ -1,10 +1,13 @@
-//! The three inputs the function accepts, told apart by their shape:
+//! The four inputs the function accepts, told apart by their shape:
 //!
 //! - `{"session_id": "..."}`: from the state machine, or by hand;
 //! - an EventBridge `AWS API Call via CloudTrail` event for Glue `CreateSession`;
+//! - `{"check_limits": <that event>}`: from the state machine when it starts, to check what the
+//!   session asked for against the deployment's limits;
 //! - an EventBridge `Scheduled Event`: sweep every session.
 
-use aws_lambda_events::cloudwatch_events::cloudtrail::AWSAPICall;
+use crate::limits::Asked;
+use aws_lambda_events::cloudwatch_events::cloudtrail::{AWSAPICall, UserIdentity};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_sdk_glue::primitives::{DateTime, DateTimeFormat};
 use serde::de::{self, Deserializer};
@@ -20,6 +23,8 @@ pub enum Event {
     Stop(StopInput),
     /// The CloudTrail record of a Glue API call.
     ApiCall(Box<EventBridgeEvent<GlueApiCall>>),
+    /// The same, to check against the limits.
+    CheckLimits(Box<EventBridgeEvent<GlueApiCall>>),
     /// An EventBridge schedule's tick.
     Scheduled(Box<EventBridgeEvent>),
 }
@@ -42,10 +47,13 @@ pub struct GlueApiCall {
 }
 
 /// The part of `CreateSession`'s request parameters the function reads.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct CreateSessionRequest {
     #[serde(default)]
     pub id: Option<String>,
+    /// Its time-outs and capacity, for the limits.
+    #[serde(flatten)]
+    pub asked: Asked,
 }
 
 /// The part of `CreateSession`'s response the function reads.
@@ -73,6 +81,14 @@ impl<'de> Deserialize<'de> for Event {
         if obj.contains_key("session_id") {
             return typed(event).map(Event::Stop);
         }
+        if let Some(inner) = obj.get("check_limits") {
+            return match Event::deserialize(inner.clone()).map_err(de::Error::custom)? {
+                Event::ApiCall(call) => Ok(Event::CheckLimits(call)),
+                _ => Err(de::Error::custom(
+                    "check_limits must hold a CloudTrail CreateSession event",
+                )),
+            };
+        }
         match detail_type(&event) {
             Some("AWS API Call via CloudTrail") => {
                 if !obj.get("detail").is_some_and(Value::is_object) {
@@ -94,13 +110,20 @@ impl<'de> Deserialize<'de> for Event {
 }
 
 /// What the function is asked to do.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Request {
     /// Stop this session (after checking its state). `created_at` is when the CreateSession
     /// event says it was created: a session of that id created later is another session.
     Stop {
         session_id: String,
         created_at: Option<DateTime>,
+    },
+    /// Check what a session asked for when it was created against the limits.
+    CheckLimits {
+        session_id: String,
+        asked: Asked,
+        /// Who created it: CloudTrail's `userIdentity`.
+        creator: String,
     },
     /// Stop every session running past the limit.
     Sweep,
@@ -124,6 +147,20 @@ impl Request {
                 created_at: None,
             }),
             Event::ApiCall(event) => from_cloudtrail(event.detail),
+            Event::CheckLimits(event) => {
+                let detail = event.detail;
+                let call = &detail.call;
+                let asked = call.request_parameters.clone().unwrap_or_default().asked;
+                let creator = creator(&call.user_identity);
+                Ok(match from_cloudtrail(detail)? {
+                    Request::Stop { session_id, .. } => Request::CheckLimits {
+                        session_id,
+                        asked,
+                        creator,
+                    },
+                    other => other,
+                })
+            }
             Event::Scheduled(_) => Ok(Request::Sweep),
         }
     }
@@ -171,6 +208,15 @@ fn from_cloudtrail(detail: GlueApiCall) -> Result<Request> {
             )),
         },
     }
+}
+
+/// The caller's ARN, else its principal, else its kind.
+fn creator(identity: &UserIdentity) -> String {
+    identity
+        .arn
+        .clone()
+        .or_else(|| identity.principal_id.clone())
+        .unwrap_or_else(|| identity.r#type.clone())
 }
 
 fn session_id(id: &str, field: &str) -> Result<String> {

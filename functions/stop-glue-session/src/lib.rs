@@ -1,11 +1,14 @@
 //! Stops Glue interactive sessions so that none runs, and bills, longer than intended.
 //!
-//! The state machine calls [`handle`] with `{"session_id": ...}` after its wait; a schedule
-//! calls it with a `Scheduled Event` to sweep up any session the workflow missed.
+//! The state machine calls [`handle`] with `{"check_limits": <CreateSession event>}` when it
+//! starts (a session asking for more than the deployment allows is stopped at once), then with
+//! the event after its wait; a schedule calls it with a `Scheduled Event` to sweep up any
+//! session the workflow missed.
 
 mod config;
 mod error;
 mod event;
+mod limits;
 mod outcome;
 mod stop;
 mod sweep;
@@ -13,6 +16,7 @@ mod sweep;
 pub use config::Config;
 pub use error::StopError;
 pub use event::{Event, Request};
+pub use limits::{Asked, Limits, Report, report as limits_report};
 pub use outcome::{Action, Outcome};
 pub use sweep::{SweepFailure, SweepReport};
 
@@ -30,6 +34,7 @@ pub struct Deps {
 #[serde(untagged)]
 pub enum Response {
     Session(Outcome),
+    Limits(Report),
     Sweep(SweepReport),
     Ignored { ignored: bool, reason: String },
 }
@@ -43,6 +48,17 @@ pub async fn handle(deps: &Deps, event: Event, now: SystemTime) -> Result<Respon
         } => stop::stop_session(deps, &session_id, created_at, now)
             .await
             .map(Response::Session),
+        Request::CheckLimits {
+            session_id,
+            asked,
+            creator,
+        } => {
+            let report = limits::report(&deps.config.limits, session_id, &asked, &creator);
+            if report.over {
+                tracing::warn!(session = %report.session_id, broken = ?report.verdict.broken, "session over its limits");
+            }
+            Ok(Response::Limits(report))
+        }
         Request::Sweep => sweep::sweep(deps, now).await.map(Response::Sweep),
         Request::Ignore { reason } => {
             tracing::info!(reason, "event ignored");

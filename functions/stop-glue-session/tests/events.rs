@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use aws_sdk_glue::primitives::{DateTime, DateTimeFormat};
-use stop_glue_session::Request;
+use stop_glue_session::{Asked, Request};
 
 /// A stop of `id`; of the session created at `created_at` when the event says when.
 fn stop(id: &str, created_at: Option<&str>) -> Result<Request, &'static str> {
@@ -25,6 +25,20 @@ fn every_sample_event_parses_as_expected() {
         ),
         ("session-not-found.json", stop("no-such-session-3f9a", None)),
         ("scheduled-sweep.json", Ok(Request::Sweep)),
+        (
+            "check-limits.json",
+            Ok(Request::CheckLimits {
+                session_id: "glue-studio-notebook-7c1e5d".into(),
+                asked: Asked {
+                    idle_timeout: None,
+                    timeout: None,
+                    number_of_workers: Some(20),
+                    worker_type: Some("G.2X".into()),
+                    max_capacity: None,
+                },
+                creator: "arn:aws:sts::123456789012:assumed-role/DataEngineer/data-engineer".into(),
+            }),
+        ),
         (
             "cloudtrail-create-session-failed.json",
             Ok(Request::Ignore {

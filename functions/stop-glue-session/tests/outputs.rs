@@ -1,7 +1,7 @@
 //! The messages the `glue-session-stop` state machine reads, against their samples in
 //! `events/outputs/stop-glue-session/`.
 
-use stop_glue_session::{Action, Outcome, Response};
+use stop_glue_session::{Action, Asked, Limits, Outcome, Response};
 
 #[test]
 fn the_state_machine_reads_these_messages() {
@@ -22,4 +22,16 @@ fn the_state_machine_reads_these_messages() {
         reason: "CreateSession failed with ValidationException: no session was created".into(),
     };
     testing::output_sample("stop-glue-session", "ignored", &ignored);
+    let limits = Limits {
+        max_idle_timeout_minutes: Some(60),
+        dpu_hour_price: 0.44,
+        ..Limits::default()
+    };
+    let over = stop_glue_session::limits_report(
+        &limits,
+        "glue-studio-notebook-7c1e5d".into(),
+        &Asked::default(),
+        "arn:aws:sts::123456789012:assumed-role/DataEngineer/data-engineer",
+    );
+    testing::output_sample("stop-glue-session", "over-limits", &Response::Limits(over));
 }

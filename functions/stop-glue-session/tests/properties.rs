@@ -23,11 +23,14 @@ const WORDS: &[&str] = &[
     "requestParameters",
     "session",
     "id",
+    "check_limits",
+    "idleTimeout",
+    "numberOfWorkers",
 ];
 
 fn check(event: &Value) {
     match Request::parse(event) {
-        Ok(Request::Stop { session_id, .. }) => {
+        Ok(Request::Stop { session_id, .. } | Request::CheckLimits { session_id, .. }) => {
             assert!(!session_id.trim().is_empty());
             assert!(session_id.len() <= 255);
             assert!(!session_id.chars().any(char::is_control));
