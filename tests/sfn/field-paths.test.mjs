@@ -33,6 +33,8 @@ const WORKFLOWS = {
     input: read('stop-glue-session/cloudtrail-create-session.json'),
     functions: { StopGlueSessionFunctionArn: 'stop-glue-session' },
     substitutions: { StopAfterSeconds: '60' },
+    // The limits report answers the check only, which answers the others too (as nothing to report).
+    onlyIn: { 'over-limits.json': 'Check limits' },
   },
   'rds-auto-stop': {
     input: read('check-and-stop-rds/check-instance.json'),
@@ -105,7 +107,7 @@ function states(definition, found = new Map()) {
   return found;
 }
 
-for (const [workflow, { input, moreInputs = [], functions, substitutions = {}, sequences = {}, mapItems = [], alternatives = {}, errors = {} }] of Object.entries(WORKFLOWS)) {
+for (const [workflow, { input, moreInputs = [], functions, substitutions = {}, sequences = {}, mapItems = [], alternatives = {}, errors = {}, onlyIn = {} }] of Object.entries(WORKFLOWS)) {
   test(`${workflow}: every path resolves on the functions' messages`, async () => {
     const arns = Object.fromEntries(Object.entries(functions).map(([key, fn]) => [key, functionArn(fn)]));
     const definition = loadDefinition(workflow, {
@@ -178,7 +180,11 @@ for (const [workflow, { input, moreInputs = [], functions, substitutions = {}, s
           const key = `${fn}:${action}`;
           const count = calls.get(key) ?? 0;
           calls.set(key, count + 1);
-          const sequence = answers(run, fn, action);
+          let sequence = answers(run, fn, action);
+          // A sample only one state answers: the other states answer the first other sample.
+          if (sequence.some((o) => onlyIn[o?.name] && onlyIn[o.name] !== name)) {
+            sequence = [outputs(fn).find((o) => !onlyIn[o.name])];
+          }
           if (!sequence.length || !sequence.every(Boolean)) {
             problems.push(`${workflow} / ${name}: no sample answers ${key}`);
             throw new Error(problems.at(-1));

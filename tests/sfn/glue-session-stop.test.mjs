@@ -23,6 +23,14 @@ const newId = (label) => `${label}-${randomUUID().slice(0, 8)}`;
 
 const stopCalls = (run) => run.calls.filter((c) => c.state === 'Stop session');
 
+// A run, with the names of the states it entered.
+async function executeSeeing(input) {
+  const states = [];
+  const onEvent = (event) => event.type === 'StateEntered' && states.push(event.state.name);
+  const run = await execute(definition, input, { onEvent });
+  return { ...run, states };
+}
+
 test('a READY session is stopped and the confirmation names it, its status and run time', async () => {
   const id = newId('ready');
   await glue.createSession(id);
@@ -76,7 +84,8 @@ for (const [label, input, expected] of [
     assert.equal(run.status, 'FAILED');
     assert.equal(run.error, 'InvalidInput');
     assert.match(run.cause, expected);
-    assert.equal(stopCalls(run).length, 1, 'a permanent error is not retried');
+    assert.equal(run.calls.filter((c) => c.error === 'InvalidInput').length, 1, 'a permanent error is not retried');
+    assert.equal(run.calls.filter((c) => c.state === 'Stop session' && !c.error).length, 0, 'nothing stopped');
   });
 }
 
@@ -97,6 +106,38 @@ test('the CreateSession event as the rule delivers it stops the session it names
   assert.equal(run.status, 'SUCCEEDED');
   assert.equal(run.output.session_id, id);
   assert.equal(await glue.status(id), 'STOPPING');
+});
+
+test('a session created asking for more workers than the limit is reported and stopped without the wait', async () => {
+  // The local stack allows 10 workers (scripts/local.env: MAX_WORKERS).
+  const id = newId('too-big');
+  await glue.createSession(id);
+  const event = createSessionEvent(id);
+  event.detail.requestParameters.numberOfWorkers = 20;
+  const run = await executeSeeing(event);
+  assert.equal(run.status, 'SUCCEEDED');
+  assert.equal(run.output.action, 'stopped');
+  assert.equal(await glue.status(id), 'STOPPING');
+  const [check] = run.calls.filter((c) => c.state === 'Check limits');
+  assert.equal(check.output.Payload.stop_now, true);
+  assert.deepEqual(check.output.Payload.broken, ['20 workers is over the limit of 10']);
+  const notes = await notifications.find(id);
+  const over = notes.find((n) => n.subject === `Glue session over its limits: ${id}`);
+  assert.ok(over, `a notification names the limit: ${JSON.stringify(notes)}`);
+  assert.match(over.message, /created by arn:aws:sts::123456789012:assumed-role\/DataEngineer\/data-engineer/);
+  // 20 G.1X workers for Glue's default 48 hours: 960 DPU-hours at $0.44.
+  assert.match(over.message, /48\.0 hours at 20 DPUs: 960\.0 DPU-hours, about \$422\.40/);
+  assert.ok(!run.states.includes('Wait before stopping'), `states: ${run.states}`);
+});
+
+test('a session within the limits waits its time as before', async () => {
+  const id = newId('within');
+  await glue.createSession(id);
+  const run = await executeSeeing(createSessionEvent(id));
+  assert.equal(run.status, 'SUCCEEDED');
+  const [check] = run.calls.filter((c) => c.state === 'Check limits');
+  assert.equal(check.output.Payload.over, false);
+  assert.ok(run.states.includes('Wait before stopping'), `states: ${run.states}`);
 });
 
 test('a session created well after its CreateSession event reuses a deleted one\'s id and is left running', async () => {

@@ -23,8 +23,9 @@ pub enum Event {
     Stop(StopInput),
     /// The CloudTrail record of a Glue API call.
     ApiCall(Box<EventBridgeEvent<GlueApiCall>>),
-    /// The same, to check against the limits.
-    CheckLimits(Box<EventBridgeEvent<GlueApiCall>>),
+    /// The same, to check against the limits; `None` when the state machine was started with
+    /// another input (a session id by hand), which asks for nothing to check.
+    CheckLimits(Option<Box<EventBridgeEvent<GlueApiCall>>>),
     /// An EventBridge schedule's tick.
     Scheduled(Box<EventBridgeEvent>),
 }
@@ -83,9 +84,10 @@ impl<'de> Deserialize<'de> for Event {
         }
         if let Some(inner) = obj.get("check_limits") {
             return match Event::deserialize(inner.clone()).map_err(de::Error::custom)? {
-                Event::ApiCall(call) => Ok(Event::CheckLimits(call)),
+                Event::ApiCall(call) => Ok(Event::CheckLimits(Some(call))),
+                Event::Stop(_) => Ok(Event::CheckLimits(None)),
                 _ => Err(de::Error::custom(
-                    "check_limits must hold a CloudTrail CreateSession event",
+                    "check_limits must hold a CloudTrail CreateSession event or a session_id",
                 )),
             };
         }
@@ -147,7 +149,10 @@ impl Request {
                 created_at: None,
             }),
             Event::ApiCall(event) => from_cloudtrail(event.detail),
-            Event::CheckLimits(event) => {
+            Event::CheckLimits(None) => Ok(Request::Ignore {
+                reason: "a session named by hand: no CreateSession request to check".into(),
+            }),
+            Event::CheckLimits(Some(event)) => {
                 let detail = event.detail;
                 let call = &detail.call;
                 let asked = call.request_parameters.clone().unwrap_or_default().asked;
