@@ -60,12 +60,22 @@ const missing = await execute(definition, { session_id: 'no-such-session' }, { n
 console.log(`  execution ${missing.status} with ${missing.error} (the ExecutionsFailed alarm fires in AWS)`);
 await show(mailbox);
 
-console.log(bold('\n4. The scheduled sweep (events/stop-glue-session/scheduled-sweep.json)'));
+console.log(bold('\n4. A notebook asking for 20 workers, over the limit of 10 (scripts/local.env: MAX_WORKERS): reported and stopped without the wait'));
+const big = `glue-studio-notebook-${randomUUID().slice(0, 8)}`;
+await glue.createSession(big);
+const bigEvent = structuredClone(createSession);
+bigEvent.detail.requestParameters.id = bigEvent.detail.responseElements.session.id = big;
+bigEvent.detail.requestParameters.numberOfWorkers = 20;
+const overLimits = await execute(definition, bigEvent, { realTime: true, name: 'glue-session-stop', onEvent: progress });
+console.log(`  execution ${overLimits.status}; session ${big} is now ${await glue.status(big)}`);
+await show(mailbox);
+
+console.log(bold('\n5. The scheduled sweep (events/stop-glue-session/scheduled-sweep.json)'));
 const sweepEvent = JSON.parse(readFileSync(new URL('../events/stop-glue-session/scheduled-sweep.json', import.meta.url)));
 const { Payload: report } = await invokeLambda({ FunctionName: 'stop-glue-session', Payload: sweepEvent });
 console.log(`  checked ${report.checked} session(s); stopped ${report.stopped.length}; none other ran past the 90-minute limit`);
 
-if (run.status !== 'SUCCEEDED' || missing.status !== 'FAILED') process.exit(1);
+if (run.status !== 'SUCCEEDED' || missing.status !== 'FAILED' || overLimits.output?.action !== 'stopped') process.exit(1);
 
 // --- 2. RDS databases auto-started after 7 days ---------------------------------------------
 
