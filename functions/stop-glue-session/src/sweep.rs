@@ -32,6 +32,9 @@ pub struct SweepReport {
     pub undated: Vec<String>,
     /// Of `stopped` and `would_stop`, those stopped for idleness before the limit.
     pub idle: Vec<String>,
+    /// Idle when listed, but running a statement when looked at again right before the stop:
+    /// left running.
+    pub busy_again: Vec<String>,
     pub failed: Vec<SweepFailure>,
 }
 
@@ -86,14 +89,25 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
         }
     }
 
+    let mut idle = Vec::new();
     for (id, created, idle_after) in ready {
-        match idle_since(deps, &id, created).await {
-            Ok(Some(since)) if now_secs - since > idle_after.as_secs() as i64 => {
+        let idle_for = idle_after.as_secs() as i64;
+        match idle_since(deps, &id, created, now_secs).await {
+            Ok(Some(since)) if now_secs - since > idle_for => idle.push((id, created, idle_for)),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(session_id = id, error = %e, "statements not listed"),
+        }
+    }
+    // Looked at again right before its stop: a statement may have started since the listing.
+    // (Glue has no stop-if-idle; this narrows the window to one call.)
+    for (id, created, idle_for) in idle {
+        match idle_since(deps, &id, created, now_secs).await {
+            Ok(Some(since)) if now_secs - since > idle_for => {
                 report.idle.push(id.clone());
                 // Idleness is no emergency: a failure to stop waits for the next sweep.
                 overdue.push((id, 0));
             }
-            Ok(_) => {}
+            Ok(_) => report.busy_again.push(id),
             Err(e) => tracing::warn!(session_id = id, error = %e, "statements not listed"),
         }
     }
@@ -148,7 +162,14 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
 
 /// When a session last did anything, in Unix seconds: its latest statement's end, or its
 /// creation when it has run none; `None` while a statement waits, runs or is being cancelled.
-async fn idle_since(deps: &Deps, session_id: &str, created: i64) -> Result<Option<i64>, Error> {
+/// A finished statement without an end time counts as ended now: how long the session has
+/// been idle cannot be told, so it is not idle yet.
+async fn idle_since(
+    deps: &Deps,
+    session_id: &str,
+    created: i64,
+    now: i64,
+) -> Result<Option<i64>, Error> {
     let mut since = created;
     let mut token = None;
     loop {
@@ -169,7 +190,11 @@ async fn idle_since(deps: &Deps, session_id: &str, created: i64) -> Result<Optio
                 return Ok(None);
             }
             // Milliseconds; 0 when Glue gave no end.
-            since = since.max(statement.completed_on() / 1000);
+            let ended = match statement.completed_on() {
+                0 => now,
+                ms => ms / 1000,
+            };
+            since = since.max(ended);
         }
         token = page.next_token().map(str::to_owned);
         if token.is_none() {

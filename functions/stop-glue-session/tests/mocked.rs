@@ -519,6 +519,64 @@ async fn a_throttled_stop_is_left_to_the_next_sweep_and_fails_only_when_it_keeps
 }
 
 #[tokio::test]
+async fn an_idle_session_that_starts_a_statement_before_its_stop_is_left_running() {
+    use aws_sdk_glue::operation::list_statements::ListStatementsOutput;
+    use aws_sdk_glue::types::{Statement, StatementState};
+    let minute = 60;
+    let list = listed(vec![
+        session("woken", SessionStatus::Ready, 60 * minute),
+        session("no-end-time", SessionStatus::Ready, 60 * minute),
+    ]);
+    let statements = mock!(Glue::list_statements)
+        .sequence()
+        // The first look at each: "woken" idle for 40 minutes; "no-end-time" ran a statement
+        // Glue gave no end time.
+        .output(move || {
+            ListStatementsOutput::builder()
+                .statements(
+                    Statement::builder()
+                        .state(StatementState::Available)
+                        .completed_on(((NOW - 40 * minute) * 1000) as i64)
+                        .build(),
+                )
+                .build()
+        })
+        .output(|| {
+            ListStatementsOutput::builder()
+                .statements(
+                    Statement::builder()
+                        .state(StatementState::Available)
+                        .build(),
+                )
+                .build()
+        })
+        // The second look at "woken", right before its stop: a statement runs now.
+        .output(|| {
+            ListStatementsOutput::builder()
+                .statements(Statement::builder().state(StatementState::Running).build())
+                .build()
+        })
+        .build();
+    let stop = mock!(Glue::stop_session).then_output(|| StopSessionOutput::builder().build());
+    let idle_20 = Config {
+        idle_after: Some(Duration::from_secs(20 * 60)),
+        ..config()
+    };
+    let deps = deps(
+        glue(&[&list, &statements, &get_ready(3600), &no_tags(), &stop]),
+        idle_20,
+    );
+    let event = json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+    let Response::Sweep(report) = run(&deps, event).await.unwrap() else {
+        panic!("expected a sweep report");
+    };
+    assert_eq!(stop.num_calls(), 0, "nothing stopped: {report:?}");
+    assert_eq!(report.busy_again, ["woken"]);
+    assert!(report.idle.is_empty() && report.stopped.is_empty());
+    assert_eq!(statements.num_calls(), 3, "the idle one looked at twice");
+}
+
+#[tokio::test]
 async fn idle_sessions_are_stopped_before_the_limit_and_busy_ones_never() {
     use aws_sdk_glue::operation::list_statements::ListStatementsOutput;
     use aws_sdk_glue::types::{Statement, StatementState};
@@ -579,7 +637,7 @@ async fn idle_sessions_are_stopped_before_the_limit_and_busy_ones_never() {
     assert!(report.stopped.is_empty());
     assert_eq!(
         statements.num_calls(),
-        5,
-        "no statements listed the second time"
+        7,
+        "five sessions looked at, the two idle ones again before their stop; none the second time"
     );
 }
