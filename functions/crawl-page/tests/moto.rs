@@ -256,6 +256,135 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
+/// The paths of the pages stored, from their records.
+async fn stored_pages(deps: &Deps, site: &FakeSite, run: &Run) -> Vec<String> {
+    let run_id = run.finished["summary"]["run_id"].as_str().unwrap();
+    let mut stored = Vec::new();
+    for key in keys(deps, &format!("crawls/test-site/{run_id}/pages/")).await {
+        if key.ends_with(".json") {
+            let record = json_object(deps, &key).await;
+            if record["outcome"] == "crawled" {
+                stored.push(record["url"].as_str().unwrap().replace(site.base_url(), ""));
+            }
+        }
+    }
+    sorted(stored)
+}
+
+/// Where a worker can die while crawling a page: after which of its writes (all but the last).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum DiedAfter {
+    /// The page is stored; its links are not claimed.
+    ThePage,
+    /// The links are claimed, none is queued.
+    Claims,
+    /// The links are claimed and queued; the record is not stored.
+    Queueing,
+    /// The record is stored; the page is still queued.
+    TheRecord,
+}
+
+async fn start_error(deps: &Deps, crawl: Value) -> String {
+    let err = handle(
+        deps,
+        json!({"action": "start", "run_id": "ssrf-1", "crawl": crawl}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.error_type(), "InvalidInput", "{err}");
+    err.to_string()
+}
+
+/// A server on `ip` answering with `app`; stopped when the test's runtime ends.
+/// A site on 127.0.0.1 whose robots.txt redirects to `other`'s, and whose /docs/ links to
+/// /docs/private/x.
+async fn redirecting_robots(other: &str) -> String {
+    use axum::response::{Html, Redirect};
+    use axum::routing::get;
+    let to = format!("{other}/robots.txt");
+    serve(
+        [127, 0, 0, 1],
+        axum::Router::new()
+            .route(
+                "/robots.txt",
+                get(move || async move { Redirect::permanent(&to) }),
+            )
+            .route(
+                "/docs/",
+                get(|| async { Html("<a href=\"private/x\">x</a>") }),
+            ),
+    )
+    .await
+}
+
+async fn serve(ip: [u8; 4], app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind((IpAddr::from(ip), 0))
+        .await
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+/// Each host's requests one at a time, each arriving after the previous one's answer and at
+/// least `interval` after its arrival.
+fn assert_polite(host: &FakeSite, interval: std::time::Duration) {
+    let timings = host.timings();
+    for (i, pair) in timings.windows(2).enumerate() {
+        let (before, after) = (pair[0], pair[1]);
+        assert!(
+            after.arrived >= before.answered,
+            "{}: request {} arrived before request {i} was answered: {pair:?}",
+            host.base_url(),
+            i + 1
+        );
+        let gap = after.arrived - before.arrived;
+        assert!(
+            gap >= interval,
+            "{}: requests {i} and {} are {gap:?} apart, under {interval:?}",
+            host.base_url(),
+            i + 1
+        );
+    }
+}
+
+async fn delete(deps: &Deps, key: &str) {
+    deps.store.delete(key).await.unwrap();
+}
+
+async fn group_has(frontier: &Frontier<'_>, next: &Value, key: &str) -> bool {
+    let batch = next["batch"].as_str().unwrap();
+    frontier
+        .group(batch, 0)
+        .await
+        .unwrap()
+        .pages
+        .iter()
+        .any(|k| k == key)
+}
+
+/// The S3 requests a client sends, as `METHOD path`.
+#[derive(Debug, Clone, Default)]
+struct Requests(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl aws_sdk_s3::config::Intercept for Requests {
+    fn name(&self) -> &'static str {
+        "Requests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_s3::config::RuntimeComponents,
+        _: &mut aws_sdk_s3::config::ConfigBag,
+    ) -> Result<(), aws_sdk_s3::error::BoxError> {
+        let request = context.request();
+        let line = format!("{} {}", request.method(), request.uri());
+        self.0.lock().unwrap().push(line);
+        Ok(())
+    }
+}
+
 #[tokio::test]
 async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
     let site = FakeSite::start().await.unwrap();
@@ -369,34 +498,6 @@ async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
         .await
         .is_empty()
     );
-}
-
-/// The paths of the pages stored, from their records.
-async fn stored_pages(deps: &Deps, site: &FakeSite, run: &Run) -> Vec<String> {
-    let run_id = run.finished["summary"]["run_id"].as_str().unwrap();
-    let mut stored = Vec::new();
-    for key in keys(deps, &format!("crawls/test-site/{run_id}/pages/")).await {
-        if key.ends_with(".json") {
-            let record = json_object(deps, &key).await;
-            if record["outcome"] == "crawled" {
-                stored.push(record["url"].as_str().unwrap().replace(site.base_url(), ""));
-            }
-        }
-    }
-    sorted(stored)
-}
-
-/// Where a worker can die while crawling a page: after which of its writes (all but the last).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum DiedAfter {
-    /// The page is stored; its links are not claimed.
-    ThePage,
-    /// The links are claimed, none is queued.
-    Claims,
-    /// The links are claimed and queued; the record is not stored.
-    Queueing,
-    /// The record is stored; the page is still queued.
-    TheRecord,
 }
 
 #[tokio::test]
@@ -663,17 +764,6 @@ async fn a_failed_worker_puts_its_pages_back_until_max_attempts() {
     );
 }
 
-async fn start_error(deps: &Deps, crawl: Value) -> String {
-    let err = handle(
-        deps,
-        json!({"action": "start", "run_id": "ssrf-1", "crawl": crawl}),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err.error_type(), "InvalidInput", "{err}");
-    err.to_string()
-}
-
 #[tokio::test]
 async fn internal_addresses_are_never_fetched_unless_allowed() {
     let site = FakeSite::start().await.unwrap();
@@ -917,37 +1007,6 @@ async fn retry_after_holds_the_host_back() {
         waited >= Duration::from_secs(2),
         "asked again after {waited:?}"
     );
-}
-
-/// A server on `ip` answering with `app`; stopped when the test's runtime ends.
-/// A site on 127.0.0.1 whose robots.txt redirects to `other`'s, and whose /docs/ links to
-/// /docs/private/x.
-async fn redirecting_robots(other: &str) -> String {
-    use axum::response::{Html, Redirect};
-    use axum::routing::get;
-    let to = format!("{other}/robots.txt");
-    serve(
-        [127, 0, 0, 1],
-        axum::Router::new()
-            .route(
-                "/robots.txt",
-                get(move || async move { Redirect::permanent(&to) }),
-            )
-            .route(
-                "/docs/",
-                get(|| async { Html("<a href=\"private/x\">x</a>") }),
-            ),
-    )
-    .await
-}
-
-async fn serve(ip: [u8; 4], app: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind((IpAddr::from(ip), 0))
-        .await
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    base
 }
 
 #[tokio::test]
@@ -1199,28 +1258,6 @@ async fn the_host_never_has_two_requests_in_flight_nor_two_closer_than_its_inter
         assert!(
             gap >= std::time::Duration::from_millis(50),
             "requests {i} and {} are {gap:?} apart",
-            i + 1
-        );
-    }
-}
-
-/// Each host's requests one at a time, each arriving after the previous one's answer and at
-/// least `interval` after its arrival.
-fn assert_polite(host: &FakeSite, interval: std::time::Duration) {
-    let timings = host.timings();
-    for (i, pair) in timings.windows(2).enumerate() {
-        let (before, after) = (pair[0], pair[1]);
-        assert!(
-            after.arrived >= before.answered,
-            "{}: request {} arrived before request {i} was answered: {pair:?}",
-            host.base_url(),
-            i + 1
-        );
-        let gap = after.arrived - before.arrived;
-        assert!(
-            gap >= interval,
-            "{}: requests {i} and {} are {gap:?} apart, under {interval:?}",
-            host.base_url(),
             i + 1
         );
     }
@@ -1533,21 +1570,6 @@ async fn a_page_that_fails_for_good_after_claiming_its_links_still_has_them_queu
     assert_eq!(stored_pages(&deps, &site, &ran).await, want);
 }
 
-async fn delete(deps: &Deps, key: &str) {
-    deps.store.delete(key).await.unwrap();
-}
-
-async fn group_has(frontier: &Frontier<'_>, next: &Value, key: &str) -> bool {
-    let batch = next["batch"].as_str().unwrap();
-    frontier
-        .group(batch, 0)
-        .await
-        .unwrap()
-        .pages
-        .iter()
-        .any(|k| k == key)
-}
-
 /// A site list in the crawl bucket is read line by line, each line checked as a site is; a
 /// bad line is named, and only keys under `site-lists/` are read.
 #[tokio::test]
@@ -1625,28 +1647,6 @@ async fn a_site_list_is_read_from_the_crawl_bucket_and_checked_line_by_line() {
         let err = result.unwrap_err();
         assert_eq!(err.error_type(), "InvalidInput", "{err}");
         assert!(err.to_string().contains(why), "{err}: {why}");
-    }
-}
-
-/// The S3 requests a client sends, as `METHOD path`.
-#[derive(Debug, Clone, Default)]
-struct Requests(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-
-impl aws_sdk_s3::config::Intercept for Requests {
-    fn name(&self) -> &'static str {
-        "Requests"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
-        _: &aws_sdk_s3::config::RuntimeComponents,
-        _: &mut aws_sdk_s3::config::ConfigBag,
-    ) -> Result<(), aws_sdk_s3::error::BoxError> {
-        let request = context.request();
-        let line = format!("{} {}", request.method(), request.uri());
-        self.0.lock().unwrap().push(line);
-        Ok(())
     }
 }
 
