@@ -98,6 +98,38 @@ fn ids(items: &[Value]) -> Vec<i64> {
 
 const POSTS: &str = "/wp-json/wp/v2/posts";
 
+/// The latest view of posts sorted by id, as bytes, and converted to Parquet.
+async fn latest_sorted(deps: &Deps, bucket: &str) -> (Vec<Value>, Vec<u8>) {
+    let body = shared::s3::get_object(&deps.s3, bucket, "wordpress_api/posts/posts.json")
+        .await
+        .unwrap();
+    let mut items: Vec<Value> = serde_json::from_slice(&body).unwrap();
+    items.sort_by_key(|i| i["id"].as_u64());
+    let parquet = bronze(&items);
+    (items, parquet)
+}
+
+fn bronze(items: &[Value]) -> Vec<u8> {
+    let json = serde_json::to_vec(items).unwrap();
+    wordpress_to_parquet::convert::to_parquet(&json)
+        .unwrap()
+        .unwrap()
+        .bytes
+}
+
+async fn put_yesterday(s: &Setup, name: &str) {
+    let key = format!("wordpress_api/{name}/{name}.json");
+    shared::s3::put_object(
+        &s.deps.s3,
+        &s.bucket,
+        &key,
+        b"[\"yesterday\"]".to_vec(),
+        "application/json",
+    )
+    .await
+    .unwrap();
+}
+
 /// Each run keeps what changed under its date (everything, the first time); the latest view is
 /// the whole collection; a day run again is rewritten, not added to.
 #[tokio::test]
@@ -145,25 +177,6 @@ async fn every_run_keeps_its_changes_under_its_date_and_the_latest_view_is_whole
         ]
     );
     assert_eq!(object(&s, "posts").await.unwrap().len(), 250);
-}
-
-/// The latest view of posts sorted by id, as bytes, and converted to Parquet.
-async fn latest_sorted(deps: &Deps, bucket: &str) -> (Vec<Value>, Vec<u8>) {
-    let body = shared::s3::get_object(&deps.s3, bucket, "wordpress_api/posts/posts.json")
-        .await
-        .unwrap();
-    let mut items: Vec<Value> = serde_json::from_slice(&body).unwrap();
-    items.sort_by_key(|i| i["id"].as_u64());
-    let parquet = bronze(&items);
-    (items, parquet)
-}
-
-fn bronze(items: &[Value]) -> Vec<u8> {
-    let json = serde_json::to_vec(items).unwrap();
-    wordpress_to_parquet::convert::to_parquet(&json)
-        .unwrap()
-        .unwrap()
-        .bytes
 }
 
 /// Posts edited, added and deleted between runs and while a run reads, over incremental runs,
@@ -517,19 +530,6 @@ async fn internal_addresses_are_never_requested() {
         assert!(failure.error.contains(address), "{}", failure.error);
     }
     assert!(site.requests().is_empty(), "nothing reached the site");
-}
-
-async fn put_yesterday(s: &Setup, name: &str) {
-    let key = format!("wordpress_api/{name}/{name}.json");
-    shared::s3::put_object(
-        &s.deps.s3,
-        &s.bucket,
-        &key,
-        b"[\"yesterday\"]".to_vec(),
-        "application/json",
-    )
-    .await
-    .unwrap();
 }
 
 /// A day on which the site returns less than it announces leaves the previous data readable,

@@ -93,6 +93,29 @@ fn glue(rules: &[&Rule]) -> Glue {
     mock_client!(aws_sdk_glue, RuleMode::MatchAny, rules)
 }
 
+fn listed(sessions: Vec<Session>) -> Rule {
+    mock!(Glue::list_sessions).then_output(move || {
+        ListSessionsOutput::builder()
+            .set_sessions(Some(sessions.clone()))
+            .build()
+    })
+}
+
+/// The sample CreateSession event for `s-1`, as if CloudTrail recorded it `ago` seconds before
+/// now.
+fn create_session_event(ago: u64) -> Value {
+    let text = include_str!("../../../events/stop-glue-session/cloudtrail-create-session.json");
+    let mut event: Value = serde_json::from_str(text).unwrap();
+    event["detail"]["responseElements"]["session"]["id"] = json!("s-1");
+    event["detail"]["requestParameters"]["id"] = json!("s-1");
+    let at = DateTime::from_secs((NOW - ago) as i64);
+    event["detail"]["eventTime"] = json!(
+        at.fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap()
+    );
+    event
+}
+
 #[tokio::test]
 async fn provisioning_five_times_then_ready_stops_exactly_once() {
     let get = mock!(Glue::get_session)
@@ -297,14 +320,6 @@ async fn bad_inputs_touch_nothing() {
     );
 }
 
-fn listed(sessions: Vec<Session>) -> Rule {
-    mock!(Glue::list_sessions).then_output(move || {
-        ListSessionsOutput::builder()
-            .set_sessions(Some(sessions.clone()))
-            .build()
-    })
-}
-
 #[tokio::test]
 async fn sweep_stops_only_sessions_past_the_limit() {
     let hour = 3600;
@@ -403,21 +418,6 @@ async fn sweep_reports_failures_and_still_stops_the_rest() {
     assert_eq!(err.error_type(), "SweepIncomplete");
     assert_eq!(stop_b.num_calls(), 1);
     assert_eq!(failure.num_calls(), 1);
-}
-
-/// The sample CreateSession event for `s-1`, as if CloudTrail recorded it `ago` seconds before
-/// now.
-fn create_session_event(ago: u64) -> Value {
-    let text = include_str!("../../../events/stop-glue-session/cloudtrail-create-session.json");
-    let mut event: Value = serde_json::from_str(text).unwrap();
-    event["detail"]["responseElements"]["session"]["id"] = json!("s-1");
-    event["detail"]["requestParameters"]["id"] = json!("s-1");
-    let at = DateTime::from_secs((NOW - ago) as i64);
-    event["detail"]["eventTime"] = json!(
-        at.fmt(aws_smithy_types::date_time::Format::DateTime)
-            .unwrap()
-    );
-    event
 }
 
 #[tokio::test]
