@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::input::{detail_type, kind_of, typed};
 use shared::{Error, Result};
+use std::collections::BTreeMap;
 
 /// The events the function accepts, as they arrive.
 #[derive(Debug, Clone)]
@@ -55,6 +56,9 @@ pub struct CreateSessionRequest {
     /// Its time-outs and capacity, for the limits.
     #[serde(flatten)]
     pub asked: Asked,
+    /// Its tags: an `owner` tag names who answers for it.
+    #[serde(default)]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// The part of `CreateSession`'s response the function reads.
@@ -155,8 +159,9 @@ impl Request {
             Event::CheckLimits(Some(event)) => {
                 let detail = event.detail;
                 let call = &detail.call;
-                let asked = call.request_parameters.clone().unwrap_or_default().asked;
-                let creator = creator(&call.user_identity);
+                let request = call.request_parameters.clone().unwrap_or_default();
+                let creator = creator(&call.user_identity, request.tags.as_ref());
+                let asked = request.asked;
                 Ok(match from_cloudtrail(detail)? {
                     Request::Stop { session_id, .. } => Request::CheckLimits {
                         session_id,
@@ -215,13 +220,19 @@ fn from_cloudtrail(detail: GlueApiCall) -> Result<Request> {
     }
 }
 
-/// The caller's ARN, else its principal, else its kind.
-fn creator(identity: &UserIdentity) -> String {
-    identity
+/// The caller's ARN, else its principal, else its kind; and the session's `owner` (or `Owner`)
+/// tag when it has one.
+fn creator(identity: &UserIdentity, tags: Option<&BTreeMap<String, String>>) -> String {
+    let caller = identity
         .arn
         .clone()
         .or_else(|| identity.principal_id.clone())
-        .unwrap_or_else(|| identity.r#type.clone())
+        .unwrap_or_else(|| identity.r#type.clone());
+    let owner = tags.and_then(|t| t.get("owner").or_else(|| t.get("Owner")));
+    match owner {
+        Some(owner) => format!("{caller} (owner tag: {owner})"),
+        None => caller,
+    }
 }
 
 fn session_id(id: &str, field: &str) -> Result<String> {

@@ -36,7 +36,9 @@ fn every_sample_event_parses_as_expected() {
                     worker_type: Some("G.2X".into()),
                     max_capacity: None,
                 },
-                creator: "arn:aws:sts::123456789012:assumed-role/DataEngineer/data-engineer".into(),
+                creator: "arn:aws:sts::123456789012:assumed-role/DataEngineer/data-engineer \
+                          (owner tag: data-platform)"
+                    .into(),
             }),
         ),
         (
