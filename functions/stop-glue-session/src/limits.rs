@@ -25,15 +25,6 @@ pub struct Limits {
     pub dpu_hour_price: f64,
 }
 
-impl Limits {
-    pub fn any(&self) -> bool {
-        self.max_idle_timeout_minutes.is_some()
-            || self.max_timeout_minutes.is_some()
-            || self.max_workers.is_some()
-            || !self.worker_types.is_empty()
-    }
-}
-
 /// What `CreateSession` asked for (its request parameters; absent ones take Glue's defaults).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -274,7 +265,6 @@ mod tests {
     #[test]
     fn no_limit_set_breaks_nothing_whatever_is_asked() {
         let none = Limits::default();
-        assert!(!none.any());
         let asked = Asked {
             number_of_workers: Some(1_000),
             worker_type: Some("G.8X".into()),

@@ -170,7 +170,7 @@ impl<'a> Frontier<'a> {
             return Ok(Claimed::Won);
         }
         // Claimed before, by another page or by this one before a crash.
-        let earlier = self.get(&key).await?.unwrap_or_default();
+        let earlier = self.store.get(&key).await?.unwrap_or_default();
         Ok(match serde_json::from_slice::<Claim>(&earlier) {
             Ok(c) if c.by == by => Claimed::Won,
             Ok(c) => Claimed::Lost(Some(c.by.to_owned())),
@@ -228,7 +228,7 @@ impl<'a> Frontier<'a> {
 
     /// The URLs the host's workers know were claimed; none before its first worker.
     pub async fn known(&self, site: usize) -> Result<Known> {
-        let body = self.get(&self.known_key(site)).await?;
+        let body = self.store.get(&self.known_key(site)).await?;
         Ok(Known::from_bytes(site, &body.unwrap_or_default()))
     }
 
@@ -270,7 +270,7 @@ impl<'a> Frontier<'a> {
                 self.queue_prefix()
             )));
         }
-        let Some(body) = self.get(key).await? else {
+        let Some(body) = self.store.get(key).await? else {
             return Ok(None);
         };
         serde_json::from_slice(&body).map(Some).map_err(|e| {
@@ -279,7 +279,7 @@ impl<'a> Frontier<'a> {
     }
 
     pub async fn dequeue(&self, entry: &Entry) -> Result<()> {
-        self.delete(&self.queue_key(entry)).await
+        self.store.delete(&self.queue_key(entry)).await
     }
 
     pub async fn put_crawl(&self, crawl: &Crawl) -> Result<()> {
@@ -288,7 +288,8 @@ impl<'a> Frontier<'a> {
 
     /// A site's robots.txt as its first worker fetched it; `None` before that (empty: allow all).
     pub async fn robots(&self, site: usize) -> Result<Option<Vec<u8>>> {
-        self.get(&self.output_key(&format!("robots/{site:05}.txt")))
+        self.store
+            .get(&self.output_key(&format!("robots/{site:05}.txt")))
             .await
     }
 
@@ -399,7 +400,7 @@ impl<'a> Frontier<'a> {
     /// Removes a queue key (the URL's entry) whether or not it is still there.
     pub async fn delete_queued(&self, key: &str) -> Result<()> {
         self.queued_hash(key)?;
-        self.delete(key).await
+        self.store.delete(key).await
     }
 
     /// The URL hash a key of this crawl's queue ends with; anything else is refused.
@@ -422,6 +423,7 @@ impl<'a> Frontier<'a> {
         };
         let key = format!("{previous}pages/{}.json", url_hash(url));
         Ok(self
+            .store
             .get(&key)
             .await?
             .and_then(|body| serde_json::from_slice(&body).ok()))
@@ -442,11 +444,11 @@ impl<'a> Frontier<'a> {
 
     /// The page as an attempt stored it; `None` when none did.
     pub async fn stored_page(&self, url: &Url) -> Result<Option<Vec<u8>>> {
-        self.get(&self.page_key(url, "html")).await
+        self.store.get(&self.page_key(url, "html")).await
     }
 
     pub async fn delete_page(&self, url: &Url) -> Result<()> {
-        self.delete(&self.page_key(url, "html")).await
+        self.store.delete(&self.page_key(url, "html")).await
     }
 
     /// Stores a page.
@@ -462,17 +464,8 @@ impl<'a> Frontier<'a> {
         Ok(self.output_uri("summary.json"))
     }
 
-    /// An object of the crawl's; `None` when there is none.
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.store.get(key).await
-    }
-
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.store.delete(key).await
-    }
-
     async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        let Some(body) = self.get(key).await? else {
+        let Some(body) = self.store.get(key).await? else {
             return Ok(None);
         };
         serde_json::from_slice(&body).map(Some).map_err(|e| {

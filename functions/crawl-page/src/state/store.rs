@@ -4,6 +4,9 @@
 //! delete, and list in key order.
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error;
+use aws_sdk_s3::operation::list_objects_v2::builders::ListObjectsV2FluentBuilder;
 use aws_sdk_s3::primitives::ByteStream;
 use futures_util::future::BoxFuture;
 use shared::upload::{PART_BYTES, Upload};
@@ -51,6 +54,19 @@ impl S3Store {
             s3,
             bucket: bucket.into(),
         }
+    }
+}
+
+impl S3Store {
+    fn listing(&self, prefix: &str) -> ListObjectsV2FluentBuilder {
+        self.s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+    }
+
+    fn listing_failed(&self, prefix: &str, e: SdkError<ListObjectsV2Error>) -> Error {
+        Error::from_sdk(format!("S3 ListObjectsV2 s3://{}/{prefix}", self.bucket), e)
     }
 }
 
@@ -139,10 +155,7 @@ impl Store for S3Store {
     fn list<'a>(&'a self, prefix: &'a str, limit: usize) -> BoxFuture<'a, Result<Vec<String>>> {
         Box::pin(async move {
             let mut pages = self
-                .s3
-                .list_objects_v2()
-                .bucket(&self.bucket)
-                .prefix(prefix)
+                .listing(prefix)
                 .max_keys(i32::try_from(limit.min(1000)).unwrap_or(1000))
                 .into_paginator()
                 .send();
@@ -151,9 +164,7 @@ impl Store for S3Store {
                 let Some(page) = pages.next().await else {
                     break;
                 };
-                let page = page.map_err(|e| {
-                    Error::from_sdk(format!("S3 ListObjectsV2 s3://{}/{prefix}", self.bucket), e)
-                })?;
+                let page = page.map_err(|e| self.listing_failed(prefix, e))?;
                 keys.extend(
                     page.contents()
                         .iter()
@@ -167,19 +178,10 @@ impl Store for S3Store {
 
     fn folders<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>>> {
         Box::pin(async move {
-            let mut pages = self
-                .s3
-                .list_objects_v2()
-                .bucket(&self.bucket)
-                .prefix(prefix)
-                .delimiter("/")
-                .into_paginator()
-                .send();
+            let mut pages = self.listing(prefix).delimiter("/").into_paginator().send();
             let mut folders = Vec::new();
             while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| {
-                    Error::from_sdk(format!("S3 ListObjectsV2 s3://{}/{prefix}", self.bucket), e)
-                })?;
+                let page = page.map_err(|e| self.listing_failed(prefix, e))?;
                 folders.extend(page.common_prefixes().iter().filter_map(|p| {
                     let name = p.prefix()?.strip_prefix(prefix)?.trim_end_matches('/');
                     Some(name.to_owned())
