@@ -94,8 +94,11 @@ const dbs = [
   { id: `reporting-dev-${suffix}`, type: 'instance', tags: { 'auto-restart-protection': 'yes-please' } },
   { id: `analytics-${suffix}`, type: 'cluster', tags: { 'auto-restart-protection': 'yes' } },
 ];
-console.log(bold('\n1. Three databases, all available; two carry auto-restart-protection=yes'));
-for (const db of dbs) {
+// Protected too, but their events never reach the trigger: the sweep's.
+const lost = { id: `billing-dev-${suffix}`, type: 'instance', tags: { 'auto-restart-protection': 'yes' } };
+const restarted = { id: `search-dev-${suffix}`, type: 'instance', tags: { 'auto-restart-protection': 'yes' } };
+console.log(bold('\n1. Five databases, all available; four carry auto-restart-protection=yes'));
+for (const db of [...dbs, lost, restarted]) {
   await (db.type === 'instance' ? rds.createInstance(db.id, db.tags) : rds.createCluster(db.id, db.tags));
   console.log(`  DB ${db.type} ${db.id} ${JSON.stringify(db.tags)}`);
 }
@@ -103,17 +106,34 @@ for (const db of dbs) {
 console.log(bold('\n2. AWS auto-starts them: RDS-EVENT-0154 / 0153 reach the trigger (the first one twice)'));
 const sample = (name) => JSON.parse(readFileSync(new URL(`../events/check-and-stop-rds/${name}`, import.meta.url)));
 const executionNames = new Set();
+const autoStarted = new Date().toISOString();
 for (const db of [...dbs, dbs[0]]) {
   const event = sample(db.type === 'instance' ? 'eventbridge-instance-auto-started.json' : 'eventbridge-cluster-auto-started.json');
   event.detail.SourceIdentifier = db.id;
+  event.detail.Date = event.time = autoStarted;
   const { Payload } = await invokeLambda({ FunctionName: 'check-and-stop-rds', Payload: event });
-  const r = Payload.results[0];
-  const again = executionNames.has(r.execution_name) ? ', the same execution again: no second workflow' : '';
-  if (r.execution_name) executionNames.add(r.execution_name);
-  console.log(`  ${db.id}: ${r.action}${r.execution_name ? ` (execution ${r.execution_name}${again})` : ''}${r.reason ? ` (${r.reason})` : ''}`);
+  showStart(Payload.results[0], db.id);
 }
 
-console.log(bold('\n3. The workflows started on the state machine run'));
+console.log(bold('\n3. Two auto-starts never reach the trigger; the hourly sweep reads RDS\'s own event history'));
+const AUTO_STARTED = 'DB instance is being started due to it exceeding the maximum allowed time being stopped.';
+const minutesAgo = (m) => new Date(Date.now() - m * 60_000);
+await rds.addEvent(lost.id, 'instance', AUTO_STARTED, minutesAgo(40));
+console.log(`  ${lost.id}: auto-started 40 minutes ago; its event was lost`);
+await rds.addEvent(restarted.id, 'instance', AUTO_STARTED, minutesAgo(50));
+await rds.addEvent(restarted.id, 'instance', 'DB instance stopped', minutesAgo(35));
+await rds.addEvent(restarted.id, 'instance', 'DB instance started', minutesAgo(20));
+console.log(`  ${restarted.id}: auto-started 50 minutes ago, stopped, then started again by someone 20 minutes ago`);
+const { Payload: swept } = await invokeLambda({ FunctionName: 'check-and-stop-rds', Payload: sample('scheduled-sweep.json') });
+for (const r of swept.results) showStart(r, r.resource_id);
+
+function showStart(r, id) {
+  const again = executionNames.has(r.execution_name) ? ', the same execution again: no second workflow' : '';
+  if (r.execution_name) executionNames.add(r.execution_name);
+  console.log(`  ${id}: ${r.action}${r.execution_name ? ` (execution ${r.execution_name}${again})` : ''}${r.reason ? ` (${r.reason})` : ''}`);
+}
+
+console.log(bold('\n4. The workflows started on the state machine run'));
 let rdsOk = true;
 for (const { name, input } of await sfn.executionInputs(machineArn)) {
   console.log(`  execution ${name}`);
@@ -121,12 +141,15 @@ for (const { name, input } of await sfn.executionInputs(machineArn)) {
   console.log(`  ${run.status}: ${run.output?.check?.summary ?? run.error}`);
   rdsOk &&= run.status === 'SUCCEEDED';
 }
-for (const db of dbs) {
+for (const db of [...dbs, lost, restarted]) {
   const status = db.type === 'instance' ? await rds.instanceStatus(db.id) : await rds.clusterStatus(db.id);
   console.log(`  DB ${db.type} ${db.id} is now ${status}`);
 }
 await show(rdsMailbox);
-if (!rdsOk || (await rds.instanceStatus(dbs[1].id)) !== 'available') process.exit(1);
+const leftRunning = [dbs[1].id, restarted.id];
+for (const id of leftRunning) rdsOk &&= (await rds.instanceStatus(id)) === 'available';
+rdsOk &&= (await rds.instanceStatus(lost.id)) === 'stopped';
+if (!rdsOk) process.exit(1);
 
 // --- 3 and 4. WordPress raw and bronze ------------------------------------------------------
 

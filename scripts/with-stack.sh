@@ -37,7 +37,10 @@ done
 
 command -v moto_server >/dev/null || { log "moto is not installed: run scripts/install-tools.sh"; exit 1; }
 # MOTO_PORT tells moto's Step Functions engine where to send its service calls: the router.
-MOTO_PORT=$MOTO_PORT setsid moto_server -H 127.0.0.1 -p "$MOTO_BACKEND_PORT" >"$run_dir/moto.log" 2>&1 &
+# scripts/local_moto.py is moto's server with one addition: RDS's own events (its 7-day
+# auto-start), which no API call raises, can be added for the tests and the demo.
+MOTO_PORT=$MOTO_PORT setsid "$(dirname "$(command -v moto_server)")/python" "$ROOT/scripts/local_moto.py" \
+  -H 127.0.0.1 -p "$MOTO_BACKEND_PORT" >"$run_dir/moto.log" 2>&1 &
 pids+=($!)
 wait_for_port "$MOTO_BACKEND_PORT" 30 moto || { cat "$run_dir/moto.log" >&2; exit 1; }
 setsid node "$ROOT/scripts/lambda-router.mjs" "$MOTO_PORT" "$MOTO_BACKEND_PORT" "$LAMBDA_PORT" >"$run_dir/router.log" 2>&1 &

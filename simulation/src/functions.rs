@@ -79,6 +79,7 @@ impl Functions {
             rds: check_and_stop_rds::Deps {
                 rds: aws_sdk_rds::Client::new(&workflow),
                 sfn: aws_sdk_sfn::Client::new(&workflow),
+                sns: aws_sdk_sns::Client::new(&workflow),
                 config: check_and_stop_rds::Config::from_vars(&rds_vars).map_err(config_error)?,
             },
             clock,
@@ -104,8 +105,11 @@ impl Functions {
                 |e| e.error_type(),
             ),
             CHECK_AND_STOP_RDS => output(
-                async { check_and_stop_rds::handle(&self.rds, shared::input::parse(event)?).await }
-                    .await,
+                async {
+                    let event = shared::input::parse(event)?;
+                    check_and_stop_rds::handle(&self.rds, event, self.clock.now().into()).await
+                }
+                .await,
                 |e| e.error_type(),
             ),
             _ => Err(Failure {

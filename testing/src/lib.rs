@@ -44,6 +44,27 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
+/// Adds an event to RDS's event history on the local moto (`scripts/local_moto.py`), as RDS
+/// itself records one: `source_type` is `db-instance` or `db-cluster`, `date` RFC 3339.
+pub async fn add_rds_event(source_id: &str, source_type: &str, message: &str, date: &str) {
+    let url = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL names moto");
+    let body = serde_json::json!({
+        "region": "us-east-1", "source_identifier": source_id, "source_type": source_type,
+        "message": message, "date": date,
+    });
+    let response = reqwest::Client::new()
+        .post(format!("{url}/_local/rds-events"))
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("moto answers");
+    assert!(
+        response.status().is_success(),
+        "moto refused the RDS event: {}",
+        response.text().await.unwrap_or_default()
+    );
+}
+
 /// A new SNS topic, and an inbox subscribed to it.
 pub async fn topic_with_inbox(config: &SdkConfig) -> (String, Inbox) {
     let topic = aws_sdk_sns::Client::new(config)

@@ -3,6 +3,7 @@ applied offline, conditions evaluated, nested applications followed): each workf
 its own, and the root with its defaults and with every switch on."""
 
 import glob
+import json
 import os
 import sys
 import tomllib
@@ -80,6 +81,22 @@ class EachWorkflowAlone(unittest.TestCase):
             ),
         )
         self.assertFalse([n for n in stack.resources if "Bucket" in n or "Crawl" in n or "WordPress" in n])
+
+    def test_the_rds_sweep_runs_on_its_interval_with_the_trigger_s_age_limit(self):
+        stack = cfn.Stack(workflow("RdsAutoStop"), {"RdsSweepMinutes": "30", "RdsMaxEventAgeMinutes": "45"})
+        rules = {name: props for name, props in stack.of_type("AWS::Events::Rule")}
+        self.assertEqual(rules["SweepRdsAutoStartsFunctionSweep"]["ScheduleExpression"], "rate(30 minutes)")
+        functions = {name: props for name, props in stack.of_type("AWS::Lambda::Function")}
+        for function in ("SweepRdsAutoStartsFunction", "StartRdsAutoStopFunction"):
+            env = functions[function]["Environment"]["Variables"]
+            self.assertEqual((env["SWEEP_MINUTES"], env["MAX_EVENT_AGE_MINUTES"]), ("30", "45"), function)
+        # Snapshots are allowed only when asked for.
+        def snapshot_actions(stack):
+            [(_, role)] = [r for r in stack.of_type("AWS::IAM::Role") if r[0] == "CheckAndStopRdsFunctionRole"]
+            return [s for s in json.dumps(role).split('"') if "Snapshot" in s]
+        self.assertEqual(snapshot_actions(stack), [])
+        with_snapshots = cfn.Stack(workflow("RdsAutoStop"), {"RdsSnapshotBeforeStop": "true"})
+        self.assertIn("rds:CreateDBSnapshot", snapshot_actions(with_snapshots))
 
     def test_the_wordpress_workflow_has_no_schedule_without_endpoints(self):
         alone = cfn.Stack(workflow("WordPressRawToBronze"))
@@ -313,7 +330,7 @@ class TracingAndData(unittest.TestCase):
             everything = stacks(ROOT_TEMPLATE, **EVERYTHING, Tracing=value)
             functions = created(everything, "AWS::Lambda::Function")
             machines = created(everything, "AWS::StepFunctions::StateMachine")
-            self.assertEqual(len(functions), 10)
+            self.assertEqual(len(functions), 11)
             self.assertEqual(len(machines), 5)
             for stack, name, props in functions:
                 self.assertEqual(props["TracingConfig"]["Mode"], mode, f"{stack.name} {name}")

@@ -5,6 +5,7 @@ use crate::db::DbStatus;
 use crate::error::RdsError;
 use crate::event::ResourceType;
 use crate::{Deps, db};
+use aws_sdk_rds::primitives::DateTime;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -34,7 +35,12 @@ pub struct CheckOutcome {
     pub summary: String,
 }
 
-pub async fn check(deps: &Deps, id: &str, kind: ResourceType) -> Result<CheckOutcome, RdsError> {
+pub async fn check(
+    deps: &Deps,
+    id: &str,
+    kind: ResourceType,
+    now: DateTime,
+) -> Result<CheckOutcome, RdsError> {
     let db = db::describe(&deps.rds, id, kind).await?;
     if !db.protected {
         return Err(RdsError::NotProtected {
@@ -49,9 +55,13 @@ pub async fn check(deps: &Deps, id: &str, kind: ResourceType) -> Result<CheckOut
             reason,
         });
     }
+    let snapshot = deps.config.snapshot_before_stop.then(|| {
+        let today = crate::history::format_time(now);
+        db::snapshot_name(id, today.get(..10).unwrap_or_default())
+    });
     let (action, status) = match db.status {
         DbStatus::Available if deps.config.dry_run => (Action::WouldStop, db.status),
-        DbStatus::Available => match db::stop(&deps.rds, id, kind).await? {
+        DbStatus::Available => match db::stop(&deps.rds, id, kind, snapshot.as_deref()).await? {
             Some(status) => (Action::Stopped, status),
             None => (Action::Wait, db.status),
         },
@@ -63,7 +73,7 @@ pub async fn check(deps: &Deps, id: &str, kind: ResourceType) -> Result<CheckOut
         resource_id: id.to_owned(),
         resource_type: kind,
         subject: subject(id, kind, action, done),
-        summary: summary(id, kind, action, &status),
+        summary: summary(id, kind, action, &status, snapshot.as_deref()),
         status,
         action,
         done,
@@ -89,12 +99,21 @@ fn subject(id: &str, kind: ResourceType, action: Action, done: bool) -> String {
     shared::sns::subject(&format!("Auto-started DB {} {what}: {id}", kind.as_str()))
 }
 
-fn summary(id: &str, kind: ResourceType, action: Action, status: &DbStatus) -> String {
+fn summary(
+    id: &str,
+    kind: ResourceType,
+    action: Action,
+    status: &DbStatus,
+    snapshot: Option<&str>,
+) -> String {
     let kind = kind.as_str();
+    let snapshot = snapshot
+        .map(|name| format!(", after a snapshot '{name}'"))
+        .unwrap_or_default();
     match action {
         Action::Stopped => format!(
             "AWS started DB {kind} '{id}' after 7 days stopped; it was available and has been \
-             stopped (now {status})."
+             stopped{snapshot} (now {status})."
         ),
         Action::WouldStop => format!(
             "Dry run: DB {kind} '{id}' is available after AWS auto-started it and would have been \

@@ -143,17 +143,31 @@ pub async fn describe(rds: &Client, id: &str, kind: ResourceType) -> Result<Db, 
     }
 }
 
-/// Stops the database. `Ok(None)` when RDS says it is no longer in a state that can be stopped
-/// (it moved on since we read it): the next check sees where it went.
-pub async fn stop(rds: &Client, id: &str, kind: ResourceType) -> Result<Option<DbStatus>, Error> {
+/// The snapshot taken before a stop, when asked for: one per database and day, so that a
+/// retried check finds the one it took rather than taking another.
+pub fn snapshot_name(id: &str, day: &str) -> String {
+    format!("{id}-before-auto-stop-{}", day.replace('-', ""))
+}
+
+/// Stops the database, after a snapshot named `snapshot` when one is given. `Ok(None)` when
+/// RDS says it is no longer in a state that can be stopped (it moved on since we read it):
+/// the next check sees where it went.
+pub async fn stop(
+    rds: &Client,
+    id: &str,
+    kind: ResourceType,
+    snapshot: Option<&str>,
+) -> Result<Option<DbStatus>, Error> {
     match kind {
         ResourceType::Instance => {
-            match rds
+            // StopDBInstance takes the snapshot itself, before stopping.
+            let stopped = rds
                 .stop_db_instance()
                 .db_instance_identifier(id)
+                .set_db_snapshot_identifier(snapshot.map(str::to_owned))
                 .send()
-                .await
-            {
+                .await;
+            match stopped {
                 Ok(out) => Ok(out
                     .db_instance()
                     .and_then(|d| d.db_instance_status())
@@ -164,10 +178,22 @@ pub async fn stop(rds: &Client, id: &str, kind: ResourceType) -> Result<Option<D
                 {
                     Ok(None)
                 }
+                // Today's snapshot exists (a person stopped and started it since, or a
+                // retry): it is recent enough; stop without another.
+                Err(e)
+                    if snapshot.is_some()
+                        && e.as_service_error()
+                            .is_some_and(|s| s.is_db_snapshot_already_exists_fault()) =>
+                {
+                    Box::pin(stop(rds, id, kind, None)).await
+                }
                 Err(e) => Err(Error::from_sdk(format!("RDS StopDBInstance '{id}'"), e)),
             }
         }
         ResourceType::Cluster => {
+            if let Some(name) = snapshot {
+                snapshot_cluster(rds, id, name).await?;
+            }
             match rds.stop_db_cluster().db_cluster_identifier(id).send().await {
                 Ok(out) => Ok(out
                     .db_cluster()
@@ -182,6 +208,30 @@ pub async fn stop(rds: &Client, id: &str, kind: ResourceType) -> Result<Option<D
                 Err(e) => Err(Error::from_sdk(format!("RDS StopDBCluster '{id}'"), e)),
             }
         }
+    }
+}
+
+/// StopDBCluster takes no snapshot: a cluster snapshot is asked for first. One that exists
+/// already is today's, from an earlier try.
+async fn snapshot_cluster(rds: &Client, id: &str, name: &str) -> Result<(), Error> {
+    match rds
+        .create_db_cluster_snapshot()
+        .db_cluster_identifier(id)
+        .db_cluster_snapshot_identifier(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_cluster_snapshot_already_exists_fault()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(Error::from_sdk(
+            format!("RDS CreateDBClusterSnapshot '{name}'"),
+            e,
+        )),
     }
 }
 
@@ -222,6 +272,14 @@ mod tests {
         let copy = DbCluster::builder()
             .replication_source_identifier("arn:aws:rds:eu-west-1:1:cluster:main");
         says(cluster_not_stoppable(&copy.build()), "replica of");
+    }
+
+    #[test]
+    fn snapshot_names_are_valid_rds_identifiers() {
+        let name = snapshot_name("orders-dev", "2026-11-20");
+        assert_eq!(name, "orders-dev-before-auto-stop-20261120");
+        let long = snapshot_name(&format!("a{}", "b".repeat(62)), "2026-11-20");
+        assert!(long.len() <= 255 && !long.contains("--"), "{long}");
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! - an EventBridge `RDS DB Instance Event` or `RDS DB Cluster Event` (the trigger);
 //! - an SNS record wrapping an RDS event notification (the trigger, through an RDS event
 //!   subscription): the message is a JSON string with spaced keys like `"Source ID"`;
-//! - `{"resource_id": "...", "resource_type": "instance" | "cluster"}` (the state machine's check).
+//! - `{"resource_id": "...", "resource_type": "instance" | "cluster"}` (the state machine's check);
+//! - an EventBridge `Scheduled Event` (the sweep over RDS's own event history).
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sns::{SnsEvent, SnsRecord};
+use aws_sdk_rds::primitives::DateTime;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -45,9 +47,10 @@ pub struct RdsEvent {
     pub resource_type: ResourceType,
     /// `RDS-EVENT-0154` and the like.
     pub event_id: String,
-    /// When RDS raised it (or, without a time, the delivery's id): with the resource and the
-    /// event id it names the execution, so the same event delivered twice starts one workflow.
-    pub occurrence: String,
+    /// When RDS raised it (the delivery's own time when the event has none): with the resource
+    /// and the event id it names the execution, so that the event starts one workflow however
+    /// often, and by whichever path (EventBridge, SNS, the sweep), it arrives.
+    pub at: DateTime,
 }
 
 /// The events the function accepts, as they arrive.
@@ -59,6 +62,8 @@ pub enum Event {
     EventBridge(Box<EventBridgeEvent<RdsEventDetail>>),
     /// RDS event notifications delivered by an SNS subscription.
     Sns(SnsEvent),
+    /// The schedule: sweep RDS's event history for auto-starts no trigger handled.
+    Scheduled(Box<EventBridgeEvent>),
     /// An EventBridge event that cannot be an auto-start, and why.
     Ignored(String),
 }
@@ -110,6 +115,7 @@ impl<'de> Deserialize<'de> for Event {
             return typed(event).map(Event::Sns);
         }
         match detail_type(&event) {
+            Some("Scheduled Event") => typed(event).map(|e| Event::Scheduled(Box::new(e))),
             Some(kind @ ("RDS DB Instance Event" | "RDS DB Cluster Event")) => {
                 if !obj.get("detail").is_some_and(Value::is_object) {
                     return Ok(Event::Ignored(format!("{kind} has no detail object")));
@@ -120,7 +126,8 @@ impl<'de> Deserialize<'de> for Event {
                 "not an RDS instance or cluster event: detail-type '{other}'"
             ))),
             None => Err(de::Error::custom(
-                "expected an RDS event (EventBridge or SNS) or {\"resource_id\", \"resource_type\"}",
+                "expected an RDS event (EventBridge or SNS), a Scheduled Event or \
+                 {\"resource_id\", \"resource_type\"}",
             )),
         }
     }
@@ -155,6 +162,8 @@ pub enum Request {
         resource_id: String,
         resource_type: ResourceType,
     },
+    /// Read RDS's recent events and start the workflow for every auto-start still to handle.
+    Sweep,
 }
 
 /// One delivered event: an RDS event to consider, or one to ignore and why.
@@ -186,6 +195,7 @@ impl From<Event> for Request {
             },
             Event::EventBridge(event) => Request::Trigger(vec![eventbridge(&event)]),
             Event::Sns(event) => Request::Trigger(event.records.iter().map(sns_record).collect()),
+            Event::Scheduled(_) => Request::Sweep,
             Event::Ignored(reason) => Request::Trigger(vec![Trigger::Ignore(reason)]),
         }
     }
@@ -202,7 +212,11 @@ fn eventbridge(event: &EventBridgeEvent<RdsEventDetail>) -> Trigger {
         resource_type,
         detail.source_identifier.as_deref(),
         detail.event_id.as_deref(),
-        detail.date.as_deref().or(event.id.as_deref()),
+        detail
+            .date
+            .as_deref()
+            .and_then(parse_time)
+            .or(event.time.map(from_chrono)),
     )
 }
 
@@ -236,7 +250,8 @@ fn sns_record(record: &SnsRecord) -> Trigger {
         notification
             .event_time
             .as_deref()
-            .or(Some(record.sns.message_id.as_str())),
+            .and_then(parse_time)
+            .or(Some(from_chrono(record.sns.timestamp))),
     )
 }
 
@@ -244,7 +259,7 @@ fn rds_event(
     resource_type: ResourceType,
     source_id: Option<&str>,
     event_id: Option<&str>,
-    occurrence: Option<&str>,
+    at: Option<DateTime>,
 ) -> Trigger {
     let Some(event_id) = event_id else {
         return Trigger::Ignore("RDS event without an event id".into());
@@ -256,18 +271,36 @@ fn rds_event(
             resource_type.auto_start_event()
         ));
     }
-    let Some(occurrence) = occurrence.filter(|o| !o.is_empty()) else {
-        return Trigger::Ignore(format!("{event_id} without a time or id to tell it apart"));
+    let Some(at) = at else {
+        return Trigger::Ignore(format!(
+            "{event_id} without a time: how late it is cannot be told"
+        ));
     };
     match identifier(source_id, "source id") {
         Ok(resource_id) => Trigger::Event(RdsEvent {
             resource_id,
             resource_type,
             event_id: event_id.to_owned(),
-            occurrence: occurrence.to_owned(),
+            at,
         }),
         Err(e) => Trigger::Ignore(format!("{event_id} ignored: {e}")),
     }
+}
+
+/// An RDS event's time: `2026-11-20T09:14:07.031Z` (EventBridge) or `2026-11-20 09:14:07.031`
+/// (the SNS notification, in UTC without saying so).
+fn parse_time(text: &str) -> Option<DateTime> {
+    let time = chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.to_utc())
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").map(|t| t.and_utc())
+        })
+        .ok()?;
+    Some(from_chrono(time))
+}
+
+fn from_chrono(time: chrono::DateTime<chrono::Utc>) -> DateTime {
+    DateTime::from_secs_and_nanos(time.timestamp(), time.timestamp_subsec_nanos())
 }
 
 fn identifier(id: Option<&str>, field: &str) -> Result<String, String> {
@@ -328,9 +361,25 @@ mod tests {
                 resource_id: "analytics".into(),
                 resource_type: ResourceType::Cluster,
                 event_id: "RDS-EVENT-0153".into(),
-                occurrence: "m-1".into(),
+                // No "Event Time": the notification's own.
+                at: DateTime::from_secs_and_nanos(1_795_166_047, 991_000_000),
             })
         );
+    }
+
+    #[test]
+    fn the_three_ways_an_event_tells_its_time_agree() {
+        for text in [
+            "2026-11-20T09:14:07.031Z",
+            "2026-11-20 09:14:07.031",
+            "2026-11-20T09:14:07.031+00:00",
+        ] {
+            let at = parse_time(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(at.secs(), 1_795_166_047, "{text}");
+        }
+        for bad in ["", "yesterday", "2026-11-20", "é"] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -10,12 +10,14 @@ async fn main() -> Result<(), Error> {
     let deps = Deps {
         rds: aws_sdk_rds::Client::new(&aws),
         sfn: aws_sdk_sfn::Client::new(&aws),
+        sns: aws_sdk_sns::Client::new(&aws),
         config,
     };
     let deps = &deps;
     run(service_fn(
         move |event: LambdaEvent<Payload<Event>>| async move {
-            handle(deps, event.payload.into_inner()?).await
+            let now = std::time::SystemTime::now().into();
+            handle(deps, event.payload.into_inner()?, now).await
         },
     ))
     .await

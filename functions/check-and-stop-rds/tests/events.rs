@@ -1,14 +1,16 @@
 //! Every sample under `events/check-and-stop-rds/` parses into the request it stands for.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
-use check_and_stop_rds::{RdsEvent, Request, ResourceType, Trigger};
+use aws_smithy_types::DateTime;
+use check_and_stop_rds::{RdsEvent, Request, ResourceType, Trigger, execution_name};
 
-fn event(id: &str, kind: ResourceType, event_id: &str, occurrence: &str) -> Request {
+/// `at`: an RFC 3339 time.
+fn event(id: &str, kind: ResourceType, event_id: &str, at: &str) -> Request {
     Request::Trigger(vec![Trigger::Event(RdsEvent {
         resource_id: id.into(),
         resource_type: kind,
         event_id: event_id.into(),
-        occurrence: occurrence.into(),
+        at: DateTime::from_str(at, aws_smithy_types::date_time::Format::DateTime).unwrap(),
     })])
 }
 
@@ -46,9 +48,10 @@ fn every_sample_event_parses_as_expected() {
                 "orders-dev",
                 Instance,
                 "RDS-EVENT-0154",
-                "2026-11-20 09:14:07.031",
+                "2026-11-20T09:14:07.031Z",
             )),
         ),
+        ("scheduled-sweep.json", Ok(Request::Sweep)),
         (
             "sns-plain-text.json",
             ignored("SNS message is not an RDS event"),
@@ -99,9 +102,41 @@ fn every_sample_event_parses_as_expected() {
     }
 }
 
+/// The trigger and the sweep must agree on the name, so each auto-start starts one workflow
+/// whichever path sees it first: EventBridge, SNS, and `DescribeEvents` (whole seconds).
+#[test]
+fn one_auto_start_has_one_execution_name_by_every_path() {
+    let name = |text: &str| match Request::parse(&serde_json::from_str(text).unwrap()).unwrap() {
+        Request::Trigger(t) => match t.as_slice() {
+            [Trigger::Event(e)] => execution_name(e),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    let from_history = execution_name(&RdsEvent {
+        resource_id: "orders-dev".into(),
+        resource_type: ResourceType::Instance,
+        event_id: "RDS-EVENT-0154".into(),
+        at: DateTime::from_secs(1_795_166_047),
+    });
+    assert_eq!(
+        name(include_str!(
+            "../../../events/check-and-stop-rds/eventbridge-instance-auto-started.json"
+        )),
+        from_history
+    );
+    assert_eq!(
+        name(include_str!(
+            "../../../events/check-and-stop-rds/sns-instance-auto-started.json"
+        )),
+        from_history
+    );
+}
+
 /// The fixtures `aws_lambda_events` ships: the SNS deliveries parse, and their messages, not
-/// being RDS events, are ignored with the reason; other EventBridge events are ignored; a bare
-/// CloudTrail record is refused. None starts a workflow or a check.
+/// being RDS events, are ignored with the reason; other EventBridge events are ignored, but for
+/// the scheduled one, which sweeps; a bare CloudTrail record is refused. None starts a
+/// workflow or a check.
 #[test]
 fn aws_lambda_events_fixtures_are_ignored_or_refused() {
     let fixtures = testing::lambda_events_fixtures(testing::LAMBDA_EVENTS_FIXTURES);
@@ -116,6 +151,8 @@ fn aws_lambda_events_fixtures_are_ignored_or_refused() {
                     );
                 }
             }
+            // EventBridge's scheduled event is the sweep's.
+            Ok(Request::Sweep) => assert!(name.contains("schedule"), "{name}"),
             Ok(other) => panic!("{name}: {other:?}"),
             Err(e) => {
                 // CloudTrail records and the SES event are not deliveries this function knows.

@@ -3,30 +3,39 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use aws_sdk_rds::Client as Rds;
+use aws_sdk_rds::operation::create_db_cluster_snapshot::CreateDBClusterSnapshotError;
 use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
 use aws_sdk_rds::operation::describe_db_instances::{
     DescribeDBInstancesError, DescribeDbInstancesOutput,
 };
+use aws_sdk_rds::operation::describe_events::DescribeEventsOutput;
 use aws_sdk_rds::operation::stop_db_cluster::StopDbClusterOutput;
 use aws_sdk_rds::operation::stop_db_instance::StopDbInstanceOutput;
-use aws_sdk_rds::types::{DbCluster, DbInstance, Tag};
+use aws_sdk_rds::types::error::DbClusterSnapshotAlreadyExistsFault;
+use aws_sdk_rds::types::{DbCluster, DbInstance, Event, SourceType, Tag};
 use aws_sdk_sfn::Client as Sfn;
 use aws_sdk_sfn::operation::start_execution::{StartExecutionError, StartExecutionOutput};
 use aws_sdk_sfn::types::error::ExecutionAlreadyExists;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_types::DateTime;
 use aws_smithy_types::error::ErrorMetadata;
 use check_and_stop_rds::{Action, Config, Deps, RdsError, Response};
 use serde_json::{Value, json};
 
-/// The handler on a raw payload, as Lambda delivers it.
+/// A minute after the samples' auto-start (2026-11-20T09:14:07Z).
+fn now() -> DateTime {
+    DateTime::from_secs(1_795_166_047 + 60)
+}
+
+/// The handler on a raw payload, as Lambda delivers it, a minute after the samples' event.
 async fn handle(deps: &Deps, event: Value) -> Result<Response, RdsError> {
-    check_and_stop_rds::handle(deps, shared::input::parse(event)?).await
+    check_and_stop_rds::handle(deps, shared::input::parse(event)?, now()).await
 }
 
 fn started() -> StartExecutionOutput {
     StartExecutionOutput::builder()
         .execution_arn("arn:aws:states:eu-west-1:123456789012:execution:rds-auto-stop:x")
-        .start_date(aws_smithy_types::DateTime::from_secs(0))
+        .start_date(DateTime::from_secs(0))
         .build()
         .unwrap()
 }
@@ -64,15 +73,24 @@ fn stop_instance() -> Rule {
     })
 }
 
+/// RDS's event history with nothing after the auto-start, unless a test's own rule comes first.
+fn no_later_events() -> Rule {
+    mock!(Rds::describe_events).then_output(|| DescribeEventsOutput::builder().build())
+}
+
 fn deps(rds_rules: &[&Rule], sfn_rules: &[&Rule], dry_run: bool) -> Deps {
+    let history = no_later_events();
+    let rds_rules: Vec<&Rule> = rds_rules.iter().copied().chain([&history]).collect();
     Deps {
-        rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, rds_rules),
+        rds: mock_client!(aws_sdk_rds, RuleMode::MatchAny, &rds_rules),
         sfn: mock_client!(aws_sdk_sfn, RuleMode::MatchAny, sfn_rules),
+        sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, &[]),
         config: Config {
             dry_run,
             state_machine_arn: Some(
                 "arn:aws:states:eu-west-1:123456789012:stateMachine:rds-auto-stop".into(),
             ),
+            ..Config::from_vars(&|_: &str| None).unwrap()
         },
     }
 }
@@ -229,6 +247,115 @@ async fn the_same_event_twice_starts_one_execution() {
     }
     assert_eq!(names[0], names[1]);
     assert_eq!(start.num_calls(), 2);
+}
+
+/// The samples' auto-start replayed after the database was stopped and started again: RDS's
+/// history says so, and the trigger starts nothing.
+#[tokio::test]
+async fn a_replayed_event_never_stops_a_database_started_again_since() {
+    let history = mock!(Rds::describe_events).then_output(|| {
+        let event = |secs: i64, message: &str| {
+            Event::builder()
+                .source_identifier("orders-dev")
+                .source_type(SourceType::DbInstance)
+                .date(DateTime::from_secs(secs))
+                .message(message)
+                .build()
+        };
+        DescribeEventsOutput::builder()
+            .events(event(
+                1_795_166_047,
+                "DB instance is being started due to it exceeding the maximum allowed time \
+                 being stopped.",
+            ))
+            .events(event(1_795_166_047 + 20, "DB instance stopped"))
+            .events(event(1_795_166_047 + 40, "DB instance started"))
+            .build()
+    });
+    let describe = describe_sequence(&["available"]);
+    let start = mock!(Sfn::start_execution).then_output(started);
+    let restarted = deps(&[&history, &describe], &[&start], false);
+    let event: Value = serde_json::from_str(include_str!(
+        "../../../events/check-and-stop-rds/eventbridge-instance-auto-started.json"
+    ))
+    .unwrap();
+    let Response::Triggered { results } = handle(&restarted, event.clone()).await.unwrap() else {
+        panic!("expected trigger results")
+    };
+    assert_eq!(results[0].action, "stopped_since");
+    let reason = results[0].reason.clone().unwrap();
+    assert!(reason.contains("someone started it since"), "{reason}");
+    assert_eq!(start.num_calls(), 0);
+
+    // The same event, with nothing since but delivered two hours late: too old to act on.
+    let late = DateTime::from_secs(1_795_166_047 + 2 * 3600);
+    let describe = describe_sequence(&["available"]);
+    let quiet = deps(&[&describe], &[&start], false);
+    let result = check_and_stop_rds::handle(&quiet, shared::input::parse(event).unwrap(), late)
+        .await
+        .unwrap();
+    let Response::Triggered { results } = result else {
+        panic!("expected trigger results")
+    };
+    assert_eq!(results[0].action, "too_old");
+    assert_eq!(start.num_calls(), 0);
+}
+
+/// With SNAPSHOT_BEFORE_STOP, the instance's stop asks for a snapshot named after the day, and
+/// a cluster's snapshot comes before its stop; a snapshot that exists already (a retry) does
+/// not keep the database running.
+#[tokio::test]
+async fn a_snapshot_is_asked_for_before_the_stop_when_configured() {
+    let describe = describe_sequence(&["available"]);
+    let stop = mock!(Rds::stop_db_instance)
+        .match_requests(|r| {
+            r.db_snapshot_identifier() == Some("orders-dev-before-auto-stop-20261120")
+        })
+        .then_output(|| {
+            StopDbInstanceOutput::builder()
+                .db_instance(instance("stopping", Some(TAGGED)))
+                .build()
+        });
+    let mut with_snapshot = deps(&[&describe, &stop], &[], false);
+    with_snapshot.config.snapshot_before_stop = true;
+    let o = outcome(handle(&with_snapshot, check_input()).await.unwrap());
+    assert_eq!(o.action, Action::Stopped);
+    assert!(
+        o.summary
+            .contains("after a snapshot 'orders-dev-before-auto-stop-20261120'")
+    );
+    assert_eq!(stop.num_calls(), 1);
+
+    let cluster = mock!(Rds::describe_db_clusters).then_output(|| {
+        DescribeDbClustersOutput::builder()
+            .db_clusters(
+                DbCluster::builder()
+                    .status("available")
+                    .tag_list(Tag::builder().key(TAGGED.0).value(TAGGED.1).build())
+                    .build(),
+            )
+            .build()
+    });
+    let snapshot = mock!(Rds::create_db_cluster_snapshot)
+        .match_requests(|r| {
+            r.db_cluster_snapshot_identifier() == Some("analytics-aurora-before-auto-stop-20261120")
+        })
+        .then_error(|| {
+            CreateDBClusterSnapshotError::DbClusterSnapshotAlreadyExistsFault(
+                DbClusterSnapshotAlreadyExistsFault::builder().build(),
+            )
+        });
+    let stop_cluster = mock!(Rds::stop_db_cluster).then_output(|| {
+        StopDbClusterOutput::builder()
+            .db_cluster(DbCluster::builder().status("stopping").build())
+            .build()
+    });
+    let mut with_snapshot = deps(&[&cluster, &snapshot, &stop_cluster], &[], false);
+    with_snapshot.config.snapshot_before_stop = true;
+    let input = json!({"resource_id": "analytics-aurora", "resource_type": "cluster"});
+    let o = outcome(handle(&with_snapshot, input).await.unwrap());
+    assert_eq!(o.action, Action::Stopped);
+    assert_eq!((snapshot.num_calls(), stop_cluster.num_calls()), (1, 1));
 }
 
 #[tokio::test]

@@ -1,11 +1,12 @@
-//! RDS instances and Aurora clusters (query protocol, XML answers): Describe and Stop.
+//! RDS instances and Aurora clusters (query protocol, XML answers): Describe and Stop, and the
+//! event history the trigger reads (`DescribeEvents`).
 
 use super::{Cloud, xml, xml_error};
 use crate::scenario::DbPlan;
 use axum::http::StatusCode;
 use axum::response::Response;
 use check_and_stop_rds::{PROTECTION_TAG, ResourceType};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// `stopping` lasts this long before `stopped`.
 const STOPPING_SECONDS: f64 = 180.0;
@@ -58,6 +59,10 @@ pub fn answer(cloud: &Cloud, action: &str, form: &HashMap<String, String>) -> Re
         state.calls.rds_throttled += 1;
         return xml_error(StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded");
     }
+    if action == "DescribeEvents" {
+        let epoch = crate::epoch_seconds(cloud.clock.origin());
+        return describe_events(&state.databases, form, now, epoch);
+    }
     let (kind, stop) = match action {
         "DescribeDBInstances" => (ResourceType::Instance, false),
         "StopDBInstance" => (ResourceType::Instance, true),
@@ -107,6 +112,57 @@ pub fn answer(cloud: &Cloud, action: &str, form: &HashMap<String, String>) -> Re
             "<{action}Response xmlns=\"{NAMESPACE}\"><{action}Result>{wrapped}</{action}Result>\
              <ResponseMetadata><RequestId>simulated</RequestId></ResponseMetadata>\
              </{action}Response>"
+        ),
+    )
+}
+
+/// The auto-start of each database (or of the one asked for), and its stop once accepted.
+fn describe_events(
+    databases: &BTreeMap<String, Db>,
+    form: &HashMap<String, String>,
+    now: f64,
+    epoch: f64,
+) -> Response {
+    let mut events = String::new();
+    let date = |at: f64| {
+        aws_sdk_rds::primitives::DateTime::from_secs_f64(epoch + at)
+            .fmt(aws_sdk_rds::primitives::DateTimeFormat::DateTime)
+            .unwrap_or_default()
+    };
+    for (id, db) in databases {
+        if form.get("SourceIdentifier").is_some_and(|only| only != id) {
+            continue;
+        }
+        let (source, what) = match db.kind {
+            ResourceType::Instance => ("db-instance", "instance"),
+            ResourceType::Cluster => ("db-cluster", "cluster"),
+        };
+        let mut entry = |at: f64, message: String| {
+            if at <= now {
+                events.push_str(&format!(
+                    "<Event><SourceIdentifier>{id}</SourceIdentifier><SourceType>{source}</SourceType>\
+                     <Message>{message}</Message><Date>{}</Date></Event>",
+                    date(at)
+                ));
+            }
+        };
+        entry(
+            db.started,
+            format!(
+                "DB {what} is being started due to it exceeding the maximum allowed time being \
+                 stopped."
+            ),
+        );
+        if let Some(stopped) = db.stopped {
+            entry(stopped + STOPPING_SECONDS, format!("DB {what} stopped"));
+        }
+    }
+    xml(
+        StatusCode::OK,
+        format!(
+            "<DescribeEventsResponse xmlns=\"{NAMESPACE}\"><DescribeEventsResult><Events>{events}\
+             </Events></DescribeEventsResult><ResponseMetadata><RequestId>simulated</RequestId>\
+             </ResponseMetadata></DescribeEventsResponse>"
         ),
     )
 }

@@ -81,6 +81,14 @@ export const rds = {
     const xml = await query('rds', { Action: 'DescribeDBClusters', Version: '2014-10-31', DBClusterIdentifier: id });
     return tag(xml, 'Status');
   },
+  // An entry in RDS's own event history, as RDS records its 7-day auto-start (scripts/local_moto.py).
+  async addEvent(id, type, message, date = new Date()) {
+    const res = await fetch(`${MOTO_URL}/_local/rds-events`, {
+      method: 'POST',
+      body: JSON.stringify({ region: 'us-east-1', source_identifier: id, source_type: `db-${type}`, message, date: date.toISOString() }),
+    });
+    if (!res.ok) throw new Error(`moto refused the RDS event: ${await res.text()}`);
+  },
 };
 
 export const sfn = {
