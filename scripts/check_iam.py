@@ -52,6 +52,15 @@ ALLOWED = {
     "ListSessions": ({"glue:ListSessions"}, {"*"}, "glue:ListSessions has no resource-level permissions"),
     "DeliverLogs": (_LOGS, {"*"}, "Step Functions log delivery to CloudWatch Logs has no resource-level permissions"),
     "SendTraces": (_XRAY, {"*"}, "X-Ray's trace and sampling actions have no resource-level permissions"),
+    "ReadEventHistory": ({"rds:DescribeEvents"}, {"*"}, "rds:DescribeEvents has no resource-level permissions"),
+    "CreateTheSnapshots": (
+        {"rds:CreateDBSnapshot", "rds:CreateDBClusterSnapshot"},
+        {
+            "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:snapshot:*-before-auto-stop-*",
+            "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster-snapshot:*-before-auto-stop-*",
+        },
+        "a snapshot before a stop is named after the database, which may be any tagged one",
+    ),
     "AssumeTheMemberRemediationRole": (
         {"sts:AssumeRole"},
         {"arn:${AWS::Partition}:iam::*:role/${RemediationRoleName}"},
