@@ -15,6 +15,9 @@ pub const ACCOUNT: &str = "123456789012";
 pub const STOP_GLUE_SESSION: &str = "stop-glue-session";
 pub const SWEEP_GLUE_SESSIONS: &str = "sweep-glue-sessions";
 pub const CHECK_AND_STOP_RDS: &str = "check-and-stop-rds";
+pub const SWEEP_RDS_AUTO_STARTS: &str = "sweep-rds-auto-starts";
+/// The scenario's broken trigger: every invocation fails, as a crashing function's would.
+pub const FAILING: &str = "failing-trigger";
 
 pub fn arn(service: &str, resource: &str) -> String {
     format!("arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}")
@@ -31,6 +34,7 @@ pub struct Functions {
     stop: stop_glue_session::Deps,
     sweep: stop_glue_session::Deps,
     rds: check_and_stop_rds::Deps,
+    rds_sweep: check_and_stop_rds::Deps,
     clock: Arc<Clock>,
 }
 
@@ -60,6 +64,7 @@ impl Functions {
             "FAILURE_TOPIC_ARN" => Some(settings.failure_topic.clone()),
             _ => stop_vars(name),
         };
+        // The template's defaults: a sweep every 60 minutes, events older than 75 left alone.
         let rds_vars =
             |name: &str| (name == "STATE_MACHINE_ARN").then(|| settings.rds_state_machine.clone());
         let workflow = sdk(endpoint, "workflow", clock.speed()).await?;
@@ -80,6 +85,12 @@ impl Functions {
                 rds: aws_sdk_rds::Client::new(&workflow),
                 sfn: aws_sdk_sfn::Client::new(&workflow),
                 sns: aws_sdk_sns::Client::new(&workflow),
+                config: check_and_stop_rds::Config::from_vars(&rds_vars).map_err(config_error)?,
+            },
+            rds_sweep: check_and_stop_rds::Deps {
+                rds: aws_sdk_rds::Client::new(&sweeper),
+                sfn: aws_sdk_sfn::Client::new(&sweeper),
+                sns: aws_sdk_sns::Client::new(&sweeper),
                 config: check_and_stop_rds::Config::from_vars(&rds_vars).map_err(config_error)?,
             },
             clock,
@@ -104,14 +115,23 @@ impl Functions {
                 .await,
                 |e| e.error_type(),
             ),
-            CHECK_AND_STOP_RDS => output(
+            CHECK_AND_STOP_RDS | SWEEP_RDS_AUTO_STARTS => output(
                 async {
                     let event = shared::input::parse(event)?;
-                    check_and_stop_rds::handle(&self.rds, event, self.clock.now().into()).await
+                    let deps = if name == CHECK_AND_STOP_RDS {
+                        &self.rds
+                    } else {
+                        &self.rds_sweep
+                    };
+                    check_and_stop_rds::handle(deps, event, self.clock.now().into()).await
                 }
                 .await,
                 |e| e.error_type(),
             ),
+            FAILING => Err(Failure {
+                error_type: "Runtime.ExitError".into(),
+                message: "the scenario's broken trigger".into(),
+            }),
             _ => Err(Failure {
                 error_type: "ResourceNotFoundException".into(),
                 message: format!("Function not found: {name}"),

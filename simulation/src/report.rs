@@ -5,10 +5,14 @@
 //! (or, if it was still provisioning then, when it became READY), plus 3 minutes for the
 //! retries; if not, the sweep's limit plus one sweep period plus 4 minutes (Lambda's two
 //! retries of a failed sweep). A database's budget: one poll period after it became available
-//! (or after its event arrived, if later) plus 3 minutes.
+//! (or after its event arrived, if later) plus 3 minutes; if no trigger started its workflow
+//! (the event was lost, or the trigger failed), one RDS sweep period after its auto-start
+//! instead of the event, plus 4 minutes.
 
 use crate::cloud::{Caller, Session, State};
-use crate::run::{Outcome, POLL_SECONDS, SESSION_LIMIT_MINUTES, STOP_AFTER_SECONDS, SWEEP_EVERY};
+use crate::run::{
+    Outcome, POLL_SECONDS, RDS_SWEEP_EVERY, SESSION_LIMIT_MINUTES, STOP_AFTER_SECONDS, SWEEP_EVERY,
+};
 use crate::scenario::{Options, Plan};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,6 +62,10 @@ pub struct Rds {
     pub databases: usize,
     pub unprotected: usize,
     pub events_delivered: usize,
+    /// Auto-starts whose every event was lost.
+    pub events_lost: usize,
+    /// Auto-starts whose trigger failed on every try.
+    pub triggers_broken: usize,
     pub stopped: usize,
     pub past_budget: usize,
     pub stop_calls: u32,
@@ -70,6 +78,10 @@ pub struct Rds {
     pub executions_failed: BTreeMap<String, usize>,
     pub trigger_invocations: u32,
     pub trigger_errors: usize,
+    /// Invocations of the scenario's broken triggers, all failed: their alarms are by design.
+    pub trigger_faults: usize,
+    pub sweeps: u32,
+    pub sweep_errors: usize,
 }
 
 impl Report {
@@ -101,6 +113,9 @@ pub fn report(options: &Options, plan: &Plan, outcome: &Outcome) -> Report {
     report.glue.sweep_errors = inv.sweep_errors.len();
     report.rds.trigger_invocations = inv.triggers;
     report.rds.trigger_errors = inv.trigger_errors.len();
+    report.rds.trigger_faults = inv.trigger_faults.len();
+    report.rds.sweeps = inv.rds_sweeps;
+    report.rds.sweep_errors = inv.rds_sweep_errors.len();
 
     let failed_minutes = |machine: &str| {
         minutes(state.executions.values().filter_map(|e| {
@@ -120,6 +135,10 @@ pub fn report(options: &Options, plan: &Plan, outcome: &Outcome) -> Report {
         (
             "RdsTriggerErrorsAlarm",
             minutes(inv.trigger_errors.iter().copied()),
+        ),
+        (
+            "RdsSweepErrorsAlarm",
+            minutes(inv.rds_sweep_errors.iter().copied()),
         ),
     ]);
     for (alarm, periods) in &report.alarms {
@@ -247,6 +266,8 @@ fn rds(plan: &Plan, state: &State, end: f64, report: &mut Report) {
             continue;
         };
         r.events_delivered += d.deliveries.len();
+        r.events_lost += usize::from(d.deliveries.is_empty());
+        r.triggers_broken += usize::from(d.trigger_fails);
         r.stop_calls += db.stops;
         r.stop_calls_refused += db.refused;
         if !d.protected {
@@ -269,7 +290,12 @@ fn rds(plan: &Plan, state: &State, end: f64, report: &mut Report) {
             ));
         }
         let first_event = d.deliveries.iter().copied().fold(f64::INFINITY, f64::min);
-        let budget = d.available.max(first_event) + POLL_SECONDS + WORKFLOW_SLACK;
+        let started = if d.deliveries.is_empty() || d.trigger_fails {
+            d.started + RDS_SWEEP_EVERY + SWEEP_SLACK
+        } else {
+            first_event
+        };
+        let budget = d.available.max(started) + POLL_SECONDS + WORKFLOW_SLACK;
         let stopped = db.stopped.unwrap_or(end);
         if stopped > budget {
             r.past_budget += 1;
@@ -363,6 +389,13 @@ pub fn table(r: &Report) -> String {
             ),
         ),
         (
+            "  left to the sweep",
+            format!(
+                "{} events lost, {} triggers failing on every try",
+                d.events_lost, d.triggers_broken
+            ),
+        ),
+        (
             "  left running past budget",
             format!("{} (goal 0)", d.past_budget),
         ),
@@ -389,7 +422,14 @@ pub fn table(r: &Report) -> String {
         ),
         (
             "  trigger invocations / failed",
-            format!("{} / {}", d.trigger_invocations, d.trigger_errors),
+            format!(
+                "{} / {} (and {} of the broken triggers, which alarm by design)",
+                d.trigger_invocations, d.trigger_errors, d.trigger_faults
+            ),
+        ),
+        (
+            "  RDS sweeps / failed",
+            format!("{} / {}", d.sweeps, d.sweep_errors),
         ),
         ("Alarms that would have fired", format!("{alarms} (goal 0)")),
     ];

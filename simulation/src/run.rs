@@ -1,13 +1,14 @@
 //! Plays the plan: creates sessions, delivers the events that arrive (to the Glue workflow,
-//! or to the RDS trigger, which starts the RDS workflow), runs the sweep every 15 minutes, and
-//! retries a failed trigger or sweep twice, a minute then two apart, as Lambda does for the
-//! asynchronous invocations EventBridge makes.
+//! or to the RDS trigger, which starts the RDS workflow), runs the Glue sweep every 15 minutes
+//! and the RDS sweep every hour, and retries a failed trigger or sweep twice, a minute then two
+//! apart, as Lambda does for the asynchronous invocations EventBridge makes.
 
 use crate::clock::Clock;
 use crate::cloud::{Calls, Cloud};
 use crate::engine;
 use crate::functions::{
-    self, ACCOUNT, CHECK_AND_STOP_RDS, Functions, REGION, SWEEP_GLUE_SESSIONS, Settings,
+    self, ACCOUNT, CHECK_AND_STOP_RDS, Functions, REGION, SWEEP_GLUE_SESSIONS,
+    SWEEP_RDS_AUTO_STARTS, Settings,
 };
 use crate::scenario::{DbPlan, Options, Plan};
 use axum::Router;
@@ -29,6 +30,8 @@ pub const STOP_AFTER_SECONDS: f64 = 3600.0;
 pub const SESSION_LIMIT_MINUTES: u64 = 90;
 pub const SWEEP_EVERY: f64 = 900.0;
 pub const POLL_SECONDS: f64 = 300.0;
+/// The RDS sweep's schedule (`RdsSweepMinutes`).
+pub const RDS_SWEEP_EVERY: f64 = 3600.0;
 const MAX_POLLS: u32 = 36;
 /// Lambda retries a failed asynchronous invocation twice.
 const ASYNC_RETRIES: u8 = 2;
@@ -43,6 +46,7 @@ enum Event {
     DeliverSession(usize),
     DeliverDb { db: usize, attempt: u8 },
     Sweep { attempt: u8 },
+    RdsSweep { attempt: u8 },
 }
 
 /// What the account does not record itself: the Lambda invocations EventBridge makes.
@@ -53,6 +57,11 @@ pub struct Invocations {
     pub sweep_errors: Vec<f64>,
     pub triggers: u32,
     pub trigger_errors: Vec<f64>,
+    /// Trigger invocations the scenario made fail (`trigger_fails`): the alarms they set off
+    /// are the ones designed for them, and are not counted against the goal.
+    pub trigger_faults: Vec<f64>,
+    pub rds_sweeps: u32,
+    pub rds_sweep_errors: Vec<f64>,
 }
 
 pub struct Outcome {
@@ -227,6 +236,7 @@ impl Player<'_> {
         }
         let end = last + TAIL;
         push(&mut queue, SWEEP_EVERY, Event::Sweep { attempt: 0 });
+        push(&mut queue, RDS_SWEEP_EVERY, Event::RdsSweep { attempt: 0 });
 
         let (retry, mut retries) = mpsc::unbounded_channel::<(f64, Event)>();
         let invocations = Arc::new(std::sync::Mutex::new(Invocations::default()));
@@ -268,13 +278,39 @@ impl Player<'_> {
                     );
                 }
                 Event::DeliverDb { db, attempt } => {
-                    let event = rds_event(&self.plan.databases[db], self.clock.origin());
+                    let plan = &self.plan.databases[db];
+                    let event = rds_event(plan, self.clock.origin());
+                    // A trigger that fails every time is invoked as a function that cannot
+                    // answer, so its retries and errors are Lambda's.
+                    let function = if plan.trigger_fails {
+                        functions::FAILING
+                    } else {
+                        CHECK_AND_STOP_RDS
+                    };
                     self.call(
-                        CHECK_AND_STOP_RDS,
+                        function,
                         event,
                         &invocations,
                         &retry,
                         move |n| Event::DeliverDb { db, attempt: n },
+                        attempt,
+                    );
+                }
+                Event::RdsSweep { attempt } => {
+                    if attempt == 0 && at + RDS_SWEEP_EVERY <= end {
+                        push(
+                            &mut queue,
+                            at + RDS_SWEEP_EVERY,
+                            Event::RdsSweep { attempt: 0 },
+                        );
+                    }
+                    let event = scheduled_event(self.clock.now());
+                    self.call(
+                        SWEEP_RDS_AUTO_STARTS,
+                        event,
+                        &invocations,
+                        &retry,
+                        |n| Event::RdsSweep { attempt: n },
                         attempt,
                     );
                 }
@@ -323,21 +359,18 @@ impl Player<'_> {
             let failed = functions.invoke(function, event).await.is_err();
             let now = clock.seconds();
             {
-                let mut record = invocations
+                let mut guard = invocations
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let sweep = function == SWEEP_GLUE_SESSIONS;
-                if sweep {
-                    record.sweeps += 1;
-                } else {
-                    record.triggers += 1;
-                }
+                let record = &mut *guard;
+                let (count, errors) = match function {
+                    SWEEP_GLUE_SESSIONS => (&mut record.sweeps, &mut record.sweep_errors),
+                    SWEEP_RDS_AUTO_STARTS => (&mut record.rds_sweeps, &mut record.rds_sweep_errors),
+                    functions::FAILING => (&mut record.triggers, &mut record.trigger_faults),
+                    _ => (&mut record.triggers, &mut record.trigger_errors),
+                };
+                *count += 1;
                 if failed {
-                    let errors = if sweep {
-                        &mut record.sweep_errors
-                    } else {
-                        &mut record.trigger_errors
-                    };
                     errors.push(now);
                 }
             }

@@ -1,6 +1,7 @@
 //! What happens during the simulated month, drawn from a seed: when each Glue session is
 //! created, how long it provisions, whether its CreateSession event arrives; when AWS starts
-//! each database, how long it takes to become available, how many times its event arrives.
+//! each database, how long it takes to become available, how many times its event arrives,
+//! and whether its trigger fails after Lambda's retries.
 
 use check_and_stop_rds::ResourceType;
 
@@ -14,6 +15,10 @@ pub struct Options {
     pub days: u32,
     /// Share of CreateSession events never delivered.
     pub lost: f64,
+    /// Share of RDS auto-start events never delivered.
+    pub rds_lost: f64,
+    /// Share of RDS triggers that fail on every try, Lambda's retries included.
+    pub trigger_failed: f64,
     /// Share of Glue and RDS API calls answered with a throttling error.
     pub throttled: f64,
     /// Share of RDS events delivered twice.
@@ -35,6 +40,8 @@ impl Options {
             databases: 50,
             days: 30,
             lost: 0.05,
+            rds_lost: 0.05,
+            trigger_failed: 0.02,
             throttled: 0.10,
             duplicated: 0.2,
             opted_out: 0.02,
@@ -64,8 +71,10 @@ pub struct DbPlan {
     /// When AWS starts it after 7 days stopped.
     pub started: f64,
     pub available: f64,
-    /// When each copy of its auto-start event arrives.
+    /// When each copy of its auto-start event arrives (none: lost).
     pub deliveries: Vec<f64>,
+    /// Its trigger fails each time: only the sweep can catch it.
+    pub trigger_fails: bool,
 }
 
 pub struct Plan {
@@ -106,12 +115,16 @@ pub fn plan(options: &Options) -> Plan {
             if rng.chance(options.duplicated) {
                 deliveries.push(started + rng.uniform(5.0, 10.0 * MINUTE));
             }
+            if rng.chance(options.rds_lost) {
+                deliveries.clear();
+            }
             DbPlan {
                 id: format!("{}-{i:02}", kind.as_str()),
                 kind,
                 protected: !rng.chance(options.unprotected),
                 started,
                 available: started + rng.uniform(0.0, 60.0 * MINUTE),
+                trigger_fails: !deliveries.is_empty() && rng.chance(options.trigger_failed),
                 deliveries,
             }
         })
@@ -172,6 +185,12 @@ mod tests {
             .filter(|d| d.deliveries.len() == 2)
             .count();
         assert!(twice > 0);
+        let caught_by_sweep = plan
+            .databases
+            .iter()
+            .filter(|d| d.deliveries.is_empty() || d.trigger_fails)
+            .count();
+        assert!(caught_by_sweep > 0, "no database is left to the sweep");
         for d in &plan.databases {
             assert!(d.available >= d.started && d.available <= d.started + 3600.0);
         }

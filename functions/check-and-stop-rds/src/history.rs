@@ -118,9 +118,11 @@ pub async fn read(
             ) else {
                 continue;
             };
-            // The filter is RDS's; checked again so that another database's history never
-            // decides for this one.
-            if only.is_some_and(|(only_id, only_kind)| only_id != id || only_kind != kind) {
+            // The filters are RDS's; checked again so that another database's history, or an
+            // older one, never decides for this one.
+            if only.is_some_and(|(only_id, only_kind)| only_id != id || only_kind != kind)
+                || at.secs() < since.secs()
+            {
                 continue;
             }
             entries.push(Entry {

@@ -129,6 +129,16 @@ fn describe_events(
             .fmt(aws_sdk_rds::primitives::DateTimeFormat::DateTime)
             .unwrap_or_default()
     };
+    let since = form
+        .get("StartTime")
+        .and_then(|t| {
+            aws_sdk_rds::primitives::DateTime::from_str(
+                t,
+                aws_sdk_rds::primitives::DateTimeFormat::DateTime,
+            )
+            .ok()
+        })
+        .map_or(f64::NEG_INFINITY, |t| t.as_secs_f64() - epoch);
     for (id, db) in databases {
         if form.get("SourceIdentifier").is_some_and(|only| only != id) {
             continue;
@@ -138,7 +148,7 @@ fn describe_events(
             ResourceType::Cluster => ("db-cluster", "cluster"),
         };
         let mut entry = |at: f64, message: String| {
-            if at <= now {
+            if (since..=now).contains(&at) {
                 events.push_str(&format!(
                     "<Event><SourceIdentifier>{id}</SourceIdentifier><SourceType>{source}</SourceType>\
                      <Message>{message}</Message><Date>{}</Date></Event>",
