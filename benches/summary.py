@@ -18,9 +18,8 @@ def load(directory, name):
 
 def main():
     directory = sys.argv[1]
-    functions, bronze, crawl, cost, simulation = (
-        load(directory, n) for n in ["functions", "bronze", "crawl", "crawl_cost", "simulation"]
-    )
+    functions, bronze, crawl, cost = (load(directory, n) for n in ["functions", "bronze", "crawl", "crawl_cost"])
+    months = [load(directory, f"simulation-{seed}") for seed in (7, 8, 9)]
     python = functions["python"]
     print(f"\nSummary ({time.strftime('%Y-%m-%d')}, this machine, one run)")
     print(f"\n{'function':28} {'start-up ms':>11} {'faster':>7} {'peak MB':>8} {'less':>6} {'zipped MB':>9}  (than Python/boto3)")
@@ -55,17 +54,27 @@ def main():
           f"goal $10), from {cost['class_a_per_page']:.1f} S3 PUT/LIST and {cost['class_b_per_page']:.1f} "
           f"GET/HEAD requests per page")
 
-    g, d = simulation["glue"], simulation["rds"]
+    for seed, simulation in zip((7, 8, 9), months):
+        month(seed, simulation)
+
+
+def month(seed, simulation):
+    g, d, u = simulation["glue"], simulation["rds"], simulation["usage"]
     alarms = sum(simulation["alarms"].values())
-    print(f"\nCost-safety simulation, {simulation['simulated_days']} simulated days:")
-    print(f"  {g['sessions']} Glue sessions ({g['events_lost']} events lost, {g['api_calls_throttled']} of "
-          f"{g['api_calls']} calls throttled): {g['past_budget']} left running past budget, "
-          f"{g['stop_calls']} stop calls for {g['sessions'] - g['opted_out']} sessions")
-    print(f"  {d['databases']} RDS auto-starts ({d['events_delivered']} events incl. duplicates): "
-          f"{d['past_budget']} left running past budget, {d['stop_calls']} stop calls for "
+    print(f"\nCost-safety simulation, seed {seed}, {simulation['simulated_days']} simulated days:")
+    print(f"  {g['sessions']} Glue sessions ({g['events_lost']} events lost, {g['over_limits']} over the limits, "
+          f"{g['idle_from_start']} idle from the start, {g['api_calls_throttled']} of {g['api_calls']} calls "
+          f"throttled): {g['past_budget']} left running past budget, {g['busy_stopped_early']} busy stopped "
+          f"before the hard limit, {g['stop_calls']} stop calls for {g['sessions'] - g['opted_out']} sessions")
+    print(f"  {d['databases']} RDS auto-starts ({d['events_lost']} events lost, {d['triggers_broken']} triggers "
+          f"broken): {d['past_budget']} left running past budget, {d['stop_calls']} stop calls for "
           f"{d['databases'] - d['unprotected']} protected databases, {d['unprotected']} untagged left alone")
     failed = sum(g["executions_failed"].values()) + sum(d["executions_failed"].values())
     print(f"  executions failed: {failed}; alarms that would have fired: {alarms}")
+    for label, key in (("DPU-hours", "dpu_hours"), ("database-hours", "database_hours")):
+        c = u[key]
+        print(f"  {label}: ours {c['ours']:.0f}, the seed's design {c['seed']:.0f} ({c['seed'] / max(c['ours'], 1):.1f}x), "
+              f"no stopper {c['none']:.0f} ({c['none'] / max(c['ours'], 1):.1f}x)")
 
 
 if __name__ == "__main__":

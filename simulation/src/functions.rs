@@ -54,12 +54,18 @@ impl Functions {
     ) -> Result<Self, String> {
         let session_arn_prefix = arn("glue", "session/");
         let limit = settings.session_limit_minutes.to_string();
+        let (idle, max_workers) = (
+            crate::run::IDLE_MINUTES.to_string(),
+            crate::run::MAX_WORKERS.to_string(),
+        );
         let stop_vars = |name: &str| match name {
             "GLUE_SESSION_ARN_PREFIX" => Some(session_arn_prefix.clone()),
+            "MAX_WORKERS" => Some(max_workers.clone()),
             _ => None,
         };
         let sweep_vars = |name: &str| match name {
             "MAX_SESSION_MINUTES" => Some(limit.clone()),
+            "IDLE_MINUTES" => Some(idle.clone()),
             "SUCCESS_TOPIC_ARN" => Some(settings.success_topic.clone()),
             "FAILURE_TOPIC_ARN" => Some(settings.failure_topic.clone()),
             _ => stop_vars(name),

@@ -3,7 +3,7 @@
 //!
 //! A session's budget: if its CreateSession event arrived, the chosen duration after that
 //! (or, if it was still provisioning then, when it became READY), plus 3 minutes for the
-//! retries; if not, the sweep's limit plus one sweep period plus 4 minutes (Lambda's two
+//! retries (for a session over its limits, the event's arrival, not the chosen duration); if not, the sweep's limit plus one sweep period plus 4 minutes (Lambda's two
 //! retries of a failed sweep). A database's budget: one poll period after it became available
 //! (or after its event arrived, if later) plus 3 minutes; if no trigger started its workflow
 //! (the event was lost, or the trigger failed), one RDS sweep period after its auto-start
@@ -11,9 +11,10 @@
 
 use crate::cloud::{Caller, Session, State};
 use crate::run::{
-    Outcome, POLL_SECONDS, RDS_SWEEP_EVERY, SESSION_LIMIT_MINUTES, STOP_AFTER_SECONDS, SWEEP_EVERY,
+    MAX_WORKERS, Outcome, POLL_SECONDS, RDS_SWEEP_EVERY, SESSION_LIMIT_MINUTES, STOP_AFTER_SECONDS,
+    SWEEP_EVERY,
 };
-use crate::scenario::{Options, Plan};
+use crate::scenario::{Options, Plan, SessionPlan};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,6 +28,8 @@ pub struct Report {
     pub speed: f64,
     pub glue: Glue,
     pub rds: Rds,
+    /// What ran, beside the same scenario with no stopper and with the seed's design.
+    pub usage: Usage,
     /// Per alarm of the template: the 1-minute periods in which it would have fired.
     pub alarms: BTreeMap<&'static str, usize>,
     pub executions_unfinished: usize,
@@ -34,11 +37,43 @@ pub struct Report {
     pub problems: Vec<String>,
 }
 
+/// Glue's DPU-hours and the protected databases' hours, three ways.
+#[derive(Debug, Default, Serialize)]
+pub struct Usage {
+    pub dpu_hours: Compared,
+    pub database_hours: Compared,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Compared {
+    pub ours: f64,
+    /// The seed's design: wait, then StopSession with three retries 10 s apart, no sweep, no
+    /// limits at creation; for RDS, the trigger alone.
+    pub seed: f64,
+    /// Nothing stops anything: Glue's own 48-hour default timeout; a database runs on.
+    pub none: f64,
+}
+
+/// Glue's default `Timeout` when a session asks for none.
+const GLUE_TIMEOUT: f64 = 48.0 * 3600.0;
+/// An opted-out session's owner stops it after this long (`cloud::glue`).
+const OWNER_STOPS_AFTER: f64 = 3.0 * 3600.0;
+
 #[derive(Debug, Default, Serialize)]
 pub struct Glue {
     pub sessions: usize,
     pub events_lost: usize,
     pub opted_out: usize,
+    pub over_limits: usize,
+    pub idle_from_start: usize,
+    /// Stopped by the sweep for idleness, before the hard limit.
+    pub stopped_idle: usize,
+    /// Stopped while a statement ran, before the hard limit, that the sweep's last listing
+    /// showed (the goal is none).
+    pub busy_stopped_early: usize,
+    /// Stopped while a statement ran that started after the sweep last listed them: the window
+    /// between the last look and the stop, which Glue leaves open (it has no stop-if-idle).
+    pub started_during_stop: usize,
     pub stopped_by_workflow: usize,
     pub stopped_by_sweep: usize,
     pub past_budget: usize,
@@ -108,6 +143,7 @@ pub fn report(options: &Options, plan: &Plan, outcome: &Outcome) -> Report {
     }
     glue(plan, &state, end, &mut report);
     rds(plan, &state, end, &mut report);
+    report.usage = usage(plan, &state, end);
     let inv = &outcome.invocations;
     report.glue.sweeps = inv.sweeps;
     report.glue.sweep_errors = inv.sweep_errors.len();
@@ -191,6 +227,8 @@ fn glue(plan: &Plan, state: &State, end: f64, report: &mut Report) {
         if s.delivered.is_none() {
             g.events_lost += 1;
         }
+        g.over_limits += usize::from(over_limits(s));
+        g.idle_from_start += usize::from(s.statements.is_empty());
         if s.opted_out {
             g.opted_out += 1;
             if !session.stops.is_empty() {
@@ -215,7 +253,36 @@ fn glue(plan: &Plan, state: &State, end: f64, report: &mut Report) {
             ));
         }
         let stopped = session.stopped.unwrap_or(end);
-        let budget = budget(s.delivered, session);
+        let budget = budget(s, session);
+        if session
+            .stopped
+            .is_some_and(|at| at < s.created + STOP_AFTER_SECONDS)
+        {
+            g.stopped_idle += usize::from(!over_limits(s) && !s.busy(stopped));
+            let unseen = |start: f64| session.listed.is_some_and(|listed| start > listed);
+            let running = s
+                .statements
+                .iter()
+                .find(|&&(start, end)| start <= stopped && stopped < end);
+            if let Some(&(start, _)) = running.filter(|_| !over_limits(s))
+                && unseen(start)
+            {
+                g.started_during_stop += 1;
+            } else if !over_limits(s) && s.busy(stopped) {
+                g.busy_stopped_early += 1;
+                let statements: Vec<String> = s
+                    .statements
+                    .iter()
+                    .map(|(a, b)| format!("{:.0}-{:.0} s", a - s.created, b - s.created))
+                    .collect();
+                report.problems.push(format!(
+                    "{}: stopped {:.0} s after creation while a statement ran (statements: {})",
+                    s.id,
+                    stopped - s.created,
+                    statements.join(", ")
+                ));
+            }
+        }
         if stopped > budget {
             g.past_budget += 1;
             let since = |t: f64| format!("{:.0} s", t - s.created);
@@ -248,9 +315,18 @@ fn glue(plan: &Plan, state: &State, end: f64, report: &mut Report) {
     }
 }
 
-fn budget(delivered: Option<f64>, session: &Session) -> f64 {
-    match delivered {
-        Some(at) => (at + STOP_AFTER_SECONDS).max(session.ready) + WORKFLOW_SLACK,
+fn over_limits(s: &SessionPlan) -> bool {
+    s.workers > MAX_WORKERS
+}
+
+fn budget(plan: &SessionPlan, session: &Session) -> f64 {
+    let wait = if over_limits(plan) {
+        0.0
+    } else {
+        STOP_AFTER_SECONDS
+    };
+    match plan.delivered {
+        Some(at) => (at + wait).max(session.ready) + WORKFLOW_SLACK,
         None => session.created + SESSION_LIMIT_MINUTES as f64 * 60.0 + SWEEP_EVERY + SWEEP_SLACK,
     }
 }
@@ -311,6 +387,43 @@ fn rds(plan: &Plan, state: &State, end: f64, report: &mut Report) {
     }
 }
 
+/// DPU-hours and database-hours as run, and as the same month would have run with the seed's
+/// design or with nothing.
+fn usage(plan: &Plan, state: &State, end: f64) -> Usage {
+    let mut u = Usage::default();
+    for s in &plan.sessions {
+        let Some(session) = state.sessions.get(&s.id) else {
+            continue;
+        };
+        let dpus = f64::from(s.workers) / 3600.0;
+        let owner = s.opted_out.then_some(s.created + OWNER_STOPS_AFTER);
+        let ran = session.stopped.or(owner).unwrap_or(end);
+        let timeout = s.created + GLUE_TIMEOUT;
+        let seed = s
+            .delivered
+            .map_or(timeout, |at| at + STOP_AFTER_SECONDS)
+            .min(owner.unwrap_or(f64::INFINITY));
+        u.dpu_hours.ours += dpus * (ran - s.created);
+        u.dpu_hours.seed += dpus * (seed - s.created);
+        u.dpu_hours.none += dpus * (owner.unwrap_or(timeout) - s.created);
+    }
+    for d in plan.databases.iter().filter(|d| d.protected) {
+        let Some(db) = state.databases.get(&d.id) else {
+            continue;
+        };
+        let ours = (db.stopped.unwrap_or(end) - d.started) / 3600.0;
+        let none = (end - d.started) / 3600.0;
+        let triggered = !d.deliveries.is_empty() && !d.trigger_fails;
+        u.database_hours.ours += ours;
+        u.database_hours.seed += if triggered { ours } else { none };
+        u.database_hours.none += none;
+    }
+    for c in [&mut u.dpu_hours, &mut u.database_hours] {
+        (c.ours, c.seed, c.none) = (c.ours.round(), c.seed.round(), c.none.round());
+    }
+    u
+}
+
 fn round(minutes: f64) -> f64 {
     (minutes * 10.0).round() / 10.0
 }
@@ -360,6 +473,20 @@ pub fn table(r: &Report) -> String {
                 g.stop_calls,
                 g.sessions - g.opted_out,
                 g.stop_calls_refused
+            ),
+        ),
+        (
+            "  usage",
+            format!(
+                "{} idle from the start, {} over the limits (stopped at once)",
+                g.idle_from_start, g.over_limits
+            ),
+        ),
+        (
+            "  stopped idle / busy stopped early",
+            format!(
+                "{} before the hard limit / {} (goal 0; {} began after the last look)",
+                g.stopped_idle, g.busy_stopped_early, g.started_during_stop
             ),
         ),
         (
@@ -432,6 +559,22 @@ pub fn table(r: &Report) -> String {
             format!("{} / {}", d.sweeps, d.sweep_errors),
         ),
         ("Alarms that would have fired", format!("{alarms} (goal 0)")),
+        (
+            "DPU-hours: ours / seed's / none",
+            format!(
+                "{} / {} / {}",
+                r.usage.dpu_hours.ours, r.usage.dpu_hours.seed, r.usage.dpu_hours.none
+            ),
+        ),
+        (
+            "Database-hours: ours / seed's / none",
+            format!(
+                "{} / {} / {}",
+                r.usage.database_hours.ours,
+                r.usage.database_hours.seed,
+                r.usage.database_hours.none
+            ),
+        ),
     ];
     let mut out = String::new();
     for (label, value) in rows {

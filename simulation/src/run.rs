@@ -10,7 +10,7 @@ use crate::functions::{
     self, ACCOUNT, CHECK_AND_STOP_RDS, Functions, REGION, SWEEP_GLUE_SESSIONS,
     SWEEP_RDS_AUTO_STARTS, Settings,
 };
-use crate::scenario::{DbPlan, Options, Plan};
+use crate::scenario::{DbPlan, Options, Plan, SessionPlan};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -29,6 +29,10 @@ use tokio::sync::mpsc;
 pub const STOP_AFTER_SECONDS: f64 = 3600.0;
 pub const SESSION_LIMIT_MINUTES: u64 = 90;
 pub const SWEEP_EVERY: f64 = 900.0;
+/// The sweep's idle limit (`GlueIdleMinutes`), on in the simulation so that it is tested.
+pub const IDLE_MINUTES: u64 = 20;
+/// The workers a session may ask for (`GlueMaxWorkers`).
+pub const MAX_WORKERS: u32 = 10;
 pub const POLL_SECONDS: f64 = 300.0;
 /// The RDS sweep's schedule (`RdsSweepMinutes`).
 pub const RDS_SWEEP_EVERY: f64 = 3600.0;
@@ -272,7 +276,7 @@ impl Player<'_> {
                         "glue-session-stop",
                         &format!("{}-stop", s.id),
                         create_session_event(
-                            &s.id,
+                            s,
                             self.clock.origin() + Duration::from_secs_f64(s.created),
                         ),
                     );
@@ -439,7 +443,8 @@ fn rds_event(db: &DbPlan, origin: SystemTime) -> Value {
 }
 
 /// The CloudTrail `CreateSession` event, whole, as the EventBridge rule delivers it.
-fn create_session_event(id: &str, at: SystemTime) -> Value {
+fn create_session_event(session: &SessionPlan, at: SystemTime) -> Value {
+    let id = &session.id;
     json!({
         "version": "0",
         "id": format!("event-{id}"),
@@ -462,7 +467,7 @@ fn create_session_event(id: &str, at: SystemTime) -> Value {
             "awsRegion": REGION,
             "sourceIPAddress": "glue.amazonaws.com",
             "userAgent": "glue.amazonaws.com",
-            "requestParameters": {"id": id},
+            "requestParameters": {"id": id, "numberOfWorkers": session.workers, "workerType": "G.1X"},
             "responseElements": {"session": {"id": id, "status": "PROVISIONING"}},
             "requestID": format!("request-{id}"),
             "eventID": format!("event-{id}"),

@@ -25,6 +25,11 @@ pub struct Options {
     pub duplicated: f64,
     /// Share of sessions tagged to be left running.
     pub opted_out: f64,
+    /// Share of sessions created with more workers than the limit (`MAX_WORKERS`).
+    pub over_limits: f64,
+    /// Share of sessions that never run a statement; of those that do, the share busy for hours.
+    pub idle_from_start: f64,
+    pub busy_for_hours: f64,
     /// Share of auto-started databases without the protection tag.
     pub unprotected: f64,
     pub seed: u64,
@@ -45,6 +50,9 @@ impl Options {
             throttled: 0.10,
             duplicated: 0.2,
             opted_out: 0.02,
+            over_limits: 0.03,
+            idle_from_start: 0.3,
+            busy_for_hours: 0.2,
             unprotected: 0.1,
             seed: 7,
             speed: 3600.0,
@@ -61,6 +69,19 @@ pub struct SessionPlan {
     /// When the CreateSession event reaches the workflow; `None`: never.
     pub delivered: Option<f64>,
     pub opted_out: bool,
+    /// G.1X workers asked for at creation (one DPU each).
+    pub workers: u32,
+    /// Each statement's start and end, in simulated seconds since the origin.
+    pub statements: Vec<(f64, f64)>,
+}
+
+impl SessionPlan {
+    /// A statement runs at `at`.
+    pub fn busy(&self, at: f64) -> bool {
+        self.statements
+            .iter()
+            .any(|&(start, end)| start <= at && at < end)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -92,13 +113,20 @@ pub fn plan(options: &Options) -> Plan {
             let day = working_days[rng.below(working_days.len())];
             let created = f64::from(day) * DAY + 8.0 * 3600.0 + rng.uniform(0.0, 10.0 * 3600.0);
             let lost = rng.chance(options.lost);
+            let provisioning = rng.uniform(0.0, 10.0 * MINUTE);
             SessionPlan {
                 id: format!("session-{i:04}"),
                 created,
-                provisioning: rng.uniform(0.0, 10.0 * MINUTE),
+                provisioning,
                 // CloudTrail delivers management events to EventBridge within minutes.
                 delivered: (!lost).then(|| created + rng.uniform(30.0, 5.0 * MINUTE)),
                 opted_out: rng.chance(options.opted_out),
+                workers: if rng.chance(options.over_limits) {
+                    20
+                } else {
+                    5
+                },
+                statements: statements(&mut rng, options, created + provisioning),
             }
         })
         .collect();
@@ -133,6 +161,26 @@ pub fn plan(options: &Options) -> Plan {
         sessions,
         databases,
     }
+}
+
+/// What a notebook runs once it is ready: nothing; one statement busy for hours; or one to five
+/// statements of 1 to 15 minutes in its first 75 minutes.
+fn statements(rng: &mut Rng, options: &Options, ready: f64) -> Vec<(f64, f64)> {
+    if rng.chance(options.idle_from_start) {
+        return Vec::new();
+    }
+    if rng.chance(options.busy_for_hours) {
+        let start = ready + rng.uniform(MINUTE, 10.0 * MINUTE);
+        return vec![(start, start + rng.uniform(2.0 * 3600.0, 5.0 * 3600.0))];
+    }
+    let mut statements: Vec<(f64, f64)> = (0..1 + rng.below(5))
+        .map(|_| {
+            let start = ready + rng.uniform(0.0, 75.0 * MINUTE);
+            (start, start + rng.uniform(MINUTE, 15.0 * MINUTE))
+        })
+        .collect();
+    statements.sort_by(|a, b| a.0.total_cmp(&b.0));
+    statements
 }
 
 /// A seeded generator, so a run can be repeated exactly (with the locked `fastrand`), and the
@@ -177,7 +225,16 @@ mod tests {
             let day = (s.created / DAY) as u32;
             assert!(day % 7 < 5, "{} on a weekend", s.id);
             assert!(s.delivered.is_none_or(|d| d > s.created));
+            assert!(s.statements.iter().all(|&(a, b)| a >= s.created && b > a));
         }
+        let idle = plan
+            .sessions
+            .iter()
+            .filter(|s| s.statements.is_empty())
+            .count();
+        assert!((200..=400).contains(&idle), "{idle} idle from the start");
+        let over = plan.sessions.iter().filter(|s| s.workers > 10).count();
+        assert!((10..=50).contains(&over), "{over} over the limits");
         assert_eq!(plan.databases.len(), 50);
         let twice = plan
             .databases

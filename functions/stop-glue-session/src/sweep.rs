@@ -98,22 +98,32 @@ pub async fn sweep(deps: &Deps, now: SystemTime) -> Result<SweepReport, StopErro
             Err(e) => tracing::warn!(session_id = id, error = %e, "statements not listed"),
         }
     }
-    // Looked at again right before its stop: a statement may have started since the listing.
-    // (Glue has no stop-if-idle; this narrows the window to one call.)
-    for (id, created, idle_for) in idle {
-        match idle_since(deps, &id, created, now_secs).await {
-            Ok(Some(since)) if now_secs - since > idle_for => {
-                report.idle.push(id.clone());
-                // Idleness is no emergency: a failure to stop waits for the next sweep.
-                overdue.push((id, 0));
-            }
-            Ok(_) => report.busy_again.push(id),
-            Err(e) => tracing::warn!(session_id = id, error = %e, "statements not listed"),
-        }
-    }
-
+    // Past the limit first, then the idle ones, each looked at again right before its own stop:
+    // a statement may have started since the listing. (Glue has no stop-if-idle; this narrows
+    // the window to the calls of one stop.) Idleness is no emergency: a failure to stop waits
+    // for the next sweep (past_limit 0).
+    let stops = overdue
+        .into_iter()
+        .map(|(id, past_limit)| (id, past_limit, None))
+        .chain(
+            idle.into_iter()
+                .map(|(id, created, idle_for)| (id, 0, Some((created, idle_for)))),
+        );
     // The listing may be minutes old by now: stop_session reads each session again.
-    for (id, past_limit) in overdue {
+    for (id, past_limit, idle) in stops {
+        if let Some((created, idle_for)) = idle {
+            match idle_since(deps, &id, created, now_secs).await {
+                Ok(Some(since)) if now_secs - since > idle_for => report.idle.push(id.clone()),
+                Ok(_) => {
+                    report.busy_again.push(id);
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(session_id = id, error = %e, "statements not listed");
+                    continue;
+                }
+            }
+        }
         match stop_session(deps, &id, None, now).await {
             Ok(o) => match o.action {
                 Action::Stopped => report.stopped.push(id),

@@ -1,5 +1,5 @@
 //! Glue interactive sessions (JSON 1.1 protocol): GetSession, GetTags, StopSession,
-//! ListSessions.
+//! ListSessions, ListStatements.
 
 use super::{Caller, Cloud, json, json_error};
 use crate::scenario::SessionPlan;
@@ -18,6 +18,9 @@ pub struct Session {
     pub created: f64,
     pub ready: f64,
     pub opted_out: bool,
+    pub statements: Vec<(f64, f64)>,
+    /// When its statements were last listed.
+    pub listed: Option<f64>,
     /// When the first StopSession call was accepted.
     pub stopped: Option<f64>,
     /// Who made each accepted StopSession call.
@@ -32,6 +35,8 @@ impl Session {
             created: plan.created,
             ready: plan.created + plan.provisioning,
             opted_out: plan.opted_out,
+            statements: plan.statements.clone(),
+            listed: None,
             stopped: None,
             stops: Vec::new(),
             refused: 0,
@@ -109,6 +114,34 @@ pub fn answer(cloud: &Cloud, op: &str, input: &Value, caller: Caller) -> Respons
                 )
             }
             None => not_found(id),
+        },
+        // The statements started so far; a stopped session's end with it.
+        "ListStatements" => match state
+            .sessions
+            .get_mut(input["SessionId"].as_str().unwrap_or_default())
+        {
+            Some(s) => {
+                s.listed = Some(now);
+                let until = s.stopped.unwrap_or(f64::INFINITY).min(now);
+                let statements: Vec<Value> = s
+                    .statements
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (start, _))| *start <= until)
+                    .map(|(n, &(start, end))| {
+                        let done = end <= until;
+                        let ms = |t: f64| ((epoch + t) * 1000.0) as i64;
+                        json!({
+                            "Id": n,
+                            "State": if done { "AVAILABLE" } else if until < now { "CANCELLED" } else { "RUNNING" },
+                            "StartedOn": ms(start),
+                            "CompletedOn": if done || until < now { ms(end.min(until)) } else { 0 },
+                        })
+                    })
+                    .collect();
+                json(StatusCode::OK, &json!({"Statements": statements}))
+            }
+            None => not_found(input["SessionId"].as_str().unwrap_or_default()),
         },
         "ListSessions" => {
             let from: usize = input["NextToken"]
