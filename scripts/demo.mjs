@@ -75,6 +75,13 @@ const sweepEvent = JSON.parse(readFileSync(new URL('../events/stop-glue-session/
 const { Payload: report } = await invokeLambda({ FunctionName: 'stop-glue-session', Payload: sweepEvent });
 console.log(`  checked ${report.checked} session(s); stopped ${report.stopped.length}; none other ran past the 90-minute limit`);
 
+console.log(bold('\n6. The daily usage report, per owner tag (GlueUsageReportSchedule; events/stop-glue-session/usage-report.json)'));
+const usageEvent = JSON.parse(readFileSync(new URL('../events/stop-glue-session/usage-report.json', import.meta.url)));
+const { Payload: usage } = await invokeLambda({ FunctionName: 'stop-glue-session', Payload: usageEvent });
+console.log(`  ${usage.subject}`);
+for (const o of usage.owners) console.log(`    ${o.owner}: ${o.sessions} session(s), ${o.dpu_hours} DPU-hours ($${o.cost.toFixed(2)})`);
+if (usage.sessions < 2) process.exit(1);
+
 if (run.status !== 'SUCCEEDED' || missing.status !== 'FAILED' || overLimits.output?.action !== 'stopped') process.exit(1);
 
 // --- 2. RDS databases auto-started after 7 days ---------------------------------------------

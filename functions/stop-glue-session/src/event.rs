@@ -29,7 +29,18 @@ pub enum Event {
     CheckLimits(Option<Box<EventBridgeEvent<GlueApiCall>>>),
     /// An EventBridge schedule's tick.
     Scheduled(Box<EventBridgeEvent>),
+    /// The usage report's schedule: `{"usage_report": {"hours": 24}}`.
+    UsageReport(UsageInput),
 }
+
+/// The usage report's window.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct UsageInput {
+    pub hours: u32,
+}
+
+/// At most a week: Glue lists sessions for a while after they end, not for ever.
+const MAX_REPORT_HOURS: u32 = 168;
 
 /// The state machine's input.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -86,6 +97,9 @@ impl<'de> Deserialize<'de> for Event {
         if obj.contains_key("session_id") {
             return typed(event).map(Event::Stop);
         }
+        if let Some(inner) = obj.get("usage_report") {
+            return typed(inner.clone()).map(Event::UsageReport);
+        }
         if let Some(inner) = obj.get("check_limits") {
             return match Event::deserialize(inner.clone()).map_err(de::Error::custom)? {
                 Event::ApiCall(call) => Ok(Event::CheckLimits(Some(call))),
@@ -133,6 +147,8 @@ pub enum Request {
     },
     /// Stop every session running past the limit.
     Sweep,
+    /// Report the sessions of the last `hours` and their DPU-hours, per owner.
+    UsageReport { hours: u32 },
     /// Nothing to do, for this reason (a CreateSession call that failed).
     Ignore { reason: String },
 }
@@ -172,6 +188,14 @@ impl Request {
                 })
             }
             Event::Scheduled(_) => Ok(Request::Sweep),
+            Event::UsageReport(UsageInput { hours }) => {
+                if !(1..=MAX_REPORT_HOURS).contains(&hours) {
+                    return Err(invalid(format!(
+                        "usage_report.hours is {hours}; it must be from 1 to {MAX_REPORT_HOURS}"
+                    )));
+                }
+                Ok(Request::UsageReport { hours })
+            }
         }
     }
 }

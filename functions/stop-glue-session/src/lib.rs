@@ -12,6 +12,7 @@ mod limits;
 mod outcome;
 mod stop;
 mod sweep;
+mod usage;
 
 pub use config::Config;
 pub use error::StopError;
@@ -19,6 +20,7 @@ pub use event::{Event, Request};
 pub use limits::{Asked, Limits, Report, report as limits_report};
 pub use outcome::{Action, Outcome};
 pub use sweep::{SweepFailure, SweepReport};
+pub use usage::{OwnerUsage, UsageReport};
 
 use serde::Serialize;
 use std::time::SystemTime;
@@ -36,6 +38,7 @@ pub enum Response {
     Session(Outcome),
     Limits(Report),
     Sweep(SweepReport),
+    Usage(UsageReport),
     Ignored { ignored: bool, reason: String },
 }
 
@@ -60,6 +63,7 @@ pub async fn handle(deps: &Deps, event: Event, now: SystemTime) -> Result<Respon
             Ok(Response::Limits(report))
         }
         Request::Sweep => sweep::sweep(deps, now).await.map(Response::Sweep),
+        Request::UsageReport { hours } => usage::usage(deps, now, hours).await.map(Response::Usage),
         Request::Ignore { reason } => {
             tracing::info!(reason, "event ignored");
             Ok(Response::Ignored {

@@ -25,6 +25,7 @@ fn every_sample_event_parses_as_expected() {
         ),
         ("session-not-found.json", stop("no-such-session-3f9a", None)),
         ("scheduled-sweep.json", Ok(Request::Sweep)),
+        ("usage-report.json", Ok(Request::UsageReport { hours: 24 })),
         (
             "check-limits.json",
             Ok(Request::CheckLimits {

@@ -35,7 +35,7 @@ fn check(event: &Value) {
             assert!(session_id.len() <= 255);
             assert!(!session_id.chars().any(char::is_control));
         }
-        Ok(Request::Sweep | Request::Ignore { .. }) => {}
+        Ok(Request::Sweep | Request::UsageReport { .. } | Request::Ignore { .. }) => {}
         Err(e) => {
             assert_eq!(e.error_type(), "InvalidInput");
             assert!(!e.to_string().is_empty());
