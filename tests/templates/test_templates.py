@@ -98,15 +98,17 @@ class EachWorkflowAlone(unittest.TestCase):
         with_snapshots = cfn.Stack(workflow("RdsAutoStop"), {"RdsSnapshotBeforeStop": "true"})
         self.assertIn("rds:CreateDBSnapshot", snapshot_actions(with_snapshots))
 
-    def test_the_glue_usage_report_has_a_rule_only_when_scheduled(self):
-        def rules(**given):
-            return {n: p for n, p in cfn.Stack(workflow("GlueSessionStop"), given).of_type("AWS::Events::Rule")}
-        self.assertNotIn("UsageReportRule", rules())
-        rule = rules(GlueUsageReportSchedule="cron(0 7 * * ? *)")["UsageReportRule"]
-        self.assertEqual(rule["ScheduleExpression"], "cron(0 7 * * ? *)")
-        [target] = rule["Targets"]
-        self.assertEqual(json.loads(target["Input"]), {"usage_report": {"hours": 24}})
-        self.assertIn("DeadLetterConfig", target)
+    def test_each_usage_report_has_a_rule_only_when_scheduled(self):
+        for name, parameter in (("GlueSessionStop", "GlueUsageReportSchedule"), ("RdsAutoStop", "RdsUsageReportSchedule")):
+            with self.subTest(name):
+                def rules(**given):
+                    return {n: p for n, p in cfn.Stack(workflow(name), given).of_type("AWS::Events::Rule")}
+                self.assertNotIn("UsageReportRule", rules())
+                rule = rules(**{parameter: "cron(0 7 * * ? *)"})["UsageReportRule"]
+                self.assertEqual(rule["ScheduleExpression"], "cron(0 7 * * ? *)")
+                [target] = rule["Targets"]
+                self.assertEqual(json.loads(target["Input"]), {"usage_report": {"hours": 24}})
+                self.assertIn("DeadLetterConfig", target)
 
     def test_the_wordpress_workflow_has_no_schedule_without_endpoints(self):
         alone = cfn.Stack(workflow("WordPressRawToBronze"))

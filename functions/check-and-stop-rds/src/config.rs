@@ -24,6 +24,8 @@ pub struct Config {
     pub snapshot_before_stop: bool,
     /// Where the sweep reports auto-starts it left alone; unset: only in its log.
     pub report_topic_arn: Option<String>,
+    /// Where the usage report goes (`SUCCESS_TOPIC_ARN`); unset: only in its log.
+    pub usage_topic_arn: Option<String>,
 }
 
 impl Config {
@@ -52,6 +54,7 @@ impl Config {
             max_event_age_minutes,
             snapshot_before_stop: flag(vars, "SNAPSHOT_BEFORE_STOP", false)?,
             report_topic_arn: optional(vars, "REPORT_TOPIC_ARN"),
+            usage_topic_arn: optional(vars, "SUCCESS_TOPIC_ARN"),
         })
     }
 

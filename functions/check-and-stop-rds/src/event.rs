@@ -64,9 +64,20 @@ pub enum Event {
     Sns(SnsEvent),
     /// The schedule: sweep RDS's event history for auto-starts no trigger handled.
     Scheduled(Box<EventBridgeEvent>),
+    /// The usage report's schedule: `{"usage_report": {"hours": 24}}`.
+    UsageReport(UsageInput),
     /// An EventBridge event that cannot be an auto-start, and why.
     Ignored(String),
 }
+
+/// The usage report's window.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct UsageInput {
+    pub hours: u32,
+}
+
+/// RDS keeps 14 days of events.
+const MAX_REPORT_HOURS: u32 = 14 * 24;
 
 /// The state machine's check: which database to describe and stop.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -105,6 +116,17 @@ impl<'de> Deserialize<'de> for Event {
         let Some(obj) = event.as_object() else {
             return Err(de::Error::custom("expected a JSON object"));
         };
+        if let Some(inner) = obj.get("usage_report") {
+            let input: UsageInput = typed(inner.clone())?;
+            if !(1..=MAX_REPORT_HOURS).contains(&input.hours) {
+                return Err(de::Error::custom(format!(
+                    "usage_report.hours is {}; it must be from 1 to {MAX_REPORT_HOURS} (RDS keeps \
+                     14 days of events)",
+                    input.hours
+                )));
+            }
+            return Ok(Event::UsageReport(input));
+        }
         if obj.contains_key("resource_id") || obj.contains_key("resource_type") {
             return check(event).map(Event::Check);
         }
@@ -164,6 +186,8 @@ pub enum Request {
     },
     /// Read RDS's recent events and start the workflow for every auto-start still to handle.
     Sweep,
+    /// Report the auto-starts of the last `hours` and what was kept stopped.
+    UsageReport { hours: u32 },
 }
 
 /// One delivered event: an RDS event to consider, or one to ignore and why.
@@ -196,6 +220,7 @@ impl From<Event> for Request {
             Event::EventBridge(event) => Request::Trigger(vec![eventbridge(&event)]),
             Event::Sns(event) => Request::Trigger(event.records.iter().map(sns_record).collect()),
             Event::Scheduled(_) => Request::Sweep,
+            Event::UsageReport(UsageInput { hours }) => Request::UsageReport { hours },
             Event::Ignored(reason) => Request::Trigger(vec![Trigger::Ignore(reason)]),
         }
     }

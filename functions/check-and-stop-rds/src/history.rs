@@ -33,7 +33,7 @@ impl Entry {
     /// Any mention of stopping that is not the auto-start itself (`DB instance stopped`,
     /// `DB cluster is being stopped`, a failed stop…): after one, the auto-start's cycle is over
     /// and a database that runs was started again, by someone.
-    fn ends_the_auto_start(&self) -> bool {
+    pub fn ends_the_auto_start(&self) -> bool {
         !self.is_auto_start() && self.message.to_ascii_lowercase().contains("stop")
     }
 }

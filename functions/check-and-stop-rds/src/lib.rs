@@ -13,6 +13,7 @@ mod event;
 mod history;
 mod sweep;
 mod trigger;
+mod usage;
 
 pub use check::{Action, CheckOutcome};
 pub use config::{Config, PROTECTION_TAG};
@@ -24,6 +25,7 @@ pub use event::{
 pub use history::Verdict;
 pub use sweep::SweepReport;
 pub use trigger::{TriggerOutcome, execution_name};
+pub use usage::{Kept, UsageReport};
 
 use aws_sdk_rds::primitives::DateTime;
 use serde::Serialize;
@@ -42,6 +44,7 @@ pub enum Response {
     Check(CheckOutcome),
     Triggered { results: Vec<TriggerOutcome> },
     Swept(SweepReport),
+    Usage(UsageReport),
 }
 
 /// `now` is the clock the age of an event is measured by: the real one in Lambda, a simulated
@@ -62,5 +65,8 @@ pub async fn handle(deps: &Deps, event: Event, now: DateTime) -> Result<Response
             Ok(Response::Triggered { results })
         }
         Request::Sweep => Ok(Response::Swept(sweep::sweep(deps, now).await?)),
+        Request::UsageReport { hours } => {
+            Ok(Response::Usage(usage::usage(deps, now, hours).await?))
+        }
     }
 }

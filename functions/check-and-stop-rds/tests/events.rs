@@ -52,6 +52,7 @@ fn every_sample_event_parses_as_expected() {
             )),
         ),
         ("scheduled-sweep.json", Ok(Request::Sweep)),
+        ("usage-report.json", Ok(Request::UsageReport { hours: 24 })),
         (
             "sns-plain-text.json",
             ignored("SNS message is not an RDS event"),

@@ -429,3 +429,65 @@ async fn bad_input_never_stops() {
     }
     assert_eq!(describe.num_calls() + stop.num_calls(), 0);
 }
+
+/// The usage report: of the day's auto-starts of protected databases, the one stopped again is
+/// counted with its hours saved (7 days less the time it ran), the one still running is named,
+/// and an untagged one is not ours to report.
+#[tokio::test]
+async fn the_usage_report_counts_the_databases_kept_stopped_and_the_hours_saved() {
+    let at = 1_795_166_047;
+    let event = |id: &str, secs: i64, message: &str| {
+        Event::builder()
+            .source_identifier(id)
+            .source_type(SourceType::DbInstance)
+            .date(DateTime::from_secs(secs))
+            .message(message)
+            .build()
+    };
+    let started =
+        "DB instance is being started due to it exceeding the maximum allowed time being stopped.";
+    let history = mock!(Rds::describe_events).then_output(move || {
+        DescribeEventsOutput::builder()
+            .events(event("orders-dev", at, started))
+            .events(event("orders-dev", at + 1800, "DB instance stopped"))
+            .events(event("search-dev", at + 600, started))
+            .events(event("untagged", at + 700, started))
+            .build()
+    });
+    let describe = mock!(Rds::describe_db_instances).then_compute_output(|r| {
+        let (status, tag) = match r.db_instance_identifier().unwrap_or_default() {
+            "orders-dev" => ("stopped", Some(TAGGED)),
+            "search-dev" => ("available", Some(TAGGED)),
+            _ => ("available", None),
+        };
+        DescribeDbInstancesOutput::builder()
+            .db_instances(instance(status, tag))
+            .build()
+    });
+    let deps = deps(&[&history, &describe], &[], false);
+    let report = check_and_stop_rds::handle(
+        &deps,
+        shared::input::parse(json!({"usage_report": {"hours": 24}})).unwrap(),
+        DateTime::from_secs(at + 3600),
+    )
+    .await
+    .unwrap();
+    let Response::Usage(report) = report else {
+        panic!("expected a usage report")
+    };
+    assert_eq!(
+        report.auto_starts, 2,
+        "the untagged database is not counted"
+    );
+    assert_eq!(report.kept_stopped.len(), 1);
+    assert_eq!(report.kept_stopped[0].resource_id, "orders-dev");
+    assert_eq!(report.kept_stopped[0].ran_minutes, 30);
+    assert_eq!(report.hours_saved, 167.5);
+    assert_eq!(report.running, ["DB instance 'search-dev' (available)"]);
+    assert!(!report.published, "no topic configured");
+
+    let err = handle(&deps, json!({"usage_report": {"hours": 337}}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), "InvalidInput");
+}

@@ -40,7 +40,7 @@ fn rds_identifier(id: &str) -> bool {
 fn check(event: &Value) {
     match Request::parse(event) {
         Ok(Request::Check { resource_id, .. }) => assert!(rds_identifier(&resource_id)),
-        Ok(Request::Sweep) => {}
+        Ok(Request::Sweep | Request::UsageReport { .. }) => {}
         Ok(Request::Trigger(triggers)) => {
             for t in triggers {
                 if let Trigger::Event(e) = t {
