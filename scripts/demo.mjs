@@ -156,6 +156,13 @@ await show(rdsMailbox);
 const leftRunning = [dbs[1].id, restarted.id];
 for (const id of leftRunning) rdsOk &&= (await rds.instanceStatus(id)) === 'available';
 rdsOk &&= (await rds.instanceStatus(lost.id)) === 'stopped';
+
+console.log(bold('\n5. The daily usage report (RdsUsageReportSchedule; events/check-and-stop-rds/usage-report.json), from RDS\'s event history'));
+const { Payload: rdsUsage } = await invokeLambda({ FunctionName: 'check-and-stop-rds', Payload: sample('usage-report.json') });
+console.log(`  ${rdsUsage.subject}`);
+for (const k of rdsUsage.kept_stopped) console.log(`    DB ${k.resource_type} ${k.resource_id}: ran ${k.ran_minutes} min, ${k.saved_hours} hours saved`);
+for (const r of rdsUsage.running) console.log(`    not stopped: ${r}`);
+rdsOk &&= rdsUsage.kept_stopped.some((k) => k.resource_id === lost.id);
 if (!rdsOk) process.exit(1);
 
 // --- 3 and 4. WordPress raw and bronze ------------------------------------------------------

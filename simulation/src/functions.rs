@@ -41,6 +41,8 @@ pub struct Functions {
 /// Settings as the template sets them (defaults: stop after 3,600 s, sweep limit 90 minutes).
 pub struct Settings {
     pub session_limit_minutes: u64,
+    pub idle_minutes: u64,
+    pub max_workers: u32,
     pub success_topic: String,
     pub failure_topic: String,
     pub rds_state_machine: String,
@@ -55,8 +57,8 @@ impl Functions {
         let session_arn_prefix = arn("glue", "session/");
         let limit = settings.session_limit_minutes.to_string();
         let (idle, max_workers) = (
-            crate::run::IDLE_MINUTES.to_string(),
-            crate::run::MAX_WORKERS.to_string(),
+            settings.idle_minutes.to_string(),
+            settings.max_workers.to_string(),
         );
         let stop_vars = |name: &str| match name {
             "GLUE_SESSION_ARN_PREFIX" => Some(session_arn_prefix.clone()),

@@ -109,6 +109,8 @@ pub async fn simulate(options: &Options, plan: &Plan) -> Result<Outcome, String>
     let rds_state_machine = functions::arn("states", "stateMachine:rds-auto-stop");
     let settings = Settings {
         session_limit_minutes: SESSION_LIMIT_MINUTES,
+        idle_minutes: IDLE_MINUTES,
+        max_workers: MAX_WORKERS,
         success_topic: success_topic.clone(),
         failure_topic: failure_topic.clone(),
         rds_state_machine,

@@ -3,7 +3,7 @@
 //! ran, and the hours that saved: it stays stopped until AWS starts it again, 7 days later.
 
 use crate::Deps;
-use crate::db::{self, DbStatus};
+use crate::db;
 use crate::event::ResourceType;
 use crate::history::{self, Entry};
 use aws_sdk_rds::primitives::DateTime;
@@ -55,21 +55,22 @@ pub async fn usage(deps: &Deps, now: DateTime, hours: u32) -> Result<UsageReport
             Ok(_) | Err(Error::NotFound(_)) => continue,
             Err(e) => return Err(e),
         };
-        let stop = entries
-            .iter()
-            .filter(|e| &e.resource_id == id && e.resource_type == kind)
-            .find(|e| e.at.secs() >= auto_start.at.secs() && e.ends_the_auto_start());
-        match stop {
-            Some(stop) if db.status != DbStatus::Available => {
-                let ran = stop.at.secs() - auto_start.at.secs();
-                kept_stopped.push(Kept {
-                    resource_id: id.clone(),
-                    resource_type: kind,
-                    ran_minutes: ran / 60,
-                    saved_hours: round((STOPPED_FOR - ran) as f64 / 3600.0),
-                });
-            }
-            _ => running.push(format!("DB {} '{id}' ({})", kind.as_str(), db.status)),
+        if matches!(db.status.as_str(), "stopped" | "stopping") {
+            // When its stop shows in the history; else it ran until now at most.
+            let stopped = entries
+                .iter()
+                .filter(|e| &e.resource_id == id && e.resource_type == kind)
+                .find(|e| e.at.secs() >= auto_start.at.secs() && e.ends_the_auto_start())
+                .map_or(now.secs(), |e| e.at.secs());
+            let ran = stopped - auto_start.at.secs();
+            kept_stopped.push(Kept {
+                resource_id: id.clone(),
+                resource_type: kind,
+                ran_minutes: ran / 60,
+                saved_hours: round((STOPPED_FOR - ran) as f64 / 3600.0),
+            });
+        } else {
+            running.push(format!("DB {} '{id}' ({})", kind.as_str(), db.status));
         }
     }
     let mut report = summarise(hours, kept_stopped, running);
