@@ -640,6 +640,27 @@ async fn idle_sessions_are_stopped_before_the_limit_and_busy_ones_never() {
         7,
         "five sessions looked at, the two idle ones again before their stop; none the second time"
     );
+
+    // A dry run of both stop paths, idle and past the limit, says the same and stops nothing.
+    let list = listed(vec![
+        session("idle", SessionStatus::Ready, 60 * minute),
+        session("old", SessionStatus::Ready, 120 * minute),
+    ]);
+    let dry = Config {
+        dry_run: true,
+        idle_after: Some(Duration::from_secs(20 * 60)),
+        ..config()
+    };
+    let dry = deps(glue(&[&list, &statements, &get, &tags, &stop]), dry);
+    let event = json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+    let Response::Sweep(report) = run(&dry, event).await.unwrap() else {
+        panic!("expected a sweep report");
+    };
+    let mut would_stop = report.would_stop.clone();
+    would_stop.sort();
+    assert_eq!(would_stop, ["idle", "old"]);
+    assert!(report.stopped.is_empty());
+    assert_eq!(stop.num_calls(), 2, "no stop call in the dry run");
 }
 
 /// The usage report: the sessions of the last day, per owner tag (either spelling), Glue's
