@@ -30,6 +30,11 @@ impl From<&str> for DbStatus {
 }
 
 impl DbStatus {
+    /// Stopped, or on its way there: nothing to keep stopped.
+    pub fn is_stopping_or_stopped(&self) -> bool {
+        matches!(self.as_str(), "stopped" | "stopping")
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             DbStatus::Available => "available",

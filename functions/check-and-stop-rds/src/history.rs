@@ -11,6 +11,7 @@ use aws_sdk_rds::primitives::DateTime;
 use aws_sdk_rds::types::SourceType;
 use serde::Serialize;
 use shared::Error;
+use std::collections::BTreeMap;
 
 /// The words RDS-EVENT-0154 (instance) and RDS-EVENT-0153 (cluster) share: "DB instance is
 /// being started due to it exceeding the maximum allowed time being stopped."
@@ -33,7 +34,7 @@ impl Entry {
     /// Any mention of stopping that is not the auto-start itself (`DB instance stopped`,
     /// `DB cluster is being stopped`, a failed stop…): after one, the auto-start's cycle is over
     /// and a database that runs was started again, by someone.
-    pub fn ends_the_auto_start(&self) -> bool {
+    fn ends_the_auto_start(&self) -> bool {
         !self.is_auto_start() && self.message.to_ascii_lowercase().contains("stop")
     }
 }
@@ -50,6 +51,33 @@ pub enum Verdict {
     StoppedSince { at: String },
 }
 
+/// The latest auto-start of each database among `entries` (which are oldest first).
+pub fn latest_auto_starts(entries: &[Entry]) -> Vec<&Entry> {
+    let mut latest: BTreeMap<(&str, &str), &Entry> = BTreeMap::new();
+    for entry in entries.iter().filter(|e| e.is_auto_start()) {
+        latest.insert((entry.resource_type.as_str(), &entry.resource_id), entry);
+    }
+    latest.into_values().collect()
+}
+
+/// The entries of the database `of` names.
+pub fn of_db<'a>(entries: &'a [Entry], of: &'a Entry) -> impl Iterator<Item = &'a Entry> {
+    entries
+        .iter()
+        .filter(|e| e.resource_id == of.resource_id && e.resource_type == of.resource_type)
+}
+
+/// The first of one database's entries from `at` on that ends an auto-start's cycle.
+pub fn first_stop<'a>(
+    at: DateTime,
+    entries: impl IntoIterator<Item = &'a Entry>,
+) -> Option<&'a Entry> {
+    entries
+        .into_iter()
+        .filter(|e| e.at.secs() >= at.secs() && e.ends_the_auto_start())
+        .min_by_key(|e| e.at.secs())
+}
+
 /// The verdict on an auto-start at `at`, from the entries of the same database that follow it.
 pub fn judge<'a>(
     at: DateTime,
@@ -57,11 +85,7 @@ pub fn judge<'a>(
     now: DateTime,
     max_age_secs: i64,
 ) -> Verdict {
-    if let Some(stop) = later
-        .into_iter()
-        .filter(|e| e.at.secs() >= at.secs() && e.ends_the_auto_start())
-        .min_by_key(|e| e.at.secs())
-    {
+    if let Some(stop) = first_stop(at, later) {
         return Verdict::StoppedSince {
             at: format_time(stop.at),
         };

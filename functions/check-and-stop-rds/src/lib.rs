@@ -22,7 +22,6 @@ pub use error::RdsError;
 pub use event::{
     CheckInput, Event, RdsEvent, RdsEventDetail, RdsNotification, Request, ResourceType, Trigger,
 };
-pub use history::Verdict;
 pub use sweep::SweepReport;
 pub use trigger::{TriggerOutcome, execution_name};
 pub use usage::{Kept, UsageReport};

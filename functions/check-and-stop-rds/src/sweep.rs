@@ -5,12 +5,11 @@
 
 use crate::Deps;
 use crate::event::RdsEvent;
-use crate::history::{self, Entry};
+use crate::history;
 use crate::trigger::{TriggerOutcome, start};
 use aws_sdk_rds::primitives::DateTime;
 use serde::Serialize;
 use shared::Error;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct SweepReport {
@@ -29,26 +28,19 @@ pub struct SweepReport {
 pub async fn sweep(deps: &Deps, now: DateTime) -> Result<SweepReport, Error> {
     let since = DateTime::from_secs(now.secs().saturating_sub(deps.config.lookback_secs()));
     let entries = history::read(&deps.rds, since, None).await?;
-    let mut latest: BTreeMap<(&str, &str), &Entry> = BTreeMap::new();
-    for entry in entries.iter().filter(|e| e.is_auto_start()) {
-        // Oldest first: a later auto-start of the same database replaces an earlier one.
-        latest.insert((entry.resource_type.as_str(), &entry.resource_id), entry);
-    }
+    let latest = history::latest_auto_starts(&entries);
     let mut results = Vec::with_capacity(latest.len());
     let mut first_error = None;
-    for auto_start in latest.values() {
+    for auto_start in &latest {
         let event = RdsEvent {
             resource_id: auto_start.resource_id.clone(),
             resource_type: auto_start.resource_type,
             event_id: auto_start.resource_type.auto_start_event().to_owned(),
             at: auto_start.at,
         };
-        let same_db = entries.iter().filter(|e| {
-            e.resource_id == auto_start.resource_id && e.resource_type == auto_start.resource_type
-        });
         let verdict = history::judge(
             auto_start.at,
-            same_db,
+            history::of_db(&entries, auto_start),
             now,
             deps.config.max_event_age_secs(),
         );

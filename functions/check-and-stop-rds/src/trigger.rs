@@ -89,7 +89,7 @@ pub async fn start(
             format!("{what} is not tagged auto-restart-protection=yes"),
         ));
     }
-    if matches!(db.status.as_str(), "stopped" | "stopping") {
+    if db.status.is_stopping_or_stopped() {
         return Ok(left_alone(
             "not_running",
             event,

@@ -5,11 +5,10 @@
 use crate::Deps;
 use crate::db;
 use crate::event::ResourceType;
-use crate::history::{self, Entry};
+use crate::history;
 use aws_sdk_rds::primitives::DateTime;
 use serde::Serialize;
 use shared::Error;
-use std::collections::BTreeMap;
 
 /// How long RDS lets a database stay stopped before it starts it again.
 const STOPPED_FOR: i64 = 7 * 24 * 3600;
@@ -43,24 +42,17 @@ pub struct Kept {
 pub async fn usage(deps: &Deps, now: DateTime, hours: u32) -> Result<UsageReport, Error> {
     let since = DateTime::from_secs(now.secs() - i64::from(hours) * 3600);
     let entries = history::read(&deps.rds, since, None).await?;
-    let mut latest: BTreeMap<(&str, &str), &Entry> = BTreeMap::new();
-    for entry in entries.iter().filter(|e| e.is_auto_start()) {
-        latest.insert((entry.resource_type.as_str(), &entry.resource_id), entry);
-    }
     let (mut kept_stopped, mut running) = (Vec::new(), Vec::new());
-    for auto_start in latest.values() {
+    for auto_start in history::latest_auto_starts(&entries) {
         let (id, kind) = (&auto_start.resource_id, auto_start.resource_type);
         let db = match db::describe(&deps.rds, id, kind).await {
             Ok(db) if db.protected => db,
             Ok(_) | Err(Error::NotFound(_)) => continue,
             Err(e) => return Err(e),
         };
-        if matches!(db.status.as_str(), "stopped" | "stopping") {
+        if db.status.is_stopping_or_stopped() {
             // When its stop shows in the history; else it ran until now at most.
-            let stopped = entries
-                .iter()
-                .filter(|e| &e.resource_id == id && e.resource_type == kind)
-                .find(|e| e.at.secs() >= auto_start.at.secs() && e.ends_the_auto_start())
+            let stopped = history::first_stop(auto_start.at, history::of_db(&entries, auto_start))
                 .map_or(now.secs(), |e| e.at.secs());
             let ran = stopped - auto_start.at.secs();
             kept_stopped.push(Kept {

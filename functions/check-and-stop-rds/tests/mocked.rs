@@ -65,6 +65,20 @@ fn describe_sequence(statuses: &[&'static str]) -> Rule {
     seq.build()
 }
 
+/// DescribeDBClusters: a protected cluster, `available`.
+fn available_cluster() -> Rule {
+    mock!(Rds::describe_db_clusters).then_output(|| {
+        DescribeDbClustersOutput::builder()
+            .db_clusters(
+                DbCluster::builder()
+                    .status("available")
+                    .tag_list(Tag::builder().key(TAGGED.0).value(TAGGED.1).build())
+                    .build(),
+            )
+            .build()
+    })
+}
+
 fn stop_instance() -> Rule {
     mock!(Rds::stop_db_instance).then_output(|| {
         StopDbInstanceOutput::builder()
@@ -326,16 +340,7 @@ async fn a_snapshot_is_asked_for_before_the_stop_when_configured() {
     );
     assert_eq!(stop.num_calls(), 1);
 
-    let cluster = mock!(Rds::describe_db_clusters).then_output(|| {
-        DescribeDbClustersOutput::builder()
-            .db_clusters(
-                DbCluster::builder()
-                    .status("available")
-                    .tag_list(Tag::builder().key(TAGGED.0).value(TAGGED.1).build())
-                    .build(),
-            )
-            .build()
-    });
+    let cluster = available_cluster();
     let snapshot = mock!(Rds::create_db_cluster_snapshot)
         .match_requests(|r| {
             r.db_cluster_snapshot_identifier() == Some("analytics-aurora-before-auto-stop-20261120")
@@ -360,16 +365,7 @@ async fn a_snapshot_is_asked_for_before_the_stop_when_configured() {
 
 #[tokio::test]
 async fn a_cluster_is_stopped_with_stop_db_cluster() {
-    let describe = mock!(Rds::describe_db_clusters).then_output(|| {
-        DescribeDbClustersOutput::builder()
-            .db_clusters(
-                DbCluster::builder()
-                    .status("available")
-                    .tag_list(Tag::builder().key(TAGGED.0).value(TAGGED.1).build())
-                    .build(),
-            )
-            .build()
-    });
+    let describe = available_cluster();
     let stop = mock!(Rds::stop_db_cluster)
         .match_requests(|r| r.db_cluster_identifier() == Some("analytics-aurora"))
         .then_output(|| {

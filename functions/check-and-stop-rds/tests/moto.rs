@@ -92,11 +92,16 @@ fn result_for<'a>(report: &'a SweepReport, id: &str) -> Option<&'a TriggerOutcom
         .find(|r| r.resource_id.as_deref() == Some(id))
 }
 
-/// The auto-start of `id` at `at`, delivered by EventBridge, as the trigger gets it.
-fn auto_start_event_at(id: &str, at: &str) -> Value {
+/// The trigger, now by the real clock, given the auto-start of `id` at `at` as EventBridge
+/// delivers it.
+async fn trigger_now(deps: &Deps, id: &str, at: &str) -> Vec<TriggerOutcome> {
     let mut event = auto_start_event(id);
     event["detail"]["Date"] = json!(at);
-    event
+    let now = DateTime::from(SystemTime::now());
+    match check_and_stop_rds::handle(deps, shared::input::parse(event).unwrap(), now).await {
+        Ok(Response::Triggered { results }) => results,
+        other => panic!("expected trigger results, got {other:?}"),
+    }
 }
 
 async fn create_instance(deps: &Deps, tags: &[(&str, &str)]) -> String {
@@ -247,16 +252,7 @@ async fn a_lost_auto_start_event_is_caught_by_the_next_sweep() {
     assert_eq!(result_for(&report, &untagged).unwrap().action, "ignored");
 
     // The trigger's event, delivered after all: the same workflow, not a second one.
-    let late = check_and_stop_rds::handle(
-        &deps,
-        shared::input::parse(auto_start_event_at(&protected, &at)).unwrap(),
-        DateTime::from(SystemTime::now()),
-    )
-    .await
-    .unwrap();
-    let Response::Triggered { results } = late else {
-        panic!("expected trigger results")
-    };
+    let results = trigger_now(&deps, &protected, &at).await;
     // StartExecution answers an identical call for a running execution as if it started it.
     assert!(matches!(results[0].action, "started" | "already_started"));
     assert_eq!(results[0].execution_name.as_deref(), Some(name.as_str()));
@@ -306,16 +302,7 @@ async fn a_database_started_by_someone_after_its_auto_start_is_never_stopped() {
     );
     assert_eq!(result_for(&report, &stale).unwrap().action, "too_old");
     assert!(report.reported);
-    let replayed = check_and_stop_rds::handle(
-        &deps,
-        shared::input::parse(auto_start_event_at(&restarted, &auto_started)).unwrap(),
-        DateTime::from(SystemTime::now()),
-    )
-    .await
-    .unwrap();
-    let Response::Triggered { results } = replayed else {
-        panic!("expected trigger results")
-    };
+    let results = trigger_now(&deps, &restarted, &auto_started).await;
     assert_eq!(results[0].action, "stopped_since");
 
     for id in [&restarted, &stale] {

@@ -153,6 +153,9 @@ pub enum Request {
     Ignore { reason: String },
 }
 
+/// The tag that names who answers for a session, in either spelling.
+pub const OWNER_TAGS: [&str; 2] = ["owner", "Owner"];
+
 /// Glue's limit on session ids.
 const MAX_SESSION_ID_LEN: usize = 255;
 
@@ -252,7 +255,7 @@ fn creator(identity: &UserIdentity, tags: Option<&BTreeMap<String, String>>) -> 
         .clone()
         .or_else(|| identity.principal_id.clone())
         .unwrap_or_else(|| identity.r#type.clone());
-    let owner = tags.and_then(|t| t.get("owner").or_else(|| t.get("Owner")));
+    let owner = tags.and_then(|t| OWNER_TAGS.iter().find_map(|k| t.get(*k)));
     match owner {
         Some(owner) => format!("{caller} (owner tag: {owner})"),
         None => caller,

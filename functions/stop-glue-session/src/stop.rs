@@ -6,6 +6,7 @@ use crate::outcome::{Action, Outcome};
 use aws_sdk_glue::primitives::DateTime;
 use aws_sdk_glue::types::{Session, SessionStatus};
 use shared::Error;
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 /// How much later than its CreateSession event a session's `CreatedOn` may be and still be
@@ -126,6 +127,12 @@ async fn get_session(deps: &Deps, session_id: &str) -> Result<Session, StopError
 }
 
 async fn opted_out(deps: &Deps, session_id: &str) -> Result<bool, StopError> {
+    let (key, value) = &deps.config.opt_out_tag;
+    Ok(tags(deps, session_id).await?.get(key) == Some(value))
+}
+
+/// A session's tags (GetTags takes its ARN).
+pub(crate) async fn tags(deps: &Deps, session_id: &str) -> Result<HashMap<String, String>, Error> {
     let session_arn = format!("{}{session_id}", deps.config.session_arn_prefix);
     let out = deps
         .glue
@@ -134,8 +141,7 @@ async fn opted_out(deps: &Deps, session_id: &str) -> Result<bool, StopError> {
         .send()
         .await
         .map_err(|e| Error::from_sdk(format!("Glue GetTags '{session_arn}'"), e))?;
-    let (key, value) = &deps.config.opt_out_tag;
-    Ok(out.tags().and_then(|t| t.get(key)) == Some(value))
+    Ok(out.tags.unwrap_or_default())
 }
 
 async fn call_stop_session(deps: &Deps, session_id: &str) -> Result<(), StopError> {

@@ -5,7 +5,9 @@
 
 use crate::Deps;
 use crate::error::StopError;
+use crate::event::OWNER_TAGS;
 use crate::limits::Asked;
+use crate::stop;
 use aws_sdk_glue::primitives::DateTime;
 use aws_sdk_glue::types::{Session, WorkerType};
 use serde::Serialize;
@@ -13,8 +15,6 @@ use shared::Error;
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-/// The tag that names who answers for a session (either spelling).
-const OWNER_TAGS: [&str; 2] = ["owner", "Owner"];
 const NO_OWNER: &str = "(no owner tag)";
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -83,19 +83,10 @@ fn ran_since(session: &Session, since: i64) -> bool {
 }
 
 async fn owner(deps: &Deps, id: &str) -> Result<String, Error> {
-    let arn = format!("{}{id}", deps.config.session_arn_prefix);
-    let tags = deps
-        .glue
-        .get_tags()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .map_err(|e| Error::from_sdk(format!("Glue GetTags '{id}'"), e))?;
-    let tags = tags.tags();
+    let mut tags = stop::tags(deps, id).await?;
     Ok(OWNER_TAGS
         .iter()
-        .find_map(|k| tags.and_then(|t| t.get(*k)))
-        .cloned()
+        .find_map(|k| tags.remove(*k))
         .unwrap_or_else(|| NO_OWNER.to_owned()))
 }
 
