@@ -56,7 +56,7 @@ def prepare_moto():
             "origin": site, "username": "etl", "password": os.environ["WORDPRESS_APP_PASSWORD"]}),
         SETTINGS["ROUTING_TABLE_PARAMETER"]: json.dumps({"rules": [
             {"control_id": "S3.8", "action": "remediate",
-             "remediation": {"function": "remediate-s3-public-access", "qualifier": "live"}},
+             "remediation": {"function": "remediate-finding", "qualifier": "live"}},
             {"control_id": "EC2.2", "action": "suppress", "note": "locked by the landing zone"},
         ]}),
     }
@@ -70,7 +70,7 @@ def prepare_moto():
         RoleName=SETTINGS["REMEDIATION_ROLE_NAME"],
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": "sts:AssumeRole",
-            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/remediate-s3-public-access"}}]}),
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/remediate-finding"}}]}),
     )
 
 
@@ -115,7 +115,7 @@ SAMPLES = {
     "wordpress-to-parquet": "run-by-hand.json",
     "route-finding": "securityhub-findings-imported.json",
     "remediation-proxy": "remediate-s3-finding-dry-run.json",
-    "remediate-s3-public-access": "remediate-dry-run.json",
+    "remediate-finding": "remediate-s3-8-dry-run.json",
     "crawl-page": None,
 }
 

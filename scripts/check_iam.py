@@ -66,10 +66,57 @@ ALLOWED = {
         {"arn:${AWS::Partition}:iam::*:role/${RemediationRoleName}"},
         "a finding may come from any member account; the role name is fixed",
     ),
-    "BucketPublicAccessBlock": (
+    # The member remediation role, one statement per control of the catalogue: a finding may
+    # name any resource of the account, in any Region; each session narrows it to that one.
+    "S3Dot8BucketPublicAccessBlock": (
         {"s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"},
         {"arn:${AWS::Partition}:s3:::*"},
         "any bucket of a member account may be the one a finding names",
+    ),
+    "S3Dot5BucketPolicy": (
+        {"s3:GetBucketPolicy", "s3:PutBucketPolicy"},
+        {"arn:${AWS::Partition}:s3:::*"},
+        "any bucket of a member account may be the one a finding names",
+    ),
+    "S3Dot1AccountPublicAccessBlock": (
+        {"s3:GetAccountPublicAccessBlock", "s3:PutAccountPublicAccessBlock"},
+        {"*"},
+        "the account's Block Public Access has no resource ARN",
+    ),
+    "EC2Dot7EbsEncryptionByDefault": (
+        {"ec2:GetEbsEncryptionByDefault", "ec2:EnableEbsEncryptionByDefault"},
+        {"*"},
+        "a Region's EBS encryption default has no resource ARN",
+    ),
+    "EC2Dot2DescribeSecurityGroups": (
+        {"ec2:DescribeSecurityGroups"},
+        {"*"},
+        "ec2:DescribeSecurityGroups has no resource-level permissions",
+    ),
+    "EC2Dot2RevokeDefaultGroupRules": (
+        {"ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"},
+        {"arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*"},
+        "the default group of any VPC of the account, in any Region",
+    ),
+    "IAMDot7PasswordPolicy": (
+        {"iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"},
+        {"*"},
+        "the account password policy has no resource ARN",
+    ),
+    "KMSDot4KeyRotation": (
+        {"kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation"},
+        {"arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"},
+        "any key of the account, in any Region",
+    ),
+    "LambdaDot1FunctionPolicy": (
+        {"lambda:GetFunctionConfiguration", "lambda:GetPolicy", "lambda:RemovePermission"},
+        {"arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*"},
+        "any function of the account, in any Region",
+    ),
+    "RDSDot2PublicAccess": (
+        {"rds:DescribeDBInstances", "rds:ModifyDBInstance"},
+        {"arn:${AWS::Partition}:rds:*:${AWS::AccountId}:db:*"},
+        "any DB instance of the account, in any Region",
     ),
 }
 

@@ -233,14 +233,14 @@ const { definition: secDefinition, notifications: secMailbox } = await deployWor
 const findingsMailbox = await inbox(`security-findings-${suffix}`, [findingsTopic]);
 const table = {
   rules: [
-    { control_id: 'S3.8', action: 'remediate', remediation: { function: 'remediate-s3-public-access', qualifier: 'live' } },
+    { control_id: 'S3.8', action: 'remediate', remediation: { function: 'remediate-finding', qualifier: 'live' } },
     { control_id: 'EC2.2', action: 'suppress', note: 'Default security groups are locked by the landing zone.' },
   ],
 };
 await ssm.put('/security/remediation/routing-table', JSON.stringify(table));
 const exposed = `team-reports-${suffix}`;
 await s3.createBucket(exposed);
-const memberRole = await iam.createRole(`SecurityHubRemediationRole`, `arn:aws:iam::${ACCOUNT}:role/remediate-s3-public-access`).catch(
+const memberRole = await iam.createRole(`SecurityHubRemediationRole`, `arn:aws:iam::${ACCOUNT}:role/remediate-finding`).catch(
   () => `arn:aws:iam::${ACCOUNT}:role/SecurityHubRemediationRole`,
 );
 console.log(bold('\n1. Routing table (SSM /security/remediation/routing-table), the member account\'s remediation role, and a bucket without a public access block'));

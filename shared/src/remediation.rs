@@ -3,7 +3,7 @@
 //! [`ProxyRequest`], the proxy invokes the remediation function with a [`RemediationRequest`],
 //! which answers a [`RemediationResult`], and the proxy answers a [`ProxyResult`]); the
 //! accounts a deployment may act in ([`Accounts`]); and which resource each remediable control
-//! is about ([`resource_type`], [`check_target`]). Every step checks what it is given again, so
+//! is about ([`CONTROLS`], [`check_target`]). Every step checks what it is given again, so
 //! a hand-made request to any one of them is held to the same rules.
 
 use crate::config::{Vars, optional, required};
@@ -90,9 +90,15 @@ pub struct RemediationResult {
     pub outcome: Outcome,
     /// One sentence for the finding's note: what was (or would have been) changed.
     pub summary: String,
-    /// The remediation's own detail (the settings before and after, say), for its logs.
+    /// The remediation's own detail (the control, the resource, the dry run), for its logs.
     #[serde(default)]
     pub detail: Value,
+    /// The state the control reads, as it was: what undoing the change restores.
+    #[serde(default)]
+    pub before: Option<Value>,
+    /// The state read back after the change; none when nothing was changed.
+    #[serde(default)]
+    pub after: Option<Value>,
 }
 
 /// What the proxy answers the state machine: which remediation ran, where, and what it did, in a
@@ -203,30 +209,103 @@ impl Accounts {
     }
 }
 
-/// The resource type each remediable control is about. A control missing here is never
-/// remediated, whatever the routing table says.
-const CONTROL_RESOURCES: &[(&str, &str)] = &[("S3.8", "AwsS3Bucket")];
+/// A control a remediation can fix: the catalogue the routing table, the proxy and the
+/// remediation function all check. A control missing here is never remediated, whatever the
+/// routing table says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Control {
+    /// Security Hub's `Compliance.SecurityControlId`.
+    pub id: &'static str,
+    /// The ASFF type of the one resource its findings name.
+    pub resource_type: &'static str,
+    /// What the remediation does, for the notification and the docs.
+    pub fixes: &'static str,
+}
 
-pub fn resource_type(control_id: &str) -> Option<&'static str> {
-    CONTROL_RESOURCES
-        .iter()
-        .find(|(c, _)| *c == control_id)
-        .map(|(_, t)| *t)
+pub const CONTROLS: &[Control] = &[
+    Control {
+        id: "S3.1",
+        resource_type: ACCOUNT,
+        fixes: "turns on the account's four S3 Block Public Access settings",
+    },
+    Control {
+        id: "S3.5",
+        resource_type: BUCKET,
+        fixes: "adds a statement denying requests without TLS to the bucket policy",
+    },
+    Control {
+        id: "S3.8",
+        resource_type: BUCKET,
+        fixes: "turns on the bucket's four S3 Block Public Access settings",
+    },
+    Control {
+        id: "EC2.2",
+        resource_type: SECURITY_GROUP,
+        fixes: "removes every rule of a VPC's default security group",
+    },
+    Control {
+        id: "EC2.7",
+        resource_type: ACCOUNT,
+        fixes: "turns on EBS encryption by default in the Region",
+    },
+    Control {
+        id: "IAM.7",
+        resource_type: ACCOUNT,
+        fixes: "raises the account password policy to the control's requirements, keeping \
+                stricter settings",
+    },
+    Control {
+        id: "KMS.4",
+        resource_type: KMS_KEY,
+        fixes: "turns on automatic rotation of the KMS key",
+    },
+    Control {
+        id: "Lambda.1",
+        resource_type: LAMBDA_FUNCTION,
+        fixes: "removes the function policy statements that let anyone invoke it",
+    },
+    Control {
+        id: "RDS.2",
+        resource_type: DB_INSTANCE,
+        fixes: "makes the DB instance not publicly accessible",
+    },
+];
+
+const ACCOUNT: &str = "AwsAccount";
+const BUCKET: &str = "AwsS3Bucket";
+const SECURITY_GROUP: &str = "AwsEc2SecurityGroup";
+const KMS_KEY: &str = "AwsKmsKey";
+const LAMBDA_FUNCTION: &str = "AwsLambdaFunction";
+const DB_INSTANCE: &str = "AwsRdsDbInstance";
+
+pub fn control(control_id: &str) -> Option<&'static Control> {
+    CONTROLS.iter().find(|c| c.id == control_id)
+}
+
+/// Where a finding is: a remediation's resource must be in the same partition, account and
+/// Region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope<'a> {
+    pub partition: &'a str,
+    pub account_id: &'a str,
+    pub region: &'a str,
 }
 
 /// The one resource of a finding a remediation of `control_id` may change: there must be
-/// exactly one, of the control's type, its id a well-formed ARN in `partition`.
+/// exactly one, of the control's type, its id well-formed and in the finding's `scope`.
 pub fn check_target(
     control_id: &str,
-    partition: &str,
+    scope: Scope<'_>,
     resources: &[crate::finding::Resource],
 ) -> Result<Target, Refusal> {
     let refuse = |reason: String| Refusal::new(Check::Resource, reason);
-    let Some(expected) = resource_type(control_id) else {
+    let Some(control) = control(control_id) else {
         return Err(refuse(format!(
-            "no remediation knows which resource control {control_id} is about"
+            "no remediation knows which resource control {} is about",
+            shorten(control_id)
         )));
     };
+    let expected = control.resource_type;
     let [one] = resources else {
         return Err(refuse(format!(
             "the finding names {} resources; a remediation changes exactly one",
@@ -245,17 +324,50 @@ pub fn check_target(
         kind: expected.to_owned(),
         id: id.to_owned(),
     };
-    target.resource_name(partition)?;
+    target.resource_name(scope)?;
     Ok(target)
 }
 
 impl Target {
-    /// The resource's name, from its ARN in `partition`: for `AwsS3Bucket`, the bucket in
-    /// `arn:<partition>:s3:::NAME`, checked against S3's bucket naming rules.
-    pub fn resource_name(&self, partition: &str) -> Result<&str, Refusal> {
+    /// The resource's name (or id), read from its ASFF id, which must be in `scope`:
+    ///
+    /// | type | id | name |
+    /// |---|---|---|
+    /// | `AwsAccount` | `AWS::::Account:ACCOUNT` | the account |
+    /// | `AwsS3Bucket` | `arn:P:s3:::BUCKET` | the bucket |
+    /// | `AwsEc2SecurityGroup` | `arn:P:ec2:R:A:security-group/sg-…` | the group id |
+    /// | `AwsKmsKey` | `arn:P:kms:R:A:key/KEY` | the key id |
+    /// | `AwsLambdaFunction` | `arn:P:lambda:R:A:function:NAME` | the function, unqualified |
+    /// | `AwsRdsDbInstance` | `arn:P:rds:R:A:db:ID` | the instance identifier |
+    pub fn resource_name(&self, scope: Scope<'_>) -> Result<&str, Refusal> {
         let refuse = |reason: String| Refusal::new(Check::Resource, reason);
-        match self.kind.as_str() {
-            "AwsS3Bucket" => {
+        let Scope {
+            partition,
+            account_id,
+            region,
+        } = scope;
+        let regional = |service: &str, what: &str| {
+            let prefix = format!("arn:{partition}:{service}:{region}:{account_id}:{what}");
+            self.id.strip_prefix(&prefix).ok_or_else(|| {
+                refuse(format!(
+                    "'{}' is not the ARN of a {} in the finding's account and Region \
+                     ({prefix}…)",
+                    shorten(&self.id),
+                    self.kind
+                ))
+            })
+        };
+        let (name, valid) = match self.kind.as_str() {
+            ACCOUNT => {
+                let name = self.id.strip_prefix("AWS::::Account:").ok_or_else(|| {
+                    refuse(format!(
+                        "'{}' is not an account (AWS::::Account:ID)",
+                        shorten(&self.id)
+                    ))
+                })?;
+                (name, name == account_id)
+            }
+            BUCKET => {
                 let prefix = format!("arn:{partition}:s3:::");
                 let name = self.id.strip_prefix(&prefix).ok_or_else(|| {
                     refuse(format!(
@@ -263,20 +375,61 @@ impl Target {
                         shorten(&self.id)
                     ))
                 })?;
-                if !is_bucket_name(name) {
-                    return Err(refuse(format!(
-                        "'{}' is not an S3 bucket name",
-                        shorten(name)
-                    )));
-                }
-                Ok(name)
+                (name, is_bucket_name(name))
             }
-            other => Err(refuse(format!(
-                "no remediation acts on resources of type {}",
-                shorten(other)
-            ))),
+            SECURITY_GROUP => {
+                let name = regional("ec2", "security-group/")?;
+                let valid = name.strip_prefix("sg-").is_some_and(|hex| {
+                    (8..=17).contains(&hex.len())
+                        && hex
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                });
+                (name, valid)
+            }
+            KMS_KEY => {
+                let name = regional("kms", "key/")?;
+                (
+                    name,
+                    is_name(name, 1..=64, |b| b.is_ascii_alphanumeric() || b == b'-'),
+                )
+            }
+            LAMBDA_FUNCTION => {
+                let name = regional("lambda", "function:")?;
+                let valid = is_name(name, 1..=64, |b| {
+                    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+                });
+                (name, valid)
+            }
+            DB_INSTANCE => {
+                let name = regional("rds", "db:")?;
+                let valid = is_name(name, 1..=63, |b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
+                }) && name.starts_with(|c: char| c.is_ascii_lowercase())
+                    && !name.ends_with('-')
+                    && !name.contains("--");
+                (name, valid)
+            }
+            other => {
+                return Err(refuse(format!(
+                    "no remediation acts on resources of type {}",
+                    shorten(other)
+                )));
+            }
+        };
+        if !valid {
+            return Err(refuse(format!(
+                "'{}' is not a valid {} in account {account_id}",
+                shorten(name),
+                self.kind
+            )));
         }
+        Ok(name)
     }
+}
+
+fn is_name(name: &str, len: std::ops::RangeInclusive<usize>, ok: impl Fn(u8) -> bool) -> bool {
+    len.contains(&name.len()) && name.bytes().all(ok)
 }
 
 /// S3's rules for general purpose bucket names: 3 to 63 lowercase letters, digits, dots and
@@ -359,11 +512,17 @@ mod tests {
         }
     }
 
+    const HERE: Scope<'static> = Scope {
+        partition: "aws",
+        account_id: "111122223333",
+        region: "eu-west-1",
+    };
+
     #[test]
     fn exactly_one_resource_of_the_controls_type() {
         let good = bucket("AwsS3Bucket", "arn:aws:s3:::team-reports");
-        let t = check_target("S3.8", "aws", std::slice::from_ref(&good)).unwrap();
-        assert_eq!(t.resource_name("aws").unwrap(), "team-reports");
+        let t = check_target("S3.8", HERE, std::slice::from_ref(&good)).unwrap();
+        assert_eq!(t.resource_name(HERE).unwrap(), "team-reports");
         for (control, resources, expected) in [
             ("S3.8", vec![], "names 0 resources"),
             (
@@ -379,7 +538,7 @@ mod tests {
                 )],
                 "not the AwsS3Bucket",
             ),
-            ("EC2.2", vec![good.clone()], "no remediation knows"),
+            ("EC2.18", vec![good.clone()], "no remediation knows"),
             (
                 "S3.8",
                 vec![bucket("AwsS3Bucket", "team-reports")],
@@ -393,17 +552,122 @@ mod tests {
             (
                 "S3.8",
                 vec![bucket("AwsS3Bucket", "arn:aws:s3:::Team_Reports")],
-                "not an S3 bucket name",
+                "not a valid AwsS3Bucket",
             ),
             (
                 "S3.8",
                 vec![bucket("AwsS3Bucket", "arn:aws:s3:::team-reports/key")],
-                "not an S3 bucket name",
+                "not a valid AwsS3Bucket",
             ),
         ] {
-            let err = check_target(control, "aws", &resources).unwrap_err();
+            let err = check_target(control, HERE, &resources).unwrap_err();
             assert_eq!(err.check, Check::Resource);
             assert!(err.reason.contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn every_resource_is_read_from_its_id_in_the_findings_account_and_region() {
+        let name = |kind: &str, id: &str| {
+            Target {
+                kind: kind.to_owned(),
+                id: id.to_owned(),
+            }
+            .resource_name(HERE)
+            .map(str::to_owned)
+            .map_err(|r| r.reason)
+        };
+        let arn = |rest: &str| format!("arn:aws:{rest}");
+        for (kind, id, expected) in [
+            (
+                "AwsAccount",
+                "AWS::::Account:111122223333".to_owned(),
+                "111122223333",
+            ),
+            (
+                "AwsEc2SecurityGroup",
+                arn("ec2:eu-west-1:111122223333:security-group/sg-0123456789abcdef0"),
+                "sg-0123456789abcdef0",
+            ),
+            (
+                "AwsKmsKey",
+                arn("kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+                "1234abcd-12ab-34cd-56ef-1234567890ab",
+            ),
+            (
+                "AwsLambdaFunction",
+                arn("lambda:eu-west-1:111122223333:function:thumbnail_maker-2"),
+                "thumbnail_maker-2",
+            ),
+            (
+                "AwsRdsDbInstance",
+                arn("rds:eu-west-1:111122223333:db:orders-db"),
+                "orders-db",
+            ),
+        ] {
+            assert_eq!(name(kind, &id).as_deref(), Ok(expected), "{id}");
+        }
+        for (kind, id, expected) in [
+            (
+                "AwsAccount",
+                "AWS::::Account:444455556666".to_owned(),
+                "not a valid AwsAccount",
+            ),
+            ("AwsAccount", "111122223333".to_owned(), "not an account"),
+            (
+                "AwsEc2SecurityGroup",
+                arn("ec2:eu-west-1:444455556666:security-group/sg-0123456789abcdef0"),
+                "in the finding's account and Region",
+            ),
+            (
+                "AwsEc2SecurityGroup",
+                arn("ec2:us-east-1:111122223333:security-group/sg-0123456789abcdef0"),
+                "in the finding's account and Region",
+            ),
+            (
+                "AwsEc2SecurityGroup",
+                arn("ec2:eu-west-1:111122223333:security-group/default"),
+                "not a valid",
+            ),
+            (
+                "AwsLambdaFunction",
+                arn("lambda:eu-west-1:111122223333:function:maker:live"),
+                "not a valid",
+            ),
+            (
+                "AwsKmsKey",
+                arn("kms:eu-west-1:111122223333:alias/prod"),
+                "in the finding's account and Region",
+            ),
+            (
+                "AwsRdsDbInstance",
+                arn("rds:eu-west-1:111122223333:db:Orders_DB"),
+                "not a valid",
+            ),
+            (
+                "AwsIamUser",
+                "arn:aws:iam::111122223333:user/x".to_owned(),
+                "no remediation acts",
+            ),
+        ] {
+            let err = name(kind, &id).unwrap_err();
+            assert!(err.contains(expected), "{id}: {err}");
+        }
+    }
+
+    #[test]
+    fn every_control_names_a_resource_type_a_target_can_be_read_from() {
+        for control in CONTROLS {
+            let t = Target {
+                kind: control.resource_type.to_owned(),
+                id: String::new(),
+            };
+            let err = t.resource_name(HERE).unwrap_err();
+            assert!(
+                !err.reason.contains("no remediation acts"),
+                "{}",
+                control.id
+            );
         }
     }
 }

@@ -1,5 +1,5 @@
 // statemachines/security-remediation.asl.json: end to end with the real route-finding,
-// remediation-proxy and remediate-s3-public-access binaries (the proxy reads the finding back
+// remediation-proxy and remediate-finding binaries (the proxy reads the finding back
 // from moto's Security Hub and reaches the remediation through cargo lambda's Lambda Invoke
 // API; the remediation assumes a role and fixes the bucket in moto), and flow tests whose fake
 // proxy plays throttling and failures. Security Hub's BatchUpdateFindings is recorded by the
@@ -15,7 +15,7 @@ import { ACCOUNT, importFindings, inbox, s3, sns, ssm } from './lib/moto.mjs';
 const TABLE_PARAMETER = '/security/remediation/routing-table';
 const TABLE = {
   rules: [
-    { control_id: 'S3.8', action: 'remediate', remediation: { function: 'remediate-s3-public-access', qualifier: 'live' } },
+    { control_id: 'S3.8', action: 'remediate', remediation: { function: 'remediate-finding', qualifier: 'live' } },
     { control_id: 'EC2.2', action: 'suppress', note: 'Default security groups are locked by the landing zone.' },
   ],
 };
@@ -63,7 +63,7 @@ test('remediate, suppress, notify: the bucket is fixed and each finding updated'
   assert.deepEqual(outcomes(run), { 'S3.8': 'remediated', 'EC2.2': 'suppressed', 'Lambda.1': 'notified' });
   assert.deepEqual(await s3.publicAccessBlock(bucket), ALL_BLOCKED);
   assert.equal(update(event, 0).workflow, 'RESOLVED');
-  assert.match(update(event, 0).note, new RegExp(`^Remediated by remediate-s3-public-access:live: Blocked all public access to bucket '${bucket}'`));
+  assert.match(update(event, 0).note, new RegExp(`^Remediated by remediate-finding:live: Fixed S3.8 on bucket '${bucket}'`));
   assert.equal(update(event, 1).workflow, 'SUPPRESSED');
   assert.equal(update(event, 2).workflow, 'NOTIFIED');
   const [note] = await findingsMail.find(event.detail.findings[2].Id);
@@ -82,7 +82,7 @@ test('a dry run changes nothing and resolves nothing: the finding is NOTIFIED wi
   assert.equal(outcomes(run)['S3.8'], 'would_remediate');
   assert.equal(await s3.publicAccessBlock(bucket), null, 'nothing changed');
   assert.equal(update(event, 0).workflow, 'NOTIFIED');
-  assert.match(update(event, 0).note, /^Dry run of remediate-s3-public-access:live, nothing changed: Would block all public access/);
+  assert.match(update(event, 0).note, /^Dry run of remediate-finding:live, nothing changed: Would fix S3.8 on bucket/);
   assert.ok(![...securityHub.updates.values()].some((u) => u.workflow === 'RESOLVED' && u.note.includes(bucket)));
 });
 
@@ -127,7 +127,7 @@ test('a finding resolved since the event, or gone, is refused: nothing changed, 
 });
 
 test('a remediation not on the allowlist is never invoked, whatever the table says', async () => {
-  const rogue = { rules: [{ control_id: 'S3.8', action: 'remediate', remediation: { function: 'remediate-s3-public-access', qualifier: '$LATEST' } }] };
+  const rogue = { rules: [{ control_id: 'S3.8', action: 'remediate', remediation: { function: 'remediate-finding', qualifier: '$LATEST' } }] };
   await ssm.put(TABLE_PARAMETER, JSON.stringify(rogue));
   try {
     const { bucket, event } = await findingsEvent();
@@ -149,14 +149,14 @@ function proxyError(name, message) {
   return error;
 }
 
-const remediated = { remediation: 'remediate-s3-public-access:live', dry_run: false, outcome: 'remediated', note: 'Remediated by remediate-s3-public-access:live: Blocked all public access.' };
+const remediated = { remediation: 'remediate-finding:live', dry_run: false, outcome: 'remediated', note: 'Remediated by remediate-finding:live: Blocked all public access.' };
 
 test('throttled twice, then successful: the finding ends remediated', async () => {
   const { event } = await findingsEvent();
   let calls = 0;
   const proxy = async () => {
     calls += 1;
-    if (calls <= 2) throw proxyError('Throttled', 'throttled: Lambda Invoke remediate-s3-public-access:live: Rate exceeded');
+    if (calls <= 2) throw proxyError('Throttled', 'throttled: Lambda Invoke remediate-finding:live: Rate exceeded');
     return { Payload: remediated };
   };
   const run = await execute(definition, event, { handlers: { 'Remediate through the proxy': proxy } });
@@ -169,7 +169,7 @@ test('throttled twice, then successful: the finding ends remediated', async () =
 test('the remediation raises: NOTIFIED with the reason, the other findings unaffected', async () => {
   const { event } = await findingsEvent();
   const proxy = async () => {
-    throw proxyError('RemediationFailed', 'remediation remediate-s3-public-access:live failed (AccessDenied): not authorized to perform s3:PutBucketPublicAccessBlock');
+    throw proxyError('RemediationFailed', 'remediation remediate-finding:live failed (AccessDenied): not authorized to perform s3:PutBucketPublicAccessBlock');
   };
   const run = await execute(definition, event, { handlers: { 'Remediate through the proxy': proxy } });
   assert.equal(run.status, 'SUCCEEDED');

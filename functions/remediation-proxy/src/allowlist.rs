@@ -2,7 +2,7 @@
 //! parameter that also scopes the proxy's `lambda:InvokeFunction` permission), never the input.
 //!
 //! Entries are comma-separated `FUNCTION:QUALIFIER`, where `FUNCTION` is a name or an ARN and
-//! `QUALIFIER` a version or alias: `arn:aws:lambda:eu-west-1:111122223333:function:remediate-s3-public-access:live`.
+//! `QUALIFIER` a version or alias: `arn:aws:lambda:eu-west-1:111122223333:function:remediate-finding:live`.
 
 use shared::Error;
 
@@ -59,14 +59,14 @@ pub fn find<'a>(allowed: &'a [Allowed], function: &str, qualifier: &str) -> Opti
 mod tests {
     use super::*;
 
-    const ARN: &str = "arn:aws:lambda:eu-west-1:111122223333:function:remediate-s3-public-access";
+    const ARN: &str = "arn:aws:lambda:eu-west-1:111122223333:function:remediate-finding";
 
     #[test]
     fn entries_are_functions_with_a_qualifier() {
         let list = parse(&format!("{ARN}:live, local-fix:3")).unwrap();
         assert_eq!(list[0].function, ARN);
         assert_eq!(list[0].qualifier, "live");
-        assert_eq!(list[0].name(), "remediate-s3-public-access");
+        assert_eq!(list[0].name(), "remediate-finding");
         assert_eq!(list[1].name(), "local-fix");
         for bad in ["", "no-qualifier", ":live", "x:", ARN] {
             let err = parse(bad).unwrap_err();
@@ -77,10 +77,10 @@ mod tests {
     #[test]
     fn a_request_matches_by_name_or_arn_and_the_same_qualifier() {
         let list = parse(&format!("{ARN}:live")).unwrap();
-        assert!(find(&list, "remediate-s3-public-access", "live").is_some());
+        assert!(find(&list, "remediate-finding", "live").is_some());
         assert!(find(&list, ARN, "live").is_some());
         assert!(find(&list, ARN, "$LATEST").is_none());
-        assert!(find(&list, "remediate-s3-public-access-v2", "live").is_none());
+        assert!(find(&list, "remediate-finding-v2", "live").is_none());
         let other_account = ARN.replace("111122223333", "999999999999");
         assert!(find(&list, &other_account, "live").is_none());
     }

@@ -15,7 +15,7 @@ use shared::finding::{self, Check, Finding, Refusal};
 use shared::input::shorten;
 use shared::remediation::{
     Accounts, MAX_NOTE_CHARS, Outcome, ProxyRequest, ProxyResult, Remediation, RemediationRequest,
-    RemediationResult, check_target,
+    RemediationResult, Scope, check_target,
 };
 use shared::{Error, diagnostic};
 
@@ -248,9 +248,14 @@ pub fn still_the_same(
         return Err(differs("Region", &request.region, &id.region));
     }
     accounts.check(&id.account_id)?;
+    let scope = Scope {
+        partition: id.partition,
+        account_id: &id.account_id,
+        region: &id.region,
+    };
     let target = check_target(
         control,
-        id.partition,
+        scope,
         current.resources.as_deref().unwrap_or_default(),
     )?;
     if target != request.resource {

@@ -67,10 +67,10 @@ async fn the_remediation_gets_the_finding_as_read_back_and_nothing_else() {
     let out = handle(&deps, request()).await.unwrap();
     assert_eq!(invoke.num_calls(), 1);
     assert_eq!(out["outcome"], "would_remediate");
-    assert_eq!(out["remediation"], "remediate-s3-public-access:live");
+    assert_eq!(out["remediation"], "remediate-finding:live");
     assert_eq!(
         out["note"],
-        "Dry run of remediate-s3-public-access:live, nothing changed: Would block it."
+        "Dry run of remediate-finding:live, nothing changed: Would block it."
     );
 }
 
@@ -87,7 +87,7 @@ async fn a_change_marks_the_note_remediated() {
         out["note"]
             .as_str()
             .unwrap()
-            .starts_with("Remediated by remediate-s3-public-access:live")
+            .starts_with("Remediated by remediate-finding:live")
     );
 }
 
@@ -97,11 +97,11 @@ async fn anything_not_on_the_allowlist_invokes_nothing() {
     let hub = get_findings(vec![finding()]);
     let deps = deps(&[&invoke], &[&hub], false, "");
     for (function, qualifier) in [
-        ("remediate-s3-public-access", "$LATEST"),
-        ("remediate-s3-public-access", "1"),
+        ("remediate-finding", "$LATEST"),
+        ("remediate-finding", "1"),
         ("delete-everything", "live"),
         (
-            "arn:aws:lambda:eu-west-1:999999999999:function:remediate-s3-public-access",
+            "arn:aws:lambda:eu-west-1:999999999999:function:remediate-finding",
             "live",
         ),
     ] {

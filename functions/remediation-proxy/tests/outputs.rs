@@ -6,7 +6,7 @@ use shared::remediation::{Outcome, ProxyResult};
 #[test]
 fn the_state_machine_reads_this_message() {
     let result = |outcome: Outcome, note: &str| ProxyResult {
-        remediation: "remediate-s3-public-access:live".into(),
+        remediation: "remediate-finding:live".into(),
         account_id: "111122223333".into(),
         region: "eu-west-1".into(),
         dry_run: outcome == Outcome::WouldRemediate,
@@ -18,7 +18,7 @@ fn the_state_machine_reads_this_message() {
         "remediated",
         &result(
             Outcome::Remediated,
-            "Remediated by remediate-s3-public-access:live: Blocked all public access to bucket \
+            "Remediated by remediate-finding:live: Blocked all public access to bucket \
              'team-reports-111122223333' in account 111122223333.",
         ),
     );
@@ -27,7 +27,7 @@ fn the_state_machine_reads_this_message() {
         "dry-run",
         &result(
             Outcome::WouldRemediate,
-            "Dry run of remediate-s3-public-access:live, nothing changed: Would block all public \
+            "Dry run of remediate-finding:live, nothing changed: Would block all public \
              access to bucket 'team-reports-111122223333' in account 111122223333 (now \
              BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets off).",
         ),

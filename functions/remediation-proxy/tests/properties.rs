@@ -21,7 +21,7 @@ const WORDS: &[&str] = &[
     "remediation",
     "function",
     "qualifier",
-    "remediate-s3-public-access",
+    "remediate-finding",
     FUNCTION,
     "live",
     "$LATEST",
@@ -50,7 +50,7 @@ fn invocations(event: Value) -> (usize, bool) {
     let text = |p: &str| event.pointer(p).and_then(Value::as_str);
     let allowed = matches!(
         text("/remediation/function"),
-        Some("remediate-s3-public-access") | Some(FUNCTION)
+        Some("remediate-finding") | Some(FUNCTION)
     ) && text("/remediation/qualifier") == Some("live")
         && text("/finding_id") == Some(FINDING_ID)
         && text("/resource/id") == Some(BUCKET_ARN);

@@ -14,7 +14,7 @@ use serde_json::Value;
 use shared::Result;
 use shared::finding::{self, Check, Finding, Identified, Refusal};
 use shared::input::{detail_type, shorten, typed};
-use shared::remediation::{Accounts, Remediation, Target, check_target};
+use shared::remediation::{Accounts, Remediation, Scope, Target, check_target};
 use table::{Action, RemediatedControls, Table};
 
 pub struct Deps {
@@ -281,12 +281,13 @@ impl Router<'_> {
         self.accounts
             .check(&id.account_id)
             .map_err(|r| r.to_string())?;
-        let target = check_target(
-            control,
-            id.partition,
-            f.resources.as_deref().unwrap_or_default(),
-        )
-        .map_err(|r| r.to_string())?;
+        let scope = Scope {
+            partition: id.partition,
+            account_id: &id.account_id,
+            region: &id.region,
+        };
+        let target = check_target(control, scope, f.resources.as_deref().unwrap_or_default())
+            .map_err(|r| r.to_string())?;
         let remediation = rule
             .remediation
             .clone()
@@ -335,7 +336,7 @@ mod tests {
         Table::parse(
             r#"{"rules": [
             {"control_id": "S3.8", "action": "remediate",
-             "remediation": {"function": "remediate-s3-public-access", "qualifier": "live"}},
+             "remediation": {"function": "remediate-finding", "qualifier": "live"}},
             {"control_id": "EC2.2", "action": "suppress", "note": "landing zone owns these"}]}"#,
         )
         .unwrap()
@@ -393,10 +394,7 @@ mod tests {
     fn routes_by_the_table() {
         let d = route(&finding("S3.8"));
         assert_eq!(d.action, "remediate", "{}", d.reason);
-        assert_eq!(
-            d.remediation.unwrap().function,
-            "remediate-s3-public-access"
-        );
+        assert_eq!(d.remediation.unwrap().function, "remediate-finding");
         assert_eq!(d.resource.unwrap().id, "arn:aws:s3:::team-reports");
         let d = route(&finding("EC2.2"));
         assert_eq!(

@@ -5,7 +5,7 @@
 //! {
 //!   "rules": [
 //!     {"control_id": "S3.8", "action": "remediate",
-//!      "remediation": {"function": "remediate-s3-public-access", "qualifier": "live"}},
+//!      "remediation": {"function": "remediate-finding", "qualifier": "live"}},
 //!     {"generator_id": "aws-foundational-security-best-practices/v/1.0.0/EC2.2",
 //!      "action": "suppress", "note": "Default security groups are locked down by the landing zone"}
 //!   ]
@@ -106,6 +106,13 @@ impl RemediatedControls {
                     "REMEDIATED_CONTROLS: '{id}' is not a Security Hub control id such as S3.8"
                 )));
             }
+            if shared::remediation::control(id).is_none() {
+                let known: Vec<&str> = shared::remediation::CONTROLS.iter().map(|c| c.id).collect();
+                return Err(Error::Configuration(format!(
+                    "REMEDIATED_CONTROLS: no remediation fixes {id}; the catalogue is {}",
+                    known.join(", ")
+                )));
+            }
             controls.insert(id.to_owned());
         }
         Ok(RemediatedControls(controls))
@@ -122,7 +129,7 @@ mod tests {
 
     const TABLE: &str = r#"{"rules": [
         {"control_id": "S3.8", "action": "remediate",
-         "remediation": {"function": "remediate-s3-public-access", "qualifier": "live"}},
+         "remediation": {"function": "remediate-finding", "qualifier": "live"}},
         {"control_id": "EC2.2", "generator_id": "g/EC2.2", "action": "suppress", "note": "landing zone"},
         {"generator_id": "g/IAM.6", "action": "notify"}
     ]}"#;
@@ -160,6 +167,11 @@ mod tests {
             assert_eq!(err.error_type(), "ConfigurationError");
             assert!(err.to_string().contains(&format!("'{bad}'")), "{err}");
         }
+        let err = RemediatedControls::parse("S3.8, EC2.18").unwrap_err();
+        assert!(
+            err.to_string().contains("no remediation fixes EC2.18"),
+            "{err}"
+        );
     }
 
     #[test]

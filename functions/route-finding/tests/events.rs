@@ -15,6 +15,16 @@ fn every_sample_event_routes_as_expected() {
             Ok(&["remediate", "suppress", "notify"]),
         ),
         ("securityhub-finding-passed.json", Ok(&["skip"])),
+        // One finding of each further control of the catalogue: with this table (S3.8
+        // remediated, EC2.2 suppressed), notified; `catalogue.rs` remediates each.
+        ("securityhub-finding-s3-1.json", Ok(&["notify"])),
+        ("securityhub-finding-s3-5.json", Ok(&["notify"])),
+        ("securityhub-finding-ec2-2.json", Ok(&["suppress"])),
+        ("securityhub-finding-ec2-7.json", Ok(&["notify"])),
+        ("securityhub-finding-iam-7.json", Ok(&["notify"])),
+        ("securityhub-finding-kms-4.json", Ok(&["notify"])),
+        ("securityhub-finding-lambda-1.json", Ok(&["notify"])),
+        ("securityhub-finding-rds-2.json", Ok(&["notify"])),
         ("bad-hostile-finding.json", Ok(&["reject"])),
         ("bad-custom-product.json", Ok(&["reject"])),
         (

@@ -97,7 +97,7 @@ fn check(event: &Value) -> Result<(), TestCaseError> {
             prop_assert_eq!(resources.len(), 1);
             prop_assert_eq!(text(&resources[0], "/Type"), Some("AwsS3Bucket"));
             let r = d.remediation.as_ref().unwrap();
-            prop_assert_eq!(r.function.as_str(), "remediate-s3-public-access");
+            prop_assert_eq!(r.function.as_str(), "remediate-finding");
             prop_assert_eq!(r.qualifier.as_str(), "live");
         } else {
             prop_assert!(d.remediation.is_none() && d.resource.is_none());

@@ -17,8 +17,7 @@ pub const ACCOUNT: &str = "111122223333";
 pub const FINDING_ID: &str = "arn:aws:securityhub:eu-west-1:111122223333:security-control/S3.8/finding/0b9e3a01-5c1d-4f0e-9a8b-2d7c6e5f4a3b";
 pub const PRODUCT_ARN: &str = "arn:aws:securityhub:eu-west-1::product/aws/securityhub";
 pub const BUCKET_ARN: &str = "arn:aws:s3:::team-reports-111122223333";
-pub const FUNCTION: &str =
-    "arn:aws:lambda:eu-west-1:111122223333:function:remediate-s3-public-access";
+pub const FUNCTION: &str = "arn:aws:lambda:eu-west-1:111122223333:function:remediate-finding";
 
 /// The handler on a raw payload, as Lambda delivers it, with its JSON answer.
 pub async fn handle(deps: &Deps, event: Value) -> Result<Value, ProxyError> {
@@ -29,7 +28,7 @@ pub async fn handle(deps: &Deps, event: Value) -> Result<Value, ProxyError> {
 /// The request the state machine sends for the genuine finding.
 pub fn request() -> Value {
     json!({
-        "remediation": {"function": "remediate-s3-public-access", "qualifier": "live"},
+        "remediation": {"function": "remediate-finding", "qualifier": "live"},
         "finding_id": FINDING_ID,
         "product_arn": PRODUCT_ARN,
         "control_id": "S3.8",
@@ -115,7 +114,7 @@ pub fn blocked() -> Rule {
     remediation_answers(json!({"outcome": "remediated", "summary": "Blocked all public access."}))
 }
 
-/// A proxy allowing `remediate-s3-public-access:live` in its own account (and `members`).
+/// A proxy allowing `remediate-finding:live` in its own account (and `members`).
 pub fn deps(lambda: &[&Rule], securityhub: &[&Rule], dry_run: bool, members: &str) -> Deps {
     let vars = |n: &str| match n {
         "ALLOWED_REMEDIATIONS" => Some(format!("{FUNCTION}:live")),

@@ -9,7 +9,7 @@ use shared::remediation::Accounts;
 
 pub const TABLE: &str = r#"{"rules": [
     {"control_id": "S3.8", "action": "remediate",
-     "remediation": {"function": "remediate-s3-public-access", "qualifier": "live"}},
+     "remediation": {"function": "remediate-finding", "qualifier": "live"}},
     {"control_id": "EC2.2", "action": "suppress", "note": "Default security groups are locked by the landing zone."}
 ]}"#;
 

@@ -1,23 +1,35 @@
 //! What the remediation acts on, checked again here: an account the deployment may act in, a
-//! control this remediation fixes, and one S3 bucket named by a well-formed ARN of the Region's
-//! partition. A request that fails any check changes nothing.
+//! control of the catalogue, and the one resource its finding names, of the control's type, its
+//! id well-formed and in the finding's account and Region. A request that fails any check
+//! changes nothing.
 
 use shared::Error;
 use shared::input::shorten;
-use shared::remediation::{Accounts, RemediationRequest};
-
-/// The controls this remediation fixes.
-pub const CONTROLS: &[&str] = &["S3.8"];
+use shared::remediation::{Accounts, Control, RemediationRequest, Scope};
 
 /// The request, checked.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub finding_id: String,
+    pub control: &'static Control,
     pub account_id: String,
     pub region: String,
     pub partition: &'static str,
-    pub bucket: String,
+    /// The resource's id as the finding names it (an ARN, or `AWS::::Account:ID`).
+    pub resource_id: String,
+    /// Its name or id within the account: a bucket, a key id, a function, a group id.
+    pub resource: String,
     pub dry_run: bool,
+}
+
+impl Target {
+    /// An ARN in the target's account and Region: `arn(“kms”, “key/ID”)`.
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.partition, self.region, self.account_id
+        )
+    }
 }
 
 pub fn checked(request: RemediationRequest, accounts: &Accounts) -> Result<Target, Error> {
@@ -34,65 +46,43 @@ pub fn checked(request: RemediationRequest, accounts: &Accounts) -> Result<Targe
             shorten(&request.region)
         )));
     }
-    if !CONTROLS.contains(&request.control_id.as_str()) {
-        return Err(invalid(format!(
+    let control = shared::remediation::control(&request.control_id).ok_or_else(|| {
+        let known: Vec<&str> = shared::remediation::CONTROLS.iter().map(|c| c.id).collect();
+        invalid(format!(
             "this remediation fixes {}, not control {}",
-            CONTROLS.join(", "),
+            known.join(", "),
             shorten(&request.control_id)
-        )));
-    }
-    if request.resource.kind != "AwsS3Bucket" {
+        ))
+    })?;
+    if request.resource.kind != control.resource_type {
         return Err(invalid(format!(
-            "this remediation fixes S3 buckets, not {}",
+            "control {} is about {}, not {}",
+            control.id,
+            control.resource_type,
             shorten(&request.resource.kind)
         )));
     }
     let partition = shared::aws::partition(&request.region);
-    let bucket = request
+    let scope = Scope {
+        partition,
+        account_id: &request.account_id,
+        region: &request.region,
+    };
+    let resource = request
         .resource
-        .resource_name(partition)
+        .resource_name(scope)
         .map_err(|r| invalid(r.to_string()))?
         .to_owned();
     Ok(Target {
         finding_id: request.finding_id,
+        control,
         account_id: request.account_id,
         region: request.region,
         partition,
-        bucket,
+        resource_id: request.resource.id,
+        resource,
         dry_run: request.dry_run,
     })
-}
-
-/// `remediation-<16 hex>`: the same for every delivery of a finding, within STS's 64 characters
-/// and its character set, whatever the finding id holds.
-pub fn session_name(finding_id: &str) -> String {
-    format!(
-        "remediation-{:016x}",
-        shared::input::stable_hash(finding_id.as_bytes())
-    )
-}
-
-/// The session policy of the assumed role: only this bucket, only in this account, and in a
-/// dry run only reads. The role's own policy may allow more; a session gets the intersection.
-pub fn session_policy(target: &Target) -> String {
-    let actions: &[&str] = if target.dry_run {
-        &["s3:GetBucketPublicAccessBlock"]
-    } else {
-        &[
-            "s3:GetBucketPublicAccessBlock",
-            "s3:PutBucketPublicAccessBlock",
-        ]
-    };
-    serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Action": actions,
-            "Resource": format!("arn:{}:s3:::{}", target.partition, target.bucket),
-            "Condition": {"StringEquals": {"s3:ResourceAccount": target.account_id}},
-        }],
-    })
-    .to_string()
 }
 
 #[cfg(test)]
@@ -120,10 +110,18 @@ mod tests {
     }
 
     #[test]
-    fn the_bucket_comes_from_its_arn() {
+    fn the_resource_comes_from_its_id() {
         let t = target(request()).unwrap();
-        assert_eq!((t.bucket.as_str(), t.partition), ("team-reports", "aws"));
+        assert_eq!((t.resource.as_str(), t.partition), ("team-reports", "aws"));
+        assert_eq!(t.control.id, "S3.8");
         assert!(!t.dry_run);
+        let mut r = request();
+        r["control_id"] = json!("KMS.4");
+        r["resource"] = json!({"type": "AwsKmsKey",
+            "id": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"});
+        let t = target(r).unwrap();
+        assert_eq!(t.resource, "1234abcd-12ab-34cd-56ef-1234567890ab");
+        assert_eq!(t.arn("kms", &format!("key/{}", t.resource)), t.resource_id);
     }
 
     #[test]
@@ -136,7 +134,12 @@ mod tests {
             ),
             ("/account_id", json!("1111-2222-3333"), "is not 12 digits"),
             ("/region", json!("eu-west-1; rm"), "not an AWS Region name"),
-            ("/control_id", json!("EC2.2"), "not control EC2.2"),
+            ("/control_id", json!("EC2.18"), "not control EC2.18"),
+            (
+                "/control_id",
+                json!("KMS.4"),
+                "is about AwsKmsKey, not AwsS3Bucket",
+            ),
             (
                 "/resource/type",
                 json!("AwsEc2Instance"),
@@ -150,12 +153,12 @@ mod tests {
             (
                 "/resource/id",
                 json!("arn:aws:s3:::Bad_Name"),
-                "not an S3 bucket name",
+                "not a valid AwsS3Bucket",
             ),
             (
                 "/resource/id",
                 json!("arn:aws:s3:::../etc"),
-                "not an S3 bucket name",
+                "not a valid AwsS3Bucket",
             ),
             (
                 "/resource/id",
@@ -178,33 +181,5 @@ mod tests {
                 .to_string()
                 .contains("unknown field `finding`")
         );
-    }
-
-    #[test]
-    fn the_session_may_touch_only_this_bucket_in_this_account() {
-        let mut t = target(request()).unwrap();
-        let policy: Value = serde_json::from_str(&session_policy(&t)).unwrap();
-        let statement = &policy["Statement"][0];
-        assert_eq!(statement["Resource"], "arn:aws:s3:::team-reports");
-        assert_eq!(
-            statement["Condition"]["StringEquals"]["s3:ResourceAccount"],
-            "111122223333"
-        );
-        assert_eq!(statement["Action"].as_array().unwrap().len(), 2);
-        t.dry_run = true;
-        let policy: Value = serde_json::from_str(&session_policy(&t)).unwrap();
-        assert_eq!(
-            policy["Statement"][0]["Action"],
-            json!(["s3:GetBucketPublicAccessBlock"])
-        );
-    }
-
-    #[test]
-    fn session_names_fit_sts() {
-        let name = session_name(&"arn:aws:securityhub:…/finding/ü ".repeat(40));
-        assert_eq!(name.len(), 28);
-        assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
-        assert_eq!(session_name("a"), session_name("a"));
-        assert_ne!(session_name("a"), session_name("b"));
     }
 }

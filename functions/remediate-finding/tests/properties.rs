@@ -1,11 +1,11 @@
 //! Property tests of the remediation's input check: arbitrary JSON and mutated requests never
 //! panic it; a target it accepts is in the deployment's own account (the only one configured
-//! here), for control S3.8, and names a bucket S3 could have, by its ARN. `PROPTEST_CASES` sets
+//! here), for a control of the catalogue, and names one resource by an id in that account. `PROPTEST_CASES` sets
 //! the number of cases.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use proptest::prelude::*;
-use remediate_s3_public_access::target::checked;
+use remediate_finding::target::checked;
 use serde_json::Value;
 use shared::remediation::{Accounts, RemediationRequest};
 use testing::arbitrary;
@@ -26,6 +26,14 @@ const WORDS: &[&str] = &[
     "AwsS3Bucket",
     "arn:aws:s3:::exposed-bucket",
     "arn:aws:s3:::b/../x",
+    "KMS.4",
+    "AwsKmsKey",
+    "arn:aws:kms:eu-west-1:999999999999:key/k",
+    "AwsAccount",
+    "AWS::::Account:999999999999",
+    "Lambda.1",
+    "AwsLambdaFunction",
+    "arn:aws:lambda:eu-west-1:111122223333:function:f:live",
 ];
 
 fn check(event: Value) -> Result<(), TestCaseError> {
@@ -37,13 +45,32 @@ fn check(event: Value) -> Result<(), TestCaseError> {
     let resource = request.resource.id.clone();
     if let Ok(t) = checked(request, &accounts) {
         prop_assert_eq!(t.account_id.as_str(), "111122223333");
-        prop_assert_eq!(resource, format!("arn:aws:s3:::{}", t.bucket));
-        prop_assert!((3..=63).contains(&t.bucket.len()), "{}", t.bucket);
+        prop_assert_eq!(&t.resource_id, &resource);
+        if t.control.resource_type == "AwsAccount" {
+            prop_assert_eq!(t.resource.as_str(), "111122223333");
+        }
         prop_assert!(
-            t.bucket
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            resource.ends_with(&t.resource),
+            "{} {}",
+            resource,
+            t.resource
         );
+        prop_assert!(!t.resource.is_empty() && t.resource.len() <= 64);
+        prop_assert!(
+            t.resource
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_'),
+            "{}",
+            t.resource
+        );
+        prop_assert!(!t.resource.contains(".."));
+        if resource.starts_with("arn:aws:") && !resource.starts_with("arn:aws:s3:::") {
+            prop_assert!(
+                resource.contains(":eu-west-1:111122223333:"),
+                "{}",
+                resource
+            );
+        }
     }
     Ok(())
 }
@@ -56,7 +83,7 @@ proptest! {
 
     #[test]
     fn mutated_requests_are_targeted_or_refused(
-        event in arbitrary::mutated(arbitrary::samples("remediate-s3-public-access"), WORDS)
+        event in arbitrary::mutated(arbitrary::samples("remediate-finding"), WORDS)
     ) {
         check(event)?;
     }

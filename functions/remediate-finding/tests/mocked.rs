@@ -10,8 +10,11 @@ use aws_sdk_s3::operation::get_public_access_block::{
 use aws_sdk_s3::operation::put_public_access_block::PutPublicAccessBlockOutput;
 use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use remediate_s3_public_access::target::Target;
-use remediate_s3_public_access::{Config, Deps, Settings, remediate, s3_in_target};
+use remediate_finding::controls::run;
+use remediate_finding::controls::s3_8::{BucketPublicAccess, Settings, to_s3};
+use remediate_finding::session::in_target;
+use remediate_finding::target::Target;
+use remediate_finding::{Config, Deps};
 use serde_json::Value;
 use shared::remediation::{Accounts, Outcome};
 
@@ -21,10 +24,12 @@ fn target(dry_run: bool) -> Target {
     Target {
         finding_id: "arn:aws:securityhub:us-west-2:444455556666:security-control/S3.8/finding/1"
             .into(),
+        control: shared::remediation::control("S3.8").unwrap(),
         account_id: MEMBER.into(),
         region: "us-west-2".into(),
         partition: "aws",
-        bucket: "team-reports".into(),
+        resource_id: "arn:aws:s3:::team-reports".into(),
+        resource: "team-reports".into(),
         dry_run,
     }
 }
@@ -34,7 +39,7 @@ async fn the_session_is_the_member_role_limited_to_the_bucket() {
     let assume = mock!(aws_sdk_sts::Client::assume_role)
         .match_requests(|r| {
             let policy: Value = serde_json::from_str(r.policy().unwrap_or("{}")).unwrap();
-            let statement = &policy["Statement"][0];
+            let statement = &policy["Statement"][1];
             r.role_arn() == Some("arn:aws:iam::444455556666:role/SecurityHubRemediationRole")
                 && statement["Resource"] == "arn:aws:s3:::team-reports"
                 && statement["Condition"]["StringEquals"]["s3:ResourceAccount"] == MEMBER
@@ -63,7 +68,7 @@ async fn the_session_is_the_member_role_limited_to_the_bucket() {
         config: Config::from_vars(&vars).unwrap(),
     };
     assert_eq!(deps.config.accounts, Accounts::from_vars(&vars).unwrap());
-    s3_in_target(&deps, &target(false)).await.unwrap();
+    in_target(&deps, &target(false)).await.unwrap();
     assert_eq!(assume.num_calls(), 1);
 }
 
@@ -84,7 +89,7 @@ async fn every_s3_call_names_the_expected_bucket_owner() {
         })
         .output(|| {
             GetPublicAccessBlockOutput::builder()
-                .public_access_block_configuration(Settings::ALL.to_s3())
+                .public_access_block_configuration(to_s3(&Settings::ALL))
                 .build()
         })
         .build();
@@ -94,7 +99,9 @@ async fn every_s3_call_names_the_expected_bucket_owner() {
         })
         .then_output(|| PutPublicAccessBlockOutput::builder().build());
     let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&get_none, &put]);
-    let result = remediate(&s3, &target(false)).await.unwrap();
+    let result = run(&BucketPublicAccess { s3 }, &target(false))
+        .await
+        .unwrap();
     assert_eq!(result.outcome, Outcome::Remediated);
     assert_eq!((get_none.num_calls(), put.num_calls()), (2, 1));
 }
@@ -113,10 +120,14 @@ async fn a_dry_run_only_reads() {
     let put = mock!(aws_sdk_s3::Client::put_public_access_block)
         .then_output(|| PutPublicAccessBlockOutput::builder().build());
     let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&get, &put]);
-    let result = remediate(&s3, &target(true)).await.unwrap();
+    let result = run(&BucketPublicAccess { s3 }, &target(true))
+        .await
+        .unwrap();
     assert_eq!(result.outcome, Outcome::WouldRemediate);
     assert!(
-        result.summary.starts_with("Would block"),
+        result
+            .summary
+            .starts_with("Would fix S3.8 on bucket 'team-reports'"),
         "{}",
         result.summary
     );

@@ -1,5 +1,5 @@
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use remediate_s3_public_access::{Config, Deps, handle};
+use remediate_finding::{Config, Deps, handle};
 use shared::input::Payload;
 use shared::remediation::RemediationRequest;
 

@@ -1,0 +1,130 @@
+//! Every control of the remediation catalogue, by its sample finding: remediated when the
+//! deployment opted in to it and the table says so, and its forged and foreign variants refused
+//! by the same trust checks as S3.8's, never remediated.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
+use route_finding::table::{RemediatedControls, Table};
+use route_finding::{Decision, Router, findings_event};
+use serde_json::{Value, json};
+use shared::remediation::{Accounts, CONTROLS};
+
+/// Every control remediated by `remediate-finding:live`.
+fn table() -> Table {
+    let rules: Vec<Value> = CONTROLS
+        .iter()
+        .map(|c| {
+            json!({"control_id": c.id, "action": "remediate",
+            "remediation": {"function": "remediate-finding", "qualifier": "live"}})
+        })
+        .collect();
+    Table::parse(&json!({ "rules": rules }).to_string()).unwrap()
+}
+
+fn route(event: &Value) -> Decision {
+    let table = table();
+    let all: Vec<&str> = CONTROLS.iter().map(|c| c.id).collect();
+    let remediated = RemediatedControls::parse(&all.join(",")).unwrap();
+    let vars = |n: &str| (n == "ACCOUNT_ID").then(|| "111122223333".to_owned());
+    let accounts = Accounts::from_vars(&vars).unwrap();
+    let router = Router {
+        table: &table,
+        remediated: &remediated,
+        accounts: &accounts,
+    };
+    router.route(&findings_event(event).unwrap()).remove(0)
+}
+
+/// Each control's sample finding event, `events/route-finding/securityhub-finding-<control>.json`.
+fn samples() -> Vec<(&'static str, Value)> {
+    CONTROLS
+        .iter()
+        .filter(|c| c.id != "S3.8")
+        .map(|c| {
+            let file = format!(
+                "events/route-finding/securityhub-finding-{}.json",
+                c.id.to_lowercase().replace('.', "-")
+            );
+            let text = std::fs::read_to_string(testing::workspace_root().join(&file))
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            (c.id, serde_json::from_str(&text).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn each_controls_finding_is_remediated_on_its_one_resource() {
+    for (control, event) in samples() {
+        let d = route(&event);
+        assert_eq!(d.action, "remediate", "{control}: {}", d.reason);
+        assert_eq!(d.control_id.as_deref(), Some(control));
+        let finding = &event["detail"]["findings"][0];
+        let resource = d.resource.unwrap();
+        assert_eq!(resource.id, finding["Resources"][0]["Id"], "{control}");
+    }
+}
+
+#[test]
+fn each_controls_forged_and_foreign_findings_are_never_remediated() {
+    type Forgery = (&'static str, fn(&mut Value, &str));
+    let forgeries: &[Forgery] = &[
+        ("a custom product ARN", |f, _| {
+            f["ProductArn"] =
+                json!("arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default")
+        }),
+        ("another Region's Security Hub", |f, _| {
+            f["ProductArn"] = json!("arn:aws:securityhub:us-east-1::product/aws/securityhub")
+        }),
+        ("a made-up GeneratorId", |f, c| {
+            f["GeneratorId"] = json!(format!("my-scanner/{c}"))
+        }),
+        ("another control's GeneratorId", |f, _| {
+            f["GeneratorId"] = json!("security-control/EC2.18")
+        }),
+        ("an Id naming another account", |f, _| {
+            let id = f["Id"]
+                .as_str()
+                .unwrap()
+                .replace("111122223333", "999999999999");
+            f["Id"] = json!(id);
+        }),
+        ("a foreign account", |f, _| {
+            for key in ["Id", "AwsAccountId"] {
+                let v = f[key]
+                    .as_str()
+                    .unwrap()
+                    .replace("111122223333", "444455556666");
+                f[key] = json!(v);
+            }
+        }),
+        ("a resource of another account or Region", |f, _| {
+            let id = f["Resources"][0]["Id"].as_str().unwrap().to_owned();
+            let moved = if id.starts_with("AWS::::Account:") {
+                id.replace("111122223333", "999999999999")
+            } else if id.starts_with("arn:aws:s3:::") {
+                "arn:aws:s3:::Not_A_Bucket".to_owned()
+            } else {
+                id.replace("eu-west-1", "us-east-1")
+            };
+            f["Resources"][0]["Id"] = json!(moved);
+        }),
+        ("a resource of another type", |f, _| {
+            f["Resources"][0]["Type"] = json!("AwsEc2Instance")
+        }),
+        ("two resources", |f, _| {
+            let r = f["Resources"][0].clone();
+            f["Resources"].as_array_mut().unwrap().push(r);
+        }),
+        ("an ARCHIVED finding", |f, _| {
+            f["RecordState"] = json!("ARCHIVED")
+        }),
+    ];
+    for (control, event) in samples() {
+        for (what, forge) in forgeries {
+            let mut e = event.clone();
+            forge(&mut e["detail"]["findings"][0], control);
+            let d = route(&e);
+            assert_ne!(d.action, "remediate", "{control}, {what}: {}", d.reason);
+            assert_eq!(d.remediation, None, "{control}, {what}");
+        }
+    }
+}
