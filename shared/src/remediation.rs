@@ -113,6 +113,32 @@ pub struct ProxyResult {
     pub outcome: Outcome,
     /// At most [`MAX_NOTE_CHARS`] characters.
     pub note: String,
+    /// What the remediation read before it acted, as compact JSON, at most
+    /// [`MAX_RECORD_CHARS`] characters: recorded with the finding (`UserDefinedFields`), for
+    /// the undo step.
+    #[serde(default)]
+    pub before: String,
+    /// What it read back after the change; empty when nothing was changed.
+    #[serde(default)]
+    pub after: String,
+}
+
+/// Security Hub's limit on a `UserDefinedFields` value.
+pub const MAX_RECORD_CHARS: usize = 1024;
+
+/// A state as the finding records it: compact JSON, or, past [`MAX_RECORD_CHARS`], its start
+/// and a pointer to the remediation's log, which has it whole.
+pub fn record(state: Option<&Value>) -> String {
+    const CUT: &str = "… (cut; the remediation's log has it whole)";
+    let Some(state) = state else {
+        return String::new();
+    };
+    let text = state.to_string();
+    if text.chars().count() <= MAX_RECORD_CHARS {
+        return text;
+    }
+    let keep = MAX_RECORD_CHARS - CUT.chars().count();
+    format!("{}{CUT}", text.chars().take(keep).collect::<String>())
 }
 
 /// The note the proxy writes leaves room, within Security Hub's 512 characters, for the state
@@ -457,6 +483,17 @@ mod tests {
             _ => None,
         };
         Accounts::from_vars(&vars).unwrap()
+    }
+
+    #[test]
+    fn a_record_fits_security_hubs_field() {
+        assert_eq!(record(None), "");
+        let small = serde_json::json!({"a": true});
+        assert_eq!(record(Some(&small)), r#"{"a":true}"#);
+        let big = serde_json::json!({"policy": "x".repeat(5_000)});
+        let cut = record(Some(&big));
+        assert_eq!(cut.chars().count(), MAX_RECORD_CHARS);
+        assert!(cut.ends_with("the remediation's log has it whole)"));
     }
 
     #[test]

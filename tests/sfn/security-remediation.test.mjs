@@ -64,6 +64,10 @@ test('remediate, suppress, notify: the bucket is fixed and each finding updated'
   assert.deepEqual(await s3.publicAccessBlock(bucket), ALL_BLOCKED);
   assert.equal(update(event, 0).workflow, 'RESOLVED');
   assert.match(update(event, 0).note, new RegExp(`^Remediated by remediate-finding:live: Fixed S3.8 on bucket '${bucket}'`));
+  // What it changed is recorded with the finding, for the undo step.
+  const settings = (on) => ({ block_public_acls: on, ignore_public_acls: on, block_public_policy: on, restrict_public_buckets: on });
+  assert.deepEqual(JSON.parse(update(event, 0).fields.RemediationBefore), settings(false));
+  assert.deepEqual(JSON.parse(update(event, 0).fields.RemediationAfter), settings(true));
   assert.equal(update(event, 1).workflow, 'SUPPRESSED');
   assert.equal(update(event, 2).workflow, 'NOTIFIED');
   const [note] = await findingsMail.find(event.detail.findings[2].Id);
@@ -149,7 +153,7 @@ function proxyError(name, message) {
   return error;
 }
 
-const remediated = { remediation: 'remediate-finding:live', dry_run: false, outcome: 'remediated', note: 'Remediated by remediate-finding:live: Blocked all public access.' };
+const remediated = { remediation: 'remediate-finding:live', dry_run: false, outcome: 'remediated', note: 'Remediated by remediate-finding:live: Fixed S3.8 on bucket.', before: '{}', after: '{}' };
 
 test('throttled twice, then successful: the finding ends remediated', async () => {
   const { event } = await findingsEvent();

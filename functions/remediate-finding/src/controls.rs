@@ -158,11 +158,13 @@ pub async fn run<F: Fix>(fix: &F, target: &Target) -> Result<RemediationResult> 
         ),
         Outcome::AlreadyCompliant => format!("{control} already holds on {place}."),
     };
-    tracing::info!(control, resource = %target.resource, account = %target.account_id, outcome = outcome.as_str(), dry_run = target.dry_run, "remediation");
     let state = |s: &F::State| {
         serde_json::to_value(s)
             .map_err(|e| Error::Internal(format!("the state cannot be serialised: {e}")))
     };
+    let (before_json, after_json) = (state(&before)?, after.as_ref().map(state).transpose()?);
+    // The whole states, which the finding's record may cut.
+    tracing::info!(control, resource = %target.resource, account = %target.account_id, outcome = outcome.as_str(), dry_run = target.dry_run, before = %before_json, after = ?after_json, "remediation");
     Ok(RemediationResult {
         outcome,
         summary,
@@ -173,11 +175,8 @@ pub async fn run<F: Fix>(fix: &F, target: &Target) -> Result<RemediationResult> 
             "region": target.region,
             "dry_run": target.dry_run,
         }),
-        before: Some(state(&before)?),
-        after: match &after {
-            Some(after) => Some(state(after)?),
-            None => None,
-        },
+        before: Some(before_json),
+        after: after_json,
     })
 }
 

@@ -15,7 +15,7 @@ use shared::finding::{self, Check, Finding, Refusal};
 use shared::input::shorten;
 use shared::remediation::{
     Accounts, MAX_NOTE_CHARS, Outcome, ProxyRequest, ProxyResult, Remediation, RemediationRequest,
-    RemediationResult, Scope, check_target,
+    RemediationResult, Scope, check_target, record,
 };
 use shared::{Error, diagnostic};
 
@@ -174,6 +174,8 @@ pub async fn handle(deps: &Deps, request: ProxyRequest) -> Result<ProxyResult, P
         dry_run,
         outcome: result.outcome,
         note: note.chars().take(MAX_NOTE_CHARS).collect(),
+        before: record(result.before.as_ref()),
+        after: record(result.after.as_ref()),
     })
 }
 

@@ -89,6 +89,9 @@ async fn a_change_marks_the_note_remediated() {
             .unwrap()
             .starts_with("Remediated by remediate-finding:live")
     );
+    // The states before and after, for the finding's record.
+    assert_eq!(out["before"], r#"{"block_public_acls":false}"#);
+    assert_eq!(out["after"], r#"{"block_public_acls":true}"#);
 }
 
 #[tokio::test]

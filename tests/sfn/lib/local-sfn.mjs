@@ -87,13 +87,18 @@ export async function publishSns({ TopicArn, Subject, Message }) {
 // here, by finding id, for the tests and the demo to read back.
 export const securityHub = {
   updates: new Map(),
-  async batchUpdateFindings({ FindingIdentifiers, Workflow, Note }) {
+  async batchUpdateFindings({ FindingIdentifiers, Workflow, Note, UserDefinedFields }) {
     for (const { Id, ProductArn } of FindingIdentifiers) {
       if (!Id || !ProductArn) throw lambdaError('SecurityHub.InvalidInputException', 'Id and ProductArn are required');
       if (Note && (!Note.Text || Note.Text.length > 512)) {
         throw lambdaError('SecurityHub.InvalidInputException', `Note.Text must be 1 to 512 characters, got ${Note.Text?.length}`);
       }
-      securityHub.updates.set(Id, { workflow: Workflow?.Status, note: Note?.Text });
+      for (const value of Object.values(UserDefinedFields ?? {})) {
+        if (typeof value !== 'string' || value.length < 1 || value.length > 1024) {
+          throw lambdaError('SecurityHub.InvalidInputException', `UserDefinedFields values must be 1 to 1024 characters, got ${JSON.stringify(value)?.length}`);
+        }
+      }
+      securityHub.updates.set(Id, { workflow: Workflow?.Status, note: Note?.Text, fields: UserDefinedFields });
     }
     return { ProcessedFindings: FindingIdentifiers, UnprocessedFindings: [] };
   },

@@ -111,7 +111,10 @@ pub fn remediation_answers(result: Value) -> Rule {
 }
 
 pub fn blocked() -> Rule {
-    remediation_answers(json!({"outcome": "remediated", "summary": "Blocked all public access."}))
+    remediation_answers(
+        json!({"outcome": "remediated", "summary": "Blocked all public access.",
+        "before": {"block_public_acls": false}, "after": {"block_public_acls": true}}),
+    )
 }
 
 /// A proxy allowing `remediate-finding:live` in its own account (and `members`).
