@@ -12,6 +12,7 @@
 
 use crate::input::shorten;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// The ASFF fields the checks read; the rest of the finding is ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -27,6 +28,14 @@ pub struct Finding {
     pub compliance: Option<Compliance>,
     pub workflow: Option<Workflow>,
     pub resources: Option<Vec<Resource>>,
+    pub severity: Option<Severity>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Severity {
+    /// INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL.
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -48,6 +57,9 @@ pub struct Resource {
     #[serde(rename = "Type")]
     pub kind: Option<String>,
     pub id: Option<String>,
+    /// The resource's tags, as Security Hub read them.
+    #[serde(default)]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// Security Hub's limit on a finding's `Id`.
@@ -374,9 +386,15 @@ impl From<&aws_sdk_securityhub::types::AwsSecurityFinding> for Finding {
                     .map(|r| Resource {
                         kind: text(r.r#type()),
                         id: text(r.id()),
+                        tags: r
+                            .tags()
+                            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
                     })
                     .collect(),
             ),
+            severity: f.severity().map(|s| Severity {
+                label: s.label().map(|l| l.as_str().to_owned()),
+            }),
         }
     }
 }

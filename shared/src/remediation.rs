@@ -546,6 +546,7 @@ mod tests {
         Resource {
             kind: Some(kind.to_owned()),
             id: Some(id.to_owned()),
+            tags: None,
         }
     }
 

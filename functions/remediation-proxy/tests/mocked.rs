@@ -32,6 +32,7 @@ fn someone_elses() -> Finding {
     f.resources = Some(vec![Resource {
         kind: Some("AwsS3Bucket".into()),
         id: Some("arn:aws:s3:::someone-elses".into()),
+        tags: None,
     }]);
     f
 }

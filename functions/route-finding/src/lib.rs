@@ -228,26 +228,31 @@ impl Router<'_> {
             d.reason = refusal.to_string();
             return d;
         }
-        let Some(rule) = self
-            .table
-            .find(id.control_id.as_deref(), Some(&id.generator_id))
-        else {
-            d.reason = "no routing rule for this control".to_owned();
+        let subject = table::Subject {
+            control_id: id.control_id.as_deref(),
+            generator_id: Some(&id.generator_id),
+            account_id: &id.account_id,
+            region: &id.region,
+            severity: f.severity.as_ref().and_then(|s| s.label.as_deref()),
+            resources: f.resources.as_deref().unwrap_or_default(),
+        };
+        let Some((number, rule)) = self.table.find(&subject) else {
+            d.reason = "no routing rule applies to this finding".to_owned();
             return d;
         };
         match rule.action {
             Action::Suppress => {
                 d.action = Route::Suppress;
-                d.reason = "routing table rule".to_owned();
+                d.reason = format!("routing table rule {number}");
                 d.note = rule.note.clone().unwrap_or_else(|| {
                     "Suppressed by the security remediation routing table.".to_owned()
                 });
             }
-            Action::Notify => d.reason = "routing table rule".to_owned(),
+            Action::Notify => d.reason = format!("routing table rule {number}"),
             Action::Remediate => match self.remediation(f, &id, rule) {
                 Ok((remediation, target)) => {
                     d.action = Route::Remediate;
-                    d.reason = "routing table rule".to_owned();
+                    d.reason = format!("routing table rule {number}");
                     d.note = rule.note.clone().unwrap_or_default();
                     d.remediation = Some(remediation);
                     d.resource = Some(target);

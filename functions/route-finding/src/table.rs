@@ -6,6 +6,10 @@
 //!   "rules": [
 //!     {"control_id": "S3.8", "action": "remediate",
 //!      "remediation": {"function": "remediate-finding", "qualifier": "live"}},
+//!     {"control_id": "KMS.4", "action": "remediate",
+//!      "select": {"accounts": ["111122223333"], "severities": ["MEDIUM", "HIGH", "CRITICAL"]},
+//!      "exclude": {"tags": {"remediation": ["manual"]}},
+//!      "remediation": {"function": "remediate-finding", "qualifier": "live"}},
 //!     {"generator_id": "aws-foundational-security-best-practices/v/1.0.0/EC2.2",
 //!      "action": "suppress", "note": "Default security groups are locked down by the landing zone"}
 //!   ]
@@ -14,8 +18,10 @@
 //!
 //! A rule names a `control_id` (Security Hub's `Compliance.SecurityControlId`, or the control a
 //! Security Hub standard's `GeneratorId` names), a `generator_id`, or both; all that it names
-//! must match, exactly. The first matching rule wins; a finding no rule matches is notified.
-//! Only findings that passed the trust checks (`shared::finding`) are looked up.
+//! must match, exactly. It may narrow further with `select` and `exclude`, each a [`Selector`]
+//! of accounts, Regions, severities and resource tags: the rule applies when `select` holds and
+//! `exclude` does not. The first rule that applies wins; a finding no rule applies to is
+//! notified. Only findings that passed the trust checks (`shared::finding`) are looked up.
 //!
 //! A remediate rule acts only for the controls the deployment opted in to
 //! ([`RemediatedControls`]); for any other control it notifies, so editing the table alone can
@@ -25,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use shared::Error;
 use shared::finding::is_control_id;
 pub use shared::remediation::Remediation;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,9 +48,125 @@ pub struct Rule {
     pub generator_id: Option<String>,
     pub action: Action,
     #[serde(default)]
+    pub select: Option<Selector>,
+    #[serde(default)]
+    pub exclude: Option<Selector>,
+    #[serde(default)]
     pub remediation: Option<Remediation>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// Findings by where they are and what they are about: each criterion given must hold, and
+/// holds when the finding has one of its values (for `tags`, a resource of the finding has the
+/// tag with one of the values). Matching is exact: no wildcards.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selector {
+    #[serde(default)]
+    pub accounts: Option<BTreeSet<String>>,
+    #[serde(default)]
+    pub regions: Option<BTreeSet<String>>,
+    #[serde(default)]
+    pub severities: Option<BTreeSet<SeverityLabel>>,
+    #[serde(default)]
+    pub tags: Option<BTreeMap<String, BTreeSet<String>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SeverityLabel {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl SeverityLabel {
+    /// As Security Hub spells it in `Severity.Label`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeverityLabel::Informational => "INFORMATIONAL",
+            SeverityLabel::Low => "LOW",
+            SeverityLabel::Medium => "MEDIUM",
+            SeverityLabel::High => "HIGH",
+            SeverityLabel::Critical => "CRITICAL",
+        }
+    }
+}
+
+/// What a rule is looked up by: the finding's control and generator, and what selectors read.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub control_id: Option<&'a str>,
+    pub generator_id: Option<&'a str>,
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub severity: Option<&'a str>,
+    pub resources: &'a [shared::finding::Resource],
+}
+
+impl Selector {
+    fn holds(&self, s: &Subject<'_>) -> bool {
+        let one_of = |values: &Option<BTreeSet<String>>, value: &str| {
+            values.as_ref().is_none_or(|v| v.contains(value))
+        };
+        let severity = self
+            .severities
+            .as_ref()
+            .is_none_or(|wanted| wanted.iter().any(|w| Some(w.as_str()) == s.severity));
+        let tags = self.tags.as_ref().is_none_or(|wanted| {
+            wanted.iter().all(|(key, values)| {
+                s.resources.iter().any(|r| {
+                    r.tags
+                        .as_ref()
+                        .and_then(|t| t.get(key))
+                        .is_some_and(|v| values.contains(v))
+                })
+            })
+        });
+        one_of(&self.accounts, s.account_id) && one_of(&self.regions, s.region) && severity && tags
+    }
+
+    /// What makes the selector unusable, for the configuration error.
+    fn problem(&self) -> Option<String> {
+        if self.accounts.is_none()
+            && self.regions.is_none()
+            && self.severities.is_none()
+            && self.tags.is_none()
+        {
+            return Some("names no account, Region, severity or tag".to_owned());
+        }
+        let empty = [
+            self.accounts.as_ref().is_some_and(BTreeSet::is_empty),
+            self.regions.as_ref().is_some_and(BTreeSet::is_empty),
+            self.severities.as_ref().is_some_and(BTreeSet::is_empty),
+            self.tags
+                .as_ref()
+                .is_some_and(|t| t.is_empty() || t.values().any(BTreeSet::is_empty)),
+        ];
+        if empty.iter().any(|e| *e) {
+            return Some("has an empty list, which no finding could match".to_owned());
+        }
+        if let Some(bad) = self
+            .accounts
+            .iter()
+            .flatten()
+            .find(|a| !shared::input::is_account_id(a))
+        {
+            return Some(format!("names account '{bad}', which is not 12 digits"));
+        }
+        if let Some(bad) = self
+            .regions
+            .iter()
+            .flatten()
+            .find(|r| !shared::input::is_region(r))
+        {
+            return Some(format!("names Region '{bad}', which is not a Region name"));
+        }
+        None
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -61,14 +183,19 @@ impl Table {
         let table: Table = serde_json::from_str(text)
             .map_err(|e| Error::Configuration(format!("the routing table is not valid: {e}")))?;
         for (n, rule) in table.rules.iter().enumerate() {
+            let selector = |name: &str, s: &Option<Selector>| {
+                s.as_ref()
+                    .and_then(Selector::problem)
+                    .map(|p| format!("{name} {p}"))
+            };
             let problem = if rule.control_id.is_none() && rule.generator_id.is_none() {
-                Some("names neither control_id nor generator_id")
+                Some("names neither control_id nor generator_id".to_owned())
             } else if rule.action == Action::Remediate && rule.remediation.is_none() {
-                Some("is a remediate rule without a remediation")
+                Some("is a remediate rule without a remediation".to_owned())
             } else if rule.action != Action::Remediate && rule.remediation.is_some() {
-                Some("has a remediation but does not remediate")
+                Some("has a remediation but does not remediate".to_owned())
             } else {
-                None
+                selector("select", &rule.select).or_else(|| selector("exclude", &rule.exclude))
             };
             if let Some(problem) = problem {
                 return Err(Error::Configuration(format!(
@@ -79,15 +206,17 @@ impl Table {
         Ok(table)
     }
 
-    /// The first rule for this control and generator.
-    pub fn find(&self, control_id: Option<&str>, generator_id: Option<&str>) -> Option<&Rule> {
-        self.rules.iter().find(|r| {
+    /// The first rule that applies to the finding, and its position in the table.
+    pub fn find(&self, subject: &Subject<'_>) -> Option<(usize, &Rule)> {
+        self.rules.iter().enumerate().find(|(_, r)| {
             r.control_id
                 .as_deref()
-                .is_none_or(|c| Some(c) == control_id)
+                .is_none_or(|c| Some(c) == subject.control_id)
                 && r.generator_id
                     .as_deref()
-                    .is_none_or(|g| Some(g) == generator_id)
+                    .is_none_or(|g| Some(g) == subject.generator_id)
+                && r.select.as_ref().is_none_or(|s| s.holds(subject))
+                && !r.exclude.as_ref().is_some_and(|s| s.holds(subject))
         })
     }
 }
@@ -134,23 +263,131 @@ mod tests {
         {"generator_id": "g/IAM.6", "action": "notify"}
     ]}"#;
 
+    fn subject<'a>(control: Option<&'a str>, generator: Option<&'a str>) -> Subject<'a> {
+        Subject {
+            control_id: control,
+            generator_id: generator,
+            account_id: "111122223333",
+            region: "eu-west-1",
+            severity: Some("HIGH"),
+            resources: &[],
+        }
+    }
+
+    fn action(table: &Table, s: &Subject<'_>) -> Option<(usize, Action)> {
+        table.find(s).map(|(n, r)| (n, r.action))
+    }
+
     #[test]
     fn the_first_matching_rule_wins_and_every_named_field_must_match() {
         let table = Table::parse(TABLE).unwrap();
+        let find = |c, g| action(&table, &subject(c, g));
+        assert_eq!(find(Some("S3.8"), None), Some((0, Action::Remediate)));
         assert_eq!(
-            table.find(Some("S3.8"), None).unwrap().action,
-            Action::Remediate
+            find(Some("EC2.2"), Some("g/EC2.2")),
+            Some((1, Action::Suppress))
         );
-        assert_eq!(
-            table.find(Some("EC2.2"), Some("g/EC2.2")).unwrap().action,
-            Action::Suppress
-        );
-        assert_eq!(table.find(Some("EC2.2"), Some("other")), None);
-        assert_eq!(
-            table.find(None, Some("g/IAM.6")).unwrap().action,
-            Action::Notify
-        );
-        assert_eq!(table.find(Some("Lambda.1"), None), None);
+        assert_eq!(find(Some("EC2.2"), Some("other")), None);
+        assert_eq!(find(None, Some("g/IAM.6")), Some((2, Action::Notify)));
+        assert_eq!(find(Some("Lambda.1"), None), None);
+    }
+
+    #[test]
+    fn rules_select_and_exclude_by_account_region_severity_and_tag() {
+        let table = Table::parse(
+            r#"{"rules": [
+            {"control_id": "KMS.4", "action": "suppress",
+             "exclude": {"tags": {"remediation": ["manual", "never"]}},
+             "select": {"accounts": ["111122223333"], "regions": ["eu-west-1"],
+                        "severities": ["HIGH", "CRITICAL"]}},
+            {"control_id": "KMS.4", "action": "notify"}
+        ]}"#,
+        )
+        .unwrap();
+        let tagged = |value: &str| shared::finding::Resource {
+            kind: Some("AwsKmsKey".into()),
+            id: Some("k".into()),
+            tags: Some([("remediation".to_owned(), value.to_owned())].into()),
+        };
+        let base = subject(Some("KMS.4"), None);
+        assert_eq!(action(&table, &base), Some((0, Action::Suppress)));
+        let other_tag = [tagged("auto")];
+        let manual = [tagged("manual")];
+        for (what, s, rule) in [
+            (
+                "a resource tagged otherwise",
+                Subject {
+                    resources: &other_tag,
+                    ..base
+                },
+                0,
+            ),
+            (
+                "a resource tagged manual",
+                Subject {
+                    resources: &manual,
+                    ..base
+                },
+                1,
+            ),
+            (
+                "another account",
+                Subject {
+                    account_id: "444455556666",
+                    ..base
+                },
+                1,
+            ),
+            (
+                "another Region",
+                Subject {
+                    region: "us-east-1",
+                    ..base
+                },
+                1,
+            ),
+            (
+                "a lower severity",
+                Subject {
+                    severity: Some("LOW"),
+                    ..base
+                },
+                1,
+            ),
+            (
+                "no severity",
+                Subject {
+                    severity: None,
+                    ..base
+                },
+                1,
+            ),
+        ] {
+            assert_eq!(action(&table, &s).map(|(n, _)| n), Some(rule), "{what}");
+        }
+    }
+
+    #[test]
+    fn a_selector_that_could_never_match_or_is_malformed_is_refused() {
+        for (selector, expected) in [
+            (r#"{}"#, "select names no account"),
+            (r#"{"accounts": []}"#, "select has an empty list"),
+            (r#"{"tags": {"env": []}}"#, "select has an empty list"),
+            (
+                r#"{"accounts": ["*"]}"#,
+                "account '*', which is not 12 digits",
+            ),
+            (r#"{"regions": ["eu-*"]}"#, "Region 'eu-*'"),
+            (r#"{"severities": ["SEVERE"]}"#, "unknown variant `SEVERE`"),
+            (r#"{"owners": ["me"]}"#, "unknown field `owners`"),
+        ] {
+            let text = format!(
+                r#"{{"rules": [{{"control_id": "S3.8", "action": "notify", "select": {selector}}}]}}"#
+            );
+            let err = Table::parse(&text).unwrap_err();
+            assert_eq!(err.error_type(), "ConfigurationError");
+            assert!(err.to_string().contains(expected), "{selector}: {err}");
+        }
     }
 
     #[test]

@@ -128,3 +128,41 @@ fn each_controls_forged_and_foreign_findings_are_never_remediated() {
         }
     }
 }
+
+/// The routing table's selectors read the finding's own severity and its resource's tags.
+#[test]
+fn a_rule_selects_by_severity_and_leaves_out_resources_tagged_for_manual_handling() {
+    let table = Table::parse(
+        r#"{"rules": [
+        {"control_id": "KMS.4", "action": "remediate",
+         "select": {"severities": ["MEDIUM", "HIGH", "CRITICAL"], "accounts": ["111122223333"]},
+         "exclude": {"tags": {"remediation": ["manual"]}},
+         "remediation": {"function": "remediate-finding", "qualifier": "live"}}
+    ]}"#,
+    )
+    .unwrap();
+    let remediated = RemediatedControls::parse("KMS.4").unwrap();
+    let vars = |n: &str| (n == "ACCOUNT_ID").then(|| "111122223333".to_owned());
+    let accounts = Accounts::from_vars(&vars).unwrap();
+    let router = Router {
+        table: &table,
+        remediated: &remediated,
+        accounts: &accounts,
+    };
+    let (_, sample) = samples().into_iter().find(|(c, _)| *c == "KMS.4").unwrap();
+    let route = |event: &Value| router.route(&findings_event(event).unwrap()).remove(0);
+
+    let d = route(&sample);
+    assert_eq!(d.action, "remediate", "{}", d.reason);
+    assert_eq!(d.reason, "routing table rule 0");
+
+    let mut manual = sample.clone();
+    manual["detail"]["findings"][0]["Resources"][0]["Tags"] = json!({"remediation": "manual"});
+    let d = route(&manual);
+    assert_eq!(d.action, "notify");
+    assert_eq!(d.reason, "no routing rule applies to this finding");
+
+    let mut low = sample.clone();
+    low["detail"]["findings"][0]["Severity"] = json!({"Label": "LOW", "Normalized": 1});
+    assert_eq!(route(&low).action, "notify");
+}
