@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { deployWorkflow, execute, functionArn, invokeLambda, securityHub, stepFunctions } from '../tests/sfn/lib/local-sfn.mjs';
-import { ACCOUNT, glue, iam, importFindings, inbox, rds, s3, sfn, sns, ssm } from '../tests/sfn/lib/moto.mjs';
+import { ACCOUNT, glue, iam, importFindings, inbox, kms, rds, s3, sfn, sns, ssm } from '../tests/sfn/lib/moto.mjs';
 
 const bold = (s) => `\x1b[1m${s}\x1b[0m`;
 const dim = (s) => `\x1b[2m${s}\x1b[0m`;
@@ -235,6 +235,11 @@ const table = {
   rules: [
     { control_id: 'S3.8', action: 'remediate', remediation: { function: 'remediate-finding', qualifier: 'live' } },
     { control_id: 'EC2.2', action: 'suppress', note: 'Default security groups are locked by the landing zone.' },
+    {
+      control_id: 'KMS.4', action: 'remediate',
+      select: { severities: ['MEDIUM', 'HIGH', 'CRITICAL'] }, exclude: { tags: { remediation: ['manual'] } },
+      remediation: { function: 'remediate-finding', qualifier: 'live' },
+    },
   ],
 };
 await ssm.put('/security/remediation/routing-table', JSON.stringify(table));
@@ -244,7 +249,7 @@ const memberRole = await iam.createRole(`SecurityHubRemediationRole`, `arn:aws:i
   () => `arn:aws:iam::${ACCOUNT}:role/SecurityHubRemediationRole`,
 );
 console.log(bold('\n1. Routing table (SSM /security/remediation/routing-table), the member account\'s remediation role, and a bucket without a public access block'));
-console.log('  S3.8 is opted in (REMEDIATED_CONTROLS=S3.8, the RemediatedControls parameter); deployed with its defaults, the workflow would only notify');
+console.log('  S3.8 and KMS.4 are opted in (REMEDIATED_CONTROLS=S3.8,KMS.4, the RemediatedControls parameter); deployed with its defaults, the workflow would only notify');
 console.log(`  role ${memberRole} (templates/remediation-member-role.yaml), trusted by the remediation function`);
 console.log(`  ${JSON.stringify(table)}`);
 console.log(`  s3://${exposed} public access block: ${JSON.stringify(await s3.publicAccessBlock(exposed))}`);
@@ -295,6 +300,28 @@ console.log(`  s3://${payroll} (the forged finding's bucket) public access block
 await show(findingsMailbox);
 await show(secMailbox);
 if (sec.status !== 'SUCCEEDED' || !block || !Object.values(block).every(Boolean) || (await s3.publicAccessBlock(payroll)) !== null) process.exit(1);
+
+console.log(bold('\n4. More of the catalogue (docs/security-remediation.md): two KMS keys without rotation; the KMS.4 rule leaves out resources tagged remediation=manual'));
+const KEY_REGION = 'eu-west-1'; // the sample findings' Region
+const [keyArn, manualKeyArn] = [await kms.createKey(KEY_REGION), await kms.createKey(KEY_REGION)];
+const kmsSample = readFileSync(new URL('../events/route-finding/securityhub-finding-kms-4.json', import.meta.url), 'utf8');
+const kmsFinding = (arn, n, tags) => {
+  const f = JSON.parse(kmsSample.replaceAll('111122223333', ACCOUNT)).detail.findings[0];
+  f.Id = f.Id.replace(/finding\/.*$/, `finding/${suffix}-${n}`);
+  f.Resources[0].Id = arn;
+  if (tags) f.Resources[0].Tags = tags;
+  return f;
+};
+const kmsEvent = { ...findingsEvent, detail: { findings: [kmsFinding(keyArn, 1), kmsFinding(manualKeyArn, 2, { remediation: 'manual' })] } };
+await importFindings(kmsEvent.detail.findings);
+const keys = await execute(secDefinition, kmsEvent, { name: 'security-remediation', onEvent: progress });
+console.log(`  execution ${keys.status}`);
+outcomeLines(keys);
+const rotation = [await kms.rotationEnabled(keyArn, KEY_REGION), await kms.rotationEnabled(manualKeyArn, KEY_REGION)];
+console.log(`  rotation of ${keyArn}: ${rotation[0]}; of the key tagged remediation=manual: ${rotation[1]}`);
+const record = securityHub.updates.get(kmsEvent.detail.findings[0].Id)?.fields ?? {};
+console.log(`  recorded with the finding, for the undo step (aws kms disable-key-rotation): before ${record.RemediationBefore}, after ${record.RemediationAfter}`);
+if (keys.status !== 'SUCCEEDED' || rotation[0] !== true || rotation[1] !== false) process.exit(1);
 
 
 // --- 6. Web crawler ---------------------------------------------------------------------------

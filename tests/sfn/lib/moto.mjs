@@ -5,14 +5,14 @@ const MOTO_URL = process.env.MOTO_URL ?? 'http://127.0.0.1:5000';
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
 export const ACCOUNT = '123456789012';
 
-function auth(service) {
-  return `AWS4-HMAC-SHA256 Credential=testing/20260101/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
+function auth(service, region = REGION) {
+  return `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
 }
 
-async function call(service, headers, body) {
+async function call(service, headers, body, region = REGION) {
   const res = await fetch(`${MOTO_URL}/`, {
     method: 'POST',
-    headers: { Authorization: auth(service), ...headers },
+    headers: { Authorization: auth(service, region), ...headers },
     body,
   });
   const text = await res.text();
@@ -20,14 +20,27 @@ async function call(service, headers, body) {
   return text;
 }
 
-async function json(service, target, body) {
+async function json(service, target, body, region = REGION) {
   const text = await call(
     service,
     { 'X-Amz-Target': target, 'Content-Type': 'application/x-amz-json-1.1' },
     JSON.stringify(body),
+    region,
   );
   return text ? JSON.parse(text) : {};
 }
+
+export const kms = {
+  // A new customer managed key in `region`: its ARN.
+  async createKey(region) {
+    const out = await json('kms', 'TrentService.CreateKey', { Description: 'demo key' }, region);
+    return out.KeyMetadata.Arn;
+  },
+  async rotationEnabled(arn, region) {
+    const out = await json('kms', 'TrentService.GetKeyRotationStatus', { KeyId: arn }, region);
+    return out.KeyRotationEnabled;
+  },
+};
 
 async function query(service, params) {
   return call(service, { 'Content-Type': 'application/x-www-form-urlencoded' }, new URLSearchParams(params));
