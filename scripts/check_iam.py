@@ -52,6 +52,11 @@ ALLOWED = {
     "ListSessions": ({"glue:ListSessions"}, {"*"}, "glue:ListSessions has no resource-level permissions"),
     "DeliverLogs": (_LOGS, {"*"}, "Step Functions log delivery to CloudWatch Logs has no resource-level permissions"),
     "SendTraces": (_XRAY, {"*"}, "X-Ray's trace and sampling actions have no resource-level permissions"),
+    "AnswerApprovals": (
+        {"states:SendTaskSuccess", "states:SendTaskFailure"},
+        {"*"},
+        "IAM cannot scope a callback task's token to a resource; the function URL's AWS_IAM auth decides who answers",
+    ),
     "ReadEventHistory": ({"rds:DescribeEvents"}, {"*"}, "rds:DescribeEvents has no resource-level permissions"),
     "CreateTheSnapshots": (
         {"rds:CreateDBSnapshot", "rds:CreateDBClusterSnapshot"},

@@ -229,6 +229,7 @@ const { definition: secDefinition, notifications: secMailbox } = await deployWor
   RouteFindingFunctionArn: functionArn('route-finding'),
   RemediationProxyFunctionArn: functionArn('remediation-proxy'),
   FindingsTopicArn: findingsTopic,
+  ApprovalUrl: `${process.env.LAMBDA_URL ?? 'http://127.0.0.1:9001'}/lambda-url/approve-remediation/`,
 });
 const findingsMailbox = await inbox(`security-findings-${suffix}`, [findingsTopic]);
 const table = {
@@ -322,6 +323,42 @@ console.log(`  rotation of ${keyArn}: ${rotation[0]}; of the key tagged remediat
 const record = securityHub.updates.get(kmsEvent.detail.findings[0].Id)?.fields ?? {};
 console.log(`  recorded with the finding, for the undo step (aws kms disable-key-rotation): before ${record.RemediationBefore}, after ${record.RemediationAfter}`);
 if (keys.status !== 'SUCCEEDED' || rotation[0] !== true || rotation[1] !== false) process.exit(1);
+
+console.log(bold('\n5. A rule that waits for a person: S3.8 with "approval": {"timeout_minutes": 240}; the dry run is sent for approval, and alice approves through approve-remediation'));
+await ssm.put('/security/remediation/routing-table', JSON.stringify({
+  rules: [{ ...table.rules[0], approval: { timeout_minutes: 240 } }, ...table.rules.slice(1)],
+}));
+const waiting = `team-uploads-${suffix}`;
+await s3.createBucket(waiting);
+const approvalEvent = JSON.parse(JSON.stringify(findingsEvent).replaceAll(exposed, waiting).replaceAll('0b9e3a', suffix.slice(0, 6)));
+approvalEvent.detail.findings = approvalEvent.detail.findings.slice(0, 1);
+await importFindings(approvalEvent.detail.findings);
+const approvalRun = execute(secDefinition, approvalEvent, { name: 'security-remediation', onEvent: progress });
+let request;
+for (let i = 0; i < 100 && !request; i += 1) {
+  const mail = (await findingsMailbox.find(approvalEvent.detail.findings[0].Id)).find((m) => m.subject?.includes('approval'));
+  request = mail && JSON.parse(mail.message);
+  if (!request) await new Promise((r) => setTimeout(r, 100));
+}
+console.log(`  SNS ${request ? 'asks' : 'did not ask'}: ${request?.approval_needed}`);
+console.log(`  s3://${waiting} public access block while it waits: ${JSON.stringify(await s3.publicAccessBlock(waiting))}`);
+// What Lambda hands the function for a POST to its URL signed by alice (AWS_IAM auth).
+const { Payload: answer } = await invokeLambda({
+  FunctionName: functionArn('approve-remediation'),
+  Payload: {
+    version: '2.0', rawPath: '/', headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
+    requestContext: { accountId: ACCOUNT, requestId: suffix, timeEpoch: Date.now(), http: { method: 'POST', path: '/' }, authorizer: { iam: { userArn: `arn:aws:iam::${ACCOUNT}:user/alice` } } },
+    body: JSON.stringify({ task_token: request?.task_token ?? 'none', decision: 'approve', reason: 'CHG-1234' }),
+  },
+});
+console.log(`  approve-remediation answered ${answer.statusCode}: ${answer.body}`);
+const approved = await approvalRun;
+console.log(`  execution ${approved.status}`);
+outcomeLines(approved);
+const approvedBlock = await s3.publicAccessBlock(waiting);
+console.log(`  s3://${waiting} public access block after the approval: ${JSON.stringify(approvedBlock)}`);
+await ssm.put('/security/remediation/routing-table', JSON.stringify(table));
+if (approved.status !== 'SUCCEEDED' || !approvedBlock || !Object.values(approvedBlock).every(Boolean)) process.exit(1);
 
 
 // --- 6. Web crawler ---------------------------------------------------------------------------

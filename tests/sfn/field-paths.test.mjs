@@ -60,9 +60,11 @@ const WORKFLOWS = {
   'security-remediation': {
     input: read('route-finding/securityhub-findings-imported.json'),
     functions: { RouteFindingFunctionArn: 'route-finding', RemediationProxyFunctionArn: 'remediation-proxy' },
-    substitutions: { FindingsTopicArn: 'arn:aws:sns:us-east-1:123456789012:findings' },
+    substitutions: { FindingsTopicArn: 'arn:aws:sns:us-east-1:123456789012:findings', ApprovalUrl: 'https://approve.lambda-url.us-east-1.on.aws/' },
     // A refusal (the finding changed) takes its own path.
     errors: { 'remediation-proxy': ['InvalidInput', 'FindingChanged'] },
+    // A rejected approval, and one nobody answered, take theirs.
+    resourceErrors: { 'arn:aws:states:::sns:publish.waitForTaskToken': ['Rejected', 'States.Timeout'] },
   },
 };
 
@@ -107,7 +109,7 @@ function states(definition, found = new Map()) {
   return found;
 }
 
-for (const [workflow, { input, moreInputs = [], functions, substitutions = {}, sequences = {}, mapItems = [], alternatives = {}, errors = {}, onlyIn = {} }] of Object.entries(WORKFLOWS)) {
+for (const [workflow, { input, moreInputs = [], functions, substitutions = {}, sequences = {}, mapItems = [], alternatives = {}, errors = {}, resourceErrors = {}, onlyIn = {} }] of Object.entries(WORKFLOWS)) {
   test(`${workflow}: every path resolves on the functions' messages`, async () => {
     const arns = Object.fromEntries(Object.entries(functions).map(([key, fn]) => [key, functionArn(fn)]));
     const definition = loadDefinition(workflow, {
@@ -148,6 +150,9 @@ for (const [workflow, { input, moreInputs = [], functions, substitutions = {}, s
     // And one per other integration (SNS, Security Hub...) failing.
     const resources = new Set([...all.values()].filter((st) => st.Type === 'Task' && !byArn[st.Parameters?.FunctionName]).map((st) => st.Resource));
     for (const resource of resources) runs.push({ resource });
+    for (const [resource, names] of Object.entries(resourceErrors)) {
+      for (const errorName of names) runs.push({ resource, errorName });
+    }
     for (const other of moreInputs) runs.push({ input: other });
     const reached = new Set();
     for (const run of runs) {
@@ -161,7 +166,7 @@ for (const [workflow, { input, moreInputs = [], functions, substitutions = {}, s
         handlers[name] = async (params) => {
           if (!fn && run.resource === state.Resource) {
             const error = new Error('a failure');
-            error.name = 'ServiceException';
+            error.name = run.errorName ?? 'ServiceException';
             throw error;
           }
           if (!fn) return ANSWERS[state.Resource] ?? {};
@@ -205,7 +210,7 @@ for (const [workflow, { input, moreInputs = [], functions, substitutions = {}, s
       const label = run.input
         ? `starting with ${JSON.stringify(run.input)}`
         : run.resource
-        ? `${run.resource} failing`
+        ? `${run.resource} failing with ${run.errorName ?? 'ServiceException'}`
         : run.error
           ? `${run.fn} ${run.action ?? ''} failing with ${run.errorName ?? 'InvalidInput'}`
           : `${run.fn} answering ${run.sample.name}`;

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { deployWorkflow, execute, functionArn, invokeLambda, securityHub } from './lib/local-sfn.mjs';
-import { ACCOUNT, importFindings, inbox, s3, sns, ssm } from './lib/moto.mjs';
+import { ACCOUNT, answerTask, importFindings, inbox, s3, sns, ssm } from './lib/moto.mjs';
 
 const TABLE_PARAMETER = '/security/remediation/routing-table';
 const TABLE = {
@@ -32,6 +32,7 @@ before(async () => {
     RouteFindingFunctionArn: functionArn('route-finding'),
     RemediationProxyFunctionArn: functionArn('remediation-proxy'),
     FindingsTopicArn,
+    ApprovalUrl: 'https://approve.lambda-url.us-east-1.on.aws/',
   }));
   findingsMail = await inbox(`security-findings-${randomUUID()}`, [FindingsTopicArn]);
   await ssm.put(TABLE_PARAMETER, JSON.stringify(TABLE));
@@ -239,5 +240,96 @@ test('routing fails (no routing table): notified with the real error, FAILED', a
     assert.match(note.message, /Error: ConfigurationError/);
   } finally {
     await ssm.put(TABLE_PARAMETER, JSON.stringify(TABLE));
+  }
+});
+
+// --- Approval: a rule that waits for a person -------------------------------------------------
+
+const withApproval = (approval) => ({
+  rules: [{ ...TABLE.rules[0], approval }, ...TABLE.rules.slice(1)],
+});
+
+// The approval request SNS delivered for the finding: its message, parsed.
+async function approvalRequest(findingId) {
+  for (let i = 0; i < 100; i += 1) {
+    const mail = (await findingsMail.find(findingId)).find((m) => m.subject === 'Security remediation waits for your approval');
+    if (mail) return JSON.parse(mail.message);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no approval request for ${findingId}`);
+}
+
+// A function URL request to approve-remediation, signed (as Lambda tells the function) by alice.
+const urlRequest = (body) => ({
+  version: '2.0', rawPath: '/', headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
+  requestContext: {
+    accountId: ACCOUNT, requestId: randomUUID(), timeEpoch: Date.now(), http: { method: 'POST', path: '/' },
+    authorizer: { iam: { userArn: `arn:aws:iam::${ACCOUNT}:user/alice`, accountId: ACCOUNT } },
+  },
+  body: JSON.stringify(body),
+});
+
+test('a rule with approval: waits with what would change, then remediates once approved through approve-remediation', async () => {
+  await ssm.put(TABLE_PARAMETER, JSON.stringify(withApproval({ timeout_minutes: 60 })));
+  try {
+    const { bucket, event } = await findingsEvent();
+    const running = execute(definition, event);
+    const request = await approvalRequest(event.detail.findings[0].Id);
+    assert.match(request.approval_needed, new RegExp(`Would fix S3.8 on bucket '${bucket}'`));
+    assert.equal(request.waits_seconds, 3600);
+    assert.equal(request.on_timeout, 'reject');
+    assert.match(request.approve_or_reject, /https:\/\/approve\.lambda-url/);
+    assert.equal(await s3.publicAccessBlock(bucket), null, 'nothing changed while it waits');
+    const { Payload: answer } = await invokeLambda({
+      FunctionName: functionArn('approve-remediation'),
+      Payload: urlRequest({ task_token: request.task_token, decision: 'approve', reason: 'CHG-1234' }),
+    });
+    assert.equal(answer.statusCode, 200, answer.body);
+    const run = await running;
+    assert.equal(run.status, 'SUCCEEDED', run.cause);
+    assert.equal(outcomes(run)['S3.8'], 'remediated');
+    assert.deepEqual(await s3.publicAccessBlock(bucket), ALL_BLOCKED);
+    const [wait] = run.calls.filter((c) => c.state === 'Wait for approval');
+    assert.deepEqual(wait.output, { approved_by: `arn:aws:iam::${ACCOUNT}:user/alice`, reason: 'CHG-1234' });
+  } finally {
+    await ssm.put(TABLE_PARAMETER, JSON.stringify(TABLE));
+  }
+});
+
+test('rejected as the CLI does it (send-task-failure --error Rejected): nothing changed, the finding NOTIFIED', async () => {
+  await ssm.put(TABLE_PARAMETER, JSON.stringify(withApproval({ timeout_minutes: 60, on_timeout: 'approve' })));
+  try {
+    const { bucket, event } = await findingsEvent();
+    const running = execute(definition, event);
+    const request = await approvalRequest(event.detail.findings[0].Id);
+    await answerTask('SendTaskFailure', { taskToken: request.task_token, error: 'Rejected', cause: 'serves the public site' });
+    const run = await running;
+    assert.equal(run.status, 'SUCCEEDED', run.cause);
+    assert.equal(outcomes(run)['S3.8'], 'not_approved');
+    assert.equal(await s3.publicAccessBlock(bucket), null);
+    assert.equal(update(event, 0).workflow, 'NOTIFIED');
+    assert.match(update(event, 0).note, /^Not remediated: not approved \(Rejected\)/);
+  } finally {
+    await ssm.put(TABLE_PARAMETER, JSON.stringify(TABLE));
+  }
+});
+
+test("nobody answers in time: the rule's on_timeout decides, reject by default", async () => {
+  const timesOut = () => {
+    const error = new Error('the approval timed out');
+    error.name = 'States.Timeout';
+    throw error;
+  };
+  for (const [onTimeout, outcome] of [[undefined, 'not_approved'], ['approve', 'remediated']]) {
+    await ssm.put(TABLE_PARAMETER, JSON.stringify(withApproval({ timeout_minutes: 1, ...(onTimeout && { on_timeout: onTimeout }) })));
+    try {
+      const { bucket, event } = await findingsEvent();
+      const run = await execute(definition, event, { handlers: { 'Wait for approval': timesOut } });
+      assert.equal(run.status, 'SUCCEEDED', run.cause);
+      assert.equal(outcomes(run)['S3.8'], outcome, `on_timeout ${onTimeout}`);
+      assert.equal((await s3.publicAccessBlock(bucket)) !== null, outcome === 'remediated');
+    } finally {
+      await ssm.put(TABLE_PARAMETER, JSON.stringify(TABLE));
+    }
   }
 });

@@ -342,7 +342,7 @@ class TracingAndData(unittest.TestCase):
             everything = stacks(ROOT_TEMPLATE, **EVERYTHING, Tracing=value)
             functions = created(everything, "AWS::Lambda::Function")
             machines = created(everything, "AWS::StepFunctions::StateMachine")
-            self.assertEqual(len(functions), 11)
+            self.assertEqual(len(functions), 12)
             self.assertEqual(len(machines), 5)
             for stack, name, props in functions:
                 self.assertEqual(props["TracingConfig"]["Mode"], mode, f"{stack.name} {name}")

@@ -123,6 +123,16 @@ pub struct Decision {
     pub remediation: Option<Remediation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<Target>,
+    /// Present when the remediation waits for a person first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<WaitForApproval>,
+}
+
+/// What the state machine's approval step reads: how long to wait, and what to do then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub struct WaitForApproval {
+    pub timeout_seconds: u32,
+    pub on_timeout: table::OnTimeout,
 }
 
 #[derive(Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -222,6 +232,7 @@ impl Router<'_> {
             note: String::new(),
             remediation: None,
             resource: None,
+            approval: None,
         };
         if let Err(refusal) = finding::actionable(f) {
             d.action = Route::Skip;
@@ -256,6 +267,10 @@ impl Router<'_> {
                     d.note = rule.note.clone().unwrap_or_default();
                     d.remediation = Some(remediation);
                     d.resource = Some(target);
+                    d.approval = rule.approval.map(|a| WaitForApproval {
+                        timeout_seconds: a.timeout_minutes * 60,
+                        on_timeout: a.on_timeout,
+                    });
                 }
                 Err(reason) => d.reason = reason,
             },
@@ -316,6 +331,7 @@ fn rejected(f: Option<&Finding>, refusal: &Refusal) -> Decision {
         note: String::new(),
         remediation: None,
         resource: None,
+        approval: None,
     }
 }
 

@@ -53,8 +53,32 @@ pub struct Rule {
     pub exclude: Option<Selector>,
     #[serde(default)]
     pub remediation: Option<Remediation>,
+    /// A remediate rule may wait for a person to approve or reject each change.
+    #[serde(default)]
+    pub approval: Option<Approval>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// How a remediation waits for a person: at most `timeout_minutes` (1 minute to 7 days), then
+/// it does what `on_timeout` says: `reject` (the default) or `approve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    pub timeout_minutes: u32,
+    #[serde(default)]
+    pub on_timeout: OnTimeout,
+}
+
+/// The longest wait for an approval: 7 days.
+pub const MAX_APPROVAL_MINUTES: u32 = 7 * 24 * 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnTimeout {
+    #[default]
+    Reject,
+    Approve,
 }
 
 /// Findings by where they are and what they are about: each criterion given must hold, and
@@ -194,6 +218,15 @@ impl Table {
                 Some("is a remediate rule without a remediation".to_owned())
             } else if rule.action != Action::Remediate && rule.remediation.is_some() {
                 Some("has a remediation but does not remediate".to_owned())
+            } else if rule.action != Action::Remediate && rule.approval.is_some() {
+                Some("asks for approval but does not remediate".to_owned())
+            } else if rule
+                .approval
+                .is_some_and(|a| !(1..=MAX_APPROVAL_MINUTES).contains(&a.timeout_minutes))
+            {
+                Some(format!(
+                    "waits for approval for 0 or more than {MAX_APPROVAL_MINUTES} minutes"
+                ))
             } else {
                 selector("select", &rule.select).or_else(|| selector("exclude", &rule.exclude))
             };
@@ -364,6 +397,60 @@ mod tests {
             ),
         ] {
             assert_eq!(action(&table, &s).map(|(n, _)| n), Some(rule), "{what}");
+        }
+    }
+
+    #[test]
+    fn an_approval_waits_a_bounded_time_and_only_before_a_remediation() {
+        let rule = |approval: &str, action: &str| {
+            let remediation = if action == "remediate" {
+                r#", "remediation": {"function": "remediate-finding", "qualifier": "live"}"#
+            } else {
+                ""
+            };
+            Table::parse(&format!(
+                r#"{{"rules": [{{"control_id": "S3.8", "action": "{action}", "approval": {approval}{remediation}}}]}}"#
+            ))
+        };
+        let t = rule(r#"{"timeout_minutes": 60}"#, "remediate").unwrap();
+        assert_eq!(
+            t.rules[0].approval,
+            Some(Approval {
+                timeout_minutes: 60,
+                on_timeout: OnTimeout::Reject
+            })
+        );
+        let t = rule(
+            r#"{"timeout_minutes": 10080, "on_timeout": "approve"}"#,
+            "remediate",
+        )
+        .unwrap();
+        assert_eq!(t.rules[0].approval.unwrap().on_timeout, OnTimeout::Approve);
+        for (approval, action, expected) in [
+            (
+                r#"{"timeout_minutes": 0}"#,
+                "remediate",
+                "0 or more than 10080",
+            ),
+            (
+                r#"{"timeout_minutes": 10081}"#,
+                "remediate",
+                "0 or more than 10080",
+            ),
+            (
+                r#"{"timeout_minutes": 60}"#,
+                "notify",
+                "asks for approval but does not remediate",
+            ),
+            (
+                r#"{"timeout_minutes": 60, "on_timeout": "maybe"}"#,
+                "remediate",
+                "unknown variant",
+            ),
+            (r#"{"minutes": 60}"#, "remediate", "unknown field"),
+        ] {
+            let err = rule(approval, action).unwrap_err();
+            assert!(err.to_string().contains(expected), "{approval}: {err}");
         }
     }
 

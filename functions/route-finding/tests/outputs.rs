@@ -41,4 +41,26 @@ fn the_state_machine_reads_this_message() {
         ["remediate", "suppress", "notify", "skip", "reject"]
     );
     testing::output_sample("route-finding", "routed", &Routed { decisions });
+
+    // The same findings with a rule that waits for approval before the S3.8 remediation.
+    let table = support::TABLE.replacen(
+        r#""action": "remediate","#,
+        r#""action": "remediate", "approval": {"timeout_minutes": 240},"#,
+        1,
+    );
+    let mut decisions = Vec::new();
+    for name in [
+        "securityhub-findings-imported.json",
+        "securityhub-finding-passed.json",
+        "bad-custom-product.json",
+    ] {
+        decisions.extend(support::route_with(&samples[name], "S3.8", &table).unwrap());
+    }
+    let approval = decisions[0].approval.expect("the S3.8 remediation waits");
+    assert_eq!(approval.timeout_seconds, 14_400);
+    testing::output_sample(
+        "route-finding",
+        "routed-with-approval",
+        &Routed { decisions },
+    );
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { StateMachine, ExecutionError } from 'aws-local-stepfunctions';
 import { randomUUID } from 'node:crypto';
-import { ACCOUNT, inbox, sns } from './moto.mjs';
+import { ACCOUNT, inbox, sns, taskResult } from './moto.mjs';
 
 const LAMBDA_URL = process.env.LAMBDA_URL ?? 'http://127.0.0.1:9001';
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
@@ -20,7 +20,21 @@ export function loadDefinition(name, substitutions) {
     if (!(key in substitutions)) throw new Error(`${name}: no value for \${${key}}`);
     return String(substitutions[key]);
   });
-  return JSON.parse(filled);
+  return withTimeoutPaths(JSON.parse(filled));
+}
+
+// Step Functions reads a Task's TimeoutSecondsPath from the state's input; this engine reads it
+// from the task's Parameters. So the path is copied into the Parameters here (as
+// `__timeout_seconds`, which `execute` takes out again before the task runs).
+const TIMEOUT_FIELD = '__timeout_seconds';
+function withTimeoutPaths(definition) {
+  for (const [, state] of allStates(definition)) {
+    if (state.Type === 'Task' && state.TimeoutSecondsPath && state.Parameters) {
+      state.Parameters[`${TIMEOUT_FIELD}.$`] = state.TimeoutSecondsPath;
+      state.TimeoutSecondsPath = `$.${TIMEOUT_FIELD}`;
+    }
+  }
+  return definition;
 }
 
 // A workflow as deployed on moto: its success and failure topics (`<name>-succeeded`,
@@ -118,9 +132,30 @@ export const stepFunctions = {
   },
 };
 
+// The engine has no task tokens: `$$.Task.Token` is this placeholder, which each waiting task
+// replaces with a token of its own before it publishes.
+const TASK_TOKEN = 'local-task-token';
+
+// SNS publish with a task token: publishes, then waits for the token's answer through the
+// router (SendTaskSuccess from the approval function, or as the CLI sends it). A failure ends
+// the task with its error name, as in Step Functions; the state's timeout is the engine's.
+export async function publishAndWait({ TopicArn, Subject, Message }) {
+  const token = randomUUID();
+  const text = (typeof Message === 'string' ? Message : JSON.stringify(Message)).replaceAll(TASK_TOKEN, token);
+  await sns.publish(TopicArn, Subject, text);
+  for (let waited = 0; waited < 120_000; waited += 100) {
+    const result = await taskResult(token);
+    if (result?.kind === 'success') return JSON.parse(result.output);
+    if (result) throw lambdaError(result.error, result.cause);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw lambdaError('States.Timeout', `no answer for task ${token} in 120 s`);
+}
+
 const integrations = {
   'arn:aws:states:::lambda:invoke': invokeLambda,
   'arn:aws:states:::sns:publish': publishSns,
+  'arn:aws:states:::sns:publish.waitForTaskToken': publishAndWait,
   'arn:aws:states:::aws-sdk:securityhub:batchUpdateFindings': securityHub.batchUpdateFindings,
   'arn:aws:states:::states:startExecution': stepFunctions.startExecution,
 };
@@ -169,7 +204,7 @@ export async function execute(definition, input, { handlers = {}, realTime = fal
   for (const [stateName, state] of taskStates(definition)) {
     const handler = handlers[stateName] ?? integrations[state.Resource];
     if (!handler) throw new Error(`no local handler for ${stateName} (${state.Resource})`);
-    taskResourceLocalHandlers[stateName] = async (params) => {
+    taskResourceLocalHandlers[stateName] = async ({ [TIMEOUT_FIELD]: _, ...params }) => {
       const call = { state: stateName, input: params };
       calls.push(call);
       try {
@@ -194,6 +229,7 @@ export async function execute(definition, input, { handlers = {}, realTime = fal
     context: {
       Execution: { Id: executionArn, Name: executionArn.split(':').at(-1), Input: input },
       StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`, Name: name },
+      Task: { Token: TASK_TOKEN },
     },
   }));
   if (onEvent) {

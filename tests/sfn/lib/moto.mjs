@@ -30,6 +30,18 @@ async function json(service, target, body, region = REGION) {
   return text ? JSON.parse(text) : {};
 }
 
+// A waiting task's answer (SendTaskSuccess or SendTaskFailure), as the router in front of moto
+// kept it; null until one came.
+export async function taskResult(token) {
+  const res = await fetch(`${MOTO_URL}/_local/task-results/${encodeURIComponent(token)}`);
+  return res.ok ? res.json() : null;
+}
+
+// What the AWS CLI's `aws stepfunctions send-task-success` / `send-task-failure` send.
+export async function answerTask(target, body) {
+  await json('stepfunctions', `AWSStepFunctions.${target}`, body);
+}
+
 export const kms = {
   // A new customer managed key in `region`: its ARN.
   async createKey(region) {

@@ -15,8 +15,13 @@ pub const TABLE: &str = r#"{"rules": [
 
 /// The decisions for `event`, with `remediated` opted in (`""` for none, as deployed by default).
 pub fn route(event: &Value, remediated: &str) -> shared::Result<Vec<Decision>> {
+    route_with(event, remediated, TABLE)
+}
+
+/// The same with another routing table.
+pub fn route_with(event: &Value, remediated: &str, table: &str) -> shared::Result<Vec<Decision>> {
     let event = findings_event(event)?;
-    let table = Table::parse(TABLE).unwrap();
+    let table = Table::parse(table).unwrap();
     let remediated = RemediatedControls::parse(remediated).unwrap();
     let vars = |n: &str| (n == "ACCOUNT_ID").then(|| "111122223333".to_owned());
     let accounts = Accounts::from_vars(&vars).unwrap();
