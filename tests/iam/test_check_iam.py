@@ -156,8 +156,8 @@ class CheckIam(unittest.TestCase):
 
     def test_s3_on_every_bucket_must_name_the_account(self):
         resource = {"Fn::Sub": "arn:${AWS::Partition}:s3:::*"}
-        statement = allow(["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"], resource, Sid="BucketPublicAccessBlock")
-        self.fails(template({"R": role([statement])}), "BucketPublicAccessBlock: S3 actions on every bucket without s3:ResourceAccount")
+        statement = allow(["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"], resource, Sid="S3Dot8BucketPublicAccessBlock")
+        self.fails(template({"R": role([statement])}), "S3Dot8BucketPublicAccessBlock: S3 actions on every bucket without s3:ResourceAccount")
         pinned = {**statement, "Condition": {"StringEquals": {"s3:ResourceAccount": {"Ref": "AWS::AccountId"}}}}
         self.passes(template({"R": role([pinned])}))
         if_exists = {**statement, "Condition": {"StringEqualsIfExists": {"s3:ResourceAccount": "111122223333"}}}
