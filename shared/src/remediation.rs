@@ -324,37 +324,51 @@ pub fn check_target(
     scope: Scope<'_>,
     resources: &[crate::finding::Resource],
 ) -> Result<Target, Refusal> {
-    let refuse = |reason: String| Refusal::new(Check::Resource, reason);
-    let Some(control) = control(control_id) else {
-        return Err(refuse(format!(
-            "no remediation knows which resource control {} is about",
-            shorten(control_id)
-        )));
-    };
-    let expected = control.resource_type;
     let [one] = resources else {
-        return Err(refuse(format!(
-            "the finding names {} resources; a remediation changes exactly one",
-            resources.len()
-        )));
+        return Err(Refusal::new(
+            Check::Resource,
+            format!(
+                "the finding names {} resources; a remediation changes exactly one",
+                resources.len()
+            ),
+        ));
     };
-    let kind = one.kind.as_deref().unwrap_or("(none)");
-    if kind != expected {
-        return Err(refuse(format!(
-            "the resource is of type {}, not the {expected} control {control_id} is about",
-            shorten(kind)
-        )));
-    }
-    let id = one.id.as_deref().unwrap_or_default();
     let target = Target {
-        kind: expected.to_owned(),
-        id: id.to_owned(),
+        kind: one.kind.clone().unwrap_or_else(|| "(none)".to_owned()),
+        id: one.id.clone().unwrap_or_default(),
     };
-    target.resource_name(scope)?;
+    target.check(control_id, scope)?;
     Ok(target)
 }
 
 impl Target {
+    /// The control of the catalogue this resource is fixed for, and the resource's name: the
+    /// control must be in the catalogue, the resource of its type, its id well-formed and in
+    /// `scope`.
+    pub fn check(
+        &self,
+        control_id: &str,
+        scope: Scope<'_>,
+    ) -> Result<(&'static Control, &str), Refusal> {
+        let refuse = |reason: String| Refusal::new(Check::Resource, reason);
+        let Some(control) = control(control_id) else {
+            let known: Vec<&str> = CONTROLS.iter().map(|c| c.id).collect();
+            return Err(refuse(format!(
+                "no remediation knows which resource control {} is about (the catalogue is {})",
+                shorten(control_id),
+                known.join(", ")
+            )));
+        };
+        if self.kind != control.resource_type {
+            return Err(refuse(format!(
+                "the resource is of type {}, not the {} control {control_id} is about",
+                shorten(&self.kind),
+                control.resource_type
+            )));
+        }
+        Ok((control, self.resource_name(scope)?))
+    }
+
     /// The resource's name (or id), read from its ASFF id, which must be in `scope`:
     ///
     /// | type | id | name |

@@ -228,6 +228,29 @@ pub fn output_sample(function: &str, name: &str, message: &impl serde::Serialize
     );
 }
 
+/// Each control of the remediation catalogue and its sample finding event: S3.8's is
+/// `events/route-finding/securityhub-findings-imported.json` (its first finding), every other
+/// control's `securityhub-finding-<control>.json`, one finding each.
+pub fn control_finding_events() -> Vec<(&'static str, serde_json::Value)> {
+    shared::remediation::CONTROLS
+        .iter()
+        .map(|c| {
+            let file = if c.id == "S3.8" {
+                "securityhub-findings-imported.json".to_owned()
+            } else {
+                format!(
+                    "securityhub-finding-{}.json",
+                    c.id.to_lowercase().replace('.', "-")
+                )
+            };
+            let path = workspace_root().join("events/route-finding").join(&file);
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let event = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+            (c.id, event)
+        })
+        .collect()
+}
+
 /// Every sample under `events/<function>/`, parsed, by file name, after checking that the
 /// files are exactly `expected`: a sample without an expectation, or the reverse, fails.
 /// A file that is not JSON fails too.

@@ -46,33 +46,17 @@ pub fn checked(request: RemediationRequest, accounts: &Accounts) -> Result<Targe
             shorten(&request.region)
         )));
     }
-    let control = shared::remediation::control(&request.control_id).ok_or_else(|| {
-        let known: Vec<&str> = shared::remediation::CONTROLS.iter().map(|c| c.id).collect();
-        invalid(format!(
-            "this remediation fixes {}, not control {}",
-            known.join(", "),
-            shorten(&request.control_id)
-        ))
-    })?;
-    if request.resource.kind != control.resource_type {
-        return Err(invalid(format!(
-            "control {} is about {}, not {}",
-            control.id,
-            control.resource_type,
-            shorten(&request.resource.kind)
-        )));
-    }
     let partition = shared::aws::partition(&request.region);
     let scope = Scope {
         partition,
         account_id: &request.account_id,
         region: &request.region,
     };
-    let resource = request
+    let (control, resource) = request
         .resource
-        .resource_name(scope)
-        .map_err(|r| invalid(r.to_string()))?
-        .to_owned();
+        .check(&request.control_id, scope)
+        .map_err(|r| invalid(r.to_string()))?;
+    let resource = resource.to_owned();
     Ok(Target {
         finding_id: request.finding_id,
         control,
@@ -134,16 +118,20 @@ mod tests {
             ),
             ("/account_id", json!("1111-2222-3333"), "is not 12 digits"),
             ("/region", json!("eu-west-1; rm"), "not an AWS Region name"),
-            ("/control_id", json!("EC2.18"), "not control EC2.18"),
+            (
+                "/control_id",
+                json!("EC2.18"),
+                "which resource control EC2.18 is about",
+            ),
             (
                 "/control_id",
                 json!("KMS.4"),
-                "is about AwsKmsKey, not AwsS3Bucket",
+                "of type AwsS3Bucket, not the AwsKmsKey control KMS.4",
             ),
             (
                 "/resource/type",
                 json!("AwsEc2Instance"),
-                "not AwsEc2Instance",
+                "of type AwsEc2Instance, not the AwsS3Bucket control S3.8",
             ),
             (
                 "/resource/id",

@@ -47,7 +47,7 @@ fn every_sample_event_is_accepted_or_refused_as_expected() {
         ("remediate-rds-2.json", Ok(("RDS.2", "orders-db", false))),
         (
             "bad-not-a-bucket.json",
-            Err("is about AwsS3Bucket, not AwsEc2SecurityGroup"),
+            Err("of type AwsEc2SecurityGroup, not the AwsS3Bucket control S3.8"),
         ),
         (
             "bad-other-account.json",

@@ -15,7 +15,7 @@ use remediate_finding::{Config, Deps};
 use serde_json::{Value, json};
 use shared::aws::SdkConfig;
 use shared::remediation::{Accounts, Outcome, RemediationResult};
-use testing::{moto, unique};
+use testing::{bucket, moto, unique};
 
 /// moto's own account and the tests' Region.
 const ACCOUNT: &str = "123456789012";
@@ -124,32 +124,21 @@ async fn bucket_settings(aws: &SdkConfig, bucket: &str) -> Value {
     match s3.get_public_access_block().bucket(bucket).send().await {
         Ok(out) => {
             let c = out.public_access_block_configuration().unwrap();
-            json!(Settings {
-                block_public_acls: c.block_public_acls().unwrap_or(false),
-                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                block_public_policy: c.block_public_policy().unwrap_or(false),
-                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-            })
+            json!(Settings::from_options(
+                c.block_public_acls,
+                c.ignore_public_acls,
+                c.block_public_policy,
+                c.restrict_public_buckets,
+            ))
         }
         Err(_) => Value::Null,
     }
 }
 
-async fn new_bucket(aws: &SdkConfig) -> String {
-    let name = unique("bucket");
-    shared::aws::s3_client(aws)
-        .create_bucket()
-        .bucket(&name)
-        .send()
-        .await
-        .unwrap();
-    name
-}
-
 #[tokio::test]
 async fn s3_8_blocks_public_access_to_the_one_bucket_and_is_undone() {
     let aws = moto().await;
-    let (name, other) = (new_bucket(&aws).await, new_bucket(&aws).await);
+    let (name, other) = (bucket(&aws).await, bucket(&aws).await);
     let req = request(
         "S3.8",
         "AwsS3Bucket",
@@ -180,7 +169,7 @@ async fn s3_8_blocks_public_access_to_the_one_bucket_and_is_undone() {
 #[tokio::test]
 async fn s3_8_fixes_a_member_accounts_bucket_there_only_when_configured() {
     let member = in_account(MEMBER, REGION).await;
-    let name = new_bucket(&member).await;
+    let name = bucket(&member).await;
     let req = request(
         "S3.8",
         "AwsS3Bucket",
@@ -248,7 +237,7 @@ async fn s3_1_blocks_public_access_for_the_one_account_and_is_undone() {
     let (account, other) = ("210000000001", "210000000002");
     let members = format!("{account},{other}");
     let in_it = in_account(account, REGION).await;
-    let bucket = new_bucket(&in_it).await;
+    let bucket = bucket(&in_it).await;
     let req = request("S3.1", "AwsAccount", &account_id(account), account);
     let fixed = fix_once(&members, req, async || account_settings(account).await).await;
     assert_eq!(
@@ -313,7 +302,7 @@ fn reader_policy(bucket: &str) -> Value {
 #[tokio::test]
 async fn s3_5_adds_the_tls_statement_and_keeps_the_policy_then_is_undone() {
     let aws = moto().await;
-    let (name, other) = (new_bucket(&aws).await, new_bucket(&aws).await);
+    let (name, other) = (bucket(&aws).await, bucket(&aws).await);
     put_policy(&aws, &name, &reader_policy(&name)).await;
     put_policy(&aws, &other, &reader_policy(&other)).await;
     let req = request(
@@ -359,7 +348,7 @@ async fn s3_5_adds_the_tls_statement_and_keeps_the_policy_then_is_undone() {
 #[tokio::test]
 async fn s3_5_gives_a_bucket_without_a_policy_one_of_the_tls_statement() {
     let aws = moto().await;
-    let name = new_bucket(&aws).await;
+    let name = bucket(&aws).await;
     let req = request(
         "S3.5",
         "AwsS3Bucket",

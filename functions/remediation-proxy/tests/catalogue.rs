@@ -6,33 +6,18 @@
 use remediation_proxy::still_the_same;
 use serde_json::{Value, json};
 use shared::finding::Finding;
-use shared::remediation::{Accounts, CONTROLS, ProxyRequest};
+use shared::remediation::{Accounts, ProxyRequest};
 
 fn accounts() -> Accounts {
     let vars = |n: &str| (n == "ACCOUNT_ID").then(|| "111122223333".to_owned());
     Accounts::from_vars(&vars).unwrap()
 }
 
-/// Each control's sample finding (S3.8's is the first of the imported sample).
+/// Each control's sample finding.
 fn samples() -> Vec<(&'static str, Value)> {
-    CONTROLS
-        .iter()
-        .map(|c| {
-            let file = if c.id == "S3.8" {
-                "securityhub-findings-imported.json".to_owned()
-            } else {
-                format!(
-                    "securityhub-finding-{}.json",
-                    c.id.to_lowercase().replace('.', "-")
-                )
-            };
-            let path = testing::workspace_root()
-                .join("events/route-finding")
-                .join(&file);
-            let event: Value =
-                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-            (c.id, event["detail"]["findings"][0].clone())
-        })
+    testing::control_finding_events()
+        .into_iter()
+        .map(|(control, event)| (control, event["detail"]["findings"][0].clone()))
         .collect()
 }
 

@@ -3,13 +3,14 @@
 //! by the same trust checks as S3.8's, never remediated.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
-use route_finding::table::{RemediatedControls, Table};
-use route_finding::{Decision, Router, findings_event};
+mod support;
+
+use route_finding::Decision;
 use serde_json::{Value, json};
-use shared::remediation::{Accounts, CONTROLS};
+use shared::remediation::CONTROLS;
 
 /// Every control remediated by `remediate-finding:live`.
-fn table() -> Table {
+fn table() -> String {
     let rules: Vec<Value> = CONTROLS
         .iter()
         .map(|c| {
@@ -17,37 +18,22 @@ fn table() -> Table {
             "remediation": {"function": "remediate-finding", "qualifier": "live"}})
         })
         .collect();
-    Table::parse(&json!({ "rules": rules }).to_string()).unwrap()
+    json!({ "rules": rules }).to_string()
 }
 
+/// The decision for the event's one finding, every control opted in.
 fn route(event: &Value) -> Decision {
-    let table = table();
     let all: Vec<&str> = CONTROLS.iter().map(|c| c.id).collect();
-    let remediated = RemediatedControls::parse(&all.join(",")).unwrap();
-    let vars = |n: &str| (n == "ACCOUNT_ID").then(|| "111122223333".to_owned());
-    let accounts = Accounts::from_vars(&vars).unwrap();
-    let router = Router {
-        table: &table,
-        remediated: &remediated,
-        accounts: &accounts,
-    };
-    router.route(&findings_event(event).unwrap()).remove(0)
+    support::route_with(event, &all.join(","), &table())
+        .unwrap()
+        .remove(0)
 }
 
-/// Each control's sample finding event, `events/route-finding/securityhub-finding-<control>.json`.
+/// Each control's sample finding event but S3.8's, whose sample holds several findings.
 fn samples() -> Vec<(&'static str, Value)> {
-    CONTROLS
-        .iter()
-        .filter(|c| c.id != "S3.8")
-        .map(|c| {
-            let file = format!(
-                "events/route-finding/securityhub-finding-{}.json",
-                c.id.to_lowercase().replace('.', "-")
-            );
-            let text = std::fs::read_to_string(testing::workspace_root().join(&file))
-                .unwrap_or_else(|e| panic!("{file}: {e}"));
-            (c.id, serde_json::from_str(&text).unwrap())
-        })
+    testing::control_finding_events()
+        .into_iter()
+        .filter(|(c, _)| *c != "S3.8")
         .collect()
 }
 
@@ -132,25 +118,18 @@ fn each_controls_forged_and_foreign_findings_are_never_remediated() {
 /// The routing table's selectors read the finding's own severity and its resource's tags.
 #[test]
 fn a_rule_selects_by_severity_and_leaves_out_resources_tagged_for_manual_handling() {
-    let table = Table::parse(
-        r#"{"rules": [
+    let table = r#"{"rules": [
         {"control_id": "KMS.4", "action": "remediate",
          "select": {"severities": ["MEDIUM", "HIGH", "CRITICAL"], "accounts": ["111122223333"]},
          "exclude": {"tags": {"remediation": ["manual"]}},
          "remediation": {"function": "remediate-finding", "qualifier": "live"}}
-    ]}"#,
-    )
-    .unwrap();
-    let remediated = RemediatedControls::parse("KMS.4").unwrap();
-    let vars = |n: &str| (n == "ACCOUNT_ID").then(|| "111122223333".to_owned());
-    let accounts = Accounts::from_vars(&vars).unwrap();
-    let router = Router {
-        table: &table,
-        remediated: &remediated,
-        accounts: &accounts,
-    };
+    ]}"#;
     let (_, sample) = samples().into_iter().find(|(c, _)| *c == "KMS.4").unwrap();
-    let route = |event: &Value| router.route(&findings_event(event).unwrap()).remove(0);
+    let route = |event: &Value| {
+        support::route_with(event, "KMS.4", table)
+            .unwrap()
+            .remove(0)
+    };
 
     let d = route(&sample);
     assert_eq!(d.action, "remediate", "{}", d.reason);

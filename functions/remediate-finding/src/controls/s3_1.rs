@@ -59,14 +59,16 @@ impl Fix for AccountPublicAccess {
             .await;
         match read {
             Ok(out) => {
-                let c = out.public_access_block_configuration();
-                let get = |v: Option<bool>| v.unwrap_or(false);
-                Ok(Settings {
-                    block_public_acls: get(c.and_then(|c| c.block_public_acls)),
-                    ignore_public_acls: get(c.and_then(|c| c.ignore_public_acls)),
-                    block_public_policy: get(c.and_then(|c| c.block_public_policy)),
-                    restrict_public_buckets: get(c.and_then(|c| c.restrict_public_buckets)),
-                })
+                Ok(out
+                    .public_access_block_configuration()
+                    .map_or_else(Settings::default, |c| {
+                        Settings::from_options(
+                            c.block_public_acls,
+                            c.ignore_public_acls,
+                            c.block_public_policy,
+                            c.restrict_public_buckets,
+                        )
+                    }))
             }
             Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => {
                 Ok(Settings::default())

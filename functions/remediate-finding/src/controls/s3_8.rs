@@ -27,6 +27,21 @@ impl Settings {
         restrict_public_buckets: true,
     };
 
+    /// From the four settings as S3 or S3 Control answer them: one that is not set is off.
+    pub fn from_options(
+        block_public_acls: Option<bool>,
+        ignore_public_acls: Option<bool>,
+        block_public_policy: Option<bool>,
+        restrict_public_buckets: Option<bool>,
+    ) -> Self {
+        Settings {
+            block_public_acls: block_public_acls.unwrap_or(false),
+            ignore_public_acls: ignore_public_acls.unwrap_or(false),
+            block_public_policy: block_public_policy.unwrap_or(false),
+            restrict_public_buckets: restrict_public_buckets.unwrap_or(false),
+        }
+    }
+
     fn named(&self) -> [(bool, &'static str); 4] {
         [
             (self.block_public_acls, "BlockPublicAcls"),
@@ -83,14 +98,16 @@ impl Fix for BucketPublicAccess {
             .await;
         match read {
             Ok(out) => {
-                let c = out.public_access_block_configuration();
-                let get = |v: Option<bool>| v.unwrap_or(false);
-                Ok(Settings {
-                    block_public_acls: get(c.and_then(|c| c.block_public_acls)),
-                    ignore_public_acls: get(c.and_then(|c| c.ignore_public_acls)),
-                    block_public_policy: get(c.and_then(|c| c.block_public_policy)),
-                    restrict_public_buckets: get(c.and_then(|c| c.restrict_public_buckets)),
-                })
+                Ok(out
+                    .public_access_block_configuration()
+                    .map_or_else(Settings::default, |c| {
+                        Settings::from_options(
+                            c.block_public_acls,
+                            c.ignore_public_acls,
+                            c.block_public_policy,
+                            c.restrict_public_buckets,
+                        )
+                    }))
             }
             Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => {
                 Ok(Settings::default())

@@ -1,6 +1,8 @@
 //! What the router's tests share: the demo's routing table (S3.8 remediated, EC2.2 suppressed)
 //! and routing as deployed in account 111122223333, the samples' account.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Each test file that includes it uses a part of it.
+#![allow(dead_code)]
 
 use route_finding::table::{RemediatedControls, Table};
 use route_finding::{Decision, Router, findings_event};
