@@ -9,6 +9,7 @@
 pub mod address;
 pub mod aws;
 pub mod config;
+pub mod crawl_run;
 mod error;
 pub mod finding;
 #[cfg(feature = "http")]
@@ -19,6 +20,8 @@ pub mod lakehouse;
 pub mod remediation;
 #[cfg(feature = "s3")]
 pub mod s3;
+#[cfg(feature = "search")]
+pub mod search;
 pub mod sns;
 #[cfg(feature = "ssm")]
 pub mod ssm;

@@ -1,4 +1,4 @@
-//! S3 object helpers: whole-object put, get and copy, a streaming get, and a paginated key listing.
+//! S3 object helpers: whole-object put, get and copy, a streaming get, and a paginated listing.
 
 use crate::{Error, Result};
 use aws_sdk_s3::Client;
@@ -93,23 +93,43 @@ pub async fn get_object(client: &Client, bucket: &str, key: &str) -> Result<Vec<
 
 /// Every key under `prefix`, across all pages.
 pub async fn list_keys(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<String>> {
+    Ok(list_objects(client, bucket, prefix)
+        .await?
+        .into_iter()
+        .map(|o| o.key)
+        .collect())
+}
+
+/// An object as a listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub key: String,
+    /// Changes when the bytes do: an object copied unchanged keeps it.
+    pub e_tag: String,
+    pub size: u64,
+}
+
+/// Every object under `prefix`, across all pages, in key order.
+pub async fn list_objects(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<Listed>> {
     let mut pages = client
         .list_objects_v2()
         .bucket(bucket)
         .prefix(prefix)
         .into_paginator()
         .send();
-    let mut keys = Vec::new();
+    let mut objects = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page
             .map_err(|e| Error::from_sdk(format!("S3 ListObjectsV2 s3://{bucket}/{prefix}"), e))?;
-        keys.extend(
-            page.contents()
-                .iter()
-                .filter_map(|o| o.key().map(str::to_owned)),
-        );
+        objects.extend(page.contents().iter().filter_map(|o| {
+            Some(Listed {
+                key: o.key()?.to_owned(),
+                e_tag: o.e_tag().unwrap_or_default().to_owned(),
+                size: o.size().unwrap_or_default().try_into().unwrap_or_default(),
+            })
+        }));
     }
-    Ok(keys)
+    Ok(objects)
 }
 
 #[cfg(test)]

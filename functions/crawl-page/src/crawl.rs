@@ -5,6 +5,8 @@ use crate::normalize::{QueryStrings, normalize};
 use crate::scope::Scope;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+pub use shared::crawl_run::Run;
+use shared::crawl_run::{is_execution_name, is_name};
 use shared::{Error, Result};
 use url::Url;
 
@@ -415,54 +417,6 @@ impl Crawl {
     pub fn site_of(&self, url: &Url) -> Option<usize> {
         self.sites.iter().position(|s| s.scope.covers(url))
     }
-}
-
-/// A crawl run, as every step after `start` names it: with it, a step reads the crawl's checked
-/// definition and its progress from S3.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Run {
-    pub name: String,
-    pub run_id: String,
-}
-
-impl Run {
-    /// Refuses names that could not have been started, before they go into an S3 key.
-    pub fn check(&self) -> Result<&Self> {
-        if is_name(&self.name) && is_execution_name(&self.run_id) {
-            Ok(self)
-        } else {
-            Err(Error::InvalidInput(format!(
-                "name '{}' and run_id '{}' do not name a crawl run",
-                self.name, self.run_id
-            )))
-        }
-    }
-
-    /// Where the crawl's pages and summary go: `crawls/<name>/<run_id>/`.
-    pub fn output_prefix(&self) -> String {
-        format!("crawls/{}/{}/", self.name, self.run_id)
-    }
-
-    /// Where its queue and progress go: `frontier/<name>/<run_id>/` (expired by a lifecycle
-    /// rule, as nothing needs them after the crawl).
-    pub fn frontier_prefix(&self) -> String {
-        format!("frontier/{}/{}/", self.name, self.run_id)
-    }
-}
-
-fn is_execution_name(text: &str) -> bool {
-    (1..=80).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
-}
-
-fn is_name(text: &str) -> bool {
-    (1..=64).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        && !text.starts_with('.')
 }
 
 #[cfg(test)]
