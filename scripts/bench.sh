@@ -9,6 +9,7 @@ scripts/bench-functions.sh
 scripts/bench-bronze.sh
 scripts/bench-crawl.sh
 scripts/bench-crawl-cost.sh
+scripts/bench-search.sh
 # The simulation fails the run if anything was left running; its figures still go in the summary.
 status=0
 scripts/bench-simulation.sh || status=$?

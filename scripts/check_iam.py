@@ -71,6 +71,35 @@ ALLOWED = {
         {"arn:${AWS::Partition}:iam::*:role/${RemediationRoleName}"},
         "a finding may come from any member account; the role name is fixed",
     ),
+    # The crawl search: a run's index and its pages live under the crawl's name and run id,
+    # which are chosen when a crawl starts; these name only the index's (and Kendra's) files
+    # under them, narrower than the whole crawls/ prefix.
+    "WriteIndexes": (
+        {"s3:PutObject"},
+        {
+            f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/crawls/*/{key}"
+            for bucket in ("CrawlBucket", "CrawlBucketName")
+            for key in ("search/*", "search.json")
+        },
+        "a run's index is under its crawl's name and run id, chosen when the crawl starts",
+    ),
+    "ReadIndexes": (
+        {"s3:GetObject"},
+        {
+            f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/crawls/*/{key}"
+            for bucket in ("CrawlBucket", "CrawlBucketName")
+            for key in ("search/index*", "search.json")
+        },
+        "a run's index is under its crawl's name and run id, chosen when the crawl starts",
+    ),
+    "WriteKendraMetadata": (
+        {"s3:PutObject"},
+        {
+            f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/crawls/*/pages/*.html.metadata.json"
+            for bucket in ("CrawlBucket", "CrawlBucketName")
+        },
+        "a page's Kendra metadata sits beside it, under its crawl's name and run id",
+    ),
     # The member remediation role, one statement per control of the catalogue: a finding may
     # name any resource of the account, in any Region; each session narrows it to that one.
     "S3Dot8BucketPublicAccessBlock": (

@@ -366,6 +366,9 @@ if (approved.status !== 'SUCCEEDED' || !approvedBlock || !Object.values(approved
 console.log(bold('\n6. Crawl the local test site: cycles, seven spellings of one page, redirects in and out of scope, robots.txt, a sitemap, 404, 500, a huge page, a PDF, links to internal addresses'));
 const { definition: crawlDefinition, notifications: crawlMailbox } = await deployWorkflow('web-crawler', {
   CrawlPageFunctionArn: functionArn('crawl-page'),
+  IndexCrawlFunctionArn: functionArn('index-crawl'),
+  KendraIndexId: '',
+  KendraDataSourceId: '',
 });
 const CRAWL_BUCKET = 'web-crawls-local'; // scripts/local.env
 await s3.createBucket(CRAWL_BUCKET);
@@ -411,6 +414,19 @@ console.log(`  ${secondSeconds.toFixed(1)} s against ${firstSeconds.toFixed(1)} 
 await show(crawlMailbox);
 if (t.unchanged !== 7 || t.crawled !== 0 || t.bytes_saved !== finished.summary.bytes) process.exit(1);
 
+console.log(bold('\n   Search what was crawled: each crawl ends with its pages indexed (index-crawl); search-crawl answers from the index'));
+const latest = await s3.getJson(CRAWL_BUCKET, `crawls/${crawlInput.name}/search.json`);
+console.log(`  index of run ${latest.run_id}: ${latest.pages} pages, ${latest.reused} taken unchanged from the first run's index (not read again), ${latest.index_bytes} bytes for ${latest.html_bytes} bytes of HTML`);
+for (const q of ['test site', 'sitemap', 'scripted']) {
+  const answer = (await invokeLambda({ FunctionName: 'search-crawl', Payload: { q, crawl: crawlInput.name, limit: 3 } })).Payload;
+  console.log(`  search "${q}": ${answer.matches} matching page(s)${q === 'scripted' ? dim(' (the word is only inside a <script> of the index page: not text a reader sees)') : ''}`);
+  for (const hit of answer.results) {
+    console.log(`    ${hit.score.toFixed(2)}  ${hit.url.replace(process.env.SITE_URL, '')}  "${hit.title}"  ${dim(hit.snippet)}`);
+  }
+  if ((q === 'scripted') !== (answer.results.length === 0)) process.exit(1);
+}
+if (latest.reused !== 7) process.exit(1);
+
 console.log(bold('\n   Eleven hosts in one crawl, listed in S3: more than the inline Map runs, so each batch is a distributed Map (moto\'s own Step Functions engine, its Lambda tasks routed to the real binary)'));
 const hosts = spawn(`${process.env.CARGO_TARGET_DIR}/debug/fake-site`, ['hosts', '11', process.env.SITE_PORT ?? '9003'], { stdio: 'ignore' });
 try {
@@ -423,6 +439,7 @@ try {
   for (const task of [manyDefinition.States['Start crawl'], manyDefinition.States['Read next batch'], manyDefinition.States['Finish crawl'], map.ItemProcessor.States['Crawl host (child)']]) {
     task.Parameters.FunctionName = 'crawl-page';
   }
+  manyDefinition.States['Index for search'].Parameters.FunctionName = 'index-crawl';
   await sfn.executeStateMachines();
   const machine = await sfn.createStateMachine(`web-crawler-${randomUUID()}`, manyDefinition);
   // The sites are listed in the crawl bucket, one per line: the execution's input only names the list.
@@ -439,4 +456,4 @@ try {
   hosts.kill();
 }
 
-console.log(bold('\nDone: the Glue session and the protected databases were stopped, the WordPress data landed as raw JSON and bronze Parquet, the exposed bucket was locked, the test site was crawled once per page and nowhere else, then re-crawled without downloading a page again; the rest was left alone and every failure reported.'));
+console.log(bold('\nDone: the Glue session and the protected databases were stopped, the WordPress data landed as raw JSON and bronze Parquet, the exposed bucket was locked, the test site was crawled once per page and nowhere else, then re-crawled without downloading a page again and searched; the rest was left alone and every failure reported.'));

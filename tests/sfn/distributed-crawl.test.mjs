@@ -43,6 +43,9 @@ after(() => sites?.kill());
 test('a crawl of 11 hosts runs its batches as distributed Maps and stores every page once', async () => {
   const definition = loadDefinition('web-crawler', {
     CrawlPageFunctionArn: 'crawl-page',
+    IndexCrawlFunctionArn: 'index-crawl',
+    KendraIndexId: '',
+    KendraDataSourceId: '',
     SuccessTopicArn: await sns.createTopic('web-crawler-distributed-succeeded'),
     FailureTopicArn: await sns.createTopic('web-crawler-distributed-failed'),
   });

@@ -47,7 +47,9 @@ const WORKFLOWS = {
   },
   'web-crawler': {
     input: read('crawl-page/start-crawl-local.json'),
-    functions: { CrawlPageFunctionArn: 'crawl-page' },
+    functions: { CrawlPageFunctionArn: 'crawl-page', IndexCrawlFunctionArn: 'index-crawl' },
+    // Kendra named, so that its sync is a state the samples can reach (index-kendra.json).
+    substitutions: { KendraIndexId: 'a1b2c3d4-1111-2222-3333-444455556666', KendraDataSourceId: 'b1b2c3d4-1111-2222-3333-444455556666' },
     // The first batch, then the end of the crawl.
     sequences: { 'crawl-page': { next: ['next-batch.json', 'next-done.json'] } },
     // What the distributed Map's ItemReader reads (`batches/<batch>.json`): one item per site.

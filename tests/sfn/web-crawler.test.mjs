@@ -19,6 +19,10 @@ before(async () => {
   await s3.createBucket(BUCKET);
   ({ definition, notifications } = await deployWorkflow('web-crawler', {
     CrawlPageFunctionArn: functionArn('crawl-page'),
+    IndexCrawlFunctionArn: functionArn('index-crawl'),
+    // As deployed by default: no Kendra.
+    KendraIndexId: '',
+    KendraDataSourceId: '',
   }));
 });
 
@@ -58,6 +62,32 @@ test('the test site: every trap handled, summary in S3, one notification, SUCCEE
   const notes = await notifications.find(`Crawl 'test-site' of ${SITE_URL}/docs/ finished`);
   assert.equal(notes.length, 1);
   assert.equal(notes[0].subject, 'Crawl test-site: 7 pages, 2 failed');
+  assert.match(notes[0].message, /Search index: 7 pages \(0 unchanged/);
+  // The crawl ends indexed: the search function finds its pages, and nothing only a script says.
+  const index = await s3.getJson(BUCKET, `crawls/test-site/${summary.run_id}/search/index.json`);
+  assert.deepEqual([index.pages, index.extracted, index.reused], [7, 7, 0]);
+  const search = async (q) => (await invokeLambda({ FunctionName: 'search-crawl', Payload: { q, crawl: 'test-site', run_id: summary.run_id } })).Payload;
+  const found = await search('sitemap');
+  assert.deepEqual(found.results.map((r) => r.url), [`${SITE_URL}/docs/from-sitemap.html`]);
+  assert.equal(found.results[0].run_id, summary.run_id);
+  assert.match(found.results[0].snippet, /<b>sitemap<\/b>/i);
+  assert.equal((await search('scripted')).results.length, 0, 'a word only inside a <script>');
+  assert.equal((await search('commented')).results.length, 0, 'a word only inside a comment');
+});
+
+test('a re-crawl indexes only the pages that changed, and its index becomes the one searched', async () => {
+  const [first] = await crawl({ ...site(), name: 'indexed' });
+  assert.equal(first.status, 'SUCCEEDED', first.cause);
+  const firstRun = first.calls.find((c) => c.state === 'Finish crawl').output.Payload.summary.run_id;
+  const [again] = await crawl({ ...site(), name: 'indexed', since: firstRun });
+  assert.equal(again.status, 'SUCCEEDED', again.cause);
+  const index = again.calls.find((c) => c.state === 'Index for search').output.Payload;
+  assert.deepEqual([index.pages, index.extracted, index.reused, index.latest], [7, 0, 7, true]);
+  const latest = await s3.getJson(BUCKET, 'crawls/indexed/search.json');
+  assert.notEqual(latest.run_id, firstRun);
+  const answer = (await invokeLambda({ FunctionName: 'search-crawl', Payload: { q: 'test site', crawl: 'indexed' } })).Payload;
+  assert.equal(answer.run_id, latest.run_id);
+  assert.equal(answer.results[0].url, `${SITE_URL}/docs/`);
 });
 
 test('past pages_per_execution the crawl continues in new executions and finishes once', async () => {

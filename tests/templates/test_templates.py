@@ -336,13 +336,47 @@ class NothingLostBetweenServices(unittest.TestCase):
             self.assertNotIn(key, rule["Targets"][0])
 
 
+class Search(unittest.TestCase):
+    def statements(self, stack, role):
+        policies = dict(stack.of_type("AWS::IAM::Role"))[role].get("Policies") or []
+        return [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+
+    def test_by_default_no_function_url_and_no_kendra(self):
+        stack = cfn.Stack(workflow("WebCrawler"))
+        self.assertEqual(list(stack.of_type("AWS::Lambda::Url")), [])
+        functions = dict(stack.of_type("AWS::Lambda::Function"))
+        self.assertEqual(functions["IndexCrawlFunction"]["Environment"]["Variables"]["KENDRA_METADATA"], "false")
+        sids = {s.get("Sid") for role in ("IndexCrawlFunctionRole", "WebCrawlerStateMachineRole") for s in self.statements(stack, role)}
+        self.assertNotIn("SyncKendra", sids)
+        self.assertNotIn("WriteKendraMetadata", sids)
+
+    def test_the_switch_gives_search_an_iam_authenticated_url(self):
+        stack = cfn.Stack(workflow("WebCrawler"), {"SearchFunctionUrl": "true"})
+        urls = [props for _, props in stack.of_type("AWS::Lambda::Url")]
+        self.assertEqual(len(urls), 1)
+        self.assertEqual(urls[0]["AuthType"], "AWS_IAM")
+        self.assertEqual(ref_name(urls[0]["TargetFunctionArn"]), "SearchCrawlFunction")
+        self.assertEqual(list(stack.of_type("AWS::Lambda::Permission")), [])
+
+    def test_kendra_named_writes_metadata_and_may_sync_only_that_data_source(self):
+        index, source = "a" * 8 + "-1111-2222-3333-" + "b" * 12, "c" * 8 + "-1111-2222-3333-" + "d" * 12
+        stack = cfn.Stack(workflow("WebCrawler"), {"KendraIndexId": index, "KendraDataSourceId": source})
+        functions = dict(stack.of_type("AWS::Lambda::Function"))
+        self.assertEqual(functions["IndexCrawlFunction"]["Environment"]["Variables"]["KENDRA_METADATA"], "true")
+        sync = [s for s in self.statements(stack, "WebCrawlerStateMachineRole") if s.get("Sid") == "SyncKendra"]
+        self.assertEqual(len(sync), 1)
+        self.assertEqual(sync[0]["Action"], "kendra:StartDataSourceSyncJob")
+        self.assertTrue(all(source in json.dumps(r) or r == sync[0]["Resource"][0] for r in sync[0]["Resource"]))
+        self.assertIn(index, json.dumps(sync[0]["Resource"]))
+
+
 class TracingAndData(unittest.TestCase):
     def test_tracing_turns_on_x_ray_everywhere(self):
         for value, mode, enabled in (("true", "Active", True), ("false", "PassThrough", False)):
             everything = stacks(ROOT_TEMPLATE, **EVERYTHING, Tracing=value)
             functions = created(everything, "AWS::Lambda::Function")
             machines = created(everything, "AWS::StepFunctions::StateMachine")
-            self.assertEqual(len(functions), 12)
+            self.assertEqual(len(functions), 14)
             self.assertEqual(len(machines), 5)
             for stack, name, props in functions:
                 self.assertEqual(props["TracingConfig"]["Mode"], mode, f"{stack.name} {name}")

@@ -43,6 +43,15 @@ pub struct Deps {
     pub config: Config,
 }
 
+/// `{"name": "<crawl>", "run_id": "<run>"}`: the run to index, as the state machine (or a person
+/// indexing an earlier run by hand) names it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub name: String,
+    pub run_id: String,
+}
+
 /// What the state machine and the notification get: figures, never the documents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Indexed {
@@ -74,8 +83,20 @@ struct Summary {
     finished_at: String,
 }
 
-pub async fn handle(deps: &Deps, run: Run) -> Result<Indexed> {
-    run.check()?;
+impl Request {
+    /// The run, if its name and id could have been started: they become S3 keys.
+    pub fn run(self) -> Result<Run> {
+        let run = Run {
+            name: self.name,
+            run_id: self.run_id,
+        };
+        run.check()?;
+        Ok(run)
+    }
+}
+
+pub async fn handle(deps: &Deps, request: Request) -> Result<Indexed> {
+    let run = request.run()?;
     let bucket = &deps.config.bucket;
     let prefix = run.output_prefix();
     let summary: Summary = json(

@@ -1,6 +1,5 @@
-use index_crawl::{Config, Deps, handle};
+use index_crawl::{Config, Deps, Request, handle};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use shared::crawl_run::Run;
 use shared::input::Payload;
 
 #[tokio::main(flavor = "current_thread")]
@@ -14,7 +13,7 @@ async fn main() -> Result<(), Error> {
     };
     let deps = &deps;
     run(service_fn(
-        move |event: LambdaEvent<Payload<Run>>| async move {
+        move |event: LambdaEvent<Payload<Request>>| async move {
             handle(deps, event.payload.into_inner()?).await
         },
     ))

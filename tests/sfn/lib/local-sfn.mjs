@@ -132,6 +132,17 @@ export const stepFunctions = {
   },
 };
 
+// Kendra's data source sync, which the crawler starts after indexing when Kendra is configured:
+// recorded here (there is no local Kendra).
+export const kendra = {
+  syncs: [],
+  async startDataSourceSyncJob({ Id, IndexId }) {
+    if (!Id || !IndexId) throw lambdaError('Kendra.ValidationException', 'Id and IndexId are required');
+    kendra.syncs.push({ Id, IndexId });
+    return { ExecutionId: randomUUID() };
+  },
+};
+
 // The engine has no task tokens: `$$.Task.Token` is this placeholder, which each waiting task
 // replaces with a token of its own before it publishes.
 const TASK_TOKEN = 'local-task-token';
@@ -158,6 +169,7 @@ const integrations = {
   'arn:aws:states:::sns:publish.waitForTaskToken': publishAndWait,
   'arn:aws:states:::aws-sdk:securityhub:batchUpdateFindings': securityHub.batchUpdateFindings,
   'arn:aws:states:::states:startExecution': stepFunctions.startExecution,
+  'arn:aws:states:::aws-sdk:kendra:startDataSourceSyncJob': kendra.startDataSourceSyncJob,
 };
 
 // Calls `start` with the clock at `iso`. The interpreter sets `$$.Execution.StartTime` itself,
