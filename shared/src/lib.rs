@@ -12,6 +12,8 @@ pub mod config;
 pub mod crawl_run;
 mod error;
 pub mod finding;
+#[cfg(feature = "function-url")]
+pub mod function_url;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod input;

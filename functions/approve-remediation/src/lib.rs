@@ -10,12 +10,11 @@
 use aws_lambda_events::event::lambda_function_urls::{
     LambdaFunctionUrlRequest, LambdaFunctionUrlResponse,
 };
-use aws_lambda_events::http::HeaderMap;
 use aws_sdk_sfn::config::http::HttpResponse;
 use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shared::{Error, Result};
+use shared::{Error, Result, function_url};
 
 /// Step Functions' limit on a task token.
 pub const MAX_TOKEN_CHARS: usize = 2048;
@@ -57,20 +56,11 @@ pub struct Approved {
 /// unless the caller is an IAM principal and the body is valid.
 pub async fn handle(deps: &Deps, request: LambdaFunctionUrlRequest) -> LambdaFunctionUrlResponse {
     match answer(deps, &request).await {
-        Ok(body) => response(200, &body),
+        Ok(body) => function_url::response(200, &body),
         Err(err) => {
             tracing::warn!(error = %err, "approval refused");
-            let status = match &err {
-                Error::InvalidInput(_) => 400,
-                Error::AccessDenied(_) => 403,
-                Error::NotFound(_) => 410,
-                Error::Throttled(_) | Error::Transient(_) => 503,
-                _ => 502,
-            };
-            response(
-                status,
-                &json!({"errorType": err.error_type(), "message": err.to_string()}),
-            )
+            // A task that no longer waits is gone (410); Step Functions failing otherwise, 502.
+            function_url::error(&err, 410, 502)
         }
     }
 }
@@ -132,13 +122,7 @@ fn caller(request: &LambdaFunctionUrlRequest) -> Result<String> {
 }
 
 fn parse(request: &LambdaFunctionUrlRequest) -> Result<Answer> {
-    let body = request.body.as_deref().unwrap_or_default();
-    let bytes = if request.is_base64_encoded {
-        aws_smithy_types::base64::decode(body)
-            .map_err(|e| Error::InvalidInput(format!("the body is not base64: {e}")))?
-    } else {
-        body.as_bytes().to_vec()
-    };
+    let bytes = function_url::body(request)?;
     let answer: Answer = serde_json::from_slice(&bytes).map_err(|e| {
         Error::InvalidInput(format!(
             "the body is not {{\"task_token\": …, \"decision\": \"approve\" or \"reject\", \
@@ -175,17 +159,4 @@ where
         )),
         _ => Error::from_sdk(context, err),
     }
-}
-
-fn response(status: i64, body: &serde_json::Value) -> LambdaFunctionUrlResponse {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "content-type",
-        aws_lambda_events::http::HeaderValue::from_static("application/json"),
-    );
-    let mut response = LambdaFunctionUrlResponse::default();
-    response.status_code = status;
-    response.headers = headers;
-    response.body = Some(body.to_string());
-    response
 }

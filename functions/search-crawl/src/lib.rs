@@ -15,11 +15,11 @@ use aws_sdk_s3::Client;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use query::{Answer, Query};
 use searcher::Loaded;
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::crawl_run::Run;
 use shared::s3;
 use shared::search::{self, Manifest};
-use shared::{Error, Result};
+use shared::{Error, Result, function_url};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -210,33 +210,17 @@ pub async fn handle_url(
     }
     .await;
     match answer.and_then(|a| to_value(&a)) {
-        Ok(body) => response(200, &body),
+        Ok(body) => function_url::response(200, &body),
         Err(err) => {
             tracing::warn!(error = %err, "search refused");
-            let status = match &err {
-                Error::InvalidInput(_) => 400,
-                Error::AccessDenied(_) => 403,
-                Error::NotFound(_) => 404,
-                Error::Throttled(_) | Error::Transient(_) => 503,
-                _ => 500,
-            };
-            response(
-                status,
-                &json!({"errorType": err.error_type(), "message": err.to_string()}),
-            )
+            function_url::error(&err, 404, 500)
         }
     }
 }
 
 fn url_query(request: &LambdaFunctionUrlRequest) -> Result<Query> {
-    let body = request.body.as_deref().unwrap_or_default();
-    if !body.is_empty() {
-        let bytes = if request.is_base64_encoded {
-            aws_smithy_types::base64::decode(body)
-                .map_err(|e| Error::InvalidInput(format!("the body is not base64: {e}")))?
-        } else {
-            body.as_bytes().to_vec()
-        };
+    let bytes = function_url::body(request)?;
+    if !bytes.is_empty() {
         return serde_json::from_slice(&bytes).map_err(|e| {
             Error::InvalidInput(format!(
                 "the body is not {{\"q\": ..., \"crawl\": ..., \"limit\": ...}}: {e}"
@@ -260,17 +244,4 @@ fn url_query(request: &LambdaFunctionUrlRequest) -> Result<Query> {
             .transpose()?,
         run_id: get("run_id"),
     })
-}
-
-fn response(status: i64, body: &Value) -> LambdaFunctionUrlResponse {
-    let mut headers = aws_lambda_events::http::HeaderMap::new();
-    headers.insert(
-        "content-type",
-        aws_lambda_events::http::HeaderValue::from_static("application/json"),
-    );
-    let mut response = LambdaFunctionUrlResponse::default();
-    response.status_code = status;
-    response.headers = headers;
-    response.body = Some(body.to_string());
-    response
 }

@@ -59,6 +59,21 @@ async fn store_run(
     .unwrap();
 }
 
+/// moto's S3, a new bucket, and the indexer over it.
+async fn setup(kendra: bool) -> (aws_sdk_s3::Client, String, index_crawl::Deps) {
+    let config = testing::moto().await;
+    let s3c = shared::aws::s3_client(&config);
+    let bucket = testing::bucket(&config).await;
+    let indexer = index_crawl::Deps {
+        s3: s3c.clone(),
+        config: index_crawl::Config {
+            bucket: bucket.clone(),
+            kendra,
+        },
+    };
+    (s3c, bucket, indexer)
+}
+
 async fn index(deps: &index_crawl::Deps, run: &str) -> index_crawl::Indexed {
     index_crawl::handle(
         deps,
@@ -82,16 +97,7 @@ fn query(q: &str) -> Query {
 
 #[tokio::test]
 async fn a_re_crawl_is_indexed_from_what_changed_and_searched_from_its_latest_run() {
-    let config = testing::moto().await;
-    let s3c = shared::aws::s3_client(&config);
-    let bucket = testing::bucket(&config).await;
-    let indexer = index_crawl::Deps {
-        s3: s3c.clone(),
-        config: index_crawl::Config {
-            bucket: bucket.clone(),
-            kendra: false,
-        },
-    };
+    let (s3c, bucket, indexer) = setup(false).await;
     // Refreshed on every search, so that the test sees a new run at once.
     let searcher = Deps::new(
         s3c.clone(),
@@ -179,16 +185,7 @@ async fn a_re_crawl_is_indexed_from_what_changed_and_searched_from_its_latest_ru
 
 #[tokio::test]
 async fn kendra_metadata_names_each_pages_address_and_title() {
-    let config = testing::moto().await;
-    let s3c = shared::aws::s3_client(&config);
-    let bucket = testing::bucket(&config).await;
-    let indexer = index_crawl::Deps {
-        s3: s3c.clone(),
-        config: index_crawl::Config {
-            bucket: bucket.clone(),
-            kendra: true,
-        },
-    };
+    let (s3c, bucket, indexer) = setup(true).await;
     store_run(
         &s3c,
         &bucket,
