@@ -18,7 +18,9 @@ def load(directory, name):
 
 def main():
     directory = sys.argv[1]
-    functions, bronze, crawl, cost = (load(directory, n) for n in ["functions", "bronze", "crawl", "crawl_cost"])
+    functions, bronze, crawl, cost, search = (
+        load(directory, n) for n in ["functions", "bronze", "crawl", "crawl_cost", "search"]
+    )
     months = [load(directory, f"simulation-{seed}") for seed in (7, 8, 9)]
     python = functions["python"]
     print(f"\nSummary ({time.strftime('%Y-%m-%d')}, this machine, one run)")
@@ -53,6 +55,12 @@ def main():
           f"(Lambda ${m['lambda']:.2f}, S3 ${m['s3']:.2f}, Step Functions ${m['step_functions']:.2f}; "
           f"goal $10), from {cost['class_a_per_page']:.1f} S3 PUT/LIST and {cost['class_b_per_page']:.1f} "
           f"GET/HEAD requests per page")
+
+    print(f"\nSearch, the Python docs ({search['pages']} pages): indexed at {search['pages_per_second']:.0f} pages/s, "
+          f"index {search['index_to_html']:.2f} of the HTML; cold start {search['cold_start_ms']:.0f} ms (S3 reads apart), "
+          f"warm p50 {search['warm_p50_ms']:.1f} ms, p99 {search['warm_p99_ms']:.1f} ms (goal 50); 10,000 queries a month "
+          f"${search['monthly_cost_all_cold']:.2f} against Kendra Developer ${search['kendra_developer_monthly']:.0f} "
+          f"and OpenSearch Serverless ${search['opensearch_serverless_min_monthly']:.0f} at least")
 
     for seed, simulation in zip((7, 8, 9), months):
         month(seed, simulation)
