@@ -9,7 +9,7 @@ use tantivy::directory::{Directory, RamDirectory};
 use tantivy::query::QueryParser;
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, TantivyError};
 
 /// A snippet's length, in characters.
 const SNIPPET_CHARS: usize = 200;
@@ -67,7 +67,15 @@ impl Loaded {
                 &parsed,
                 &(TopDocs::with_limit(query.limit()).order_by_score(), Count),
             )
-            .map_err(|e| Error::Internal(format!("searching: {e}")))?;
+            .map_err(|e| match e {
+                // The parser takes `field:*` for any name; only the search finds it unknown.
+                TantivyError::FieldNotFound(_)
+                | TantivyError::InvalidArgument(_)
+                | TantivyError::SchemaError(_) => Error::InvalidInput(format!(
+                    "q cannot be run as a query ({e}); the fields are title, headings, body and url_words"
+                )),
+                e => Error::Internal(format!("searching: {e}")),
+            })?;
         let mut snippets = SnippetGenerator::create(&searcher, &*parsed, f.body)
             .map_err(|e| Error::Internal(format!("snippets: {e}")))?;
         snippets.set_max_num_chars(SNIPPET_CHARS);

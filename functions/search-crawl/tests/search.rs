@@ -124,7 +124,13 @@ fn words_only_in_scripts_styles_or_comments_find_nothing() {
 #[test]
 fn query_syntax_errors_are_invalid_input_naming_the_query() {
     let loaded = site();
-    for q in ["title:(tea", "nosuchfield:tea", "tea AND", "\"unclosed"] {
+    for q in [
+        "title:(tea",
+        "nosuchfield:tea",
+        "a:*",
+        "tea AND",
+        "\"unclosed",
+    ] {
         match loaded.search(&query(q).check().unwrap()) {
             Err(Error::InvalidInput(message)) => assert!(message.contains("query"), "{message}"),
             Ok(answer) => {
@@ -134,10 +140,15 @@ fn query_syntax_errors_are_invalid_input_naming_the_query() {
             Err(other) => panic!("{q}: {other}"),
         }
     }
-    assert!(matches!(
-        loaded.search(&query("title:(tea").check().unwrap()),
-        Err(Error::InvalidInput(_))
-    ));
+    for q in ["title:(tea", "a:*"] {
+        assert!(
+            matches!(
+                loaded.search(&query(q).check().unwrap()),
+                Err(Error::InvalidInput(_))
+            ),
+            "{q}"
+        );
+    }
 }
 
 proptest! {
