@@ -45,6 +45,16 @@ _LOGS = {
 }
 _XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}
 
+
+def _crawl_keys(*keys):
+    """`crawls/*/<key>` in the crawl bucket, as the crawler's template names it (created or given)."""
+    return {
+        f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/crawls/*/{key}"
+        for bucket in ("CrawlBucket", "CrawlBucketName")
+        for key in keys
+    }
+
+
 # Sid: (the actions it may grant, the only wildcard resources it may name as written in the
 # template, why AWS requires the wildcard). The template says the same in an
 # `AWS-REQUIRED-WILDCARD` comment.
@@ -76,28 +86,17 @@ ALLOWED = {
     # under them, narrower than the whole crawls/ prefix.
     "WriteIndexes": (
         {"s3:PutObject"},
-        {
-            f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/crawls/*/{key}"
-            for bucket in ("CrawlBucket", "CrawlBucketName")
-            for key in ("search/*", "search.json")
-        },
+        _crawl_keys("search/*", "search.json"),
         "a run's index is under its crawl's name and run id, chosen when the crawl starts",
     ),
     "ReadIndexes": (
         {"s3:GetObject"},
-        {
-            f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/crawls/*/{key}"
-            for bucket in ("CrawlBucket", "CrawlBucketName")
-            for key in ("search/index*", "search.json")
-        },
+        _crawl_keys("search/index*", "search.json"),
         "a run's index is under its crawl's name and run id, chosen when the crawl starts",
     ),
     "WriteKendraMetadata": (
         {"s3:PutObject"},
-        {
-            f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/crawls/*/pages/*.html.metadata.json"
-            for bucket in ("CrawlBucket", "CrawlBucketName")
-        },
+        _crawl_keys("pages/*.html.metadata.json"),
         "a page's Kendra metadata sits beside it, under its crawl's name and run id",
     ),
     # The member remediation role, one statement per control of the catalogue: a finding may

@@ -161,8 +161,8 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Indexed> {
         }
     }
     // The rest, read and extracted.
-    let mut extracted = stream::iter(pages.values().filter(|o| !reused.contains(page_of(&o.key))))
-        .map(|listed| read_page(deps, &prefix, listed))
+    let mut extracted = stream::iter(pages.iter().filter(|(page, _)| !reused.contains(*page)))
+        .map(|(page, listed)| read_page(deps, &prefix, page, listed))
         .buffer_unordered(READS_AT_ONCE);
     let mut count = 0u64;
     while let Some((document, bytes)) = extracted.try_next().await? {
@@ -174,21 +174,22 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Indexed> {
     let documents_bytes = upload.bytes();
     upload.finish().await?;
     let files = builder.finish()?;
+    let index_files: Vec<IndexFile> = files
+        .iter()
+        .map(|(name, bytes)| IndexFile {
+            name: name.clone(),
+            bytes: bytes.len() as u64,
+        })
+        .collect();
 
-    // The files, then the manifest that names them, then (if this run is the latest) the
+    // The files (each handed over, not copied: the index may be most of the function's
+    // memory), then the manifest that names them, then (if this run is the latest) the
     // crawl's pointer: a search never sees a manifest whose files are not all there.
-    stream::iter(&files)
+    stream::iter(files)
         .map(|(name, bytes)| {
-            let key = search::file_key(&run, name);
+            let key = search::file_key(&run, &name);
             async move {
-                s3::put_object(
-                    &deps.s3,
-                    bucket,
-                    &key,
-                    bytes.clone(),
-                    "application/octet-stream",
-                )
-                .await
+                s3::put_object(&deps.s3, bucket, &key, bytes, "application/octet-stream").await
             }
         })
         .buffer_unordered(READS_AT_ONCE)
@@ -203,14 +204,8 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Indexed> {
         extracted: count,
         reused: reused.len() as u64,
         html_bytes,
-        index_bytes: files.iter().map(|(_, b)| b.len() as u64).sum(),
-        files: files
-            .iter()
-            .map(|(name, bytes)| IndexFile {
-                name: name.clone(),
-                bytes: bytes.len() as u64,
-            })
-            .collect(),
+        index_bytes: index_files.iter().map(|f| f.bytes).sum(),
+        files: index_files,
     };
     let body = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| Error::Internal(format!("the manifest cannot be serialised: {e}")))?;
@@ -282,9 +277,13 @@ async fn previous_documents(deps: &Deps, run: &Run) -> Result<Vec<Document>> {
 }
 
 /// Reads a page's record and HTML and extracts its text; answers the document and the HTML's size.
-async fn read_page(deps: &Deps, prefix: &str, listed: &Listed) -> Result<(Document, u64)> {
+async fn read_page(
+    deps: &Deps,
+    prefix: &str,
+    page: &str,
+    listed: &Listed,
+) -> Result<(Document, u64)> {
     let bucket = &deps.config.bucket;
-    let page = page_of(&listed.key);
     let record: Record = json(
         &s3::get_object(&deps.s3, bucket, &format!("{prefix}pages/{page}.json")).await?,
         "a page's record",
@@ -303,12 +302,6 @@ async fn read_page(deps: &Deps, prefix: &str, listed: &Listed) -> Result<(Docume
         },
         html.len() as u64,
     ))
-}
-
-/// `pages/<page>.html`'s `<page>`.
-fn page_of(key: &str) -> &str {
-    let name = key.rsplit('/').next().unwrap_or(key);
-    name.strip_suffix(".html").unwrap_or(name)
 }
 
 /// Kendra's S3 connector reads `<document>.metadata.json` beside each document: its title, its
