@@ -192,6 +192,11 @@ impl ColumnBuilder {
         }
     }
 
+    /// What the column holds.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
     /// Rows filled so far.
     pub fn rows(&self) -> usize {
         self.len

@@ -1,9 +1,15 @@
-//! Raw WordPress JSON (one array of items) to Parquet, in two passes over the input, each read as
-//! a stream of items ([`shared::json_array`]): the first ([`Columns`]) finds the columns, as the
-//! schema must be known before the first row group is written; the second ([`Rows`]) fills them
-//! and writes a row group every [`ROWS_PER_GROUP`] items or [`GROUP_BYTES`] of JSON to any `Write`. Memory holds one chunk of
-//! the input, one row group and what the writer has not yet taken, whatever the input's size:
-//! values are read as slices of their item and only parsed as far as their column needs.
+//! Raw WordPress JSON (one array of items) to Parquet, reading the input as a stream of items
+//! ([`shared::json_array`]). A Parquet file's schema comes before its first row group, so the
+//! columns must be known before anything is written. [`Conversion`] reads them from the first
+//! row group's items, which it holds until then, and converts in one pass: WordPress gives every
+//! item of an endpoint the same fields, so the first group nearly always shows every column. A
+//! later item with a column the first group lacked ends that pass with
+//! [`ConvertError::NewColumn`], and the caller reads the input again, twice: [`Columns`] finds
+//! every column, then [`Conversion::with_columns`] writes. Either way the file is the same. Rows
+//! become a row group every [`ROWS_PER_GROUP`] items or [`GROUP_BYTES`] of JSON, written to any
+//! `Write`. Memory holds one chunk of the input, at most two row groups and what the writer has
+//! not yet taken, whatever the input's size: values are read as slices of their item and only
+//! parsed as far as their column needs.
 
 use crate::columns::{
     ColumnBuilder, Kind, Text, dtype, kind_of, wrapper, wrapper_keys, wrapper_kind,
@@ -35,6 +41,10 @@ pub enum ConvertError {
     /// Not JSON, not an array of objects, or a value that does not fit its column.
     #[error("{0}")]
     Data(String),
+    /// An item after the first row group has a column the schema, read from that group, lacks:
+    /// convert again in two passes.
+    #[error("item {item} has a column the first row group did not: '{column}'")]
+    NewColumn { item: usize, column: String },
     #[error("writing Parquet: {0}")]
     Parquet(String),
 }
@@ -55,20 +65,105 @@ pub struct Parquet {
 
 /// Converts the items of a raw object held in memory; `None` for an empty array.
 pub fn to_parquet(json: &[u8]) -> Result<Option<Parquet>, ConvertError> {
-    let mut columns = Columns::default();
-    each_item(json, |item| columns.item(item))?;
-    if columns.rows() == 0 {
-        return Ok(None);
-    }
     let out = Buffer::default();
-    let mut rows = Rows::new(&columns, out.clone(), compression())?;
-    each_item(json, |item| rows.item(item))?;
-    let (rows, columns) = rows.finish()?;
-    Ok(Some(Parquet {
+    let mut conversion = Conversion::new(out.clone(), compression());
+    let mut done = each_item(json, |item| conversion.item(item)).and_then(|()| conversion.finish());
+    if let Err(ConvertError::NewColumn { .. }) = done {
+        out.take();
+        let mut columns = Columns::default();
+        each_item(json, |item| columns.item(item))?;
+        let mut conversion = Conversion::with_columns(&columns, out.clone(), compression())?;
+        done = each_item(json, |item| conversion.item(item)).and_then(|()| conversion.finish());
+    }
+    Ok(done?.map(|(rows, columns)| Parquet {
         rows,
         columns,
         bytes: out.take(),
     }))
+}
+
+/// One conversion to Parquet, fed one item at a time.
+pub struct Conversion<W> {
+    /// The columns of the items held.
+    columns: Columns,
+    /// The first row group's items, end to end, held until their columns are known.
+    held: Vec<u8>,
+    /// Where each held item ends in `held`.
+    ends: Vec<usize>,
+    /// The output, until the writer starts.
+    out: Option<(W, ParquetCompression)>,
+    rows: Option<Rows>,
+}
+
+impl<W: Write + Send + 'static> Conversion<W> {
+    /// A conversion in one pass, its columns read from the first row group.
+    pub fn new(out: W, compression: ParquetCompression) -> Self {
+        Conversion {
+            columns: Columns::default(),
+            held: Vec::new(),
+            ends: Vec::new(),
+            out: Some((out, compression)),
+            rows: None,
+        }
+    }
+
+    /// A conversion of items whose columns a first pass found: it writes from the first item.
+    pub fn with_columns(
+        columns: &Columns,
+        out: W,
+        compression: ParquetCompression,
+    ) -> Result<Self, ConvertError> {
+        let rows = (columns.rows() > 0)
+            .then(|| Rows::new(columns, out, compression))
+            .transpose()?;
+        Ok(Conversion {
+            columns: Columns::default(),
+            held: Vec::new(),
+            ends: Vec::new(),
+            out: None,
+            rows,
+        })
+    }
+
+    /// Reads the next item.
+    pub fn item(&mut self, item: &[u8]) -> Result<(), ConvertError> {
+        if let Some(rows) = &mut self.rows {
+            return rows.item(item);
+        }
+        self.columns.item(item)?;
+        self.held.extend_from_slice(item);
+        self.ends.push(self.held.len());
+        if self.ends.len() == ROWS_PER_GROUP || self.held.len() >= GROUP_BYTES {
+            self.start()?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and the file's footer: the rows and columns written, or `None` when
+    /// there were no items (and nothing was written).
+    pub fn finish(mut self) -> Result<Option<(usize, usize)>, ConvertError> {
+        self.start()?;
+        self.rows.take().map(Rows::finish).transpose()
+    }
+
+    /// Starts the writer with the held items' columns, and hands it those items.
+    fn start(&mut self) -> Result<(), ConvertError> {
+        if self.columns.rows() == 0 {
+            return Ok(());
+        }
+        let Some((out, compression)) = self.out.take() else {
+            return Ok(());
+        };
+        let mut rows = Rows::new(&self.columns, out, compression)?;
+        let held = std::mem::take(&mut self.held);
+        let mut start = 0;
+        for end in std::mem::take(&mut self.ends) {
+            rows.item(&held[start..end])?;
+            start = end;
+        }
+        self.rows = Some(rows);
+        Ok(())
+    }
 }
 
 /// Bytes read at a time.
@@ -113,7 +208,7 @@ fn read_item<'de, R: Row<'de>>(item: &'de [u8], n: usize, row: &mut R) -> Result
         })
 }
 
-/// The first pass: the columns in the order they first appear, and the number of items.
+/// The columns of the items read, in the order they first appear, and the number of items.
 #[derive(Default)]
 pub struct Columns {
     columns: Vec<(String, Kind)>,
@@ -180,11 +275,11 @@ impl<'de> Row<'de> for Columns {
     }
 }
 
-/// The second pass: the items' values into typed columns, a row group every
-/// [`ROWS_PER_GROUP`] items, written as Parquet to `W` on a thread of its own, so that one row
-/// group is encoded and compressed while the next is read (on a Lambda of 1,769 MB or more, which
-/// has a second vCPU, and on any machine with two cores).
-pub struct Rows {
+/// The items' values into typed columns, a row group every [`ROWS_PER_GROUP`] items, written as
+/// Parquet to `W` on a thread of its own, so that one row group is encoded and compressed while
+/// the next is read (on a Lambda of 1,769 MB or more, which has a second vCPU, and on any
+/// machine with two cores).
+struct Rows {
     columns: Vec<(String, Kind)>,
     index: FnvHashMap<String, usize>,
     builders: Vec<ColumnBuilder>,
@@ -194,14 +289,16 @@ pub struct Rows {
     pending_bytes: usize,
     /// Rows read, written or not.
     rows: usize,
+    /// The column the last item had that the schema lacks.
+    new_column: Option<String>,
     /// Row groups on their way to the writer; `None` once finished.
     groups: Option<std::sync::mpsc::SyncSender<DataFrame>>,
     writer: Option<std::thread::JoinHandle<Result<(), ConvertError>>>,
 }
 
 impl Rows {
-    /// Starts the Parquet file of the columns the first pass found.
-    pub fn new<W: Write + Send + 'static>(
+    /// Starts the Parquet file of `columns`.
+    fn new<W: Write + Send + 'static>(
         columns: &Columns,
         out: W,
         compression: ParquetCompression,
@@ -231,6 +328,7 @@ impl Rows {
             pending: 0,
             pending_bytes: 0,
             rows: 0,
+            new_column: None,
             groups: Some(groups),
             writer: Some(writer),
         };
@@ -239,8 +337,14 @@ impl Rows {
     }
 
     /// Reads the next item into the row group, handing the group to the writer when it is full.
-    pub fn item(&mut self, item: &[u8]) -> Result<(), ConvertError> {
-        read_item(item, self.rows, &mut Fill(self))?;
+    fn item(&mut self, item: &[u8]) -> Result<(), ConvertError> {
+        let n = self.rows;
+        if let Err(e) = read_item(item, n, &mut Fill(self)) {
+            return Err(match self.new_column.take() {
+                Some(column) => ConvertError::NewColumn { item: n, column },
+                None => e,
+            });
+        }
         self.pending_bytes += item.len();
         if self.pending == ROWS_PER_GROUP || self.pending_bytes >= GROUP_BYTES {
             self.flush()?;
@@ -249,7 +353,7 @@ impl Rows {
     }
 
     /// Writes the last row group and the file's footer; the rows and columns written.
-    pub fn finish(mut self) -> Result<(usize, usize), ConvertError> {
+    fn finish(mut self) -> Result<(usize, usize), ConvertError> {
         self.flush()?;
         self.groups = None;
         self.join()?;
@@ -263,12 +367,25 @@ impl Rows {
             .collect()
     }
 
-    fn builder(&mut self, name: &str) -> Result<&mut ColumnBuilder, String> {
-        let i = *self
-            .index
-            .get(name)
-            .ok_or_else(|| format!("column '{name}' was not seen in the first pass"))?;
-        Ok(&mut self.builders[i])
+    /// The column `name` of `kind`, checked as [`Columns`] checks it: a pass in which the
+    /// columns came from the first row group only must refuse what a full first pass refuses.
+    fn builder(&mut self, name: &str, kind: Kind) -> Result<&mut ColumnBuilder, String> {
+        let Some(&i) = self.index.get(name) else {
+            self.new_column = Some(name.to_owned());
+            return Err(format!("column '{name}' is not in the schema"));
+        };
+        let pending = self.pending;
+        let builder = &mut self.builders[i];
+        if builder.kind() != kind {
+            return Err(format!(
+                "column '{name}' would hold both {:?} and {kind:?} values",
+                builder.kind()
+            ));
+        }
+        if builder.rows() > pending {
+            return Err(format!("column '{name}' is given twice in one item"));
+        }
+        Ok(builder)
     }
 
     /// Hands the rows gathered so far to the writer as one row group.
@@ -341,17 +458,19 @@ impl Write for Buffer {
     }
 }
 
-/// The second pass over one item.
+/// One item's values into the row group.
 struct Fill<'r>(&'r mut Rows);
 
 impl<'de> Row<'de> for Fill<'_> {
     fn field(&mut self, name: &str, value: &'de RawValue) -> Result<(), String> {
         let Some(w) = wrapper(value) else {
-            return self.0.builder(name)?.push(value);
+            return self.0.builder(name, kind_of(name))?.push(value);
         };
-        self.0.builder(name)?.push_str(&w.rendered)?;
+        self.0.builder(name, kind_of(name))?.push_str(&w.rendered)?;
         for (key, v) in &w.others {
-            self.0.builder(&format!("{name}_{key}"))?.push(v)?;
+            self.0
+                .builder(&format!("{name}_{key}"), wrapper_kind(key))?
+                .push(v)?;
         }
         Ok(())
     }
@@ -558,11 +677,11 @@ mod tests {
         }
         let mut columns = Columns::default();
         columns.item(br#"{"id": 1}"#).unwrap();
-        let result = Rows::new(&columns, Full, compression()).and_then(|mut rows| {
+        let result = Conversion::with_columns(&columns, Full, compression()).and_then(|mut c| {
             for _ in 0..ROWS_PER_GROUP * 3 {
-                rows.item(br#"{"id": 1}"#)?;
+                c.item(br#"{"id": 1}"#)?;
             }
-            rows.finish()
+            c.finish()
         });
         let error = result.unwrap_err();
         assert!(matches!(error, ConvertError::Parquet(_)), "{error}");
@@ -580,6 +699,82 @@ mod tests {
                 .unwrap()
                 .get(1),
             Some(true)
+        );
+    }
+
+    /// An array of `n` items alike but for `odd`, which replaces item `at`.
+    fn items(n: usize, odd: Option<(usize, &str)>) -> String {
+        let items: Vec<String> = (0..n)
+            .map(|i| match odd {
+                Some((at, item)) if at == i => item.to_owned(),
+                _ => format!(
+                    r#"{{"id": {i}, "date_gmt": "2024-01-15T10:30:00", "title": {{"rendered": "t{i}", "protected": false}}, "tags": [1, {i}]}}"#
+                ),
+            })
+            .collect();
+        format!("[{}]", items.join(","))
+    }
+
+    /// The file the two-pass conversion writes.
+    fn two_passes(json: &str) -> Vec<u8> {
+        let mut columns = Columns::default();
+        each_item(json.as_bytes(), |item| columns.item(item)).unwrap();
+        let out = Buffer::default();
+        let mut conversion =
+            Conversion::with_columns(&columns, out.clone(), compression()).unwrap();
+        each_item(json.as_bytes(), |item| conversion.item(item)).unwrap();
+        conversion.finish().unwrap().unwrap();
+        out.take()
+    }
+
+    #[test]
+    fn one_pass_writes_the_file_two_passes_write() {
+        for n in [1, ROWS_PER_GROUP, ROWS_PER_GROUP * 2 + 7] {
+            let json = items(n, None);
+            let one = to_parquet(json.as_bytes()).unwrap().unwrap();
+            assert_eq!(one.rows, n);
+            assert!(one.bytes == two_passes(&json), "{n} items");
+        }
+    }
+
+    #[test]
+    fn a_column_first_seen_after_the_first_row_group_is_converted_in_two_passes() {
+        let at = ROWS_PER_GROUP + 3;
+        let json = items(ROWS_PER_GROUP * 2, Some((at, r#"{"id": 0, "late": "x"}"#)));
+        let mut one_pass = Conversion::new(Buffer::default(), compression());
+        let stopped = each_item(json.as_bytes(), |item| one_pass.item(item)).unwrap_err();
+        assert_eq!(
+            stopped,
+            ConvertError::NewColumn {
+                item: at,
+                column: "late".into()
+            }
+        );
+        let frame = df(&json);
+        assert_eq!(frame.height(), ROWS_PER_GROUP * 2);
+        let late = frame.column("late").unwrap().str().unwrap();
+        assert_eq!((late.get(0), late.get(at)), (None, Some("x")));
+        assert_eq!(
+            to_parquet(json.as_bytes()).unwrap().unwrap().bytes,
+            two_passes(&json)
+        );
+    }
+
+    /// The one pass takes its columns from the first row group, so it must refuse later what
+    /// a first pass over the whole input would have refused.
+    #[test]
+    fn after_the_first_row_group_a_repeated_field_or_a_clash_of_kinds_is_refused() {
+        let at = ROWS_PER_GROUP + 1;
+        let e = err(&items(at + 1, Some((at, r#"{"id": 1, "id": 2}"#))));
+        assert!(e.contains(&format!("item {at}, field 'id'")), "{e}");
+        assert!(e.contains("given twice"), "{e}");
+        let e = err(&items(
+            at + 1,
+            Some((at, r#"{"id": 1, "title_protected": true}"#)),
+        ));
+        assert!(
+            e.contains("column 'title_protected' would hold both Bool and Text values"),
+            "{e}"
         );
     }
 }

@@ -13,7 +13,7 @@ pub mod convert;
 pub use config::Config;
 
 use aws_sdk_s3::primitives::ByteStream;
-use convert::{Buffer, Columns, Rows};
+use convert::{Buffer, Columns, Conversion};
 use serde::de::Deserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -206,71 +206,117 @@ fn jobs(summary: &ExtractSummary, raw: &str) -> Result<Vec<Job>> {
 /// One raw object to Parquet, streamed both ways so memory does not grow with the object: read
 /// twice (the columns, then the rows; the second read pinned to the first's ETag, so both passes
 /// see the same object), and uploaded to each target as it is made, visible only once whole.
+/// Converts `job.key` into `job.targets`: in one pass, or, when the first row group does not
+/// show every column, in two more (see [`convert`]).
 async fn convert(deps: &Deps, raw: &str, bronze: &str, job: Job) -> Result<Outcome, String> {
     let key = &job.key;
-    let (mut body, etag) = open(deps, raw, key, None).await?;
-    let mut columns = Columns::default();
-    let mut items = ArrayItems::default();
-    while let Some(chunk) = next_chunk(&mut body, raw, key).await? {
-        items
-            .feed(chunk.as_ref(), |item| columns.item(item))
-            .map_err(|e| e.to_string())?;
+    let (body, etag) = open(deps, raw, key, None).await?;
+    let sink = Buffer::default();
+    let one_pass = Conversion::new(sink.clone(), convert::compression());
+    let written = match write(deps, raw, bronze, &job, body, one_pass, &sink).await {
+        Err(Stop::NewColumn(_)) => {
+            // Both passes read the version read first: a newer one is refused, not mixed in.
+            let (mut body, _) = open(deps, raw, key, etag.as_deref()).await?;
+            let mut columns = Columns::default();
+            let mut items = ArrayItems::default();
+            while let Some(chunk) = next_chunk(&mut body, raw, key).await? {
+                items
+                    .feed(chunk.as_ref(), |item| columns.item(item))
+                    .map_err(|e| e.to_string())?;
+            }
+            items.finish().map_err(|e| e.to_string())?;
+            let (body, _) = open(deps, raw, key, etag.as_deref()).await?;
+            let sink = Buffer::default();
+            let conversion =
+                Conversion::with_columns(&columns, sink.clone(), convert::compression())
+                    .map_err(|e| e.to_string())?;
+            write(deps, raw, bronze, &job, body, conversion, &sink).await
+        }
+        other => other,
+    };
+    Ok(match written.map_err(String::from)? {
+        None => Outcome::Empty,
+        Some((rows, columns, bytes)) => Outcome::Converted(Converted {
+            source: format!("s3://{raw}/{key}"),
+            keys: job.targets,
+            rows,
+            columns,
+            bytes: bytes as usize,
+        }),
+    })
+}
+
+/// Why a pass over a raw object stopped.
+enum Stop {
+    /// A later item has a column the first row group lacked: convert in two passes.
+    NewColumn(String),
+    Failed(String),
+}
+
+impl From<String> for Stop {
+    fn from(e: String) -> Self {
+        Stop::Failed(e)
     }
-    items.finish().map_err(|e| e.to_string())?;
-    if columns.rows() == 0 {
-        return Ok(Outcome::Empty);
+}
+
+impl From<convert::ConvertError> for Stop {
+    fn from(e: convert::ConvertError) -> Self {
+        match e {
+            convert::ConvertError::NewColumn { .. } => Stop::NewColumn(e.to_string()),
+            e => Stop::Failed(e.to_string()),
+        }
     }
+}
+
+impl From<Stop> for String {
+    fn from(stop: Stop) -> Self {
+        match stop {
+            Stop::NewColumn(e) | Stop::Failed(e) => e,
+        }
+    }
+}
+
+/// Feeds `body` to `conversion` and uploads the Parquet to every target as it is made: the
+/// rows, columns and bytes written, or `None` for an empty array. On any failure the uploads are
+/// aborted, so every target keeps the object it had.
+async fn write(
+    deps: &Deps,
+    raw: &str,
+    bronze: &str,
+    job: &Job,
+    mut body: ByteStream,
+    mut conversion: Conversion<Buffer>,
+    sink: &Buffer,
+) -> Result<Option<(usize, usize, u64)>, Stop> {
+    let key = &job.key;
     let mut uploads: Vec<Upload> = job
         .targets
         .iter()
         .map(|to| Upload::new(&deps.s3, bronze, to, "application/vnd.apache.parquet"))
         .collect();
-    let (rows, columns) = match write_rows(deps, raw, key, etag, &columns, &mut uploads).await {
-        Ok(done) => done,
-        Err(e) => {
-            for upload in uploads {
-                upload.abort().await;
-            }
-            return Err(e);
+    let converted: Result<_, Stop> = async {
+        let mut items = ArrayItems::default();
+        while let Some(chunk) = next_chunk(&mut body, raw, key).await? {
+            items.feed(chunk.as_ref(), |item| conversion.item(item))?;
+            upload(&mut uploads, sink.take()).await?;
         }
+        items.finish().map_err(convert::ConvertError::from)?;
+        let done = conversion.finish()?;
+        upload(&mut uploads, sink.take()).await?;
+        Ok(done)
+    }
+    .await;
+    let Ok(Some((rows, columns))) = converted else {
+        for upload in uploads {
+            upload.abort().await;
+        }
+        return converted.map(|_| None);
     };
     let mut bytes = 0;
     for upload in uploads {
         bytes = upload.finish().await.map_err(|e| e.to_string())?;
     }
-    Ok(Outcome::Converted(Converted {
-        source: format!("s3://{raw}/{key}"),
-        keys: job.targets,
-        rows,
-        columns,
-        bytes: bytes as usize,
-    }))
-}
-
-/// The second pass: the rows, as Parquet, into the uploads; the rows and columns written.
-async fn write_rows(
-    deps: &Deps,
-    raw: &str,
-    key: &str,
-    etag: Option<String>,
-    columns: &Columns,
-    uploads: &mut [Upload<'_>],
-) -> Result<(usize, usize), String> {
-    let (mut body, _) = open(deps, raw, key, etag.as_deref()).await?;
-    let sink = Buffer::default();
-    let mut rows =
-        Rows::new(columns, sink.clone(), convert::compression()).map_err(|e| e.to_string())?;
-    let mut items = ArrayItems::default();
-    while let Some(chunk) = next_chunk(&mut body, raw, key).await? {
-        items
-            .feed(chunk.as_ref(), |item| rows.item(item))
-            .map_err(|e| e.to_string())?;
-        upload(uploads, sink.take()).await?;
-    }
-    items.finish().map_err(|e| e.to_string())?;
-    let done = rows.finish().map_err(|e| e.to_string())?;
-    upload(uploads, sink.take()).await?;
-    Ok(done)
+    Ok(Some((rows, columns, bytes)))
 }
 
 async fn open(

@@ -12,6 +12,7 @@ use aws_sdk_ssm::types::Parameter;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
 use serde_json::{Value, json};
+use wordpress_to_parquet::convert::ROWS_PER_GROUP;
 use wordpress_to_parquet::{Config, Deps, Summary};
 
 /// The handler on a raw payload, as Lambda delivers it.
@@ -96,17 +97,23 @@ async fn input_that_is_not_an_object_is_refused_before_any_call() {
     assert_eq!(err.error_type(), "InvalidInput");
 }
 
-/// The second pass reads the object the first one read (`If-Match` its ETag): an object replaced
-/// in between fails that file, and nothing of two versions is written.
+/// An object whose first row group does not show every column is read again, twice, and each
+/// read asks for the version read first (`If-Match` its ETag): an object replaced in between
+/// fails that file, and nothing of two versions is written.
 #[tokio::test]
 async fn an_object_replaced_between_the_passes_writes_nothing() {
     let list = listing(&["wordpress_api/posts/posts.json"]);
+    let mut items: Vec<String> = (0..ROWS_PER_GROUP)
+        .map(|i| format!(r#"{{"id": {i}}}"#))
+        .collect();
+    items.push(r#"{"id": 0, "late": 1}"#.into());
+    let body = format!("[{}]", items.join(","));
     let first = mock!(aws_sdk_s3::Client::get_object)
         .match_requests(|r| r.if_match().is_none())
-        .then_output(|| {
+        .then_output(move || {
             GetObjectOutput::builder()
                 .e_tag("\"v1\"")
-                .body(ByteStream::from_static(br#"[{"id": 1}]"#))
+                .body(ByteStream::from(body.clone().into_bytes()))
                 .build()
         });
     let second = mock!(aws_sdk_s3::Client::get_object)
