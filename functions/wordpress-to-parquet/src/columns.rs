@@ -71,19 +71,102 @@ pub struct Wrapper<'a> {
 
 /// The wrapper `raw` is, if it is one: an object whose `rendered` is a string.
 pub fn wrapper(raw: &RawValue) -> Option<Wrapper<'_>> {
-    let mut rendered = None;
-    let mut others = Vec::new();
-    for (Text(key), value) in wrapper_entries(raw)? {
-        if key == "rendered" {
-            rendered = Some(string(value, "a string").ok()?);
-        } else {
-            others.push((key, value));
-        }
+    if !may_be_wrapper(raw) {
+        return None;
     }
-    Some(Wrapper {
-        rendered: rendered?,
-        others,
-    })
+    serde_json::from_str::<MaybeWrapper>(raw.get()).ok()?.0
+}
+
+/// An object read as a wrapper: its `rendered` text is read as it is met, in the one parse of
+/// the object (that text is most of a post's bytes).
+struct MaybeWrapper<'a>(Option<Wrapper<'a>>);
+
+impl<'de> Deserialize<'de> for MaybeWrapper<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = MaybeWrapper<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MaybeWrapper<'de>, A::Error> {
+                let (mut rendered, mut others, mut text) = (None, Vec::new(), true);
+                while let Some(Text(key)) = map.next_key()? {
+                    if key == "rendered" {
+                        rendered = map.next_value::<Rendered>()?.0;
+                        text &= rendered.is_some();
+                    } else {
+                        others.push((key, map.next_value()?));
+                    }
+                }
+                let rendered = rendered.filter(|_| text);
+                Ok(MaybeWrapper(
+                    rendered.map(|rendered| Wrapper { rendered, others }),
+                ))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// A `rendered` value: its text if it is a string, `None` for any other value.
+struct Rendered<'a>(Option<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for Rendered<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Rendered<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Rendered<'de>, E> {
+                Ok(Rendered(Some(Cow::Borrowed(s))))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Rendered<'de>, E> {
+                Ok(Rendered(Some(Cow::Owned(s.to_owned()))))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Rendered<'de>, E> {
+                Ok(Rendered(Some(Cow::Owned(s))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Rendered<'de>, E> {
+                Ok(Rendered(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Rendered<'de>, E> {
+                Ok(Rendered(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Rendered<'de>, E> {
+                Ok(Rendered(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Rendered<'de>, E> {
+                Ok(Rendered(None))
+            }
+            fn visit_unit<E>(self) -> Result<Rendered<'de>, E> {
+                Ok(Rendered(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Rendered<'de>, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Rendered(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Rendered<'de>, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Rendered(None))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 /// The keys other than `rendered` of the wrapper `raw` is, if it is one; cheaper than
@@ -100,9 +183,7 @@ pub fn wrapper_keys(raw: &RawValue) -> Option<Vec<Cow<'_, str>>> {
 
 /// The entries of `raw` if it is an object whose `rendered` is a string.
 fn wrapper_entries(raw: &RawValue) -> Option<Vec<(Text<'_>, &RawValue)>> {
-    // Most objects (`_links`, `meta`) are not wrappers: a substring search rules them out
-    // before any parsing.
-    if !raw.get().starts_with('{') || !raw.get().contains("\"rendered\"") {
+    if !may_be_wrapper(raw) {
         return None;
     }
     let entries = serde_json::from_str::<Entries>(raw.get()).ok()?.0;
@@ -110,6 +191,12 @@ fn wrapper_entries(raw: &RawValue) -> Option<Vec<(Text<'_>, &RawValue)>> {
         .iter()
         .any(|(Text(key), value)| key == "rendered" && value.get().starts_with('"'))
         .then_some(entries)
+}
+
+/// Most objects (`_links`, `meta`) are not wrappers: a substring search rules them out before
+/// any parsing.
+fn may_be_wrapper(raw: &RawValue) -> bool {
+    raw.get().starts_with('{') && raw.get().contains("\"rendered\"")
 }
 
 /// An object's entries in order, values unparsed.
@@ -402,5 +489,29 @@ mod tests {
                 Some("pla\"in")
             ]
         );
+    }
+
+    #[test]
+    fn a_wrapper_is_an_object_whose_every_rendered_is_a_string() {
+        let value = raw(json!({"rendered": "<p>a\"b</p>", "protected": false}));
+        let w = wrapper(&value).unwrap();
+        assert_eq!(w.rendered, "<p>a\"b</p>");
+        assert_eq!(w.others.len(), 1);
+        assert_eq!(
+            (w.others[0].0.as_ref(), w.others[0].1.get()),
+            ("protected", "false")
+        );
+        for not in [
+            json!({"rendered": 1}),
+            json!({"rendered": null}),
+            json!({"rendered": ["x"]}),
+            json!({"rendered": {"rendered": "x"}}),
+            json!({"raw": "x"}),
+            json!("rendered"),
+        ] {
+            assert!(wrapper(&raw(not.clone())).is_none(), "{not}");
+        }
+        let twice = RawValue::from_string(r#"{"rendered": "a", "rendered": 2}"#.into()).unwrap();
+        assert!(wrapper(&twice).is_none());
     }
 }

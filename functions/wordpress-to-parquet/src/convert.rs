@@ -282,6 +282,11 @@ impl<'de> Row<'de> for Columns {
 struct Rows {
     columns: Vec<(String, Kind)>,
     index: FnvHashMap<String, usize>,
+    /// The column of each value of the last item, in order: items of one endpoint give their
+    /// fields in the same order, so a value's column is found by comparing one name.
+    order: Vec<usize>,
+    /// Values of the current item read so far.
+    value: usize,
     builders: Vec<ColumnBuilder>,
     /// Rows in the current row group.
     pending: usize,
@@ -324,6 +329,8 @@ impl Rows {
         let mut rows = Rows {
             columns: columns.columns.clone(),
             index: columns.index.clone(),
+            order: Vec::new(),
+            value: 0,
             builders: Vec::new(),
             pending: 0,
             pending_bytes: 0,
@@ -339,6 +346,7 @@ impl Rows {
     /// Reads the next item into the row group, handing the group to the writer when it is full.
     fn item(&mut self, item: &[u8]) -> Result<(), ConvertError> {
         let n = self.rows;
+        self.value = 0;
         if let Err(e) = read_item(item, n, &mut Fill(self)) {
             return Err(match self.new_column.take() {
                 Some(column) => ConvertError::NewColumn { item: n, column },
@@ -367,14 +375,44 @@ impl Rows {
             .collect()
     }
 
-    /// The column `name` of `kind`, checked as [`Columns`] checks it: a pass in which the
-    /// columns came from the first row group only must refuse what a full first pass refuses.
-    fn builder(&mut self, name: &str, kind: Kind) -> Result<&mut ColumnBuilder, String> {
-        let Some(&i) = self.index.get(name) else {
-            self.new_column = Some(name.to_owned());
-            return Err(format!("column '{name}' is not in the schema"));
+    /// The column `{field}` (or `{field}_{key}` for a wrapper's `key`) of `kind`, checked as
+    /// [`Columns`] checks it: a pass in which the columns came from the first row group only
+    /// must refuse what a full first pass refuses.
+    fn builder(
+        &mut self,
+        field: &str,
+        key: Option<&str>,
+        kind: Kind,
+    ) -> Result<&mut ColumnBuilder, String> {
+        let at = self.value;
+        self.value += 1;
+        let is_named = |column: &str| match key {
+            None => column == field,
+            Some(key) => {
+                column.len() == field.len() + 1 + key.len()
+                    && column.starts_with(field)
+                    && column[field.len()..].starts_with('_')
+                    && column.ends_with(key)
+            }
+        };
+        let i = match self.order.get(at) {
+            Some(&i) if is_named(&self.columns[i].0) => i,
+            _ => {
+                let name = match key {
+                    None => field.to_owned(),
+                    Some(key) => format!("{field}_{key}"),
+                };
+                let Some(&i) = self.index.get(&name) else {
+                    self.new_column = Some(name);
+                    return Err("not in the schema".into());
+                };
+                self.order.resize(self.order.len().max(at + 1), i);
+                self.order[at] = i;
+                i
+            }
         };
         let pending = self.pending;
+        let (name, _) = &self.columns[i];
         let builder = &mut self.builders[i];
         if builder.kind() != kind {
             return Err(format!(
@@ -464,12 +502,14 @@ struct Fill<'r>(&'r mut Rows);
 impl<'de> Row<'de> for Fill<'_> {
     fn field(&mut self, name: &str, value: &'de RawValue) -> Result<(), String> {
         let Some(w) = wrapper(value) else {
-            return self.0.builder(name, kind_of(name))?.push(value);
+            return self.0.builder(name, None, kind_of(name))?.push(value);
         };
-        self.0.builder(name, kind_of(name))?.push_str(&w.rendered)?;
+        self.0
+            .builder(name, None, kind_of(name))?
+            .push_str(&w.rendered)?;
         for (key, v) in &w.others {
             self.0
-                .builder(&format!("{name}_{key}"), wrapper_kind(key))?
+                .builder(name, Some(key), wrapper_kind(key))?
                 .push(v)?;
         }
         Ok(())
