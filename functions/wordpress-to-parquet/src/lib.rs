@@ -204,10 +204,9 @@ fn jobs(summary: &ExtractSummary, raw: &str) -> Result<Vec<Job>> {
 }
 
 /// One raw object to Parquet, streamed both ways so memory does not grow with the object: read
-/// twice (the columns, then the rows; the second read pinned to the first's ETag, so both passes
-/// see the same object), and uploaded to each target as it is made, visible only once whole.
-/// Converts `job.key` into `job.targets`: in one pass, or, when the first row group does not
-/// show every column, in two more (see [`convert`]).
+/// once, or, when its first row group does not show every column, twice more (the columns, then
+/// the rows), each later read pinned to the first's ETag so that every pass sees the same
+/// object (see [`convert`]); uploaded to each target as it is made, visible only once whole.
 async fn convert(deps: &Deps, raw: &str, bronze: &str, job: Job) -> Result<Outcome, String> {
     let key = &job.key;
     let (body, etag) = open(deps, raw, key, None).await?;
