@@ -5,7 +5,7 @@
 #                 so that moto's own Step Functions engine runs the real binaries; moto itself
 #                 listens on $MOTO_BACKEND_PORT)
 #   cargo lambda  Lambda Runtime and Invoke APIs     $LAMBDA_URL (127.0.0.1:9001)
-#                 serving every function binary, talking to moto
+#                 for every function binary, each running as its own process, talking to moto
 #   fake WordPress   the site the WordPress extract reads     $WORDPRESS_URL (127.0.0.1:9002)
 #   test site        the site the crawler crawls              $SITE_URL      (127.0.0.1:9003)
 #
@@ -22,7 +22,7 @@ pids=()
 stop_stack() {
   local pid
   for pid in "${pids[@]}"; do
-    # cargo lambda starts the functions as children: stop the whole process group.
+    # Each process leads its own group (setsid): stop the group, children included.
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -48,14 +48,27 @@ pids+=($!)
 wait_for_port "$MOTO_PORT" 30 "the Lambda router" || { cat "$run_dir/router.log" >&2; exit 1; }
 
 if $functions; then
-  # Build first, so the first invocation does not wait for the compiler.
-  cargo build --quiet --workspace --bins
-  setsid cargo lambda watch --ignore-changes --quiet --env-file "$ROOT/scripts/local.env" \
-    -A 127.0.0.1 -P "$LAMBDA_PORT" \
+  # The functions run as the binaries one workspace build made ($STACK_BUILD: make test's own
+  # test build, so that its tests and the stack share one build), each polling cargo lambda's
+  # Runtime API as Lambda's runtime does. cargo lambda serves only the Lambda APIs: left to
+  # start a function itself it would `cargo run` it, resolving that crate's features alone and
+  # so building the SDK crates again for each function.
+  ${STACK_BUILD:-cargo build --quiet --workspace --bins}
+  setsid cargo lambda watch --only-lambda-apis --quiet -A 127.0.0.1 -P "$LAMBDA_PORT" \
     >"$run_dir/lambda.log" 2>&1 &
   pids+=($!)
   wait_for_port "$LAMBDA_PORT" 60 "cargo lambda watch" || { cat "$run_dir/lambda.log" >&2; exit 1; }
-  export LAMBDA_LOG="$run_dir/lambda.log"
+  for main in "$ROOT"/functions/*/src/main.rs; do
+    name=$(basename "$(dirname "$(dirname "$main")")")
+    (
+      set -a
+      source "$ROOT/scripts/local.env"
+      AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$LAMBDA_PORT/.rt/$name"
+      AWS_LAMBDA_FUNCTION_NAME=$name AWS_LAMBDA_FUNCTION_VERSION=1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=4096
+      exec setsid "$CARGO_TARGET_DIR/debug/$name"
+    ) >>"$run_dir/functions.log" 2>&1 &
+    pids+=($!)
+  done
 else
   cargo build --quiet -p testing --bin fake-wordpress --bin fake-site
 fi
