@@ -8,6 +8,9 @@ TOOLS_DIR="$CACHE_DIR/tools"
 # The tests find the Python with DuckDB here.
 export TOOLS_DIR
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE_DIR/target}
+# The Python that reads the templates (scripts/stacks), importable as `stacks` by the scripts
+# and the tests.
+export PYTHONPATH="$ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}"
 export PATH="$TOOLS_DIR/moto/bin:$TOOLS_DIR/cargo-lambda/bin:$TOOLS_DIR/sam/bin:$PATH"
 export SAM_CLI_TELEMETRY=0
 

@@ -27,7 +27,7 @@ for template in "${templates[@]}"; do sam validate --template-file "$template" >
 "$TOOLS_DIR/checkov/bin/checkov" --config-file .checkov.yaml --quiet --compact --skip-download --framework cloudformation -f "${templates[@]}"
 python="$TOOLS_DIR/templates/bin/python"
 log "IAM: least privilege as deployed, and the check itself"
-"$python" scripts/check_iam.py "${templates[@]}"
+"$python" -m stacks.check_iam "${templates[@]}"
 "$python" -m unittest discover -s tests/iam
 log "templates: what each deployment creates (SAM's transform offline, moto's CloudFormation)"
 "$python" -m unittest discover -s tests/templates

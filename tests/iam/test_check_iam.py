@@ -5,13 +5,12 @@ resource policy, or through a parameter."""
 import glob
 import json
 import os
-import sys
 import tempfile
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import check_iam  # noqa: E402
+
+from stacks import check_iam
 
 TEMPLATES = [os.path.join(ROOT, "template.yaml"), *sorted(glob.glob(os.path.join(ROOT, "templates", "*.yaml")))]
 

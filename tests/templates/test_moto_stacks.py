@@ -15,15 +15,15 @@ these from the template itself.
 import json
 import logging
 import os
-import sys
 import unittest
 import warnings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import boto3  # noqa: E402
-import cfn  # noqa: E402
-from moto import mock_aws  # noqa: E402
+
+import boto3
+from moto import mock_aws
+
+from stacks import cfn
 
 REGION = cfn.REGION
 WORKFLOWS = ["glue-session-stop", "rds-auto-stop", "wordpress-raw-to-bronze", "web-crawler"]

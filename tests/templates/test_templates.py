@@ -5,13 +5,12 @@ its own, and the root with its defaults and with every switch on."""
 import glob
 import json
 import os
-import sys
 import tomllib
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import cfn  # noqa: E402
+
+from stacks import cfn
 
 ROOT_TEMPLATE = os.path.join(ROOT, "template.yaml")
 WORKFLOWS = {

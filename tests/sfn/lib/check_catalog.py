@@ -13,8 +13,7 @@ import sys
 
 import duckdb
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
-import cfn  # noqa: E402
+from stacks import cfn
 
 # DuckDB's name for each Glue (Hive) type the catalog uses.
 DUCKDB_TYPE = {

@@ -3,7 +3,7 @@ conditions, and every nested application, as CloudFormation would see them. Also
 deployment would act on: the rules and schedules that start work, whether it runs in dry-run,
 which Security Hub controls it may remediate.
 
-    python plan.py [--template PATH] [Name=value ...]     (make plan PARAMS="Name=value ...")
+    python -m stacks.plan [--template PATH] [Name=value ...]     (make plan PARAMS="Name=value ...")
 """
 
 import argparse
@@ -11,10 +11,9 @@ import collections
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import cfn  # noqa: E402
+from stacks import cfn
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def triggers(stack):

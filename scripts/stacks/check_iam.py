@@ -21,17 +21,15 @@ are checked as deployed. Every branch of every `Fn::If` is checked. It fails on:
 - template parameters that feed a resource or principal while their `AllowedPattern` (or
   `AllowedValues`) lets them hold "*" (or, for a principal, a whole account).
 
-    python check_iam.py TEMPLATE...     prints each finding; exit status 1 if there is any
+    python -m stacks.check_iam TEMPLATE...     prints each finding; exit status 1 if there is any
 """
 
-import os
 import re
 import re._constants as sre_constants
 import re._parser as sre_parse
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import cfn  # noqa: E402
+from stacks import cfn
 
 _LOGS = {
     "logs:CreateLogDelivery",
