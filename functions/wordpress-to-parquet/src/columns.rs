@@ -169,60 +169,21 @@ impl<'de> Deserialize<'de> for Rendered<'de> {
     }
 }
 
-/// The keys other than `rendered` of the wrapper `raw` is, if it is one; cheaper than
-/// [`wrapper`], as the rendered text is not unescaped.
+/// The keys other than `rendered` of the wrapper `raw` is, if it is one.
 pub fn wrapper_keys(raw: &RawValue) -> Option<Vec<Cow<'_, str>>> {
     Some(
-        wrapper_entries(raw)?
+        wrapper(raw)?
+            .others
             .into_iter()
-            .map(|(Text(key), _)| key)
-            .filter(|key| key != "rendered")
+            .map(|(key, _)| key)
             .collect(),
     )
-}
-
-/// The entries of `raw` if it is an object whose `rendered` is a string.
-fn wrapper_entries(raw: &RawValue) -> Option<Vec<(Text<'_>, &RawValue)>> {
-    if !may_be_wrapper(raw) {
-        return None;
-    }
-    let entries = serde_json::from_str::<Entries>(raw.get()).ok()?.0;
-    entries
-        .iter()
-        .any(|(Text(key), value)| key == "rendered" && value.get().starts_with('"'))
-        .then_some(entries)
 }
 
 /// Most objects (`_links`, `meta`) are not wrappers: a substring search rules them out before
 /// any parsing.
 fn may_be_wrapper(raw: &RawValue) -> bool {
     raw.get().starts_with('{') && raw.get().contains("\"rendered\"")
-}
-
-/// An object's entries in order, values unparsed.
-struct Entries<'a>(Vec<(Text<'a>, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for Entries<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Entries<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Entries<'de>, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(entry) = map.next_entry()? {
-                    entries.push(entry);
-                }
-                Ok(Entries(entries))
-            }
-        }
-        d.deserialize_map(Visit)
-    }
 }
 
 /// The Parquet type of a column kind.
