@@ -58,6 +58,7 @@ if $functions; then
     >"$run_dir/lambda.log" 2>&1 &
   pids+=($!)
   wait_for_port "$LAMBDA_PORT" 60 "cargo lambda watch" || { cat "$run_dir/lambda.log" >&2; exit 1; }
+  function_pids=()
   for main in "$ROOT"/functions/*/src/main.rs; do
     name=$(basename "$(dirname "$(dirname "$main")")")
     (
@@ -68,6 +69,14 @@ if $functions; then
       exec setsid "$CARGO_TARGET_DIR/debug/$name"
     ) >>"$run_dir/functions.log" 2>&1 &
     pids+=($!)
+    function_pids+=("$!:$name")
+  done
+  # A function whose settings do not load exits at once; nothing would answer its invocations.
+  sleep 1
+  for entry in "${function_pids[@]}"; do
+    kill -0 "${entry%%:*}" 2>/dev/null || {
+      log "function ${entry#*:} exited at start"; cat "$run_dir/functions.log" >&2; exit 1
+    }
   done
 else
   cargo build --quiet -p testing --bin fake-wordpress --bin fake-site

@@ -61,7 +61,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn partitions_of_regions() {
+    fn each_region_maps_to_its_partition() {
         for (region, expected) in [
             ("eu-west-1", "aws"),
             ("cn-north-1", "aws-cn"),

@@ -162,7 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn region_names() {
+    fn only_region_names_are_regions() {
         for ok in [
             "eu-west-1",
             "us-gov-west-1",

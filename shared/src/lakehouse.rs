@@ -169,7 +169,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_round_trip() {
+    fn an_objects_name_is_read_back_from_its_key() {
         let key = object_key("posts", "json");
         assert_eq!(key, "wordpress_api/posts/posts.json");
         assert_eq!(name_from_key(&key, "json"), Some("posts"));

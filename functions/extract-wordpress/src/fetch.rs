@@ -771,7 +771,7 @@ mod tests {
     }
 
     #[test]
-    fn link_header_parsing() {
+    fn the_next_page_comes_from_the_link_header_resolved_against_the_page() {
         let page = url("https://a.example/p?page=2");
         let header =
             r#"<https://a.example/p?page=1>; rel="prev", <https://a.example/p?page=3>; rel="next""#;

@@ -132,7 +132,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults() {
+    fn settings_left_unset_take_their_defaults() {
         let config = Config::from_vars(&only_prefix).unwrap();
         assert!(!config.dry_run);
         assert_eq!(config.max_session_age, Duration::from_secs(90 * 60));

@@ -322,7 +322,7 @@ mod tests {
     }
 
     #[test]
-    fn state_machine_input() {
+    fn the_state_machine_input_is_a_stop_request() {
         assert_eq!(
             Request::parse(&json!({"session_id": "s-1"})).unwrap(),
             Request::Stop {
@@ -378,7 +378,7 @@ mod tests {
     }
 
     #[test]
-    fn not_an_object() {
+    fn a_payload_that_is_not_an_object_is_refused() {
         let err = Request::parse(&json!(["s-1"])).unwrap_err();
         assert!(
             err.to_string()
@@ -464,7 +464,7 @@ mod tests {
     }
 
     #[test]
-    fn scheduled_event_sweeps() {
+    fn a_scheduled_event_is_a_sweep() {
         let event = json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
         assert_eq!(Request::parse(&event).unwrap(), Request::Sweep);
     }

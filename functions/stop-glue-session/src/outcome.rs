@@ -145,7 +145,7 @@ mod tests {
     }
 
     #[test]
-    fn durations() {
+    fn durations_read_as_hours_minutes_and_seconds() {
         assert_eq!(duration(5), "5s");
         assert_eq!(duration(65), "1m 05s");
         assert_eq!(duration(3725), "1h 02m 05s");

@@ -7,7 +7,7 @@
 //! [`ConvertError::NewColumn`], and the caller reads the input again, twice: [`Columns`] finds
 //! every column, then [`Conversion::with_columns`] writes. Either way the file is the same. Rows
 //! become a row group every [`ROWS_PER_GROUP`] items or [`GROUP_BYTES`] of JSON, written to any
-//! `Write`. Memory holds one chunk of the input, at most two row groups and what the writer has
+//! `Write`. Memory holds one chunk of the input, at most three row groups and what the writer has
 //! not yet taken, whatever the input's size: values are read as slices of their item and only
 //! parsed as far as their column needs.
 

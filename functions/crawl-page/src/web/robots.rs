@@ -103,14 +103,14 @@ mod tests {
     }
 
     #[test]
-    fn garbage_allows_everything() {
+    fn a_robots_txt_that_is_not_one_allows_everything() {
         let robots = Robots::parse("ServerlessCrawler", b"\xff\xfe<html>not robots</html>");
         assert!(robots.allows(&url("https://example.com/anything")));
         assert_eq!(robots.crawl_delay_ms(), 0);
     }
 
     #[test]
-    fn token_and_location() {
+    fn the_agent_token_is_the_product_name_and_robots_txt_is_at_the_origin_root() {
         assert_eq!(
             agent_token("ServerlessCrawler/1.0 (+https://example.com)"),
             "ServerlessCrawler"
