@@ -2,14 +2,13 @@
 //! benchmark (`make bench`): `convert_file INPUT.json OUTPUT.parquet [zstd|snappy|none]`. The
 //! file is read as a stream, once (or three times, when the first row group does not show every
 //! column) and the Parquet written as it is made, as the function reads and writes S3. Prints
-//! rows, columns and the seconds from opening the input to having written the Parquet; on
-//! stderr, the passes made.
+//! rows, columns and the seconds from opening the input to having written the Parquet.
 
 use polars::prelude::ParquetCompression;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
-use wordpress_to_parquet::convert::{Columns, Conversion, ConvertError, compression, each_item};
+use wordpress_to_parquet::convert::{compression, convert};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,22 +22,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => return Err("usage: convert_file INPUT.json OUTPUT.parquet [zstd|snappy|none]".into()),
     };
     let start = Instant::now();
-    let create = || File::create(output).map(BufWriter::new);
-    let mut conversion = Conversion::new(create()?, compression);
-    let mut done = each_item(File::open(input)?, |item| conversion.item(item))
-        .and_then(|()| conversion.finish());
-    let mut passes = 1;
-    if let Err(ConvertError::NewColumn { .. }) = done {
-        passes = 3;
-        let mut columns = Columns::default();
-        each_item(File::open(input)?, |item| columns.item(item))?;
-        let mut conversion = Conversion::with_columns(&columns, create()?, compression)?;
-        done = each_item(File::open(input)?, |item| conversion.item(item))
-            .and_then(|()| conversion.finish());
-    }
-    let (rows, columns) = done?.ok_or("the input is an empty array")?;
+    let (rows, columns) = convert(
+        || File::open(input),
+        || File::create(output).map(BufWriter::new),
+        compression,
+    )?
+    .ok_or("the input is an empty array")?;
     let seconds = start.elapsed().as_secs_f64();
     writeln!(std::io::stdout(), "{rows} {columns} {seconds:.3}")?;
-    writeln!(std::io::stderr(), "{passes} pass(es) over the input")?;
     Ok(())
 }

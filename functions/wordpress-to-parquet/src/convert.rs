@@ -66,20 +66,41 @@ pub struct Parquet {
 /// Converts the items of a raw object held in memory; `None` for an empty array.
 pub fn to_parquet(json: &[u8]) -> Result<Option<Parquet>, ConvertError> {
     let out = Buffer::default();
-    let mut conversion = Conversion::new(out.clone(), compression());
-    let mut done = each_item(json, |item| conversion.item(item)).and_then(|()| conversion.finish());
-    if let Err(ConvertError::NewColumn { .. }) = done {
-        out.take();
-        let mut columns = Columns::default();
-        each_item(json, |item| columns.item(item))?;
-        let mut conversion = Conversion::with_columns(&columns, out.clone(), compression())?;
-        done = each_item(json, |item| conversion.item(item)).and_then(|()| conversion.finish());
-    }
-    Ok(done?.map(|(rows, columns)| Parquet {
+    let done = convert(
+        || Ok(json),
+        || {
+            out.take();
+            Ok(out.clone())
+        },
+        compression(),
+    )?;
+    Ok(done.map(|(rows, columns)| Parquet {
         rows,
         columns,
         bytes: out.take(),
     }))
+}
+
+/// Converts the array `open` reads into what `create` gives: in one pass, or, when the first row
+/// group does not show every column, in two more, each opening the input again and the second
+/// creating the output anew. The rows and columns written; `None` for an empty array.
+pub fn convert<R: Read, W: Write + Send + 'static>(
+    mut open: impl FnMut() -> std::io::Result<R>,
+    mut create: impl FnMut() -> std::io::Result<W>,
+    compression: ParquetCompression,
+) -> Result<Option<(usize, usize)>, ConvertError> {
+    let io = |e: std::io::Error| ConvertError::Data(format!("opening the input or output: {e}"));
+    let mut conversion = Conversion::new(create().map_err(io)?, compression);
+    let done = each_item(open().map_err(io)?, |item| conversion.item(item))
+        .and_then(|()| conversion.finish());
+    if !matches!(done, Err(ConvertError::NewColumn { .. })) {
+        return done;
+    }
+    let mut columns = Columns::default();
+    each_item(open().map_err(io)?, |item| columns.item(item))?;
+    let mut conversion = Conversion::with_columns(&columns, create().map_err(io)?, compression)?;
+    each_item(open().map_err(io)?, |item| conversion.item(item))?;
+    conversion.finish()
 }
 
 /// One conversion to Parquet, fed one item at a time.
