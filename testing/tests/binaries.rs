@@ -18,19 +18,30 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The head of the answer to `GET path`, once the server listens (within 30 s).
+/// The head of the answer to `GET path`, once the server answers (within 30 s). Any failed
+/// exchange is tried again: the port is refused until the server listens, and a connection
+/// made while it starts may be reset.
 fn get(port: u16, path: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
+    let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
     loop {
-        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
-            write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
-            let mut answer = String::new();
-            stream.read_to_string(&mut answer).unwrap();
-            return answer.split("\r\n\r\n").next().unwrap().to_owned();
+        match exchange(port, &request) {
+            Ok(answer) => return answer.split("\r\n\r\n").next().unwrap().to_owned(),
+            Err(error) => assert!(
+                Instant::now() < deadline,
+                "no answer on port {port}: {error}"
+            ),
         }
-        assert!(Instant::now() < deadline, "nothing listens on port {port}");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+fn exchange(port: u16, request: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.write_all(request.as_bytes())?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer)
 }
 
 /// Kills the server even when an assertion fails.
