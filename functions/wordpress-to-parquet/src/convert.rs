@@ -214,7 +214,10 @@ fn parquet_error(e: PolarsError) -> ConvertError {
 
 /// Reads one item (the `n`th, for errors) into `row`.
 fn read_item<'de, R: Row<'de>>(item: &'de [u8], n: usize, row: &mut R) -> Result<(), ConvertError> {
-    let mut de = serde_json::Deserializer::from_slice(item);
+    // Checked once here, SIMD-fast, so that serde_json reads text it need not check again.
+    let item = simdutf8::basic::from_utf8(item)
+        .map_err(|_| ConvertError::Data(format!("item {n}: the text is not valid UTF-8")))?;
+    let mut de = serde_json::Deserializer::from_str(item);
     Item(row, n)
         .deserialize(&mut de)
         .and_then(|()| de.end())
@@ -687,6 +690,8 @@ mod tests {
         assert!(e.contains("item 1, field 'id': expected an integer"), "{e}");
         let e = err(r#"[{"id": 1, "id": 2}]"#);
         assert!(e.contains("given twice"), "{e}");
+        let latin1 = to_parquet(b"[{\"id\": 1}, {\"title\": \"caf\xe9\"}]").unwrap_err();
+        assert_eq!(latin1.to_string(), "item 1: the text is not valid UTF-8");
     }
 
     #[test]
