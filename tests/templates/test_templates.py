@@ -51,6 +51,54 @@ def ref_name(value):
     return str(value).strip("{}").split(".")[0]
 
 
+# What each deployment below creates, by type and logical id, nested stacks included and the
+# nested stack resources themselves left out: moving a block into a shared nested template must
+# leave it unchanged. After a deliberate change: UPDATE_RESOURCES=1 (then review its diff).
+RESOURCES = os.path.join(ROOT, "tests", "templates", "resources.json")
+ALONE = {
+    "WordPressRawToBronze": {"WordPressEndpoints": ENDPOINTS},
+    "RdsAutoStop": {"RdsEventSubscription": "true"},
+}
+
+
+def deployments():
+    """(label, template path, parameters): the root and each workflow alone, with their defaults
+    and with every switch on and an email for the notifications."""
+    yield "template.yaml", ROOT_TEMPLATE, {}
+    yield "template.yaml with every switch on", ROOT_TEMPLATE, EVERYTHING
+    for name, file in WORKFLOWS.items():
+        yield f"templates/{file}.yaml", workflow(name), {}
+        given = {**ALONE.get(name, {}), "NotificationEmail": "ops@example.com"}
+        yield f"templates/{file}.yaml with {' '.join(sorted(given))}", workflow(name), given
+
+
+def inventory():
+    return {
+        label: sorted(
+            f"{r['Type']} {name}"
+            for s in stacks(path, **given)
+            for name, r in s.resources.items()
+            if r["Type"] != "AWS::CloudFormation::Stack"
+        )
+        for label, path, given in deployments()
+    }
+
+
+class SameResources(unittest.TestCase):
+    def test_each_deployment_creates_the_resources_on_record(self):
+        now = inventory()
+        if os.environ.get("UPDATE_RESOURCES"):
+            with open(RESOURCES, "w") as f:
+                json.dump(now, f, indent=1)
+                f.write("\n")
+        with open(RESOURCES) as f:
+            recorded = json.load(f)
+        self.assertEqual(sorted(now), sorted(recorded))
+        for label in now:
+            with self.subTest(label):
+                self.assertEqual(now[label], recorded[label])
+
+
 class EachWorkflowAlone(unittest.TestCase):
     def test_each_deploys_with_its_defaults(self):
         for name in WORKFLOWS:
