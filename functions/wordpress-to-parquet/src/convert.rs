@@ -191,7 +191,7 @@ impl<W: Write + Send + 'static> Conversion<W> {
 const CHUNK_BYTES: usize = 1 << 20;
 
 /// Every item of the array `source` reads, read a chunk at a time.
-pub fn each_item(
+fn each_item(
     mut source: impl Read,
     each: impl FnMut(&[u8]) -> Result<(), ConvertError>,
 ) -> Result<(), ConvertError> {
