@@ -5,8 +5,8 @@ worker per host until done, then finish). moto logs every request; its S3 reques
 crawl's own keys are counted by operation. The cost per million pages is then priced at one
 request per second per host, where a worker's billed time is mostly the wait:
 
-    Lambda      $0.0000166667 per GB-second (x86, us-east-1), $0.20 per million requests
-                (https://aws.amazon.com/lambda/pricing/)
+    Lambda      $0.0000133334 per GB-second (arm64, the deployment's default architecture,
+                us-east-1), $0.20 per million requests (https://aws.amazon.com/lambda/pricing/)
     S3          $0.005 per 1,000 PUT, COPY, POST and LIST requests, $0.0004 per 1,000 GET and
                 HEAD, DELETE free (https://aws.amazon.com/s3/pricing/)
     Step        $0.025 per 1,000 state transitions, Standard workflows
@@ -35,7 +35,7 @@ import boto3
 import memory
 from startup import local_settings
 
-LAMBDA_GB_SECOND = 0.0000166667
+LAMBDA_GB_SECOND = 0.0000133334
 LAMBDA_REQUEST = 0.20 / 1e6
 S3_CLASS_A = 0.005 / 1000
 S3_CLASS_B = 0.0004 / 1000
@@ -58,7 +58,7 @@ def step(binary, event, timings=None):
 
 def s3_requests(log, prefixes):
     """moto's log lines for the crawl's keys, counted by S3 operation (`x-id`), and by operation
-    and the key's first folder under the run (`seen`, `queue`, `pages`...)."""
+    and the key's first folder under the run (`queues`, `hosts`, `pages`...)."""
     counts, by_folder = collections.Counter(), collections.Counter()
     # Answers other than 2xx (a claim's 412, a 404) are coloured: ANSI codes after the quote.
     pattern = re.compile(r'"(?:\x1b\[[0-9;]*m)*(GET|PUT|POST|HEAD|DELETE) /([^ ?]+)\??([^ ]*) HTTP')

@@ -149,9 +149,9 @@ async fn step(deps: &Deps, event: Value) -> std::result::Result<Value, Failure> 
 }
 
 /// The crawl's objects: its outputs (`crawls/`: pages, records, robots.txt, the summary) as
-/// files under a folder, as wget writes its pages; its frontier (`frontier/`: queue, claims,
-/// batches, progress) in memory, as the old benchmark kept it, since a file per queue entry and
-/// per claim would measure the file system, not the crawler. The file calls are the standard
+/// files under a folder, as wget writes its pages; its frontier (`frontier/`: hosts' queues,
+/// inboxes, batches, progress) in memory, as S3 would keep it: the benchmark measures the
+/// crawler, not the file system. The file calls are the standard
 /// library's, blocking: on a local disk they take microseconds, and tokio's file functions
 /// would only move the same calls to another thread.
 struct Folder {
@@ -220,21 +220,6 @@ impl Store for Folder {
         })
     }
 
-    fn create<'a>(&'a self, key: &'a str, body: Vec<u8>) -> BoxFuture<'a, Result<bool>> {
-        Box::pin(async move {
-            let Some(mut memory) = self.memory(key) else {
-                return Err(Error::Internal(format!(
-                    "{key}: only the frontier's keys are claimed"
-                )));
-            };
-            if memory.contains_key(key) {
-                return Ok(false);
-            }
-            memory.insert(key.to_owned(), body);
-            Ok(true)
-        })
-    }
-
     fn copy<'a>(&'a self, from: &'a str, to: &'a str) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let body = self.get(from).await?.unwrap_or_default();
@@ -256,7 +241,7 @@ impl Store for Folder {
         })
     }
 
-    /// The crawl lists only its frontier (the queue), so only the frontier is listed.
+    /// The crawl lists only its frontier (the hosts' inboxes), so only the frontier is listed.
     fn list<'a>(&'a self, prefix: &'a str, limit: usize) -> BoxFuture<'a, Result<Vec<String>>> {
         Box::pin(async move {
             let memory = self.memory(prefix).ok_or_else(|| not_listed(prefix))?;

@@ -29,7 +29,7 @@ pub enum Request {
         #[serde(default)]
         results: Vec<WorkerResult>,
     },
-    /// One worker: one host's pages of a batch, as `next` stored them.
+    /// One worker: one host's turn in a batch, as `next` stored it.
     Work {
         #[serde(flatten)]
         run: Run,
@@ -46,12 +46,13 @@ pub enum Request {
     },
 }
 
-/// One item of a batch: one host's pages, for one worker (`batches/<batch>/<site>.json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One item of a batch: one host's turn, for one worker (`batches/<batch>/<site>.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     pub site: usize,
-    /// Queue keys.
-    pub pages: Vec<String>,
+    /// How many of its queued pages the worker takes, shallowest first: what is left of the
+    /// crawl's `max_pages` decides it, so it is read here, never from the worker's input.
+    pub take: u32,
 }
 
 /// One item of a distributed Map's `ItemReader` (`batches/<batch>.json`).

@@ -1,5 +1,5 @@
-//! What moto cannot produce: S3 answering a conditional write with 409, throttling, or access
-//! denied. Each must become the right error type (or answer), never a silent success.
+//! What moto cannot produce: S3 throttling, failing, or denying access. Each must become the
+//! right error type, never a silent success.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use aws_sdk_s3::Client;
@@ -7,8 +7,9 @@ use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use crawl_page::crawl::{Crawl, CrawlRequest};
-use crawl_page::state::frontier::{Claimed, Frontier};
+use crawl_page::state::frontier::Frontier;
 use crawl_page::state::progress::Progress;
+use crawl_page::state::queue::HostQueue;
 use crawl_page::state::store::S3Store;
 use crawl_page::{Config, Deps};
 use serde_json::{Value, json};
@@ -48,8 +49,7 @@ fn object(body: Vec<u8>) -> aws_smithy_mocks::Rule {
     })
 }
 
-/// S3 answering every PutObject with `status`, and the `seen/` marker, when read, as claimed
-/// by `first-finder`.
+/// S3 answering every PutObject with `status`.
 fn client_answering_put(status: u16, code: &str) -> Client {
     let put = mock!(Client::put_object)
         .sequence()
@@ -57,53 +57,32 @@ fn client_answering_put(status: u16, code: &str) -> Client {
         // The SDK retries 5xx itself: every attempt gets the same answer.
         .repeatedly()
         .build();
-    let seen = object(br#"{"url": "https://example.com/a", "by": "first-finder"}"#.to_vec());
-    mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&put, &seen])
+    mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&put])
 }
 
-async fn claim_with(status: u16, code: &str, by: &str) -> shared::Result<Claimed> {
+/// Stores a host's queue on an S3 answering `status`.
+async fn store_queue_with(status: u16, code: &str) -> shared::Result<()> {
     let s3 = client_answering_put(status, code);
     let crawl = crawl();
     let store = S3Store::new(s3, "bucket");
     let frontier = Frontier::new(&store, &crawl);
-    frontier
-        .claim(&Url::parse("https://example.com/a").unwrap(), by)
-        .await
-}
-
-#[tokio::test]
-async fn precondition_failed_means_claimed_before_by_another_page_or_by_this_one() {
-    assert_eq!(
-        claim_with(412, "PreconditionFailed", "other-page").await,
-        Ok(Claimed::Lost(Some("first-finder".into())))
-    );
-    assert_eq!(
-        claim_with(412, "PreconditionFailed", "first-finder").await,
-        Ok(Claimed::Won),
-        "the finder crawled again after a crash still queues it"
-    );
-}
-
-#[tokio::test]
-async fn a_conflicting_conditional_write_is_retryable() {
-    let err = claim_with(409, "ConditionalRequestConflict", "page")
-        .await
-        .unwrap_err();
-    assert_eq!(err.error_type(), "TransientError", "{err}");
+    let mut queue = HostQueue::default();
+    queue.offer(&Url::parse("https://example.com/a").unwrap(), 0);
+    frontier.put_queue(0, "0000000", &queue).await
 }
 
 #[tokio::test]
 async fn throttling_and_server_errors_are_retryable_and_denial_is_not() {
-    let slow = claim_with(503, "SlowDown", "page").await.unwrap_err();
+    let slow = store_queue_with(503, "SlowDown").await.unwrap_err();
     assert_eq!(slow.error_type(), "Throttled", "{slow}");
-    let internal = claim_with(500, "InternalError", "page").await.unwrap_err();
+    let internal = store_queue_with(500, "InternalError").await.unwrap_err();
     assert_eq!(internal.error_type(), "TransientError", "{internal}");
-    let denied = claim_with(403, "AccessDenied", "page").await.unwrap_err();
+    let denied = store_queue_with(403, "AccessDenied").await.unwrap_err();
     assert_eq!(denied.error_type(), "AccessDenied", "{denied}");
 }
 
 #[tokio::test]
-async fn a_throttled_queue_listing_fails_the_step_as_throttled() {
+async fn a_throttled_inbox_listing_fails_the_step_as_throttled() {
     let rule = mock!(Client::list_objects_v2)
         .sequence()
         .http_status(503, s3_error("SlowDown"))
@@ -117,7 +96,7 @@ async fn a_throttled_queue_listing_fails_the_step_as_throttled() {
                 .body(ByteStream::from(body.clone()))
                 .build()
         });
-    let progress = object(serde_json::to_vec(&Progress::new("mocked-1", 1)).unwrap());
+    let progress = object(serde_json::to_vec(&Progress::new("mocked-1", [(0, 1)].into())).unwrap());
     let deps = Deps {
         store: Box::new(S3Store::new(
             mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&rule, &stored, &progress]),

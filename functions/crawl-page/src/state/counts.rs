@@ -28,6 +28,9 @@ pub struct Counts {
     pub too_deep: u64,
     /// Distinct URLs queued.
     pub queued: u64,
+    /// New in-scope URLs not queued because their host's queue was full
+    /// (`state::queue::MAX_QUEUED`, `MAX_SEEN`).
+    pub queue_full: u64,
     /// Attempts that will be made again (429, 5xx, no response).
     pub retries: u64,
     /// Worker invocations that failed after Step Functions' retries; their pages go back to the
@@ -66,6 +69,7 @@ impl Counts {
             (&mut self.out_of_scope, other.out_of_scope),
             (&mut self.too_deep, other.too_deep),
             (&mut self.queued, other.queued),
+            (&mut self.queue_full, other.queue_full),
             (&mut self.retries, other.retries),
             (&mut self.worker_failures, other.worker_failures),
             (&mut self.bytes, other.bytes),

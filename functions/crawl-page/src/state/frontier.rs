@@ -1,87 +1,80 @@
-//! The crawl's durable state in S3, and the only code that reads or writes it. Two workers that
-//! find the same URL at the same moment both try to create its `seen/` marker with
-//! `If-None-Match: *`; S3 lets exactly one succeed, and only that one queues the URL. The marker
-//! names the page that found it, so that page, crawled again after a crash between the claim
-//! and the queueing, still queues it. The queue is sharded by site (one host each), then one
-//! object per URL under `<depth>/`, so a listing of a shard returns its shallowest pages first
-//! (breadth first), the shards themselves are one delimited listing, and the queue survives any
-//! crash: an entry is deleted only after its page's record is stored, and a queued page that
-//! already has a record is done.
+//! The crawl's durable state in S3, and the only code that reads or writes it. Each host has
+//! one writer at a time: its worker during its turn, or `next` between batches for a worker
+//! that failed. That writer keeps the host's queue and every URL the host has queued in one
+//! object (`state::queue`), written once per turn as a new version; the host's state, written
+//! after it, names the version that counts, so a worker that dies mid-turn leaves the last
+//! version as it was, and its retry starts from there. A link to another host goes to that
+//! host's inbox, which its worker takes in against its own set, so a URL is queued once with
+//! no conditional PUT per link; pages and their records are written as they are crawled.
 //!
 //! ```text
-//! frontier/<name>/<run>/seen/<hash>                    {url, by}: exists once the URL was found
-//! frontier/<name>/<run>/queue/<site>/<depth>/<hash>    {url, site, depth, attempts}; until crawled
-//! frontier/<name>/<run>/hosts/<site>.json              the host's pace and last worker's counts
-//! frontier/<name>/<run>/known/<site>.bin               URLs the host's workers know were claimed
-//! frontier/<name>/<run>/batches/<batch>.json           the batch's sites, the Map's items
-//! frontier/<name>/<run>/batches/<batch>/<site>.json    the pages the batch gives that site's worker
-//! frontier/<name>/<run>/progress.json                  the totals and counters (`next` writes it)
-//! crawls/<name>/<run>/crawl.json                       the crawl as started
-//! crawls/<name>/<run>/robots/<site>.txt                as its host's first worker fetched it
-//! crawls/<name>/<run>/pages/<hash>.json                what happened to the URL
-//! crawls/<name>/<run>/pages/<hash>.html                the page itself, for HTML pages
-//! crawls/<name>/<run>/summary.json                     the counts, when the crawl ends
+//! frontier/<name>/<run>/hosts/<site>.json                   the host's pace, its worker's counts, its queue's version
+//! frontier/<name>/<run>/queues/<site>/<version>.bin          the host's queue and the URLs it has seen
+//! frontier/<name>/<run>/inbox/<site>/<batch>-<from>.json     links to the host found on another host's pages
+//! frontier/<name>/<run>/batches/<batch>.json                 the batch's sites, the Map's items
+//! frontier/<name>/<run>/batches/<batch>/<site>.json          how many pages the batch gives that site's worker
+//! frontier/<name>/<run>/progress.json                        the totals and counters (`next` writes it)
+//! crawls/<name>/<run>/crawl.json                             the crawl as started
+//! crawls/<name>/<run>/robots/<site>.txt                      as its host's first worker fetched it
+//! crawls/<name>/<run>/pages/<hash>.json                      what happened to the URL
+//! crawls/<name>/<run>/pages/<hash>.html                      the page itself, for HTML pages
+//! crawls/<name>/<run>/summary.json                           the counts, when the crawl ends
 //! ```
 
 use crate::crawl::{Crawl, Run};
 use crate::messages::{Group, Item, Items};
 use crate::state::counts::Counts;
-use crate::state::known::{Known, url_digest};
 use crate::state::progress::Progress;
+use crate::state::queue::{HostQueue, url_digest};
 use crate::state::store::Store;
 use crate::web::page::Record;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 use shared::{Error, Result};
-use std::borrow::Borrow;
 use url::Url;
 
-/// Claims made at the same time by one step: a page of the Python docs' index has thousands
-/// of links, a sitemap up to 50,000.
-pub const CLAIMS_IN_FLIGHT: usize = 16;
-/// Objects one step writes at the same time: a batch of up to 10,000 hosts.
+/// Objects one step reads or writes at the same time: a batch of up to 10,000 hosts.
 pub const PUTS_IN_FLIGHT: usize = 64;
+/// The queue version the start step writes, before a host's first worker.
+const START_VERSION: &str = "start";
 
-/// A queued URL.
+/// A host's state between its turns: its pace, what its last worker did, and which version of
+/// its queue counts. Written when a worker starts its turn (not done) and when it ends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    pub url: Url,
-    /// Its site's index in the crawl: its shard.
-    pub site: usize,
-    pub depth: u32,
-    /// Attempts already made: 429, 5xx and silence put the URL back with one more.
-    #[serde(default)]
-    pub attempts: u32,
-}
-
-/// A host's state between its workers, written after each of its pages: its pace, and what its
-/// last worker did, which the next step adds up.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Host {
     /// The batch whose worker wrote this last.
     pub batch: String,
     /// When the host last answered (Unix milliseconds): its next request waits one interval.
     pub last_request_ms: u64,
-    /// What that worker has done so far, and whether it finished (a worker that dies, or is
-    /// retried, leaves `done` false).
+    /// What that worker did, and whether it finished (a worker that dies, or is retried, leaves
+    /// `done` false).
     pub counts: Counts,
     pub done: bool,
+    /// The version of the host's queue that counts (`queues/<site>/<queue>.bin`).
+    pub queue: String,
+    /// URLs left in it.
+    pub queued: u64,
 }
 
-/// Who claimed a URL: `by` is the queue key of the page that found it, or `start`.
-#[derive(Debug, Serialize, Deserialize)]
-struct Claim<'a> {
-    url: &'a str,
-    by: &'a str,
+impl Default for Host {
+    fn default() -> Self {
+        Host {
+            batch: String::new(),
+            last_request_ms: 0,
+            counts: Counts::default(),
+            done: false,
+            queue: START_VERSION.to_owned(),
+            queued: 0,
+        }
+    }
 }
 
-/// What a claim answered.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Claimed {
-    /// This finder's: it queues the URL.
-    Won,
-    /// Another finder's (named, if its claim reads back).
-    Lost(Option<String>),
+/// A link for another host's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxLink {
+    pub url: Url,
+    pub depth: u32,
 }
 
 /// The crawl's objects.
@@ -126,23 +119,6 @@ impl<'a> Frontier<'a> {
         }
     }
 
-    pub fn queue_prefix(&self) -> String {
-        format!("{}queue/", self.frontier)
-    }
-
-    fn shard(&self, site: usize) -> String {
-        format!("{}{site:05}/", self.queue_prefix())
-    }
-
-    pub fn queue_key(&self, entry: &Entry) -> String {
-        format!(
-            "{}{:04}/{}",
-            self.shard(entry.site),
-            entry.depth,
-            url_hash(&entry.url)
-        )
-    }
-
     pub fn page_key(&self, url: &Url, extension: &str) -> String {
         format!("{}pages/{}.{extension}", self.output, url_hash(url))
     }
@@ -156,130 +132,100 @@ impl<'a> Frontier<'a> {
         self.store.uri(&self.output_key(name))
     }
 
-    /// Marks `url` as found by `by` (a queue key, or `start`): won by exactly one finder per
-    /// URL, however many race, and again by that finder when it comes back.
-    pub async fn claim(&self, url: &Url, by: &str) -> Result<Claimed> {
-        let key = format!("{}seen/{}", self.frontier, url_hash(url));
-        let claim = Claim {
-            url: url.as_str(),
-            by,
-        };
-        let body = serde_json::to_vec(&claim)
-            .map_err(|e| Error::Internal(format!("cannot serialise {key}: {e}")))?;
-        if self.store.create(&key, body).await? {
-            return Ok(Claimed::Won);
-        }
-        // Claimed before, by another page or by this one before a crash.
-        let earlier = self.store.get(&key).await?.unwrap_or_default();
-        Ok(match serde_json::from_slice::<Claim>(&earlier) {
-            Ok(c) if c.by == by => Claimed::Won,
-            Ok(c) => Claimed::Lost(Some(c.by.to_owned())),
-            Err(_) => Claimed::Lost(None),
-        })
+    fn queue_key(&self, site: usize, version: &str) -> String {
+        format!("{}queues/{site:05}/{version}.bin", self.frontier)
     }
 
-    /// Claims each URL for `by` and queues, at `depth` on its site, those it wins; returns how
-    /// many. A URL is claimed and queued by one finder only, however many race. URLs `known`
-    /// holds cost nothing; it learns those queued here and those lost to a finder that does not
-    /// read it (see `state::known`).
-    pub async fn queue_new<U: Borrow<Url>>(
-        &self,
-        by: &str,
-        urls: Vec<(U, usize)>,
-        depth: u32,
-        known: &mut Known,
-    ) -> Result<u64> {
-        let urls: Vec<_> = urls
-            .into_iter()
-            .filter(|(url, _)| !known.contains(url.borrow()))
-            .collect();
-        let claimed: Vec<(U, Claimed)> = stream::iter(urls)
-            .map(|(url, site)| async move {
-                let claimed = self.claim(url.borrow(), by).await?;
-                if claimed == Claimed::Won {
-                    self.enqueue(&Entry {
-                        url: url.borrow().clone(),
-                        site,
-                        depth,
-                        attempts: 0,
-                    })
-                    .await?;
-                }
-                Ok::<_, Error>((url, claimed))
-            })
-            .buffer_unordered(CLAIMS_IN_FLIGHT)
+    /// The host's queue as `version` left it. The start step's may be missing (a start retried
+    /// before it wrote every host's): the host has nothing queued then.
+    pub async fn queue(&self, site: usize, version: &str) -> Result<HostQueue> {
+        let key = self.queue_key(site, version);
+        match self.store.get(&key).await? {
+            Some(body) => HostQueue::from_bytes(&body, &self.store.uri(&key)),
+            None if version == START_VERSION => Ok(HostQueue::default()),
+            None => Err(Error::Internal(format!(
+                "{} is missing, though the host's state names it",
+                self.store.uri(&key)
+            ))),
+        }
+    }
+
+    /// Stores a version of the host's queue; it counts once the host's state names it.
+    pub async fn put_queue(&self, site: usize, version: &str, queue: &HostQueue) -> Result<()> {
+        let key = self.queue_key(site, version);
+        self.store
+            .put(&key, queue.to_bytes()?, "application/octet-stream")
+            .await
+    }
+
+    /// Each host's first queue, before its first worker: the start step's.
+    pub async fn put_start_queues(&self, queues: Vec<(usize, HostQueue)>) -> Result<()> {
+        stream::iter(queues)
+            .map(|(site, queue)| async move { self.put_queue(site, START_VERSION, &queue).await })
+            .buffer_unordered(PUTS_IN_FLIGHT)
             .try_collect()
+            .await
+    }
+
+    pub async fn delete_queue(&self, site: usize, version: &str) -> Result<()> {
+        self.store.delete(&self.queue_key(site, version)).await
+    }
+
+    fn inbox_prefix(&self) -> String {
+        format!("{}inbox/", self.frontier)
+    }
+
+    /// Links found on `from`'s pages in `batch` for `site`'s worker to take in.
+    pub async fn put_inbox(
+        &self,
+        site: usize,
+        batch: &str,
+        from: usize,
+        links: &[InboxLink],
+    ) -> Result<()> {
+        let key = format!("{}{site:05}/{batch}-{from:05}.json", self.inbox_prefix());
+        self.put_json(&key, &links).await
+    }
+
+    /// What the host's inbox holds, by key (up to `limit` objects, oldest batch first).
+    pub async fn inbox(&self, site: usize, limit: usize) -> Result<Vec<(String, Vec<InboxLink>)>> {
+        let keys = self
+            .store
+            .list(&format!("{}{site:05}/", self.inbox_prefix()), limit)
             .await?;
-        let own_pages = known.site.map(|site| self.shard(site));
-        for (url, claimed) in &claimed {
-            let settled = match claimed {
-                Claimed::Won => true,
-                Claimed::Lost(Some(owner)) => {
-                    own_pages.as_ref().is_none_or(|own| !owner.starts_with(own))
-                }
-                Claimed::Lost(None) => false,
-            };
-            if settled {
-                known.insert(url.borrow());
-            }
-        }
-        Ok(claimed.iter().filter(|(_, c)| *c == Claimed::Won).count() as u64)
+        stream::iter(keys)
+            .map(|key| async move {
+                let links = self.get_json(&key).await?.unwrap_or_default();
+                Ok::<_, Error>((key, links))
+            })
+            .buffered(PUTS_IN_FLIGHT)
+            .try_collect()
+            .await
     }
 
-    /// The URLs the host's workers know were claimed; none before its first worker.
-    pub async fn known(&self, site: usize) -> Result<Known> {
-        let body = self.store.get(&self.known_key(site)).await?;
-        Ok(Known::from_bytes(site, &body.unwrap_or_default()))
-    }
-
-    /// Stores the host's known URLs, when they grew.
-    pub async fn put_known(&self, site: usize, known: &Known) -> Result<()> {
-        if !known.changed() {
-            return Ok(());
-        }
-        let key = self.known_key(site);
-        let body = known.to_bytes();
-        self.store.put(&key, body, "application/octet-stream").await
-    }
-
-    fn known_key(&self, site: usize) -> String {
-        format!("{}known/{site:05}.bin", self.frontier)
-    }
-
-    /// Queues (or re-queues, with its new attempt count) an entry.
-    pub async fn enqueue(&self, entry: &Entry) -> Result<()> {
-        self.put_json(&self.queue_key(entry), entry).await
-    }
-
-    /// The sites with pages queued, by index.
-    pub async fn queued_sites(&self) -> Result<Vec<usize>> {
-        let folders = self.store.folders(&self.queue_prefix()).await?;
+    /// The sites with links in their inbox, by index.
+    pub async fn inbox_sites(&self) -> Result<Vec<usize>> {
+        let folders = self.store.folders(&self.inbox_prefix()).await?;
         Ok(folders.iter().filter_map(|f| f.parse().ok()).collect())
     }
 
-    /// Up to `limit` keys queued for a site, shallowest first.
-    pub async fn next_keys(&self, site: usize, limit: usize) -> Result<Vec<String>> {
-        self.store.list(&self.shard(site), limit).await
+    /// Removes inbox objects a worker took in, whether or not they are still there.
+    pub async fn delete_inbox(&self, keys: &[String]) -> Result<()> {
+        stream::iter(keys)
+            .map(|key| async move {
+                if !key.starts_with(&self.inbox_prefix()) {
+                    return Err(Error::Internal(format!("'{key}' is not an inbox key")));
+                }
+                self.store.delete(key).await
+            })
+            .buffer_unordered(PUTS_IN_FLIGHT)
+            .try_collect()
+            .await
     }
 
-    /// The entry behind a queue key; `None` when it is gone (its page was already done).
-    pub async fn entry(&self, key: &str) -> Result<Option<Entry>> {
-        if !key.starts_with(&self.queue_prefix()) {
-            return Err(Error::InvalidInput(format!(
-                "'{key}' is not a key of this crawl's queue ({})",
-                self.queue_prefix()
-            )));
-        }
-        let Some(body) = self.store.get(key).await? else {
-            return Ok(None);
-        };
-        serde_json::from_slice(&body).map(Some).map_err(|e| {
-            Error::InvalidInput(format!("{} is not a queue entry: {e}", self.store.uri(key)))
-        })
-    }
-
-    pub async fn dequeue(&self, entry: &Entry) -> Result<()> {
-        self.store.delete(&self.queue_key(entry)).await
+    /// The URL's record in this run, if it has one: then it is done, whatever its queue says.
+    pub async fn record(&self, url: &Url) -> Result<Option<Record>> {
+        self.get_json(&self.page_key(url, "json")).await
     }
 
     pub async fn put_crawl(&self, crawl: &Crawl) -> Result<()> {
@@ -389,33 +335,6 @@ impl<'a> Frontier<'a> {
         })
     }
 
-    /// The record of the URL queued at `key`, if it has one: then it is done, whatever the
-    /// queue says. (A queue key ends with the URL's hash, which names its record.)
-    pub async fn record_of_queued(&self, key: &str) -> Result<Option<Record>> {
-        let hash = self.queued_hash(key)?;
-        self.get_json(&format!("{}pages/{hash}.json", self.output))
-            .await
-    }
-
-    /// Removes a queue key (the URL's entry) whether or not it is still there.
-    pub async fn delete_queued(&self, key: &str) -> Result<()> {
-        self.queued_hash(key)?;
-        self.store.delete(key).await
-    }
-
-    /// The URL hash a key of this crawl's queue ends with; anything else is refused.
-    fn queued_hash<'k>(&self, key: &'k str) -> Result<&'k str> {
-        key.strip_prefix(&self.queue_prefix())
-            .and_then(|rest| rest.rsplit('/').next())
-            .filter(|hash| hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "'{key}' is not a key of this crawl's queue ({})",
-                    self.queue_prefix()
-                ))
-            })
-    }
-
     /// The URL's record in the run a re-crawl names, if there is one and it reads as a record.
     pub async fn previous_record(&self, url: &Url) -> Result<Option<Record>> {
         let Some(previous) = &self.previous else {
@@ -440,11 +359,6 @@ impl<'a> Frontier<'a> {
 
     pub async fn put_record(&self, url: &Url, record: &impl Serialize) -> Result<()> {
         self.put_json(&self.page_key(url, "json"), record).await
-    }
-
-    /// The page as an attempt stored it; `None` when none did.
-    pub async fn stored_page(&self, url: &Url) -> Result<Option<Vec<u8>>> {
-        self.store.get(&self.page_key(url, "html")).await
     }
 
     pub async fn delete_page(&self, url: &Url) -> Result<()> {

@@ -6,6 +6,7 @@
 use crate::state::counts::Counts;
 use serde::{Deserialize, Serialize};
 use shared::{Error, Result};
+use std::collections::BTreeMap;
 
 /// Batches in a row in which no worker got anything done, after which the crawl fails instead
 /// of handing out the same pages for ever (every worker failing before it took its pages).
@@ -31,18 +32,32 @@ pub struct Progress {
     pub stalled: u32,
     /// The crawl stopped at `max_pages` with pages still queued.
     pub limit_reached: bool,
+    /// The hosts with pages queued, and how many, as their last turn left them (hosts with
+    /// links in their inbox are found by listing it).
+    pub pending: BTreeMap<usize, u64>,
 }
 
 impl Progress {
-    /// A new crawl's, driven by its first execution (named by the run id).
-    pub fn new(run_id: &str, queued: u64) -> Self {
+    /// A new crawl's, driven by its first execution (named by the run id), with each host's
+    /// start pages queued.
+    pub fn new(run_id: &str, pending: BTreeMap<usize, u64>) -> Self {
         Progress {
             totals: Counts {
-                queued,
+                queued: pending.values().sum(),
                 ..Counts::default()
             },
             execution: run_id.to_owned(),
+            pending,
             ..Progress::default()
+        }
+    }
+
+    /// A host's turn ended with `queued` pages left.
+    pub fn left(&mut self, site: usize, queued: u64) {
+        if queued == 0 {
+            self.pending.remove(&site);
+        } else {
+            self.pending.insert(site, queued);
         }
     }
 
@@ -96,7 +111,8 @@ mod tests {
 
     #[test]
     fn a_new_execution_counts_its_pages_from_zero_and_names_the_next_generation() {
-        let mut progress = Progress::new("run-1", 3);
+        let mut progress = Progress::new("run-1", BTreeMap::from([(0, 3)]));
+        assert_eq!(progress.totals.queued, 3);
         progress.hand_out(4).unwrap();
         progress.driven_by("run-1").unwrap();
         assert_eq!((progress.generation, progress.execution_pages), (0, 4));

@@ -1,13 +1,11 @@
 //! Where the crawl keeps its objects. Deployed, that is S3 ([`S3Store`]); the benchmark runs the
 //! same steps over a folder on disk, so it measures the code that ships, not a copy of its loop.
-//! The steps ask for only what both can do: read, write, create unless present (a claim), copy,
-//! delete, and list in key order.
+//! The steps ask for only what both can do: read, write, copy, delete, and list in key order.
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error;
 use aws_sdk_s3::operation::list_objects_v2::builders::ListObjectsV2FluentBuilder;
-use aws_sdk_s3::primitives::ByteStream;
 use futures_util::future::BoxFuture;
 use shared::upload::{PART_BYTES, Upload};
 use shared::{Error, Result};
@@ -25,10 +23,6 @@ pub trait Store: Send + Sync {
         body: Vec<u8>,
         content_type: &'a str,
     ) -> BoxFuture<'a, Result<()>>;
-
-    /// Creates the object unless it exists: `true` for exactly one of any number of callers
-    /// racing to create it.
-    fn create<'a>(&'a self, key: &'a str, body: Vec<u8>) -> BoxFuture<'a, Result<bool>>;
 
     fn copy<'a>(&'a self, from: &'a str, to: &'a str) -> BoxFuture<'a, Result<()>>;
 
@@ -105,31 +99,6 @@ impl Store for S3Store {
             }
             drop(body);
             upload.finish().await.map(drop)
-        })
-    }
-
-    /// A PUT with `If-None-Match: *`: S3 lets exactly one succeed and answers 412 to the others
-    /// (a 409, a conflicting write at the same moment, is retryable).
-    fn create<'a>(&'a self, key: &'a str, body: Vec<u8>) -> BoxFuture<'a, Result<bool>> {
-        Box::pin(async move {
-            let result = self
-                .s3
-                .put_object()
-                .bucket(&self.bucket)
-                .key(key)
-                .if_none_match("*")
-                .content_type("application/json")
-                .body(ByteStream::from(body))
-                .send()
-                .await;
-            match result {
-                Ok(_) => Ok(true),
-                Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => Ok(false),
-                Err(e) => Err(Error::from_sdk(
-                    format!("S3 PutObject s3://{}/{key}", self.bucket),
-                    e,
-                )),
-            }
         })
     }
 

@@ -38,6 +38,11 @@ pub async fn finish(deps: &Deps, run: &Run) -> Result<Finished> {
         [site] => site.base_url.to_string(),
         sites => format!("{} sites", sites.len()),
     };
+    let full = if t.queue_full > 0 {
+        format!(" Not queued, their host's queue full: {}.", t.queue_full)
+    } else {
+        String::new()
+    };
     let recrawl = match &crawl.since {
         Some(since) => format!(
             " Unchanged since run {since} (not downloaded): {} pages, {} bytes.",
@@ -48,7 +53,7 @@ pub async fn finish(deps: &Deps, run: &Run) -> Result<Finished> {
     let message = format!(
         "Crawl '{}' of {what} finished.{limit} Pages crawled: {}. Failed: {}. Redirects: {}. Not HTML: \
          {}. Too large: {}. Refused addresses: {}. Skipped by robots.txt: {}. Out of scope: {}. Too \
-         deep: {}. Bytes stored: {}.{recrawl} Summary: {summary_uri}",
+         deep: {}.{full} Bytes stored: {}.{recrawl} Summary: {summary_uri}",
         crawl.name,
         t.crawled,
         t.failed,

@@ -1,17 +1,19 @@
 //! `next`: adds up the last batch (each host's state says what its worker did; a worker that
-//! left none failed, and its pages go back to the queue or are recorded as failed), then hands
-//! out the next batch, one worker per host with pages queued, or says the crawl is done, or
-//! that this execution should hand over to a new one.
+//! did not end its turn failed, and its pages go back to its host's queue or are recorded as
+//! failed), then hands out the next batch, one worker per host with pages queued or links in
+//! its inbox, or says the crawl is done, or that this execution should hand over to a new one.
 
 use crate::Deps;
 use crate::crawl::{Crawl, Run};
 use crate::messages::{Group, Item, MapSettings, Next, StepError, WorkerResult};
 use crate::state::counts::Counts;
-use crate::state::frontier::{CLAIMS_IN_FLIGHT, Frontier};
-use crate::steps::work;
+use crate::state::frontier::{Frontier, Host, PUTS_IN_FLIGHT};
+use crate::state::progress::Progress;
+use crate::web::pace;
 use crate::web::page::Record;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::Result;
+use std::collections::BTreeSet;
 
 /// Batches of up to this many hosts run in the execution's inline Map (its `MaxConcurrency`);
 /// larger ones in the distributed Map.
@@ -50,7 +52,7 @@ pub async fn next(
     match progress.current.clone() {
         Some(current) if batch == Some(current.as_str()) => {
             let before = progress.totals;
-            add_up(&frontier, crawl, &current, results, &mut progress.totals).await?;
+            add_up(&frontier, crawl, &current, results, &mut progress).await?;
             progress.added_up(progress.totals != before)?;
         }
         Some(current) => {
@@ -62,7 +64,15 @@ pub async fn next(
     }
     let limits = &crawl.limits;
     let mut budget = u64::from(limits.max_pages).saturating_sub(progress.totals.fetched());
-    let queued = frontier.queued_sites().await?;
+    let inbox: BTreeSet<usize> = frontier.inbox_sites().await?.into_iter().collect();
+    let queued: Vec<usize> = progress
+        .pending
+        .keys()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .union(&inbox)
+        .copied()
+        .collect();
     progress.limit_reached = budget == 0 && !queued.is_empty();
     answer.done = queued.is_empty() || budget == 0;
     answer.continue_as_new = !answer.done && progress.execution_pages >= limits.pages_per_execution;
@@ -78,32 +88,32 @@ pub async fn next(
     }
     let hosts = (limits.concurrency as usize).min(deps.config.batch_size);
     let (chosen, cursor) = take_turns(&queued, progress.cursor, hosts);
-    let mut sizes = Vec::new();
+    let mut groups = Vec::new();
     for site in chosen {
-        let size = budget.min(u64::from(limits.pages_per_worker()));
-        if size == 0 {
+        // A host with links in its inbox may have more to do than its queue says.
+        let queued_here = match progress.pending.get(&site) {
+            Some(n) if !inbox.contains(&site) => *n,
+            _ => u64::MAX,
+        };
+        let take = budget
+            .min(u64::from(limits.pages_per_worker()))
+            .min(queued_here);
+        if take == 0 {
             break;
         }
-        budget -= size;
-        sizes.push((site, size as usize));
+        budget -= take;
+        groups.push(Group {
+            site,
+            take: take as u32,
+        });
     }
-    let frontier = &frontier;
-    let groups: Vec<Group> = stream::iter(sizes)
-        .map(|(site, size)| async move {
-            let pages = frontier.next_keys(site, size).await?;
-            Ok::<_, shared::Error>(Group { site, pages })
-        })
-        .buffered(CLAIMS_IN_FLIGHT)
-        .try_filter(|g| std::future::ready(!g.pages.is_empty()))
-        .try_collect()
-        .await?;
-    let batch = progress.hand_out(groups.iter().map(|g| g.pages.len()).sum())?;
+    let batch = progress.hand_out(groups.iter().map(|g| g.take as usize).sum())?;
     progress.cursor = cursor;
     frontier.put_batch(&batch, &groups).await?;
     // Last: a step that dies before this hands the same batch out again when retried.
     frontier.put_progress(&progress).await?;
     let sites = groups.iter().map(|g| Item { site: g.site }).collect();
-    Ok(hand_out(answer, deps, frontier, batch, sites))
+    Ok(hand_out(answer, deps, &frontier, batch, sites))
 }
 
 /// The answer that hands `batch` out: its sites for the inline Map, or where the distributed
@@ -139,51 +149,49 @@ fn take_turns(queued: &[usize], cursor: usize, hosts: usize) -> (Vec<usize>, usi
     (chosen, cursor)
 }
 
-/// Adds the batch's workers' counts to the totals. A host whose state does not say its worker
-/// finished the batch had its worker fail after Step Functions' retries: its pages go back to
-/// the queue with one more attempt, or are recorded as failed.
+/// Adds the batch's workers' counts to the totals, and notes how many pages each host has
+/// left. A host whose state does not say its worker finished the batch had its worker fail
+/// after Step Functions' retries: its pages go back to its queue with one more attempt, or are
+/// recorded as failed. That is stored as the host's state for the batch, so a `next` retried
+/// after it counts it once.
 async fn add_up(
     frontier: &Frontier<'_>,
     crawl: &Crawl,
     batch: &str,
     results: &[WorkerResult],
-    totals: &mut Counts,
+    progress: &mut Progress,
 ) -> Result<()> {
     let sites = frontier.batch(batch).await?;
     let hosts: Vec<_> = stream::iter(&sites)
         .map(|item| frontier.host(item.site))
-        .buffered(CLAIMS_IN_FLIGHT)
+        .buffered(PUTS_IN_FLIGHT)
         .try_collect()
         .await?;
     for (item, host) in sites.iter().zip(hosts) {
-        let host = host.filter(|h| h.batch == batch);
-        if let Some(host) = &host {
-            totals.add(&host.counts)?;
-        }
-        if host.is_some_and(|h| h.done) {
-            continue;
-        }
-        totals.worker_failures += 1;
-        let group = frontier.group(batch, item.site).await?;
-        let error = results
-            .iter()
-            .find_map(|r| match r {
-                WorkerResult::Failed { site, error } if *site == group.site => Some(error),
-                _ => None,
-            })
-            .map_or_else(
-                || {
-                    format!(
-                        "worker failed: it ended without finishing batch {batch} (see the Map \
-                         Run's results under {})",
-                        frontier.map_results_prefix()
-                    )
-                },
-                error_text,
-            );
-        for key in &group.pages {
-            retry_or_fail(frontier, crawl, key, &error, totals).await?;
-        }
+        let host = match host.filter(|h| h.batch == batch && h.done) {
+            Some(host) => host,
+            None => {
+                let error = results
+                    .iter()
+                    .find_map(|r| match r {
+                        WorkerResult::Failed { site, error } if *site == item.site => Some(error),
+                        _ => None,
+                    })
+                    .map_or_else(
+                        || {
+                            format!(
+                                "worker failed: it ended without finishing batch {batch} (see \
+                                 the Map Run's results under {})",
+                                frontier.map_results_prefix()
+                            )
+                        },
+                        error_text,
+                    );
+                put_back(frontier, crawl, batch, item.site, &error).await?
+            }
+        };
+        progress.totals.add(&host.counts)?;
+        progress.left(item.site, host.queued);
     }
     Ok(())
 }
@@ -201,38 +209,59 @@ fn error_text(error: &StepError) -> String {
         .to_owned()
 }
 
-/// A page whose worker failed: counted from its record if it was done, else back in the queue
-/// with one more attempt, or recorded as failed.
-async fn retry_or_fail(
+/// Ends the turn of a host whose worker failed: the pages it took go back to the queue version
+/// it started from, with one more attempt, or are recorded as failed after `max_attempts`. A
+/// page it had recorded goes back too: the host's next worker counts it from its record.
+async fn put_back(
     frontier: &Frontier<'_>,
     crawl: &Crawl,
-    key: &str,
+    batch: &str,
+    site: usize,
     error: &str,
-    totals: &mut Counts,
-) -> Result<()> {
-    if let Some(record) = frontier.record_of_queued(key).await? {
-        // Done before the worker failed, which never stored its counts.
-        totals.add(&record.counts)?;
-        return frontier.delete_queued(key).await;
-    }
-    let Some(mut entry) = frontier.entry(key).await? else {
-        return Ok(());
+) -> Result<Host> {
+    let take = frontier.group(batch, site).await?.take;
+    // The state the worker started from: its queue version is the last one that counts.
+    let earlier = frontier.host(site).await?.unwrap_or_default();
+    let mut queue = frontier.queue(site, &earlier.queue).await?;
+    let mut counts = Counts {
+        worker_failures: 1,
+        ..Counts::default()
     };
-    entry.attempts += 1;
-    if entry.attempts < crawl.limits.max_attempts {
-        totals.retries += 1;
-        return frontier.enqueue(&entry).await;
+    for mut entry in queue.take(take as usize) {
+        let recorded = frontier.record(&entry.url).await?.is_some();
+        entry.attempts += 1;
+        if recorded || entry.attempts < crawl.limits.max_attempts {
+            counts.retries += u64::from(!recorded);
+            queue.put_back(entry);
+            continue;
+        }
+        let record = Record::worker_failed(
+            entry.url.clone(),
+            entry.depth,
+            entry.attempts,
+            error.to_owned(),
+        );
+        // A page an attempt stored, which no record would describe.
+        frontier.delete_page(&entry.url).await?;
+        frontier.put_record(&entry.url, &record).await?;
+        counts.failed += 1;
     }
-    totals.queued += work::rescue_links(frontier, crawl, &entry, key).await?;
-    let record = Record::worker_failed(
-        entry.url.clone(),
-        entry.depth,
-        entry.attempts,
-        error.to_owned(),
-    );
-    frontier.put_record(&entry.url, &record).await?;
-    totals.failed += 1;
-    frontier.dequeue(&entry).await
+    let version = format!("{batch}-failed");
+    frontier.put_queue(site, &version, &queue).await?;
+    let host = Host {
+        batch: batch.to_owned(),
+        // The failed worker's requests were all before now.
+        last_request_ms: pace::unix_ms(),
+        counts,
+        done: true,
+        queue: version,
+        queued: queue.len() as u64,
+    };
+    frontier.put_host(site, &host).await?;
+    if earlier.queue != host.queue {
+        frontier.delete_queue(site, &earlier.queue).await?;
+    }
+    Ok(host)
 }
 
 #[cfg(test)]

@@ -4,13 +4,11 @@
 
 use crate::Deps;
 use crate::crawl::{Crawl, CrawlRequest, Run, SITE_LISTS};
-use crate::state::known::Known;
 use crate::state::progress::Progress;
+use crate::state::queue::HostQueue;
 use futures_util::{StreamExt, stream};
 use shared::{Error, Result};
-
-/// What the start pages' claims name as their finder.
-const BY_START: &str = "start";
+use std::collections::BTreeMap;
 /// Sites' names resolved at the same time.
 const LOOKUPS_IN_FLIGHT: usize = 16;
 
@@ -32,16 +30,24 @@ pub async fn start(deps: &Deps, crawl: Crawl) -> Result<Run> {
         )));
     }
     frontier.put_crawl(&crawl).await?;
-    let seeds = crawl
+    let queues: Vec<(usize, HostQueue)> = crawl
         .sites
         .iter()
         .enumerate()
-        .flat_map(|(site, s)| s.start_urls.iter().map(move |url| (url, site)))
+        .map(|(site, s)| {
+            let mut queue = HostQueue::default();
+            for url in &s.start_urls {
+                queue.offer(url, 0);
+            }
+            (site, queue)
+        })
         .collect();
-    let queued = frontier
-        .queue_new(BY_START, seeds, 0, &mut Known::default())
-        .await?;
-    let progress = Progress::new(&crawl.run_id, queued);
+    let pending: BTreeMap<usize, u64> = queues
+        .iter()
+        .map(|(site, queue)| (*site, queue.len() as u64))
+        .collect();
+    frontier.put_start_queues(queues).await?;
+    let progress = Progress::new(&crawl.run_id, pending);
     frontier.put_progress(&progress).await?;
     tracing::info!(crawl = %crawl.name, run = %crawl.run_id, sites = crawl.sites.len(), queued = progress.totals.queued, "crawl started");
     Ok(crawl.run())

@@ -1,41 +1,43 @@
-//! `work`: one worker of a batch, the only one of its batch on its host. It fetches its pages
-//! one after the other at the host's pace, stores each with its record, and queues the new
-//! links: the page first, its links next, the record after them, the queue entry last, so a
-//! worker that dies anywhere is retried and redoes only what is missing (the frontier lets a
-//! page's own earlier claims through, and a page that already has its record is counted from
-//! it, not fetched). The host's state, which the next worker of the host and the next step
-//! read, is written when the worker starts and when it ends, not after each page: a worker that
-//! finds its batch started and not ended knows an attempt died, and waits one full interval
-//! before its first request.
+//! `work`: one worker of a batch, the only writer of its host's queue for its turn. It takes in
+//! the links other hosts' workers left in its inbox, takes its pages from the queue, fetches
+//! them one after the other at the host's pace, and stores each page and its record as it goes;
+//! new links of its host join the queue, links to other hosts go to their inboxes. It ends its
+//! turn by storing the inboxes it fills, the queue as a new version, and then the host's state
+//! naming that version: a worker that dies before that leaves the queue as it was, and its retry
+//! redoes the turn, counting each page an attempt had recorded from its record, once. The host's
+//! state is also written when the worker starts, so a retry knows an attempt died and waits
+//! one full interval before its first request.
 
 use crate::Deps;
 use crate::crawl::{Crawl, Run, Site};
 use crate::messages::Worked;
-use crate::normalize::normalize;
 use crate::state::counts::Counts;
-use crate::state::frontier::{Entry, Frontier, Host};
-use crate::state::known::Known;
+use crate::state::frontier::{Frontier, Host, InboxLink};
+use crate::state::queue::{Digest16, Entry, HostQueue, Offered, url_digest};
 use crate::web::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
 use crate::web::fetch::{Fetched, Fetcher};
-use crate::web::html;
 use crate::web::pace::{self, Budget, Pace};
 use crate::web::page::{self, Link, Record, visit};
 use crate::web::robots::{Robots, agent_token};
 use crate::web::sitemap;
 use shared::{Error, Result};
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+use std::time::Instant;
 use url::Url;
 
 /// Other hosts' robots.txt one worker keeps (500 KiB each at most).
 const OTHER_ROBOTS: usize = 32;
-/// What the sitemaps' pages' claims name as their finder.
-const BY_SITEMAP: &str = "sitemap";
+/// Inbox objects one turn takes in; the rest wait for the host's next turn.
+const INBOX_OBJECTS: usize = 1_000;
+/// Links to other hosts one turn hands on (about 150 bytes each); past it they are counted as
+/// `queue_full`.
+const MAX_FORWARDED: usize = 100_000;
 
-/// One worker: the pages `batch` gives `site`, as the next-batch step stored them. Its first
-/// request waits one interval from the host's last answer, whichever worker had it; it stops
-/// taking pages when the next one might not end within its time budget, and the rest stay
-/// queued.
+/// One worker: its host's turn in `batch`, taking as many pages as the next-batch step allowed.
+/// Its first request waits one interval from the host's last answer, whichever worker had it;
+/// it stops taking pages when the next one might not end within its time budget, and the rest
+/// stay queued.
 pub async fn crawl_host(
     deps: &Deps,
     run: &Run,
@@ -52,7 +54,7 @@ pub async fn crawl_host(
         )));
     };
     let frontier = deps.frontier(crawl);
-    let keys = &frontier.group(batch, site).await?.pages;
+    let take = frontier.group(batch, site).await?.take;
     let limits = &crawl.limits;
     let budget = Budget::until(
         deadline,
@@ -75,28 +77,34 @@ pub async fn crawl_host(
         } else {
             earlier.last_request_ms
         },
-        // It carries on from what that attempt stored: its first visit's counts. Its pages
-        // are counted from their records as this one meets them.
-        counts: if resumed {
-            earlier.counts
-        } else {
-            Counts::default()
-        },
+        counts: Counts::default(),
         done: false,
+        ..earlier.clone()
     };
     if !resumed {
         frontier.put_host(site, &host).await?;
+    }
+    let mut turn = Turn {
+        crawl,
+        site,
+        queue: frontier.queue(site, &earlier.queue).await?,
+        counts: Counts::default(),
+        forwarded: BTreeMap::new(),
+        forwarded_seen: HashSet::new(),
+    };
+    let inbox = frontier.inbox(site, INBOX_OBJECTS).await?;
+    for link in inbox.iter().flat_map(|(_, links)| links) {
+        turn.take_in(link);
     }
     let mut pace = Pace {
         interval: Duration::from_millis(crawl.request_interval_ms(0)),
         last_ms: host.last_request_ms,
     };
-    let mut known = frontier.known(site).await?;
     let agent = agent_token(&deps.config.user_agent);
     // One HTTP client for the worker's requests, whatever their size limit.
     let fetcher = deps.fetcher(crawl, limits.max_page_bytes as usize)?;
-    let robots = match frontier.robots(site).await? {
-        Some(txt) => Robots::parse(agent, &txt),
+    let (robots, first_robots) = match frontier.robots(site).await? {
+        Some(txt) => (Robots::parse(agent, &txt), None),
         None => {
             let visit = FirstVisit {
                 agent,
@@ -105,18 +113,8 @@ pub async fn crawl_host(
                 frontier: &frontier,
                 site,
             };
-            let (txt, queued) = visit.run(&mut pace, &budget, &mut known).await?;
-            // Counted afresh: an attempt that died before storing robots.txt is redone whole.
-            host.counts = Counts {
-                queued,
-                ..Counts::default()
-            };
-            host.last_request_ms = pace.last_ms;
-            // Before robots.txt, whose presence says the first visit is done.
-            frontier.put_host(site, &host).await?;
-            let robots = Robots::parse(agent, &txt);
-            frontier.put_robots(site, txt).await?;
-            robots
+            let txt = visit.run(&mut pace, &budget, &mut turn).await?;
+            (Robots::parse(agent, &txt), Some(txt))
         }
     };
     pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
@@ -124,59 +122,167 @@ pub async fn crawl_host(
         agent,
         robots: HashMap::new(),
     };
-    for (done, key) in keys.iter().enumerate() {
-        if let Some(record) = frontier.record_of_queued(key).await? {
-            // Done by an earlier attempt: counted here, once, and out of the queue.
-            host.counts.add(&record.counts)?;
-            frontier.delete_queued(key).await?;
+    let mut entries = turn.queue.take(take as usize).into_iter();
+    for entry in entries.by_ref() {
+        // Only an attempt that died, or a worker that failed, can have left a record.
+        let checked = resumed || entry.attempts > 0;
+        if checked && let Some(record) = frontier.record(&entry.url).await? {
+            // Done by an attempt whose turn did not end: counted here, once.
+            turn.recorded(&frontier, &robots, &mut others, &record)
+                .await?;
             continue;
-        }
-        let Some(entry) = frontier.entry(key).await? else {
-            continue;
-        };
-        if entry.site != site {
-            return Err(Error::InvalidInput(format!(
-                "{key} is queued for site {}, not for site {site} ({})",
-                entry.site, host_site.base_url
-            )));
         }
         if !budget.fits(pace.wait()) {
             tracing::warn!(
                 crawl = %crawl.name,
                 site = %host_site.base_url,
-                left = keys.len() - done,
+                left = entries.len() + 1,
                 "the worker's time budget is spent; its other pages stay queued"
             );
+            turn.queue.put_back(entry);
             break;
         }
         if !robots.allows(&entry.url) {
             // Queued from another host's page before this host's robots.txt was read.
-            host.counts.robots_skipped += 1;
-            frontier.dequeue(&entry).await?;
+            turn.counts.robots_skipped += 1;
             continue;
         }
-        let page = QueuedPage {
+        let page = HostPage {
             frontier: &frontier,
-            crawl,
+            fetcher: &fetcher,
             robots: &robots,
-            key,
         };
-        let found = Found {
-            others: &mut others,
-            known: &mut known,
-        };
-        let counts = page.crawl(&fetcher, entry, found, &mut pace).await?;
-        host.counts.add(&counts)?;
+        page.crawl(&mut turn, &mut others, entry, &mut pace).await?;
     }
-    frontier.put_known(site, &known).await?;
-    tracing::debug!(site, known = known.len(), "the host's known URLs");
+    for entry in entries {
+        turn.queue.put_back(entry);
+    }
+    // The turn's end: the other hosts' inboxes, the queue's new version, then the state that
+    // names it, robots.txt (whose presence says the first visit is done), and the clean-up.
+    for (other, links) in &turn.forwarded {
+        frontier.put_inbox(*other, batch, site, links).await?;
+    }
+    frontier.put_queue(site, batch, &turn.queue).await?;
+    host.counts = turn.counts;
     host.last_request_ms = pace.last_ms;
     host.done = true;
+    host.queue = batch.to_owned();
+    host.queued = turn.queue.len() as u64;
     frontier.put_host(site, &host).await?;
+    if let Some(txt) = first_robots {
+        frontier.put_robots(site, txt).await?;
+    }
+    let taken: Vec<String> = inbox.into_iter().map(|(key, _)| key).collect();
+    frontier.delete_inbox(&taken).await?;
+    if earlier.queue != batch {
+        frontier.delete_queue(site, &earlier.queue).await?;
+    }
+    tracing::debug!(site, queued = host.queued, "the host's turn ended");
     Ok(Worked {
         site,
         counts: host.counts,
     })
+}
+
+/// What a turn changes, in memory until its end: the host's queue, its counts, and the links
+/// for other hosts.
+struct Turn<'a> {
+    crawl: &'a Crawl,
+    site: usize,
+    queue: HostQueue,
+    counts: Counts,
+    forwarded: BTreeMap<usize, Vec<InboxLink>>,
+    forwarded_seen: HashSet<Digest16>,
+}
+
+impl Turn<'_> {
+    /// A link another host's worker found for this host.
+    fn take_in(&mut self, link: &InboxLink) {
+        if self.crawl.site_of(&link.url) == Some(self.site) {
+            let mut counts = Counts::default();
+            self.offer(&link.url, link.depth, &mut counts);
+            self.counts.queued += counts.queued;
+            self.counts.queue_full += counts.queue_full;
+        }
+    }
+
+    fn offer(&mut self, url: &Url, depth: u32, counts: &mut Counts) {
+        match self.queue.offer(url, depth) {
+            Offered::Queued => counts.queued += 1,
+            Offered::Seen => {}
+            Offered::Full => counts.queue_full += 1,
+        }
+    }
+
+    fn forward(&mut self, site: usize, url: &Url, depth: u32, counts: &mut Counts) {
+        if self.forwarded_seen.len() >= MAX_FORWARDED {
+            counts.queue_full += 1;
+        } else if self.forwarded_seen.insert(url_digest(url)) {
+            self.forwarded.entry(site).or_default().push(InboxLink {
+                url: url.clone(),
+                depth,
+            });
+        }
+    }
+
+    /// Sorts a page's links: those of this host to follow join its queue, those of another
+    /// host of the crawl go to its inbox (its worker checks its robots.txt if this one could
+    /// not), and the others are counted, once per page that has them.
+    async fn route(
+        &mut self,
+        frontier: &Frontier<'_>,
+        robots: &Robots,
+        others: &mut OtherRobots<'_>,
+        links: &[Url],
+        depth: u32,
+        counts: &mut Counts,
+    ) -> Result<()> {
+        let sites: Vec<Option<usize>> = links.iter().map(|u| self.crawl.site_of(u)).collect();
+        let elsewhere = sites
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|s| *s != self.site)
+            .collect();
+        others.load(frontier, elsewhere).await?;
+        for (url, link_site) in links.iter().zip(sites) {
+            let link_robots = match link_site {
+                Some(s) if s == self.site => Some(robots),
+                Some(s) => others.get(s),
+                None => None,
+            };
+            match (
+                page::classify(self.crawl, link_site, link_robots, url, depth),
+                link_site,
+            ) {
+                (Link::Follow, Some(s)) if s == self.site => self.offer(url, depth, counts),
+                (Link::Follow, Some(s)) => self.forward(s, url, depth, counts),
+                (link, _) => link.count(counts),
+            }
+        }
+        Ok(())
+    }
+
+    /// A page an attempt that died had recorded: counted from its record, and its links routed
+    /// again (what it queued is counted here, against this turn's queue).
+    async fn recorded(
+        &mut self,
+        frontier: &Frontier<'_>,
+        robots: &Robots,
+        others: &mut OtherRobots<'_>,
+        record: &Record,
+    ) -> Result<()> {
+        let mut routed = Counts::default();
+        let depth = record.depth.saturating_add(1);
+        self.route(frontier, robots, others, &record.links, depth, &mut routed)
+            .await?;
+        let counts = Counts {
+            queued: routed.queued,
+            queue_full: routed.queue_full,
+            ..record.counts
+        };
+        self.counts.add(&counts)
+    }
 }
 
 /// The host's first worker: reads robots.txt, and queues the sitemaps' pages.
@@ -189,14 +295,9 @@ struct FirstVisit<'a> {
 }
 
 impl FirstVisit<'_> {
-    /// Returns robots.txt, which the caller stores last, so a worker that dies before that reads
-    /// it again, and how many pages it queued.
-    async fn run(
-        &self,
-        pace: &mut Pace,
-        budget: &Budget,
-        known: &mut Known,
-    ) -> Result<(Vec<u8>, u64)> {
+    /// Returns robots.txt, which the caller stores after the turn's end, so a worker that dies
+    /// before that reads it again.
+    async fn run(&self, pace: &mut Pace, budget: &Budget, turn: &mut Turn<'_>) -> Result<Vec<u8>> {
         let FirstVisit {
             agent,
             fetcher,
@@ -225,22 +326,24 @@ impl FirstVisit<'_> {
             })?,
         };
         if !crawl.sitemaps {
-            return Ok((txt, 0));
+            return Ok(txt);
         }
         let robots = Robots::parse(agent, &txt);
         pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
         let fetcher = fetcher.with_limit(sitemap::MAX_BYTES);
-        let pages =
-            discover::sitemap_pages(&fetcher, crawl, host_site, &robots, pace, budget).await;
-        let pages = pages.into_iter().map(|url| (url, site)).collect();
-        let queued = frontier.queue_new(BY_SITEMAP, pages, 0, known).await?;
-        Ok((txt, queued))
+        let mut counts = Counts::default();
+        for url in discover::sitemap_pages(&fetcher, crawl, host_site, &robots, pace, budget).await
+        {
+            turn.offer(&url, 0, &mut counts);
+        }
+        turn.counts.add(&counts)?;
+        Ok(txt)
     }
 }
 
 /// Other sites' robots.txt, for the links that lead there, up to [`OTHER_ROBOTS`] hosts: a link
-/// to a host not among them, or whose first worker has not read its robots.txt yet, is queued,
-/// and that host's own worker checks it before fetching it.
+/// to a host not among them, or whose first worker has not read its robots.txt yet, goes to its
+/// inbox, and that host's own worker checks it before fetching it.
 struct OtherRobots<'a> {
     agent: &'a str,
     robots: HashMap<usize, Option<Robots>>,
@@ -263,35 +366,29 @@ impl OtherRobots<'_> {
     }
 }
 
-/// What a page's links are checked against: other hosts' robots.txt, and the URLs known to be
-/// claimed.
-struct Found<'a, 'b> {
-    others: &'a mut OtherRobots<'b>,
-    known: &'a mut Known,
-}
-
-/// One page of the worker's host.
-struct QueuedPage<'a> {
+/// What fetches and stores one page of the worker's host.
+struct HostPage<'a> {
     frontier: &'a Frontier<'a>,
-    crawl: &'a Crawl,
+    fetcher: &'a Fetcher,
     robots: &'a Robots,
-    key: &'a str,
 }
 
-impl QueuedPage<'_> {
+impl HostPage<'_> {
+    /// Fetches the page, and stores it and then its record; a page to try again goes back to the
+    /// queue with one more attempt.
     async fn crawl(
         &self,
-        fetcher: &Fetcher,
+        turn: &mut Turn<'_>,
+        others: &mut OtherRobots<'_>,
         entry: Entry,
-        found: Found<'_, '_>,
         pace: &mut Pace,
-    ) -> Result<Counts> {
-        let QueuedPage {
+    ) -> Result<()> {
+        let HostPage {
             frontier,
-            crawl,
+            fetcher,
             robots,
-            key,
         } = *self;
+        let crawl = turn.crawl;
         let previous = frontier.previous_record(&entry.url).await?;
         let page = visit(fetcher, crawl, &entry.url, previous.as_ref(), pace).await;
         if let Fetched::Status {
@@ -301,40 +398,16 @@ impl QueuedPage<'_> {
         {
             pace.hold(*wait);
         }
-        let mut counts = Counts::default();
         let attempts = entry.attempts + 1;
         if page.fetched.is_retryable() && attempts < crawl.limits.max_attempts {
-            counts.retries += 1;
-            frontier.enqueue(&Entry { attempts, ..entry }).await?;
-            return Ok(counts);
+            turn.counts.retries += 1;
+            turn.queue.put_back(Entry { attempts, ..entry });
+            return Ok(());
         }
+        let mut counts = Counts::default();
         let depth = entry.depth + 1;
-        let sites: Vec<Option<usize>> = page.links.iter().map(|u| crawl.site_of(u)).collect();
-        let elsewhere = sites
-            .iter()
-            .flatten()
-            .copied()
-            .filter(|s| *s != entry.site)
-            .collect();
-        let Found { others, known } = found;
-        others.load(frontier, elsewhere).await?;
-        // Only the links that will be followed are claimed (one conditional PUT each); the
-        // others are counted, once per page that has them.
-        let mut follow = Vec::new();
-        for (url, link_site) in page.links.iter().zip(sites) {
-            let link_robots = match link_site {
-                Some(s) if s == entry.site => Some(robots),
-                Some(s) => others.get(s),
-                None => None,
-            };
-            match (
-                page::classify(crawl, link_site, link_robots, url, depth),
-                link_site,
-            ) {
-                (Link::Follow, Some(site)) => follow.push((url, site)),
-                (link, _) => link.count(&mut counts),
-            }
-        }
+        turn.route(frontier, robots, others, &page.links, depth, &mut counts)
+            .await?;
         let mut record = Record::new(
             entry.url.clone(),
             entry.depth,
@@ -343,58 +416,15 @@ impl QueuedPage<'_> {
             previous.as_ref(),
             &mut counts,
         );
-        // The page before its links: once it is stored, a later attempt that fails for good can
-        // still queue the links this one claims (`rescue_links`).
         match page.fetched {
             Fetched::Body {
                 body, content_type, ..
             } => frontier.put_page(&entry.url, body, &content_type).await?,
             Fetched::NotModified => frontier.copy_previous_page(&entry.url).await?,
-            _ if entry.attempts > 0 => {
-                counts.queued += rescue_links(frontier, crawl, &entry, key).await?;
-            }
             _ => {}
         }
-        counts.queued += frontier.queue_new(key, follow, depth, known).await?;
         record.counts = counts;
         frontier.put_record(&entry.url, &record).await?;
-        frontier.dequeue(&entry).await?;
-        Ok(counts)
+        turn.counts.add(&counts)
     }
-}
-
-/// A page that fails for good after an earlier attempt stored it and claimed its links, then
-/// died before queueing them all: its claims would keep every other page from queueing those
-/// links. They are queued from the stored page (a claim answers `true` again to the page that
-/// made it), and the stored page, which no record describes, is removed. Returns how many were
-/// queued. Nothing is done, and nothing is read, when no earlier attempt stored the page.
-pub(crate) async fn rescue_links(
-    frontier: &Frontier<'_>,
-    crawl: &Crawl,
-    entry: &Entry,
-    key: &str,
-) -> Result<u64> {
-    let Some(body) = frontier.stored_page(&entry.url).await? else {
-        return Ok(0);
-    };
-    let parsed = html::parse(&body, &entry.url);
-    let depth = entry.depth + 1;
-    let links: Vec<(Url, usize)> = parsed
-        .links
-        .iter()
-        .filter(|_| !parsed.nofollow)
-        .filter_map(|link| normalize(link, crawl.query_strings))
-        .take(page::MAX_LINKS)
-        .filter_map(|url| {
-            let site = crawl.site_of(&url)?;
-            (page::classify(crawl, Some(site), None, &url, depth) == Link::Follow)
-                .then_some((url, site))
-        })
-        .collect();
-    // A fresh cache: the claims this page made answer `true` to it again.
-    let queued = frontier
-        .queue_new(key, links, depth, &mut Known::default())
-        .await?;
-    frontier.delete_page(&entry.url).await?;
-    Ok(queued)
 }

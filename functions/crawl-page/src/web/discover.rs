@@ -18,8 +18,8 @@ pub const ROBOTS_MAX_BYTES: usize = 500 * 1024;
 const ROBOTS_REDIRECTS: usize = 5;
 /// Sitemap files read per host, indexes included.
 const MAX_SITEMAPS: usize = 20;
-/// Pages taken from a host's sitemaps: one sitemap's worth, which its first worker claims and
-/// queues well within its time; the rest of the site is found through links.
+/// Pages taken from a host's sitemaps: one sitemap's worth, which its first worker queues
+/// well within its time; the rest of the site is found through links.
 pub const MAX_SITEMAP_PAGES: usize = 50_000;
 
 /// What a host's robots.txt request found.

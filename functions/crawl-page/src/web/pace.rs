@@ -42,7 +42,7 @@ impl Pace {
 /// cannot park a host for the rest of the crawl; the host's next request still waits this long.
 pub const MAX_HOLD: Duration = Duration::from_secs(120);
 
-/// A worker's time: one deadline for everything it does (robots.txt, sitemaps, pages, claims);
+/// A worker's time: one deadline for everything it does (robots.txt, sitemaps, pages, storing);
 /// it sends a request only if the wait and the request's whole time-out end before it.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {

@@ -115,10 +115,11 @@ pub fn classify(
 }
 
 impl Link {
-    /// Counts a link: one to follow when it is queued, the others once per page.
+    /// Counts a link not followed, once per page; one to follow is counted by the queue that
+    /// takes it, as `queued` when it is new.
     pub fn count(self, counts: &mut Counts) {
         match self {
-            Link::Follow => counts.queued += 1,
+            Link::Follow => {}
             Link::OutOfScope => counts.out_of_scope += 1,
             Link::Disallowed => counts.robots_skipped += 1,
             Link::TooDeep => counts.too_deep += 1,
