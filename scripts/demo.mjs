@@ -394,9 +394,7 @@ async function crawlToTheEnd(input, onEvent) {
 let started = Date.now();
 const finished = await crawlToTheEnd(crawlInput, progress);
 const firstSeconds = (Date.now() - started) / 1000;
-const pageKeys = await s3.keys(CRAWL_BUCKET, `crawls/${crawlInput.name}/${finished.summary.run_id}/pages/`);
-for (const key of pageKeys.filter((k) => k.endsWith('.json'))) {
-  const r = await s3.getJson(CRAWL_BUCKET, key);
+for (const r of await s3.jsonLines(CRAWL_BUCKET, `crawls/${crawlInput.name}/${finished.summary.run_id}/records/`)) {
   const what = r.outcome === 'crawled' ? `"${r.title}", ${r.bytes} bytes, ${r.links.length} links` : (r.error ?? r.location ?? r.content_type ?? '');
   console.log(`  ${r.outcome.padEnd(9)} ${String(r.status ?? '-').padEnd(4)} ${r.url.replace(process.env.SITE_URL, '')}  ${dim(what)}`);
 }

@@ -83,7 +83,7 @@ test('a crawl of 11 hosts runs its batches as distributed Maps and stores every 
   // Each host's seven pages, once each: one record per URL, the page beside it.
   const prefix = `crawls/many-hosts/many-hosts-1/`;
   const keys = await s3.keys(BUCKET, `${prefix}pages/`);
-  const records = await Promise.all(keys.filter((k) => k.endsWith('.json')).map((k) => s3.getJson(BUCKET, k)));
+  const records = await s3.jsonLines(BUCKET, `${prefix}records/`);
   const crawled = records.filter((r) => r.outcome === 'crawled').map((r) => r.url);
   assert.equal(new Set(crawled).size, crawled.length);
   for (let n = 0; n < HOSTS; n++) {

@@ -251,16 +251,36 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
+/// Every record of a run (`crawls/<name>/<run>/`), from its turns' JSON Lines.
+async fn records(deps: &Deps, prefix: &str) -> Vec<Value> {
+    let mut records = Vec::new();
+    for key in keys(deps, &format!("{prefix}records/")).await {
+        let body = deps.store.get(&key).await.unwrap().unwrap();
+        for line in body.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            records.push(serde_json::from_slice(line).unwrap());
+        }
+    }
+    records
+}
+
+/// The record of `url` in the crawl's run; it must have exactly one.
+async fn record_of(deps: &Deps, crawl: &Crawl, url: &url::Url) -> Value {
+    let mut found: Vec<Value> = records(deps, &crawl.output_prefix())
+        .await
+        .into_iter()
+        .filter(|r| r["url"] == url.as_str())
+        .collect();
+    assert_eq!(found.len(), 1, "{url}: {found:?}");
+    found.remove(0)
+}
+
 /// The paths of the pages stored, from their records.
 async fn stored_pages(deps: &Deps, site: &FakeSite, run: &Run) -> Vec<String> {
     let run_id = run.finished["summary"]["run_id"].as_str().unwrap();
     let mut stored = Vec::new();
-    for key in keys(deps, &format!("crawls/test-site/{run_id}/pages/")).await {
-        if key.ends_with(".json") {
-            let record = json_object(deps, &key).await;
-            if record["outcome"] == "crawled" {
-                stored.push(record["url"].as_str().unwrap().replace(site.base_url(), ""));
-            }
+    for record in records(deps, &format!("crawls/test-site/{run_id}/")).await {
+        if record["outcome"] == "crawled" {
+            stored.push(record["url"].as_str().unwrap().replace(site.base_url(), ""));
         }
     }
     sorted(stored)
@@ -269,10 +289,10 @@ async fn stored_pages(deps: &Deps, site: &FakeSite, run: &Run) -> Vec<String> {
 /// Where a worker can die in its turn: after which of its writes (all but the last).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum DiedAfter {
-    /// The page is stored, not its record.
+    /// The page is stored, not the turn's records.
     Page,
-    /// The page's record is stored.
-    Record,
+    /// The turn's records are stored, not its queue.
+    Records,
     /// The queue's new version is stored, not the host's state naming it.
     Queue,
 }
@@ -470,14 +490,19 @@ async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
         run.finished["summary"]["run_id"].as_str().unwrap()
     );
     let pages = keys(&deps, &format!("{prefix}pages/")).await;
-    let html: Vec<&String> = pages.iter().filter(|k| k.ends_with(".html")).collect();
-    assert_eq!(html.len(), 7);
-    assert_eq!(pages.len(), 7 + 15, "one record per URL fetched");
+    assert_eq!(pages.len(), 7);
+    assert!(pages.iter().all(|k| k.ends_with(".html")));
+    let records = records(&deps, &prefix).await;
+    assert_eq!(records.len(), 15, "one record per URL fetched");
     let mut stored = Vec::new();
-    for key in pages.iter().filter(|k| k.ends_with(".json")) {
-        let record = json_object(&deps, key).await;
+    for record in &records {
         if record["outcome"] == "crawled" {
             stored.push(record["url"].as_str().unwrap().replace(site.base_url(), ""));
+            let page = record["page"].as_str().unwrap();
+            assert!(
+                pages.contains(&format!("{prefix}pages/{page}.html")),
+                "{record}"
+            );
         }
         if record["url"].as_str().unwrap().ends_with("/docs/old.html") {
             assert_eq!(record["status"], 301);
@@ -498,12 +523,7 @@ async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
     }
     assert_eq!(sorted(stored), stored_paths());
 
-    let index = json_object(
-        &deps,
-        &pages.iter().find(|k| k.ends_with(".json")).unwrap().clone(),
-    )
-    .await;
-    assert!(index["fetched_at"].as_str().unwrap().ends_with('Z'));
+    assert!(records[0]["fetched_at"].as_str().unwrap().ends_with('Z'));
     let summary = json_object(&deps, &format!("{prefix}summary.json")).await;
     assert_eq!(summary["crawled"], 7);
     assert_eq!(summary["limit_reached"], false);
@@ -529,13 +549,12 @@ async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
 #[tokio::test]
 async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
     let want = stored_paths();
-    for death in [DiedAfter::Page, DiedAfter::Record, DiedAfter::Queue] {
+    for death in [DiedAfter::Page, DiedAfter::Records, DiedAfter::Queue] {
         let site = FakeSite::start().await.unwrap();
         let deps = deps(Lookup::System, &[port(site.base_url())]).await;
         let state = start(&deps, docs_crawl(&site, fast())).await;
         let crawl = stored(&deps, &state).await;
         let frontier = Frontier::new(deps.store.as_ref(), &crawl);
-        let start_page = crawl.sites[0].start_urls[0].clone();
         // robots.txt and the sitemap were read in an earlier batch.
         first_visit(&deps, &state).await.unwrap();
         let before = snapshot(&deps, &crawl, 0).await;
@@ -551,10 +570,10 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
             )
             .await;
         }
-        if death < DiedAfter::Record {
-            delete(&deps, &frontier.page_key(&start_page, "json")).await;
+        if death < DiedAfter::Records {
+            frontier.delete_records(0, "killed").await.unwrap();
         }
-        // Step Functions retries the worker, which redoes the turn.
+        // Step Functions retries the worker, which redoes the turn whole.
         let redone = worker(&deps, &state, "killed", 1).await.unwrap();
         assert_eq!(
             redone["counts"],
@@ -564,11 +583,9 @@ async fn a_worker_killed_after_any_of_its_writes_loses_no_url() {
         let run = drive(&deps, state).await;
         assert_eq!(stored_pages(&deps, &site, &run).await, want, "{death:?}");
         let asked = site.requests().iter().filter(|p| *p == "/docs/").count();
-        let fetched_again = death == DiedAfter::Page;
         assert_eq!(
-            asked,
-            1 + usize::from(fetched_again),
-            "{death:?}: the start page"
+            asked, 2,
+            "{death:?}: the start page, again in the redone turn"
         );
         for page in want.iter().filter(|p| *p != "/docs/") {
             let asked = site.requests().iter().filter(|p| p == &page).count();
@@ -767,7 +784,7 @@ async fn a_failed_worker_puts_its_pages_back_until_max_attempts() {
     let totals = progress(&deps, &run).await["totals"].clone();
     assert_eq!(totals["failed"], 1);
     assert_eq!(totals["worker_failures"], 2);
-    let record = json_object(&deps, &frontier.page_key(&url, "json")).await;
+    let record = record_of(&deps, &crawl, &url).await;
     assert_eq!(record["outcome"], "failed");
     let error = record["error"].as_str().unwrap();
     assert!(
@@ -1304,14 +1321,11 @@ async fn many_hosts_are_crawled_at_once_each_at_its_own_pace() {
         assert_eq!(run.totals["worker_failures"], 0);
         let run_id = run.finished["summary"]["run_id"].as_str().unwrap();
         let mut stored: HashMap<String, Vec<String>> = HashMap::new();
-        for key in keys(&deps, &format!("crawls/test-site/{run_id}/pages/")).await {
-            if key.ends_with(".json") {
-                let record = json_object(&deps, &key).await;
-                if record["outcome"] == "crawled" {
-                    let url = url::Url::parse(record["url"].as_str().unwrap()).unwrap();
-                    let host = url.origin().ascii_serialization();
-                    stored.entry(host).or_default().push(url.path().to_owned());
-                }
+        for record in records(&deps, &format!("crawls/test-site/{run_id}/")).await {
+            if record["outcome"] == "crawled" {
+                let url = url::Url::parse(record["url"].as_str().unwrap()).unwrap();
+                let host = url.origin().ascii_serialization();
+                stored.entry(host).or_default().push(url.path().to_owned());
             }
         }
         for (n, host) in hosts.iter().enumerate() {
@@ -1392,8 +1406,11 @@ async fn a_crawl_of_thousands_of_sites_passes_only_small_messages() {
     );
     assert_eq!(ran.totals["worker_failures"], 0);
     let prefix = format!("crawls/many-sites/{}/", run["run_id"].as_str().unwrap());
-    let records = keys(&deps, &format!("{prefix}pages/")).await;
-    assert_eq!(records.len(), sites, "one record per site's page");
+    assert_eq!(
+        records(&deps, &prefix).await.len(),
+        sites,
+        "one record per site's page"
+    );
     assert_eq!(keys(&deps, &format!("{prefix}robots/")).await.len(), sites);
     assert_eq!(
         asked.load(Ordering::Relaxed),
@@ -1525,13 +1542,13 @@ async fn a_page_that_fails_for_good_after_an_attempt_stored_it_leaves_no_page_wi
     let start_page = crawl.sites[0].start_urls[0].clone();
     first_visit(&deps, &run).await.unwrap();
     let before = snapshot(&deps, &crawl, 0).await;
-    // The start page's worker stored it, then died before its record and its turn's end.
+    // The start page's worker stored it, then died before its records and its turn's end.
     worker(&deps, &run, "died", 1).await.unwrap();
     undo_turn(&deps, &crawl, &before, "died").await;
-    delete(&deps, &frontier.page_key(&start_page, "json")).await;
+    frontier.delete_records(0, "died").await.unwrap();
     assert!(
         deps.store
-            .get(&frontier.page_key(&start_page, "html"))
+            .get(&frontier.page_key(&start_page))
             .await
             .unwrap()
             .is_some()
@@ -1540,11 +1557,11 @@ async fn a_page_that_fails_for_good_after_an_attempt_stored_it_leaves_no_page_wi
     let execution = run["run_id"].clone();
     let handed = next(&deps, &run, &execution, &Value::Null, json!([])).await;
     let after = next(&deps, &run, &execution, &handed["batch"], json!([])).await;
-    let record = json_object(&deps, &frontier.page_key(&start_page, "json")).await;
+    let record = record_of(&deps, &crawl, &start_page).await;
     assert_eq!(record["outcome"], "failed");
     assert!(
         deps.store
-            .get(&frontier.page_key(&start_page, "html"))
+            .get(&frontier.page_key(&start_page))
             .await
             .unwrap()
             .is_none(),
@@ -1646,11 +1663,11 @@ async fn a_site_list_is_read_from_the_crawl_bucket_and_checked_line_by_line() {
     }
 }
 
-/// A page costs two S3 writes, itself and its record, whatever links it has: a host's queue and
-/// the URLs it has seen are one object written once per turn, and links to other hosts one
-/// object per host and turn.
+/// A page costs one S3 write, itself, whatever links it has: a host's queue and the URLs it has
+/// seen are one object written once per turn, its records one object per turn, and links to
+/// other hosts one object per host and turn.
 #[tokio::test]
-async fn a_page_costs_its_own_writes_and_not_one_per_link() {
+async fn a_page_costs_one_write_and_not_one_per_link_or_record() {
     let site = FakeSite::start().await.unwrap();
     let mut deps = deps(Lookup::System, &[port(site.base_url())]).await;
     let requests = Requests::default();
@@ -1679,18 +1696,20 @@ async fn a_page_costs_its_own_writes_and_not_one_per_link() {
             .filter(|r| r.starts_with("PUT ") && r.contains(folder))
             .count()
     };
-    assert_eq!(puts("/pages/"), 2 * TREE_PAGES, "each page and its record");
-    // A turn writes its host's state when it starts and when it ends, its queue, and `next`
-    // its batch, its group and the progress: six writes a turn, not one per link.
+    assert_eq!(puts("/pages/"), TREE_PAGES, "each page");
+    // A turn writes its host's state when it starts and when it ends, its records and its
+    // queue, and `next` its batch, its group and the progress: seven writes a turn, not one
+    // per link or per record.
     let turns = puts("/hosts/") / 2;
     assert_eq!(
         puts("/queues/"),
         turns + 1,
         "one queue version a turn, and the start's"
     );
+    assert_eq!(puts("/records/"), turns, "one records object a turn");
     let all = requests.iter().filter(|r| r.starts_with("PUT ")).count();
     assert!(
-        all <= 2 * TREE_PAGES + 6 * turns + 8,
+        all <= TREE_PAGES + 7 * turns + 8,
         "{all} PUTs for {TREE_PAGES} pages in {turns} turns: {requests:#?}"
     );
 }
@@ -1710,18 +1729,15 @@ async fn a_worker_redone_after_dying_counts_each_page_once_and_keeps_the_hosts_p
     let first = worker(&deps, &state, "b", 2).await.unwrap();
     assert_eq!(first["counts"]["crawled"], 2);
 
-    // The worker died after its last page, before that page's record and its turn's end: its
-    // host state is the one it wrote when it started.
-    let taken = HostQueue::from_bytes(&before.queue, "snapshot")
-        .unwrap()
-        .take(2);
+    // The worker died after its last page, before its records and its turn's end: its host
+    // state is the one it wrote when it started.
     undo_turn(&deps, &crawl, &before, "b").await;
-    delete(&deps, &frontier.page_key(&taken[1].url, "json")).await;
+    frontier.delete_records(0, "b").await.unwrap();
 
     let again = worker(&deps, &state, "b", 2).await.unwrap();
     assert_eq!(
         again["counts"], first["counts"],
-        "the page its first attempt finished is counted from its record, once"
+        "the turn is redone whole, and counted once"
     );
     let timings = site.timings();
     let (last, redone) = (timings[timings.len() - 2], timings[timings.len() - 1]);

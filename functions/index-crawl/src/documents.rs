@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
-    /// The page's hash: its objects are `pages/<page>.json` and `pages/<page>.html`.
+    /// The page's hash: its HTML is `pages/<page>.html`, and its record names it.
     pub page: String,
     /// The stored HTML's ETag: the same URL with the same ETag is the same text.
     pub etag: String,

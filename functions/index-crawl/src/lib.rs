@@ -1,4 +1,5 @@
-//! Builds the search index of a crawl run: reads the run's stored pages, extracts their text
+//! Builds the search index of a crawl run: reads the run's records (the crawler writes them a
+//! host's turn at a time, as JSON Lines) and the stored pages they name, extracts their text
 //! (`text`), indexes it with tantivy (`index`), and writes the index to S3 under the run's prefix
 //! with its manifest (`shared::search`). A page whose stored HTML did not change since the crawl's
 //! previously indexed run (same URL, same ETag: a re-crawl's 304 copies the page unchanged) is
@@ -70,11 +71,12 @@ pub struct Indexed {
     pub kendra_sync: bool,
 }
 
-/// The part of a page's record the index needs.
+/// The part of a URL's record the index needs; `page` names the stored HTML, when there is one.
 #[derive(Deserialize)]
 struct Record {
     url: String,
     fetched_at: String,
+    page: Option<String>,
 }
 
 /// The part of the run's summary the index needs.
@@ -111,7 +113,10 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Indexed> {
             })?,
         "summary.json",
     )?;
-    let pages: HashMap<String, Listed> =
+    let mut records = stored_pages(deps, &prefix).await?;
+    // The HTML pages as listed (their ETags say which changed), each with its record: a page no
+    // record names (an attempt that died stored it) is not the crawl's.
+    let pages: HashMap<String, (Listed, Record)> =
         s3::list_objects(&deps.s3, bucket, &format!("{prefix}pages/"))
             .await?
             .into_iter()
@@ -119,8 +124,10 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Indexed> {
                 let page = o
                     .key
                     .strip_prefix(&format!("{prefix}pages/"))?
-                    .strip_suffix(".html")?;
-                Some((page.to_owned(), o))
+                    .strip_suffix(".html")?
+                    .to_owned();
+                let record = records.remove(&page)?;
+                Some((page, (o, record)))
             })
             .collect();
     let latest = latest(deps, &run.name).await?;
@@ -152,17 +159,17 @@ pub async fn handle(deps: &Deps, request: Request) -> Result<Indexed> {
         for document in lines {
             if pages
                 .get(&document.page)
-                .is_some_and(|o| o.e_tag == document.etag)
+                .is_some_and(|(o, _)| o.e_tag == document.etag)
                 && reused.insert(document.page.clone())
             {
-                html_bytes += pages[&document.page].size;
+                html_bytes += pages[&document.page].0.size;
                 add(document, &mut upload).await?;
             }
         }
     }
     // The rest, read and extracted.
     let mut extracted = stream::iter(pages.iter().filter(|(page, _)| !reused.contains(*page)))
-        .map(|(page, listed)| read_page(deps, &prefix, page, listed))
+        .map(|(page, (listed, record))| read_page(deps, page, listed, record))
         .buffer_unordered(READS_AT_ONCE);
     let mut count = 0u64;
     while let Some((document, bytes)) = extracted.try_next().await? {
@@ -276,26 +283,40 @@ async fn previous_documents(deps: &Deps, run: &Run) -> Result<Vec<Document>> {
         .collect()
 }
 
-/// Reads a page's record and HTML and extracts its text; answers the document and the HTML's size.
+/// The records of the run's stored pages, by page, read from its records' JSON Lines.
+async fn stored_pages(deps: &Deps, prefix: &str) -> Result<HashMap<String, Record>> {
+    let bucket = &deps.config.bucket;
+    let files = s3::list_objects(&deps.s3, bucket, &format!("{prefix}records/")).await?;
+    let mut bodies = stream::iter(files)
+        .map(|o| async move { s3::get_object(&deps.s3, bucket, &o.key).await })
+        .buffered(READS_AT_ONCE);
+    let mut pages = HashMap::new();
+    while let Some(body) = bodies.try_next().await? {
+        for line in body.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            let record: Record = json(line, "a record")?;
+            if let Some(page) = record.page.clone() {
+                pages.insert(page, record);
+            }
+        }
+    }
+    Ok(pages)
+}
+
+/// Reads a page's HTML and extracts its text; answers the document and the HTML's size.
 async fn read_page(
     deps: &Deps,
-    prefix: &str,
     page: &str,
     listed: &Listed,
+    record: &Record,
 ) -> Result<(Document, u64)> {
-    let bucket = &deps.config.bucket;
-    let record: Record = json(
-        &s3::get_object(&deps.s3, bucket, &format!("{prefix}pages/{page}.json")).await?,
-        "a page's record",
-    )?;
-    let html = s3::get_object(&deps.s3, bucket, &listed.key).await?;
+    let html = s3::get_object(&deps.s3, &deps.config.bucket, &listed.key).await?;
     let text = text::extract(&html);
     Ok((
         Document {
             page: page.to_owned(),
             etag: listed.e_tag.clone(),
-            url: record.url,
-            fetched_at: record.fetched_at,
+            url: record.url.clone(),
+            fetched_at: record.fetched_at.clone(),
             title: text.title,
             headings: text.headings,
             body: text.body,

@@ -15,7 +15,8 @@ const COFFEE: &str = "<title>Coffee</title><p>Espresso under pressure.</p>";
 const OLD: &str = "<title>Old</title><p>Discontinued oolong.</p>";
 const MATCHA: &str = "<title>Matcha</title><p>Whisked powdered tea.</p>";
 
-/// Stores a run as the crawler does: each page's record and HTML, then the summary.
+/// Stores a run as the crawler does: each page's HTML, the turn's records (one JSON line per
+/// URL, naming its page), then the summary.
 async fn store_run(
     s3c: &aws_sdk_s3::Client,
     bucket: &str,
@@ -24,19 +25,14 @@ async fn store_run(
     pages: &[(&str, &str)],
 ) {
     let prefix = format!("crawls/shop/{run}/");
+    let mut records = String::new();
     for (name, html) in pages {
         // The same name in two runs is the same URL, so the same hash, as the crawler makes it.
         let hash = format!("{name:0>32}");
-        let record = serde_json::json!({"url": format!("https://shop.example/{name}.html"), "fetched_at": finished_at, "outcome": "crawled"});
-        s3::put_object(
-            s3c,
-            bucket,
-            &format!("{prefix}pages/{hash}.json"),
-            record.to_string().into_bytes(),
-            "application/json",
-        )
-        .await
-        .unwrap();
+        let record = serde_json::json!({"url": format!("https://shop.example/{name}.html"),
+                                        "fetched_at": finished_at, "outcome": "crawled",
+                                        "page": hash});
+        records.push_str(&format!("{record}\n"));
         s3::put_object(
             s3c,
             bucket,
@@ -47,6 +43,15 @@ async fn store_run(
         .await
         .unwrap();
     }
+    s3::put_object(
+        s3c,
+        bucket,
+        &format!("{prefix}records/00000/0000000.000.jsonl"),
+        records.into_bytes(),
+        "application/x-ndjson",
+    )
+    .await
+    .unwrap();
     let summary = serde_json::json!({"name": "shop", "run_id": run, "finished_at": finished_at});
     s3::put_object(
         s3c,

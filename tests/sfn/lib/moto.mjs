@@ -234,6 +234,15 @@ export const s3 = {
   async getJson(bucket, key) {
     return JSON.parse(await s3Call('GET', `${bucket}/${key}`));
   },
+  // Every JSON line of every object under a prefix, in key order (a crawl's records).
+  async jsonLines(bucket, prefix) {
+    const lines = [];
+    for (const key of await this.keys(bucket, prefix)) {
+      const text = await s3Call('GET', `${bucket}/${key}`);
+      lines.push(...text.split('\n').filter((line) => line).map((line) => JSON.parse(line)));
+    }
+    return lines;
+  },
   async putText(bucket, key, text) {
     const res = await fetch(`${MOTO_URL}/${bucket}/${key}`, { method: 'PUT', body: text, headers: { Authorization: auth('s3') } });
     if (!res.ok) throw new Error(`moto s3 PUT ${bucket}/${key} ${res.status}: ${await res.text()}`);

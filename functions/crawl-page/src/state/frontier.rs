@@ -5,7 +5,8 @@
 //! after it, names the version that counts, so a worker that dies mid-turn leaves the last
 //! version as it was, and its retry starts from there. A link to another host goes to that
 //! host's inbox, which its worker takes in against its own set, so a URL is queued once with
-//! no conditional PUT per link; pages and their records are written as they are crawled.
+//! no conditional PUT per link. Pages are written as they are crawled, and the turn's records
+//! with its end, one object for all of them.
 //!
 //! ```text
 //! frontier/<name>/<run>/hosts/<site>.json                   the host's pace, its worker's counts, its queue's version
@@ -16,7 +17,7 @@
 //! frontier/<name>/<run>/progress.json                        the totals and counters (`next` writes it)
 //! crawls/<name>/<run>/crawl.json                             the crawl as started
 //! crawls/<name>/<run>/robots/<site>.txt                      as its host's first worker fetched it
-//! crawls/<name>/<run>/pages/<hash>.json                      what happened to the URL
+//! crawls/<name>/<run>/records/<site>/<turn>.<part>.jsonl    what happened to each URL the turn took
 //! crawls/<name>/<run>/pages/<hash>.html                      the page itself, for HTML pages
 //! crawls/<name>/<run>/summary.json                           the counts, when the crawl ends
 //! ```
@@ -25,12 +26,13 @@ use crate::crawl::{Crawl, Run};
 use crate::messages::{Group, Item, Items};
 use crate::state::counts::Counts;
 use crate::state::progress::Progress;
-use crate::state::queue::{HostQueue, url_digest};
+use crate::state::queue::{Digest16, HostQueue, url_digest};
 use crate::state::store::Store;
 use crate::web::page::Record;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 use shared::{Error, Result};
+use std::collections::{HashMap, HashSet};
 use url::Url;
 
 /// Objects one step reads or writes at the same time: a batch of up to 10,000 hosts.
@@ -119,8 +121,9 @@ impl<'a> Frontier<'a> {
         }
     }
 
-    pub fn page_key(&self, url: &Url, extension: &str) -> String {
-        format!("{}pages/{}.{extension}", self.output, url_hash(url))
+    /// Where the page at `url` is stored: `pages/<hash>.html`.
+    pub fn page_key(&self, url: &Url) -> String {
+        format!("{}pages/{}.html", self.output, url_hash(url))
     }
 
     fn output_key(&self, name: &str) -> String {
@@ -223,9 +226,32 @@ impl<'a> Frontier<'a> {
             .await
     }
 
-    /// The URL's record in this run, if it has one: then it is done, whatever its queue says.
-    pub async fn record(&self, url: &Url) -> Result<Option<Record>> {
-        self.get_json(&self.page_key(url, "json")).await
+    fn records_prefix(&self, output: &str, site: usize) -> String {
+        format!("{output}records/{site:05}/")
+    }
+
+    /// Stores part `part` of the records of `site`'s turn `turn`, as JSON Lines.
+    pub async fn put_records(
+        &self,
+        site: usize,
+        turn: &str,
+        part: usize,
+        lines: Vec<u8>,
+    ) -> Result<()> {
+        let key = format!(
+            "{}{turn}.{part:03}.jsonl",
+            self.records_prefix(&self.output, site)
+        );
+        self.store.put(&key, lines, "application/x-ndjson").await
+    }
+
+    /// Removes what a turn that did not end stored of its records, whether or not there is any.
+    pub async fn delete_records(&self, site: usize, turn: &str) -> Result<()> {
+        let prefix = format!("{}{turn}.", self.records_prefix(&self.output, site));
+        for key in self.store.list(&prefix, usize::MAX).await? {
+            self.store.delete(&key).await?;
+        }
+        Ok(())
     }
 
     pub async fn put_crawl(&self, crawl: &Crawl) -> Result<()> {
@@ -335,17 +361,46 @@ impl<'a> Frontier<'a> {
         })
     }
 
-    /// The URL's record in the run a re-crawl names, if there is one and it reads as a record.
-    pub async fn previous_record(&self, url: &Url) -> Result<Option<Record>> {
+    /// The records, in the run a re-crawl names, of those of `urls` it has, read from the
+    /// records of the host with the same base URL there. A line that does not read as a record
+    /// is passed over (the page is then fetched without validators).
+    pub async fn previous_records(
+        &self,
+        base_url: &Url,
+        urls: &HashSet<Digest16>,
+    ) -> Result<HashMap<Digest16, Record>> {
+        let mut found = HashMap::new();
         let Some(previous) = &self.previous else {
-            return Ok(None);
+            return Ok(found);
         };
-        let key = format!("{previous}pages/{}.json", url_hash(url));
-        Ok(self
-            .store
-            .get(&key)
+        let Some(crawl) = self
+            .get_json::<Crawl>(&format!("{previous}crawl.json"))
             .await?
-            .and_then(|body| serde_json::from_slice(&body).ok()))
+        else {
+            return Ok(found);
+        };
+        let Some(site) = crawl.sites.iter().position(|s| s.base_url == *base_url) else {
+            return Ok(found);
+        };
+        let keys = self
+            .store
+            .list(&self.records_prefix(previous, site), usize::MAX)
+            .await?;
+        let mut bodies = stream::iter(keys)
+            .map(|key| async move { self.store.get(&key).await })
+            .buffered(PUTS_IN_FLIGHT);
+        while let Some(body) = bodies.try_next().await? {
+            for line in body.unwrap_or_default().split(|b| *b == b'\n') {
+                let Ok(record) = serde_json::from_slice::<Record>(line) else {
+                    continue;
+                };
+                let digest = url_digest(&record.url);
+                if urls.contains(&digest) {
+                    found.insert(digest, record);
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Copies an unchanged page from the run a re-crawl names, inside S3.
@@ -354,20 +409,16 @@ impl<'a> Frontier<'a> {
             return Ok(());
         };
         let source = format!("{previous}pages/{}.html", url_hash(url));
-        self.store.copy(&source, &self.page_key(url, "html")).await
-    }
-
-    pub async fn put_record(&self, url: &Url, record: &impl Serialize) -> Result<()> {
-        self.put_json(&self.page_key(url, "json"), record).await
+        self.store.copy(&source, &self.page_key(url)).await
     }
 
     pub async fn delete_page(&self, url: &Url) -> Result<()> {
-        self.store.delete(&self.page_key(url, "html")).await
+        self.store.delete(&self.page_key(url)).await
     }
 
     /// Stores a page.
     pub async fn put_page(&self, url: &Url, body: Vec<u8>, content_type: &str) -> Result<()> {
-        let key = self.page_key(url, "html");
+        let key = self.page_key(url);
         self.store.put(&key, body, content_type).await
     }
 

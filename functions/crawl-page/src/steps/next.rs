@@ -12,7 +12,7 @@ use crate::state::progress::Progress;
 use crate::web::pace;
 use crate::web::page::Record;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use shared::Result;
+use shared::{Error, Result};
 use std::collections::BTreeSet;
 
 /// Batches of up to this many hosts run in the execution's inline Map (its `MaxConcurrency`);
@@ -210,8 +210,8 @@ fn error_text(error: &StepError) -> String {
 }
 
 /// Ends the turn of a host whose worker failed: the pages it took go back to the queue version
-/// it started from, with one more attempt, or are recorded as failed after `max_attempts`. A
-/// page it had recorded goes back too: the host's next worker counts it from its record.
+/// it started from, with one more attempt, or are recorded as failed after `max_attempts`; what
+/// it stored of its records is removed, since those pages will be fetched again.
 async fn put_back(
     frontier: &Frontier<'_>,
     crawl: &Crawl,
@@ -227,26 +227,28 @@ async fn put_back(
         worker_failures: 1,
         ..Counts::default()
     };
+    let mut failed = Vec::new();
     for mut entry in queue.take(take as usize) {
-        let recorded = frontier.record(&entry.url).await?.is_some();
         entry.attempts += 1;
-        if recorded || entry.attempts < crawl.limits.max_attempts {
-            counts.retries += u64::from(!recorded);
+        if entry.attempts < crawl.limits.max_attempts {
+            counts.retries += 1;
             queue.put_back(entry);
             continue;
         }
-        let record = Record::worker_failed(
-            entry.url.clone(),
-            entry.depth,
-            entry.attempts,
-            error.to_owned(),
-        );
         // A page an attempt stored, which no record would describe.
         frontier.delete_page(&entry.url).await?;
-        frontier.put_record(&entry.url, &record).await?;
+        let record =
+            Record::worker_failed(entry.url, entry.depth, entry.attempts, error.to_owned());
+        serde_json::to_writer(&mut failed, &record)
+            .map_err(|e| Error::Internal(format!("cannot serialise a record: {e}")))?;
+        failed.push(b'\n');
         counts.failed += 1;
     }
+    frontier.delete_records(site, batch).await?;
     let version = format!("{batch}-failed");
+    if !failed.is_empty() {
+        frontier.put_records(site, &version, 0, failed).await?;
+    }
     frontier.put_queue(site, &version, &queue).await?;
     let host = Host {
         batch: batch.to_owned(),

@@ -1,23 +1,23 @@
 //! `work`: one worker of a batch, the only writer of its host's queue for its turn. It takes in
 //! the links other hosts' workers left in its inbox, takes its pages from the queue, fetches
-//! them one after the other at the host's pace, and stores each page and its record as it goes;
-//! new links of its host join the queue, links to other hosts go to their inboxes. It ends its
-//! turn by storing the inboxes it fills, the queue as a new version, and then the host's state
-//! naming that version: a worker that dies before that leaves the queue as it was, and its retry
-//! redoes the turn, counting each page an attempt had recorded from its record, once. The host's
-//! state is also written when the worker starts, so a retry knows an attempt died and waits
-//! one full interval before its first request.
+//! them one after the other at the host's pace, and stores each page as it goes; new links of
+//! its host join the queue, links to other hosts go to their inboxes. It ends its turn by
+//! storing the turn's records, the inboxes it fills, the queue as a new version, and then the
+//! host's state naming that version: a worker that dies before that leaves the queue as it was,
+//! and its retry redoes the turn whole, so nothing is counted twice. The host's state is also
+//! written when the worker starts, so a retry knows an attempt died and waits one full interval
+//! before its first request.
 
 use crate::Deps;
 use crate::crawl::{Crawl, Run, Site};
 use crate::messages::Worked;
 use crate::state::counts::Counts;
-use crate::state::frontier::{Frontier, Host, InboxLink};
+use crate::state::frontier::{Frontier, Host, InboxLink, url_hash};
 use crate::state::queue::{Digest16, Entry, HostQueue, Offered, url_digest};
 use crate::web::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
 use crate::web::fetch::{Fetched, Fetcher};
 use crate::web::pace::{self, Budget, Pace};
-use crate::web::page::{self, Link, Record, visit};
+use crate::web::page::{self, Link, Outcome, Record, visit};
 use crate::web::robots::{Robots, agent_token};
 use crate::web::sitemap;
 use shared::{Error, Result};
@@ -33,6 +33,9 @@ const INBOX_OBJECTS: usize = 1_000;
 /// Links to other hosts one turn hands on (about 150 bytes each); past it they are counted as
 /// `queue_full`.
 const MAX_FORWARDED: usize = 100_000;
+/// Records a turn holds before it stores them as a part of its records (a page's record lists
+/// its links: up to 20,000 of them).
+const RECORDS_PART_BYTES: usize = 8 * 1024 * 1024;
 
 /// One worker: its host's turn in `batch`, taking as many pages as the next-batch step allowed.
 /// Its first request waits one interval from the host's last answer, whichever worker had it;
@@ -81,16 +84,22 @@ pub async fn crawl_host(
         done: false,
         ..earlier.clone()
     };
-    if !resumed {
+    if resumed {
+        // What the attempt that died stored of its records: the turn is redone whole.
+        frontier.delete_records(site, batch).await?;
+    } else {
         frontier.put_host(site, &host).await?;
     }
     let mut turn = Turn {
         crawl,
         site,
+        name: batch,
         queue: frontier.queue(site, &earlier.queue).await?,
         counts: Counts::default(),
         forwarded: BTreeMap::new(),
         forwarded_seen: HashSet::new(),
+        records: Vec::new(),
+        parts: 0,
     };
     let inbox = frontier.inbox(site, INBOX_OBJECTS).await?;
     for link in inbox.iter().flat_map(|(_, links)| links) {
@@ -122,16 +131,17 @@ pub async fn crawl_host(
         agent,
         robots: HashMap::new(),
     };
-    let mut entries = turn.queue.take(take as usize).into_iter();
+    let taken = turn.queue.take(take as usize);
+    let previous = if crawl.since.is_some() {
+        let urls = taken.iter().map(|e| url_digest(&e.url)).collect();
+        frontier
+            .previous_records(&host_site.base_url, &urls)
+            .await?
+    } else {
+        HashMap::new()
+    };
+    let mut entries = taken.into_iter();
     for entry in entries.by_ref() {
-        // Only an attempt that died, or a worker that failed, can have left a record.
-        let checked = resumed || entry.attempts > 0;
-        if checked && let Some(record) = frontier.record(&entry.url).await? {
-            // Done by an attempt whose turn did not end: counted here, once.
-            turn.recorded(&frontier, &robots, &mut others, &record)
-                .await?;
-            continue;
-        }
         if !budget.fits(pace.wait()) {
             tracing::warn!(
                 crawl = %crawl.name,
@@ -151,14 +161,19 @@ pub async fn crawl_host(
             frontier: &frontier,
             fetcher: &fetcher,
             robots: &robots,
+            // An attempt that died, or a worker that failed, may have stored the page.
+            stored_before: resumed || entry.attempts > 0,
+            previous: previous.get(&url_digest(&entry.url)),
         };
         page.crawl(&mut turn, &mut others, entry, &mut pace).await?;
     }
     for entry in entries {
         turn.queue.put_back(entry);
     }
-    // The turn's end: the other hosts' inboxes, the queue's new version, then the state that
-    // names it, robots.txt (whose presence says the first visit is done), and the clean-up.
+    // The turn's end: its records, the other hosts' inboxes, the queue's new version, then the
+    // state that names it, robots.txt (whose presence says the first visit is done), and the
+    // clean-up.
+    turn.store_records(&frontier).await?;
     for (other, links) in &turn.forwarded {
         frontier.put_inbox(*other, batch, site, links).await?;
     }
@@ -184,15 +199,20 @@ pub async fn crawl_host(
     })
 }
 
-/// What a turn changes, in memory until its end: the host's queue, its counts, and the links
-/// for other hosts.
+/// What a turn changes, in memory until its end: the host's queue, its counts, the links for
+/// other hosts, and the records not stored yet.
 struct Turn<'a> {
     crawl: &'a Crawl,
     site: usize,
+    /// The batch: it names the turn's queue version and records.
+    name: &'a str,
     queue: HostQueue,
     counts: Counts,
     forwarded: BTreeMap<usize, Vec<InboxLink>>,
     forwarded_seen: HashSet<Digest16>,
+    /// Records as JSON Lines, and the parts already stored.
+    records: Vec<u8>,
+    parts: usize,
 }
 
 impl Turn<'_> {
@@ -263,25 +283,28 @@ impl Turn<'_> {
         Ok(())
     }
 
-    /// A page an attempt that died had recorded: counted from its record, and its links routed
-    /// again (what it queued is counted here, against this turn's queue).
-    async fn recorded(
-        &mut self,
-        frontier: &Frontier<'_>,
-        robots: &Robots,
-        others: &mut OtherRobots<'_>,
-        record: &Record,
-    ) -> Result<()> {
-        let mut routed = Counts::default();
-        let depth = record.depth.saturating_add(1);
-        self.route(frontier, robots, others, &record.links, depth, &mut routed)
+    /// Adds a URL's record; a part of the records is stored when it is large.
+    async fn record(&mut self, frontier: &Frontier<'_>, record: &Record) -> Result<()> {
+        serde_json::to_writer(&mut self.records, record)
+            .map_err(|e| Error::Internal(format!("cannot serialise a record: {e}")))?;
+        self.records.push(b'\n');
+        if self.records.len() >= RECORDS_PART_BYTES {
+            self.store_records(frontier).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores the records not stored yet, as the turn's next part.
+    async fn store_records(&mut self, frontier: &Frontier<'_>) -> Result<()> {
+        if self.records.is_empty() {
+            return Ok(());
+        }
+        let lines = std::mem::take(&mut self.records);
+        frontier
+            .put_records(self.site, self.name, self.parts, lines)
             .await?;
-        let counts = Counts {
-            queued: routed.queued,
-            queue_full: routed.queue_full,
-            ..record.counts
-        };
-        self.counts.add(&counts)
+        self.parts += 1;
+        Ok(())
     }
 }
 
@@ -371,11 +394,15 @@ struct HostPage<'a> {
     frontier: &'a Frontier<'a>,
     fetcher: &'a Fetcher,
     robots: &'a Robots,
+    /// Whether an earlier attempt may have stored the page (removed if it is not stored now).
+    stored_before: bool,
+    /// The page's record in the run a re-crawl names.
+    previous: Option<&'a Record>,
 }
 
 impl HostPage<'_> {
-    /// Fetches the page, and stores it and then its record; a page to try again goes back to the
-    /// queue with one more attempt.
+    /// Fetches the page, stores it, and adds its record to the turn's; a page to try again goes
+    /// back to the queue with one more attempt.
     async fn crawl(
         &self,
         turn: &mut Turn<'_>,
@@ -387,10 +414,11 @@ impl HostPage<'_> {
             frontier,
             fetcher,
             robots,
+            stored_before,
+            previous,
         } = *self;
         let crawl = turn.crawl;
-        let previous = frontier.previous_record(&entry.url).await?;
-        let page = visit(fetcher, crawl, &entry.url, previous.as_ref(), pace).await;
+        let page = visit(fetcher, crawl, &entry.url, previous, pace).await;
         if let Fetched::Status {
             retry_after: Some(wait),
             ..
@@ -413,7 +441,7 @@ impl HostPage<'_> {
             entry.depth,
             attempts,
             &page,
-            previous.as_ref(),
+            previous,
             &mut counts,
         );
         match page.fetched {
@@ -421,10 +449,14 @@ impl HostPage<'_> {
                 body, content_type, ..
             } => frontier.put_page(&entry.url, body, &content_type).await?,
             Fetched::NotModified => frontier.copy_previous_page(&entry.url).await?,
+            _ if stored_before => frontier.delete_page(&entry.url).await?,
             _ => {}
         }
+        if matches!(record.outcome, Outcome::Crawled | Outcome::Unchanged) {
+            record.page = Some(url_hash(&entry.url));
+        }
         record.counts = counts;
-        frontier.put_record(&entry.url, &record).await?;
+        turn.record(frontier, &record).await?;
         turn.counts.add(&counts)
     }
 }

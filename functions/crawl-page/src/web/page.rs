@@ -127,7 +127,7 @@ impl Link {
     }
 }
 
-/// What is stored about every URL fetched (`pages/<hash>.json`).
+/// What is stored about every URL fetched: one line of its turn's `records/<site>/<turn>.<part>.jsonl`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub url: Url,
@@ -146,6 +146,9 @@ pub struct Record {
     /// `ETag` and `Last-Modified`, which a re-crawl sends back.
     #[serde(flatten)]
     pub validators: Validators,
+    /// The stored page's name, for an HTML page: it is `pages/<page>.html`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
     pub links: Vec<Url>,
     /// What the URL added to the crawl's counts (its outcome, its links, the URLs it queued):
     /// a worker that comes back to a URL an earlier attempt recorded counts it from here.
@@ -190,6 +193,7 @@ impl Record {
             location: None,
             error: None,
             validators: Validators::default(),
+            page: None,
             links: visit.links.clone(),
             counts: Counts::default(),
         };
@@ -266,6 +270,7 @@ impl Record {
             location: None,
             error: Some(error),
             validators: Validators::default(),
+            page: None,
             links: Vec::new(),
             counts: Counts {
                 failed: 1,
