@@ -17,8 +17,9 @@ pub const WORKER_SECONDS: f64 = 270.0;
 /// The waiting a worker takes on by default: two thirds of its time, leaving the rest for
 /// slow answers and a robots.txt `Crawl-delay` longer than the crawl's own interval.
 pub const FILL_SECONDS: f64 = 180.0;
-/// Pages one worker may take.
-pub const MAX_PAGES_PER_WORKER: u32 = 100;
+/// Pages one worker may take: what [`FILL_SECONDS`] of waiting holds at one request a second.
+/// A turn is all or nothing, so a worker that dies redoes at most this many pages.
+pub const MAX_PAGES_PER_WORKER: u32 = 180;
 /// Hosts one batch may crawl at once: a distributed Map runs up to 10,000 children.
 pub const MAX_CONCURRENCY: u32 = 10_000;
 /// Sites one crawl may list.
@@ -96,7 +97,7 @@ pub struct Limits {
     /// For each host.
     pub requests_per_second: f64,
     /// Pages one worker invocation fetches, one after the other; by default as many as fill
-    /// [`FILL_SECONDS`] at the crawl's rate, up to 100 (`Limits::pages_per_worker`).
+    /// [`FILL_SECONDS`] at the crawl's rate, up to 180 (`Limits::pages_per_worker`).
     pub pages_per_worker: Option<u32>,
     /// Pages after which the execution hands over to a new one (the history limit).
     pub pages_per_execution: u32,
@@ -587,7 +588,8 @@ mod tests {
             }
             .pages_per_worker()
         };
-        assert_eq!(at(1.0, None), 100, "at most 100");
+        assert_eq!(at(1.0, None), 180, "180 s of waiting");
+        assert_eq!(at(2.0, None), 180, "at most 180");
         assert_eq!(at(0.5, None), 90, "180 s of waiting");
         assert_eq!(at(0.004, None), 1, "at least one");
         assert_eq!(at(0.5, Some(7)), 7, "as given");
