@@ -1,9 +1,10 @@
 """What a crawl costs in AWS, from the requests it makes: the crawl function's steps (the
-release binary, each step as Lambda would start it) crawl the Python docs (the whole tree) on one
-loopback host through moto, as the state machine would drive them (start, then next and one
-worker per host until done, then finish). moto logs every request; its S3 requests on the
-crawl's own keys are counted by operation. The cost per million pages is then priced at one
-request per second per host, where a worker's billed time is mostly the wait:
+release binary, each step as Lambda would start it) crawl the Python docs (the whole tree)
+through moto, as the state machine would drive them (start, then next and the batch's workers
+until done, then finish), twice: on one loopback host, where a worker paces that host alone, and
+on HOSTS hosts, which a worker paces at once (`hosts_per_worker`). moto logs every request; its
+S3 requests on each crawl's own keys are counted by operation. The cost per million pages is
+then priced at one request per second per host, where a worker's billed time is mostly the wait:
 
     Lambda      $0.0000133334 per GB-second (arm64, the deployment's default architecture,
                 us-east-1), $0.20 per million requests (https://aws.amazon.com/lambda/pricing/)
@@ -12,12 +13,13 @@ request per second per host, where a worker's billed time is mostly the wait:
     Step        $0.025 per 1,000 state transitions, Standard workflows
     Functions   (https://aws.amazon.com/step-functions/pricing/)
 
-Data transfer is left out. The Lambda figure counts, per page, one interval of waiting (1 s) plus
-the worker's measured time per page beyond its own waits, at the function's 256 MB; the state
-transitions are those of the inline Map path (a batch: Read next batch, Anything left?, Crawl
-batch, one Crawl host per worker).
+Data transfer is left out. A worker's Lambda time at one request per second is its busiest
+host's requests (one second of waiting each: its other hosts wait at the same time) plus its
+measured time beyond its own waits, at the function's 256 MB; the state transitions are those of
+the inline Map path (a batch: Read next batch, Anything left?, Crawl batch, one Crawl host per
+worker).
 
-    python crawl_cost.py RELEASE_DIR URL RATE
+    python crawl_cost.py RELEASE_DIR PORT HOSTS RATE
 
 With BENCH_JSON set, the figures are also written there for `make bench`'s summary.
 """
@@ -83,19 +85,26 @@ def s3_requests(log, prefixes):
     return counts, by_folder
 
 
-def main():
-    release, url, rate = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    binary = os.path.join(release, "crawl-page")
-    bucket = local_settings()["CRAWL_BUCKET"]
-    s3 = boto3.client("s3", region_name="us-east-1")
-    if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
-        s3.create_bucket(Bucket=bucket)
+def host_requests(s3, bucket, run_id, site):
+    """The requests a host's last turn made, from its state in the crawl's frontier."""
+    key = f"frontier/cost/{run_id}/hosts/{site:05}.json"
+    counts = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())["counts"]
+    return sum(counts.get(k, 0) for k in ("crawled", "unchanged", "failed", "redirects", "not_html",
+                                          "too_large", "refused", "retries"))
+
+
+def measure(binary, s3, bucket, urls, rate):
+    """Crawls `urls` (one site each) as the state machine would; answers the crawl's figures."""
     run_id = f"cost-{uuid.uuid4().hex[:8]}"
-    crawl = {"name": "cost", "base_url": url, "start_paths": [url], "allow_networks": ["127.0.0.0/8"],
-             "limits": {"requests_per_second": rate, "max_page_bytes": 1048576}}
+    sites = [{"base_url": url, "start_paths": [url]} for url in urls]
+    crawl = {"name": "cost", "sites": sites, "allow_networks": ["127.0.0.0/8"],
+             "limits": {"requests_per_second": rate, "max_page_bytes": 1048576,
+                        "max_pages": 1_000_000, "concurrency": len(urls)}}
     run = step(binary, {"action": "start", "run_id": run_id, "crawl": crawl})
-    batch, results, batches, workers, worker_seconds = None, [], 0, 0, []
-    run_execution, continuations = run_id, 0
+    batch, results, batches, workers, continuations = None, [], 0, 0, 0
+    run_execution = run_id
+    # Per worker: its wall time at RATE, and its busiest host's requests.
+    worker_seconds, busiest = [], []
     while True:
         answer = step(binary, {"action": "next", **run, "execution": run_execution, "batch": batch, "results": results})
         if answer["done"]:
@@ -106,22 +115,25 @@ def main():
             run_execution, batch, results = answer["continuation_name"], None, []
             continue
         batches += 1
-        results = [step(binary, {"action": "work", **run, "batch": answer["batch"], "site": site}, worker_seconds)
-                   for site in answer["sites"]]
+        items = answer["workers"] if not answer["distributed"] else json.loads(
+            s3.get_object(Bucket=answer["items"]["bucket"], Key=answer["items"]["key"])["Body"].read())
+        results = []
+        for item in items:
+            results.append(step(binary, {"action": "work", **run, "batch": answer["batch"], "sites": item["sites"]},
+                                worker_seconds))
+            busiest.append(max(host_requests(s3, bucket, run_id, site) for site in item["sites"]))
         workers += len(results)
         batch = answer["batch"]
     finished = step(binary, {"action": "finish", **run})
     pages = finished["summary"]["crawled"]
-    fetched = pages + finished["summary"]["failed"] + finished["summary"]["redirects"] + \
-        finished["summary"]["not_html"]
     requests, by_folder = s3_requests(os.path.join(os.environ["STACK_LOGS"], "moto.log"),
-                           [f"crawls/cost/{run_id}/", f"frontier/cost/{run_id}/"])
+                                      [f"crawls/cost/{run_id}/", f"frontier/cost/{run_id}/"])
     class_a = sum(n for op, n in requests.items() if op in CLASS_A)
     class_b = sum(n for op, n in requests.items() if op in CLASS_B)
-    # A worker's time beyond its waits, per page fetched, measured at RATE; at one request per
-    # second per host each page adds one second of waiting to it.
-    work_per_page = max(0.0, (sum(worker_seconds) - fetched / rate) / fetched)
-    gb_seconds = (1.0 + work_per_page) * MEMORY_GB
+    # A worker's time beyond its waits at RATE; at one request per second, each of its busiest
+    # host's requests adds one second of waiting to it.
+    work = sum(max(0.0, seconds - n / rate) for seconds, n in zip(worker_seconds, busiest))
+    gb_seconds = (sum(busiest) + work) * MEMORY_GB / pages
     invocations = 2 + 2 * batches + workers
     # A hand-over: Continue in a new execution, Continued, and the new one's first two states.
     transitions = 4 + batches * 3 + workers + continuations * 4
@@ -131,20 +143,41 @@ def main():
         "step_functions": transitions / pages * TRANSITION,
     }
     million = {k: v * 1e6 for k, v in per_page.items()}
-    total = sum(million.values())
-    print(f"\nCost of a crawl at 1 request/s per host, from the requests of a crawl of {pages} pages "
-          f"({fetched} URLs fetched, {batches} batches, {workers} workers, {continuations + 1} executions):")
-    print(f"  S3 requests per page: {class_a / pages:.1f} PUT/COPY/LIST, {class_b / pages:.1f} GET/HEAD "
-          f"({', '.join(f'{op} {n}' for op, n in requests.most_common())})")
-    print(f"  by key: {', '.join(f'{k} {n}' for k, n in sorted(by_folder.items()))}")
-    print(f"  Lambda per page: {gb_seconds:.3f} GB-s (1 s of waiting, {work_per_page * 1000:.0f} ms of work, at 256 MB)")
+    return {"hosts": len(urls), "pages": pages, "batches": batches, "workers": workers,
+            "executions": continuations + 1, "requests": dict(requests), "by_key": dict(by_folder),
+            "class_a_per_page": class_a / pages, "class_b_per_page": class_b / pages,
+            "gb_seconds_per_page": gb_seconds, "work_ms_per_page": work / pages * 1000,
+            "per_million": million, "total_per_million": sum(million.values())}
+
+
+def report(m):
+    print(f"\n{m['hosts']} host(s): {m['pages']} pages, {m['batches']} batches, {m['workers']} workers, "
+          f"{m['executions']} executions")
+    print(f"  S3 requests per page: {m['class_a_per_page']:.2f} PUT/COPY/LIST, {m['class_b_per_page']:.2f} GET/HEAD "
+          f"({', '.join(f'{op} {n}' for op, n in sorted(m['requests'].items()))})")
+    print(f"  by key: {', '.join(f'{k} {n}' for k, n in sorted(m['by_key'].items()))}")
+    print(f"  Lambda per page: {m['gb_seconds_per_page']:.3f} GB-s ({m['work_ms_per_page']:.0f} ms of work beyond "
+          f"the waits, at 256 MB)")
+    million = m["per_million"]
     print(f"  per million pages: Lambda ${million['lambda']:.2f}, S3 ${million['s3']:.2f}, "
-          f"Step Functions ${million['step_functions']:.2f}, total ${total:.2f} (goal: $10)")
+          f"Step Functions ${million['step_functions']:.2f}, total ${m['total_per_million']:.2f} (goal: $10)")
+
+
+def main():
+    release, port, hosts, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    binary = os.path.join(release, "crawl-page")
+    bucket = local_settings()["CRAWL_BUCKET"]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+        s3.create_bucket(Bucket=bucket)
+    urls = [f"http://127.0.0.{10 + n}:{port}/index.html" for n in range(hosts)]
+    print("Cost of a crawl at 1 request/s per host, from the requests it makes:")
+    figures = [measure(binary, s3, bucket, urls[:1], rate), measure(binary, s3, bucket, urls, rate)]
+    for m in figures:
+        report(m)
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
-            json.dump({"pages": pages, "requests": dict(requests), "by_key": dict(by_folder), "class_a_per_page": class_a / pages,
-                       "class_b_per_page": class_b / pages, "gb_seconds_per_page": gb_seconds,
-                       "per_million": million, "total_per_million": total}, f, indent=2)
+            json.dump(figures, f, indent=2)
 
 
 if __name__ == "__main__":

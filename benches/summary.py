@@ -50,11 +50,12 @@ def main():
                   f"{r['pages_per_s'] / wget2['pages_per_s']:.2f}x wget2), {r['peak_mb_per_worker']:.1f} MB per worker, "
                   f"{r['cpu_ms_per_page']:.2f} ms CPU per page ({r['cpu_ms_per_page'] / wget2['cpu_ms_per_page']:.2f}x wget2's)")
 
-    m = cost["per_million"]
-    print(f"  cost per million pages at 1 request/s per host: ${cost['total_per_million']:.2f} "
-          f"(Lambda ${m['lambda']:.2f}, S3 ${m['s3']:.2f}, Step Functions ${m['step_functions']:.2f}; "
-          f"goal $10), from {cost['class_a_per_page']:.1f} S3 PUT/LIST and {cost['class_b_per_page']:.1f} "
-          f"GET/HEAD requests per page")
+    for c in cost:
+        m = c["per_million"]
+        print(f"  cost per million pages at 1 request/s per host, {c['hosts']} host(s): ${c['total_per_million']:.2f} "
+              f"(Lambda ${m['lambda']:.2f}, S3 ${m['s3']:.2f}, Step Functions ${m['step_functions']:.2f}; "
+              f"goal $10), from {c['class_a_per_page']:.2f} S3 PUT/LIST and {c['class_b_per_page']:.2f} "
+              f"GET/HEAD requests per page")
 
     print(f"\nSearch, the Python docs ({search['pages']} pages): indexed at {search['pages_per_second']:.0f} pages/s, "
           f"index {search['index_to_html']:.2f} of the HTML; cold start {search['cold_start_ms']:.0f} ms (S3 reads apart), "

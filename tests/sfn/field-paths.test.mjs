@@ -52,8 +52,8 @@ const WORKFLOWS = {
     substitutions: { KendraIndexId: 'a1b2c3d4-1111-2222-3333-444455556666', KendraDataSourceId: 'b1b2c3d4-1111-2222-3333-444455556666' },
     // The first batch, then the end of the crawl.
     sequences: { 'crawl-page': { next: ['next-batch.json', 'next-done.json'] } },
-    // What the distributed Map's ItemReader reads (`batches/<batch>.json`): one item per site.
-    mapItems: read('outputs/crawl-page/next-batch.json').sites.map((site) => ({ site })),
+    // What the distributed Map's ItemReader reads (`batches/<batch>.json`): one item per worker.
+    mapItems: read('outputs/crawl-page/next-batch.json').workers,
     // The failures again with the batch in the distributed Map.
     alternatives: { 'crawl-page': [{ next: ['next-distributed.json', 'next-done.json'] }] },
     // A continuation, or a crawl resumed after a failure, names its run.

@@ -90,20 +90,19 @@ async fn main() -> std::result::Result<(), Failure> {
             (execution, batch) = (next["continuation_name"].clone(), Value::Null);
             continue;
         }
-        let sites = match next["items"]["key"].as_str() {
+        let items = match next["items"]["key"].as_str() {
             // A distributed Map's: its ItemReader reads them from the store.
             Some(key) => {
                 let items = deps.store.get(key).await?.unwrap_or_default();
-                let items: Vec<Value> = serde_json::from_slice(&items)?;
-                items.into_iter().map(|item| item["site"].clone()).collect()
+                serde_json::from_slice::<Vec<Value>>(&items)?
             }
-            None => next["sites"].as_array().cloned().unwrap_or_default(),
+            None => next["workers"].as_array().cloned().unwrap_or_default(),
         };
-        let workers = sites.iter().map(|site| {
+        let workers = items.iter().map(|item| {
             step(
                 &deps,
                 json!({"action": "work", "name": run["name"], "run_id": run["run_id"],
-                       "batch": next["batch"], "site": site}),
+                       "batch": next["batch"], "sites": item["sites"]}),
             )
         });
         for worked in join_all(workers).await {

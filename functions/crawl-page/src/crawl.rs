@@ -22,6 +22,13 @@ pub const FILL_SECONDS: f64 = 180.0;
 pub const MAX_PAGES_PER_WORKER: u32 = 180;
 /// Hosts one batch may crawl at once: a distributed Map runs up to 10,000 children.
 pub const MAX_CONCURRENCY: u32 = 10_000;
+/// Hosts one worker may pace at once.
+pub const MAX_HOSTS_PER_WORKER: u32 = 50;
+/// Hosts one worker paces by default, fewer when pages may be large: a worker holds up to one
+/// page of each of its hosts at once, within [`WORKER_PAGE_BYTES`].
+const HOSTS_PER_WORKER: u32 = 10;
+/// What a worker's pages in flight may hold together, of the function's 256 MB.
+pub const WORKER_PAGE_BYTES: u64 = 128 * 1024 * 1024;
 /// Sites one crawl may list.
 pub const MAX_SITES: usize = 10_000;
 /// Where in the crawl bucket a crawl's `sites_from` may name its site list.
@@ -91,9 +98,13 @@ pub struct Limits {
     /// Links followed from a start page.
     pub max_depth: u32,
     pub max_page_bytes: u32,
-    /// Hosts crawled at the same time, one worker each, so that no host ever has two of the
-    /// crawl's requests in flight (the deployment's `CRAWL_BATCH_SIZE` caps it too).
+    /// Hosts crawled at the same time, each by one worker only, so that no host ever has two of
+    /// the crawl's requests in flight (the deployment's `CRAWL_BATCH_SIZE` caps it too).
     pub concurrency: u32,
+    /// Hosts one worker paces at once, each at its own interval: a worker mostly waits, and
+    /// Lambda bills the wait, so a worker that waits for several hosts at once costs each of
+    /// them a share (`Limits::hosts_per_worker`).
+    pub hosts_per_worker: Option<u32>,
     /// For each host.
     pub requests_per_second: f64,
     /// Pages one worker invocation fetches, one after the other; by default as many as fill
@@ -113,6 +124,7 @@ impl Default for Limits {
             max_depth: 20,
             max_page_bytes: 5 * 1024 * 1024,
             concurrency: 10,
+            hosts_per_worker: None,
             requests_per_second: 1.0,
             pages_per_worker: None,
             pages_per_execution: 500,
@@ -318,7 +330,7 @@ impl SiteRequest {
 
 impl Limits {
     fn check(&self) -> Result<()> {
-        let ranges: [(&str, u32, u32, u32); 8] = [
+        let ranges: [(&str, u32, u32, u32); 9] = [
             ("max_pages", self.max_pages, 1, 1_000_000),
             ("max_depth", self.max_depth, 0, 100),
             (
@@ -328,6 +340,12 @@ impl Limits {
                 50 * 1024 * 1024,
             ),
             ("concurrency", self.concurrency, 1, MAX_CONCURRENCY),
+            (
+                "hosts_per_worker",
+                self.hosts_per_worker(),
+                1,
+                MAX_HOSTS_PER_WORKER,
+            ),
             (
                 "pages_per_worker",
                 self.pages_per_worker(),
@@ -361,6 +379,17 @@ impl Limits {
                 self.timeout_seconds
             )));
         }
+        let held = u64::from(self.hosts_per_worker()) * u64::from(self.max_page_bytes);
+        if held > WORKER_PAGE_BYTES {
+            return Err(Error::InvalidInput(format!(
+                "a worker could hold {} MiB of pages at once ({} hosts of up to {} bytes), more \
+                 than {} MiB: lower limits.hosts_per_worker or limits.max_page_bytes",
+                held >> 20,
+                self.hosts_per_worker(),
+                self.max_page_bytes,
+                WORKER_PAGE_BYTES >> 20
+            )));
+        }
         let waits = f64::from(self.pages_per_worker()) * interval;
         if waits > WORKER_SECONDS {
             return Err(Error::InvalidInput(format!(
@@ -370,6 +399,15 @@ impl Limits {
             )));
         }
         Ok(())
+    }
+
+    /// As given, or [`HOSTS_PER_WORKER`], fewer when that many pages of `max_page_bytes` would
+    /// not fit [`WORKER_PAGE_BYTES`].
+    pub fn hosts_per_worker(&self) -> u32 {
+        self.hosts_per_worker.unwrap_or_else(|| {
+            let fit = WORKER_PAGE_BYTES / u64::from(self.max_page_bytes.max(1));
+            fit.clamp(1, u64::from(HOSTS_PER_WORKER)) as u32
+        })
     }
 
     /// As given, or as many as fill [`FILL_SECONDS`] of waiting at `requests_per_second`, from
@@ -598,6 +636,23 @@ mod tests {
             ..Limits::default()
         };
         assert!(slow.check().is_ok(), "the default always fits the worker");
+    }
+
+    #[test]
+    fn a_worker_paces_ten_hosts_by_default_and_fewer_when_pages_may_be_large() {
+        let at = |max_page_bytes: u32, given: Option<u32>| Limits {
+            max_page_bytes,
+            hosts_per_worker: given,
+            ..Limits::default()
+        };
+        assert_eq!(at(5 << 20, None).hosts_per_worker(), 10);
+        assert_eq!(at(50 << 20, None).hosts_per_worker(), 2, "128 MiB of pages");
+        assert!(at(50 << 20, None).check().is_ok());
+        assert_eq!(at(1 << 20, Some(40)).hosts_per_worker(), 40, "as given");
+        let err = at(50 << 20, Some(3)).check().unwrap_err().to_string();
+        assert!(err.contains("lower limits.hosts_per_worker"), "{err}");
+        let err = at(1 << 20, Some(51)).check().unwrap_err().to_string();
+        assert!(err.contains("limits.hosts_per_worker is 51"), "{err}");
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! `statemachines/web-crawler.asl.json` calls in a loop:
 //!
 //! - `start`: checks the crawl (one site or many, one host each), queues the start pages;
-//! - `next`: adds the last batch's counts to the totals and hands out the next batch, one
-//!   worker per host with pages queued, or says the crawl is done, or that this execution
+//! - `next`: adds the last batch's counts to the totals and hands out the next batch, its hosts
+//!   with pages queued shared among workers, or says the crawl is done, or that this execution
 //!   should hand over to a new one;
-//! - `work`: one worker of the batch: on its host's first turn reads robots.txt and the
-//!   sitemaps (`web::discover`), then fetches its pages one after the other at the host's pace,
-//!   stores them and queues the new links;
+//! - `work`: one worker of the batch, pacing each of its hosts at once: on a host's first turn
+//!   reads robots.txt and the sitemaps (`web::discover`), then fetches its pages one after the
+//!   other at the host's pace, stores them and queues the new links;
 //! - `finish`: writes the summary.
 //!
 //! The crate in three groups, and what they share at the top:
@@ -134,12 +134,12 @@ pub async fn handle(deps: &Deps, request: Request, deadline: Instant) -> Result<
         Request::Work {
             run,
             batch,
-            site,
+            sites,
             child_started,
         } => {
             let child_ms = child_started.as_deref().map(unix_ms_of).transpose()?;
             let deadline = pace::deadline(deadline, child_ms, STORE_MARGIN);
-            Response::Worked(Box::pin(work::crawl_host(deps, &run, &batch, site, deadline)).await?)
+            Response::Worked(Box::pin(work::work(deps, &run, &batch, sites, deadline)).await?)
         }
         Request::Finish { run } => Response::Finished(Box::pin(finish::finish(deps, &run)).await?),
     })

@@ -29,12 +29,12 @@ pub enum Request {
         #[serde(default)]
         results: Vec<WorkerResult>,
     },
-    /// One worker: one host's turn in a batch, as `next` stored it.
+    /// One worker: the turns in a batch of the hosts it paces, as `next` stored them.
     Work {
         #[serde(flatten)]
         run: Run,
         batch: String,
-        site: usize,
+        sites: Vec<usize>,
         /// When the Express child running this worker started (`$$.Execution.StartTime`, in a
         /// distributed Map): the child ends 5 minutes later, retries included.
         #[serde(default)]
@@ -46,7 +46,7 @@ pub enum Request {
     },
 }
 
-/// One item of a batch: one host's turn, for one worker (`batches/<batch>/<site>.json`).
+/// One host's turn in a batch (`batches/<batch>/<site>.json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     pub site: usize,
@@ -55,10 +55,11 @@ pub struct Group {
     pub take: u32,
 }
 
-/// One item of a distributed Map's `ItemReader` (`batches/<batch>.json`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// One worker of a batch: the hosts it paces. An item of the inline Map (`Next::workers`) or of
+/// a distributed Map's `ItemReader` (`batches/<batch>.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
-    pub site: usize,
+    pub sites: Vec<usize>,
 }
 
 /// One item of the inline Map state's output.
@@ -68,7 +69,7 @@ pub enum WorkerResult {
     /// The worker failed after its retries (the state machine's Catch): its pages are retried
     /// in a later batch, up to `max_attempts`.
     Failed {
-        site: usize,
+        sites: Vec<usize>,
         error: StepError,
     },
     Done(Worked),
@@ -96,18 +97,18 @@ pub struct StepError {
 
 /// The `next` step's answer, which the state machine's Choice and Map states read: its size
 /// does not depend on the crawl's (a batch of up to [`INLINE_HOSTS`](crate::steps::next::INLINE_HOSTS)
-/// sites at most).
+/// hosts at most).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Next {
     #[serde(flatten)]
     pub run: Run,
     /// The batch handed out (`None` when done or handing over).
     pub batch: Option<String>,
-    /// The batch's sites for the inline Map; empty when `distributed`.
-    pub sites: Vec<usize>,
+    /// The batch's workers for the inline Map; empty when `distributed`.
+    pub workers: Vec<Item>,
     /// Always empty: the inline Map replaces it with its output, the distributed Map leaves it.
     pub results: Vec<WorkerResult>,
-    /// More hosts than the inline Map runs: the distributed Map reads the batch from `items`.
+    /// More hosts than the inline Map runs: the distributed Map reads its workers from `items`.
     pub distributed: bool,
     pub items: Option<Items>,
     pub map: MapSettings,
@@ -133,10 +134,11 @@ pub struct MapSettings {
     pub results_prefix: String,
 }
 
-/// One worker's answer, which becomes an item of the Map state's output.
+/// One worker's answer, which becomes an item of the Map state's output: its hosts' counts,
+/// added up.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Worked {
-    pub site: usize,
+    pub sites: Vec<usize>,
     pub counts: Counts,
 }
 

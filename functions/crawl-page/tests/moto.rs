@@ -11,7 +11,7 @@ use crawl_page::state::progress::Progress;
 use crawl_page::state::queue::{Entry, HostQueue};
 use crawl_page::state::store::S3Store;
 use crawl_page::web::page;
-use crawl_page::{Config, Deps, Group};
+use crawl_page::{Config, Deps, Group, Item};
 use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 use shared::address::Lookup;
@@ -144,13 +144,17 @@ async fn site_worker(
 ) -> shared::Result<Value> {
     let crawl = stored(deps, run).await;
     Frontier::new(deps.store.as_ref(), &crawl)
-        .put_batch(batch, &[Group { site, take }])
+        .put_batch(
+            batch,
+            &[Group { site, take }],
+            &[Item { sites: vec![site] }],
+        )
         .await
         .unwrap();
     handle(
         deps,
         json!({"action": "work", "name": run["name"], "run_id": run["run_id"], "batch": batch,
-               "site": site}),
+               "sites": [site]}),
     )
     .await
 }
@@ -210,23 +214,18 @@ async fn drive_from(deps: &Deps, run: Value, mut execution: Value, mut batch: Va
             executions += 1;
             continue;
         }
-        let sites: Vec<Value> = if next["distributed"] == json!(true) {
-            assert!(next["sites"].as_array().unwrap().is_empty());
+        let items: Vec<Value> = if next["distributed"] == json!(true) {
+            assert!(next["workers"].as_array().unwrap().is_empty());
             let items = json_object(deps, next["items"]["key"].as_str().unwrap()).await;
-            items
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["site"].clone())
-                .collect()
+            items.as_array().unwrap().clone()
         } else {
-            next["sites"].as_array().unwrap().clone()
+            next["workers"].as_array().unwrap().clone()
         };
-        let workers = sites.iter().map(|site| {
+        let workers = items.iter().map(|item| {
             handle(
                 deps,
                 json!({"action": "work", "name": run["name"], "run_id": run["run_id"],
-                       "batch": next["batch"], "site": site,
+                       "batch": next["batch"], "sites": item["sites"],
                        "child_started": (next["distributed"] == json!(true)).then(page::now)}),
             )
         });
@@ -756,14 +755,14 @@ async fn a_failed_worker_puts_its_pages_back_until_max_attempts() {
     let run = json!({"name": "retry", "run_id": "retry-1"});
     let execution = json!("retry-1");
     let failed =
-        json!({"site": 0, "error": {"Error": "States.Timeout", "Cause": "worker timed out"}});
+        json!({"sites": [0], "error": {"Error": "States.Timeout", "Cause": "worker timed out"}});
     let group = |next: &Value| {
         let batch = next["batch"].as_str().unwrap().to_owned();
         let frontier = &frontier;
         async move { frontier.group(&batch, 0).await.unwrap().take }
     };
     let handed = next(&deps, &run, &execution, &Value::Null, json!([])).await;
-    assert_eq!(handed["sites"], json!([0]));
+    assert_eq!(handed["workers"], json!([{"sites": [0]}]));
     assert_eq!(group(&handed).await, 1);
     // Its worker fails in the inline Map, whose Catch gives the error...
     let first = next(&deps, &run, &execution, &handed["batch"], json!([failed])).await;
@@ -945,6 +944,81 @@ async fn robots_txt_server_errors_hold_the_host_back_and_a_missing_one_allows_al
         robots.is_empty(),
         "tried again by the host's next worker: {robots:?}"
     );
+}
+
+/// One worker paces its hosts at the same time, each at its own interval; a host whose turn
+/// fails (its robots.txt cannot be read) fails the worker only after the others' turns are
+/// stored, and the worker's retry redoes only the failed turn.
+#[tokio::test]
+async fn a_worker_paces_its_hosts_at_once_and_a_failing_host_spoils_only_its_own_turn() {
+    use testing::site::Host as SiteHost;
+    let mut hosts = Vec::new();
+    for n in 0..2u8 {
+        let host = SiteHost {
+            ip: std::net::Ipv4Addr::new(127, 0, 0, 50 + n),
+            delay: std::time::Duration::ZERO,
+            crawl_delay: None,
+        };
+        hosts.push(FakeSite::start_host(host, 0, None).await.unwrap());
+    }
+    let mut ports: Vec<u16> = hosts.iter().map(|h| port(h.base_url())).collect();
+    ports.push(1);
+    let deps = deps(Lookup::System, &ports).await;
+    let mut sites: Vec<Value> = hosts
+        .iter()
+        .map(|h| json!({"base_url": format!("{}/docs/", h.base_url()), "start_paths": ["/docs/"]}))
+        .collect();
+    // Nothing listens there: its robots.txt cannot be read.
+    sites.push(json!({"base_url": "http://127.0.0.1:1/", "start_paths": ["/"]}));
+    // Two requests a second: robots.txt, the sitemap and two pages take each host 1.5 s at least.
+    let state = start(
+        &deps,
+        json!({"name": "paced", "sites": sites, "allow_networks": ["127.0.0.0/8"],
+               "limits": {"max_page_bytes": 1_048_576, "requests_per_second": 2.0}}),
+    )
+    .await;
+    let crawl = stored(&deps, &state).await;
+    let frontier = Frontier::new(deps.store.as_ref(), &crawl);
+    let groups = [0, 1, 2].map(|site| Group { site, take: 2 });
+    let worker = Item {
+        sites: vec![0, 1, 2],
+    };
+    frontier
+        .put_batch("b", &groups, std::slice::from_ref(&worker))
+        .await
+        .unwrap();
+    let event = json!({"action": "work", "name": "paced", "run_id": state["run_id"],
+                       "batch": "b", "sites": [0, 1, 2]});
+    let err = handle(&deps, event.clone()).await.unwrap_err();
+    assert_eq!(err.error_type(), "TransientError", "{err}");
+    let mut ended = Vec::new();
+    for (site, served) in hosts.iter().enumerate() {
+        let host = frontier.host(site).await.unwrap().unwrap();
+        assert!(host.batch == "b" && host.done, "host {site}: {host:?}");
+        assert_eq!(host.counts.crawled, 2, "host {site}");
+        ended.push(host.last_request_ms);
+        assert_polite(served, std::time::Duration::from_millis(500));
+    }
+    // At once: their last answers are within one interval, not a whole turn, of each other.
+    assert!(
+        ended[0].abs_diff(ended[1]) < 500,
+        "the hosts' turns ended {} ms apart",
+        ended[0].abs_diff(ended[1])
+    );
+    assert!(!frontier.host(2).await.unwrap().unwrap().done);
+    // The retry: the two hosts' turns are done and send nothing again.
+    let asked: Vec<usize> = hosts.iter().map(|h| h.requests().len()).collect();
+    let err = handle(&deps, event).await.unwrap_err();
+    assert_eq!(err.error_type(), "TransientError", "{err}");
+    let again: Vec<usize> = hosts.iter().map(|h| h.requests().len()).collect();
+    assert_eq!(again, asked);
+    // A worker given a host twice, or more than it may pace, is refused before anything.
+    for sites in [json!([0, 0]), json!((0..11).collect::<Vec<_>>()), json!([])] {
+        let event = json!({"action": "work", "name": "paced", "run_id": state["run_id"],
+                           "batch": "b", "sites": sites});
+        let err = handle(&deps, event).await.unwrap_err();
+        assert_eq!(err.error_type(), "InvalidInput", "{err}");
+    }
 }
 
 /// A robots.txt answered with 429 is unreachable, not missing: nothing of the site is fetched,
@@ -1420,9 +1494,9 @@ async fn a_crawl_of_thousands_of_sites_passes_only_small_messages() {
     // What the state machine passes: the answers (asserted under 1 KB in `next`), the worker's
     // request and a distributed Map's item, against the crawl's own size.
     let worker = json!({"action": "work", "name": "many-sites", "run_id": run["run_id"],
-                        "batch": "0000000", "site": sites - 1,
+                        "batch": "0000000", "sites": (sites - 10..sites).collect::<Vec<_>>(),
                         "child_started": "2026-12-06T06:00:00.000Z"});
-    let item = json!({"site": sites - 1});
+    let item = json!({"sites": (sites - 10..sites).collect::<Vec<_>>()});
     eprintln!(
         "{sites} sites in {:.0} s: the execution's input {input} bytes (the site list {} bytes, \
          in S3); largest state: the start's answer {} bytes, a worker's input {} bytes, a Map \
@@ -1449,7 +1523,11 @@ async fn a_worker_keeps_to_its_express_childs_five_minutes() {
     // The pages stay queued for the next batch.
     for batch in ["late", "next"] {
         frontier
-            .put_batch(batch, &[Group { site: 0, take: 2 }])
+            .put_batch(
+                batch,
+                &[Group { site: 0, take: 2 }],
+                &[Item { sites: vec![0] }],
+            )
             .await
             .unwrap();
     }
@@ -1457,7 +1535,7 @@ async fn a_worker_keeps_to_its_express_childs_five_minutes() {
     let worker = |batch: &str, seconds_ago: i64| {
         let started = chrono::Utc::now() - chrono::TimeDelta::seconds(seconds_ago);
         json!({"action": "work", "name": run["name"], "run_id": run["run_id"], "batch": batch,
-               "site": 0, "child_started": started.to_rfc3339()})
+               "sites": [0], "child_started": started.to_rfc3339()})
     };
     // 280 s in: 20 s left, less the 10 s kept to store, is less than a request's 15 s time-out.
     let late = handle(&deps, worker("late", 280)).await.unwrap();

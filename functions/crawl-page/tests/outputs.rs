@@ -6,7 +6,7 @@
 use crawl_page::crawl::{Crawl, CrawlRequest};
 use crawl_page::state::counts::Counts;
 use crawl_page::{
-    Finished, Items, MapSettings, Next, Response, StepError, Summary, Worked, WorkerResult,
+    Finished, Item, Items, MapSettings, Next, Response, StepError, Summary, Worked, WorkerResult,
 };
 
 fn crawl() -> Crawl {
@@ -39,10 +39,13 @@ fn next(hosts: usize, done: bool, continue_as_new: bool) -> Response {
             key: format!("{}batches/{b}.json", crawl.frontier_prefix()),
         }),
         batch,
-        sites: if distributed {
+        // Workers of up to ten hosts each, as `next` shares them out by default.
+        workers: if distributed {
             Vec::new()
         } else {
-            (0..hosts).collect()
+            vec![Item {
+                sites: (0..hosts).collect(),
+            }]
         },
         results: Vec::new(),
         distributed,
@@ -72,7 +75,10 @@ fn the_state_machine_reads_these_messages() {
         bytes: 1770,
         ..Counts::default()
     };
-    let crawled = Response::Worked(Worked { site: 0, counts });
+    let crawled = Response::Worked(Worked {
+        sites: vec![0, 1],
+        counts,
+    });
     // The inline Map hands each worker's answer back to `next` as it is, and a failed one's
     // error as its Catch puts it.
     let item: WorkerResult = serde_json::to_value(&crawled)
@@ -80,11 +86,11 @@ fn the_state_machine_reads_these_messages() {
         .unwrap();
     assert!(matches!(item, WorkerResult::Done(Worked { counts: c, .. }) if c == counts));
     let failed: WorkerResult = serde_json::from_value(serde_json::json!({
-        "site": 3, "error": {"Error": "TransientError", "Cause": "timed out"}
+        "sites": [3, 4], "error": {"Error": "TransientError", "Cause": "timed out"}
     }))
     .unwrap();
     assert!(
-        matches!(failed, WorkerResult::Failed { site: 3, error: StepError { error, .. } } if error == "TransientError")
+        matches!(failed, WorkerResult::Failed { sites, error: StepError { error, .. } } if sites == [3, 4] && error == "TransientError")
     );
     sample("work", crawled);
     let output = |name: &str| format!("s3://crawl-bucket/{}{name}", crawl.output_prefix());

@@ -303,9 +303,9 @@ impl<'a> Frontier<'a> {
             .await
     }
 
-    /// Stores a batch: each group for its worker, then the list of its sites, which the
-    /// distributed Map's `ItemReader` reads.
-    pub async fn put_batch(&self, batch: &str, groups: &[Group]) -> Result<()> {
+    /// Stores a batch: each host's turn, then its workers, which the distributed Map's
+    /// `ItemReader` reads.
+    pub async fn put_batch(&self, batch: &str, groups: &[Group], workers: &[Item]) -> Result<()> {
         stream::iter(groups)
             .map(|group| async move {
                 self.put_json(&self.group_key(batch, group.site), group)
@@ -314,8 +314,7 @@ impl<'a> Frontier<'a> {
             .buffer_unordered(PUTS_IN_FLIGHT)
             .try_collect::<()>()
             .await?;
-        let items: Vec<Item> = groups.iter().map(|g| Item { site: g.site }).collect();
-        self.put_json(&self.batch_key(batch), &items).await
+        self.put_json(&self.batch_key(batch), &workers).await
     }
 
     fn batch_key(&self, batch: &str) -> String {
@@ -339,7 +338,7 @@ impl<'a> Frontier<'a> {
         format!("{}map-results/", self.frontier)
     }
 
-    /// A batch's sites, as `put_batch` stored them.
+    /// A batch's workers, as `put_batch` stored them.
     pub async fn batch(&self, batch: &str) -> Result<Vec<Item>> {
         let key = self.batch_key(batch);
         self.get_json(&key).await?.ok_or_else(|| {

@@ -36,7 +36,7 @@ pub async fn next(
     let mut answer = Next {
         run: run.clone(),
         batch: None,
-        sites: Vec::new(),
+        workers: Vec::new(),
         results: Vec::new(),
         distributed: false,
         items: None,
@@ -56,9 +56,9 @@ pub async fn next(
             progress.added_up(progress.totals != before)?;
         }
         Some(current) => {
-            let sites = frontier.batch(&current).await?;
+            let workers = frontier.batch(&current).await?;
             frontier.put_progress(&progress).await?;
-            return Ok(hand_out(answer, deps, &frontier, current, sites));
+            return Ok(hand_out(answer, deps, &frontier, current, workers));
         }
         None => {}
     }
@@ -109,27 +109,34 @@ pub async fn next(
     }
     let batch = progress.hand_out(groups.iter().map(|g| g.take as usize).sum())?;
     progress.cursor = cursor;
-    frontier.put_batch(&batch, &groups).await?;
+    // Each worker paces up to `hosts_per_worker` hosts at once.
+    let workers: Vec<Item> = groups
+        .chunks(limits.hosts_per_worker() as usize)
+        .map(|hosts| Item {
+            sites: hosts.iter().map(|g| g.site).collect(),
+        })
+        .collect();
+    frontier.put_batch(&batch, &groups, &workers).await?;
     // Last: a step that dies before this hands the same batch out again when retried.
     frontier.put_progress(&progress).await?;
-    let sites = groups.iter().map(|g| Item { site: g.site }).collect();
-    Ok(hand_out(answer, deps, &frontier, batch, sites))
+    Ok(hand_out(answer, deps, &frontier, batch, workers))
 }
 
-/// The answer that hands `batch` out: its sites for the inline Map, or where the distributed
+/// The answer that hands `batch` out: its workers for the inline Map, or where the distributed
 /// Map reads them.
 fn hand_out(
     mut answer: Next,
     deps: &Deps,
     frontier: &Frontier<'_>,
     batch: String,
-    sites: Vec<Item>,
+    workers: Vec<Item>,
 ) -> Next {
-    answer.distributed = sites.len() > INLINE_HOSTS;
+    let hosts: usize = workers.iter().map(|w| w.sites.len()).sum();
+    answer.distributed = hosts > INLINE_HOSTS;
     if answer.distributed {
         answer.items = Some(frontier.batch_items(&deps.config.bucket, &batch));
     } else {
-        answer.sites = sites.iter().map(|i| i.site).collect();
+        answer.workers = workers;
     }
     answer.batch = Some(batch);
     answer
@@ -161,20 +168,27 @@ async fn add_up(
     results: &[WorkerResult],
     progress: &mut Progress,
 ) -> Result<()> {
-    let sites = frontier.batch(batch).await?;
+    let sites: Vec<usize> = frontier
+        .batch(batch)
+        .await?
+        .into_iter()
+        .flat_map(|worker| worker.sites)
+        .collect();
     let hosts: Vec<_> = stream::iter(&sites)
-        .map(|item| frontier.host(item.site))
+        .map(|site| frontier.host(*site))
         .buffered(PUTS_IN_FLIGHT)
         .try_collect()
         .await?;
-    for (item, host) in sites.iter().zip(hosts) {
+    for (&site, host) in sites.iter().zip(hosts) {
         let host = match host.filter(|h| h.batch == batch && h.done) {
             Some(host) => host,
             None => {
                 let error = results
                     .iter()
                     .find_map(|r| match r {
-                        WorkerResult::Failed { site, error } if *site == item.site => Some(error),
+                        WorkerResult::Failed { sites, error } if sites.contains(&site) => {
+                            Some(error)
+                        }
                         _ => None,
                     })
                     .map_or_else(
@@ -187,11 +201,11 @@ async fn add_up(
                         },
                         error_text,
                     );
-                put_back(frontier, crawl, batch, item.site, &error).await?
+                put_back(frontier, crawl, batch, site, &error).await?
             }
         };
         progress.totals.add(&host.counts)?;
-        progress.left(item.site, host.queued);
+        progress.left(site, host.queued);
     }
     Ok(())
 }

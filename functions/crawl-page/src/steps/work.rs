@@ -20,8 +20,9 @@ use crate::web::pace::{self, Budget, Pace};
 use crate::web::page::{self, Link, Outcome, Record, visit};
 use crate::web::robots::{Robots, agent_token};
 use crate::web::sitemap;
+use futures_util::future::join_all;
 use shared::{Error, Result};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 use std::time::Instant;
 use url::Url;
@@ -37,17 +38,51 @@ const MAX_FORWARDED: usize = 100_000;
 /// its links: up to 20,000 of them).
 const RECORDS_PART_BYTES: usize = 8 * 1024 * 1024;
 
-/// One worker: its host's turn in `batch`, taking as many pages as the next-batch step allowed.
-/// Its first request waits one interval from the host's last answer, whichever worker had it;
-/// it stops taking pages when the next one might not end within its time budget, and the rest
-/// stay queued.
-pub async fn crawl_host(
+/// One worker: the turns in `batch` of the hosts it paces, all at once, each at its own pace. A
+/// worker mostly waits, and Lambda bills the wait: waiting for several hosts at once costs each
+/// a share. Every host's turn runs to its end (or its error) whatever the others do, so a host
+/// that fails leaves the others' turns done; the first error is the worker's, and Step
+/// Functions' retry redoes only the turns that did not end.
+pub async fn work(
+    deps: &Deps,
+    run: &Run,
+    batch: &str,
+    sites: Vec<usize>,
+    deadline: Instant,
+) -> Result<Worked> {
+    let crawl = deps.crawl(run).await?;
+    let most = crawl.limits.hosts_per_worker() as usize;
+    let distinct: BTreeSet<usize> = sites.iter().copied().collect();
+    if sites.is_empty() || sites.len() > most || distinct.len() != sites.len() {
+        return Err(Error::InvalidInput(format!(
+            "a worker paces 1 to {most} distinct hosts of crawl '{}'; it was given {sites:?}",
+            crawl.name
+        )));
+    }
+    let turns = join_all(
+        sites
+            .iter()
+            .map(|site| crawl_host(deps, run, batch, *site, deadline)),
+    )
+    .await;
+    let mut counts = Counts::default();
+    for turn in turns {
+        counts.add(&turn?)?;
+    }
+    Ok(Worked { sites, counts })
+}
+
+/// One host's turn in `batch`, taking as many pages as the next-batch step allowed. Its first
+/// request waits one interval from the host's last answer, whichever worker had it; it stops
+/// taking pages when the next one might not end within its time budget, and the rest stay
+/// queued.
+async fn crawl_host(
     deps: &Deps,
     run: &Run,
     batch: &str,
     site: usize,
     deadline: Instant,
-) -> Result<Worked> {
+) -> Result<Counts> {
     let crawl = &deps.crawl(run).await?;
     let Some(host_site) = crawl.sites.get(site) else {
         return Err(Error::InvalidInput(format!(
@@ -65,11 +100,9 @@ pub async fn crawl_host(
     );
     let earlier = frontier.host(site).await?.unwrap_or_default();
     if earlier.batch == batch && earlier.done {
-        // Step Functions ran a worker that had finished again (its answer was lost).
-        return Ok(Worked {
-            site,
-            counts: earlier.counts,
-        });
+        // Step Functions ran a worker that had finished again (its answer was lost, or another
+        // of its hosts failed).
+        return Ok(earlier.counts);
     }
     let resumed = earlier.batch == batch;
     let mut host = Host {
@@ -193,10 +226,7 @@ pub async fn crawl_host(
         frontier.delete_queue(site, &earlier.queue).await?;
     }
     tracing::debug!(site, queued = host.queued, "the host's turn ended");
-    Ok(Worked {
-        site,
-        counts: host.counts,
-    })
+    Ok(host.counts)
 }
 
 /// What a turn changes, in memory until its end: the host's queue, its counts, the links for
