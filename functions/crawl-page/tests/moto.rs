@@ -763,13 +763,14 @@ async fn a_failed_worker_puts_its_pages_back_until_max_attempts() {
     };
     let handed = next(&deps, &run, &execution, &Value::Null, json!([])).await;
     assert_eq!(handed["workers"], json!([{"sites": [0]}]));
-    assert_eq!(group(&handed).await, 1);
+    // An equal share of what max_pages (1,000) leaves, up to a worker's 180 pages.
+    assert_eq!(group(&handed).await, 180);
     // Its worker fails in the inline Map, whose Catch gives the error...
     let first = next(&deps, &run, &execution, &handed["batch"], json!([failed])).await;
     let totals = progress(&deps, &run).await["totals"].clone();
     assert_eq!(totals["retries"], 1);
     assert_eq!(totals["worker_failures"], 1);
-    assert_eq!(group(&first).await, 1, "still queued");
+    assert_eq!(group(&first).await, 180, "still queued");
     let queued = queue_of(&frontier, 0).await;
     assert_eq!((queued.len(), queued[0].attempts), (1, 1));
     // The same step retried (its answer was lost) hands out the same batch and counts nothing
@@ -1613,7 +1614,8 @@ async fn a_page_that_fails_for_good_after_an_attempt_stored_it_leaves_no_page_wi
     let deps = deps(Lookup::System, &[port(site.base_url())]).await;
     let mut limits = fast();
     limits["max_attempts"] = json!(1);
-    limits["pages_per_worker"] = json!(10);
+    // One page a turn: the failed worker's turn puts back only the start page.
+    limits["pages_per_worker"] = json!(1);
     let run = start(&deps, docs_crawl(&site, limits)).await;
     let crawl = stored(&deps, &run).await;
     let frontier = Frontier::new(deps.store.as_ref(), &crawl);

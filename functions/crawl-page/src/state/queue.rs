@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::{Error, Result};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use url::Url;
 
 /// URLs one host may have seen (16 bytes each: 16 MB).
@@ -51,7 +51,9 @@ pub enum Offered {
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct HostQueue {
-    entries: Vec<Entry>,
+    /// The entries by depth, each depth in the order they came: breadth first.
+    levels: BTreeMap<u32, VecDeque<Entry>>,
+    len: usize,
     seen: HashSet<Digest16>,
 }
 
@@ -62,11 +64,11 @@ impl HostQueue {
         if self.seen.contains(&digest) {
             return Offered::Seen;
         }
-        if self.seen.len() >= MAX_SEEN || self.entries.len() >= MAX_QUEUED {
+        if self.seen.len() >= MAX_SEEN || self.len >= MAX_QUEUED {
             return Offered::Full;
         }
         self.seen.insert(digest);
-        self.entries.push(Entry {
+        self.put_back(Entry {
             url: url.clone(),
             depth,
             attempts: 0,
@@ -74,29 +76,40 @@ impl HostQueue {
         Offered::Queued
     }
 
-    /// An entry taken earlier goes back, with its attempts (a page to try again).
+    /// An entry taken earlier goes back, with its attempts (a page to try again), after the
+    /// others of its depth.
     pub fn put_back(&mut self, entry: Entry) {
-        self.entries.push(entry);
+        self.levels.entry(entry.depth).or_default().push_back(entry);
+        self.len += 1;
     }
 
-    /// Up to `n` entries, shallowest first (in the order they were queued within a depth):
-    /// breadth first.
+    /// The shallowest entry, the first queued of its depth: breadth first.
+    pub fn pop(&mut self) -> Option<Entry> {
+        let mut level = self.levels.first_entry()?;
+        let entry = level.get_mut().pop_front();
+        if level.get().is_empty() {
+            level.remove();
+        }
+        self.len -= usize::from(entry.is_some());
+        entry
+    }
+
+    /// Up to `n` entries, as [`pop`](Self::pop) gives them.
     pub fn take(&mut self, n: usize) -> Vec<Entry> {
-        self.entries.sort_by_key(|e| e.depth);
-        let n = n.min(self.entries.len());
-        self.entries.drain(..n).collect()
+        std::iter::from_fn(|| self.pop()).take(n).collect()
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut body = serde_json::to_vec(&self.entries)
+        let entries: Vec<&Entry> = self.levels.values().flatten().collect();
+        let mut body = serde_json::to_vec(&entries)
             .map_err(|e| Error::Internal(format!("cannot serialise a host's queue: {e}")))?;
         body.reserve(1 + self.seen.len() * 16);
         body.push(b'\n');
@@ -115,10 +128,15 @@ impl HostQueue {
         if digests.len() % 16 != 0 {
             return Err(corrupt(format!("{} bytes of digests", digests.len())));
         }
+        let entries: Vec<Entry> =
+            serde_json::from_slice(entries).map_err(|e| corrupt(e.to_string()))?;
         let mut queue = HostQueue {
-            entries: serde_json::from_slice(entries).map_err(|e| corrupt(e.to_string()))?,
             seen: HashSet::with_capacity(digests.len() / 16),
+            ..HostQueue::default()
         };
+        for entry in entries {
+            queue.put_back(entry);
+        }
         for digest in digests.chunks_exact(16) {
             queue.seen.insert(digest.try_into().unwrap_or_default());
         }
@@ -187,7 +205,7 @@ mod tests {
     fn a_full_queue_refuses_new_urls_and_still_knows_the_old_ones() {
         let mut queue = HostQueue::default();
         for i in 0..MAX_QUEUED {
-            queue.entries.push(Entry {
+            queue.put_back(Entry {
                 url: url("/x"),
                 depth: 0,
                 attempts: 0,

@@ -63,7 +63,7 @@ pub async fn next(
         None => {}
     }
     let limits = &crawl.limits;
-    let mut budget = u64::from(limits.max_pages).saturating_sub(progress.totals.fetched());
+    let budget = u64::from(limits.max_pages).saturating_sub(progress.totals.fetched());
     let inbox: BTreeSet<usize> = frontier.inbox_sites().await?.into_iter().collect();
     let queued: Vec<usize> = progress
         .pending
@@ -87,26 +87,18 @@ pub async fn next(
         return Ok(answer);
     }
     let hosts = (limits.concurrency as usize).min(deps.config.batch_size);
+    // No more hosts than pages left, and each an equal share of them, up to a worker's pages:
+    // whatever the hosts find in their turns, the batch cannot pass `max_pages`.
+    let hosts = hosts.min(usize::try_from(budget).unwrap_or(usize::MAX));
     let (chosen, cursor) = take_turns(&queued, progress.cursor, hosts);
-    let mut groups = Vec::new();
-    for site in chosen {
-        // A host with links in its inbox may have more to do than its queue says.
-        let queued_here = match progress.pending.get(&site) {
-            Some(n) if !inbox.contains(&site) => *n,
-            _ => u64::MAX,
-        };
-        let take = budget
-            .min(u64::from(limits.pages_per_worker()))
-            .min(queued_here);
-        if take == 0 {
-            break;
-        }
-        budget -= take;
-        groups.push(Group {
+    let share = (budget / chosen.len().max(1) as u64).min(u64::from(limits.pages_per_worker()));
+    let groups: Vec<Group> = chosen
+        .iter()
+        .map(|&site| Group {
             site,
-            take: take as u32,
-        });
-    }
+            take: share as u32,
+        })
+        .collect();
     let batch = progress.hand_out(groups.iter().map(|g| g.take as usize).sum())?;
     progress.cursor = cursor;
     // Each worker paces up to `hosts_per_worker` hosts at once.

@@ -128,6 +128,7 @@ async fn crawl_host(
         site,
         name: batch,
         queue: frontier.queue(site, &earlier.queue).await?,
+        deferred: Vec::new(),
         counts: Counts::default(),
         forwarded: BTreeMap::new(),
         forwarded_seen: HashSet::new(),
@@ -164,43 +165,55 @@ async fn crawl_host(
         agent,
         robots: HashMap::new(),
     };
-    let taken = turn.queue.take(take as usize);
-    let previous = if crawl.since.is_some() {
-        let urls = taken.iter().map(|e| url_digest(&e.url)).collect();
-        frontier
-            .previous_records(&host_site.base_url, &urls)
-            .await?
-    } else {
-        HashMap::new()
-    };
-    let mut entries = taken.into_iter();
-    for entry in entries.by_ref() {
-        if !budget.fits(pace.wait()) {
-            tracing::warn!(
-                crawl = %crawl.name,
-                site = %host_site.base_url,
-                left = entries.len() + 1,
-                "the worker's time budget is spent; its other pages stay queued"
-            );
-            turn.queue.put_back(entry);
+    // Up to `take` pages, shallowest first, taken as the turn finds them: a host's first turn
+    // goes on with the links of its first page. The pages of a re-crawl's earlier run are read
+    // for each handful taken.
+    let mut left = take as usize;
+    'turn: while left > 0 {
+        let handful = turn.queue.take(left);
+        if handful.is_empty() {
             break;
         }
-        if !robots.allows(&entry.url) {
-            // Queued from another host's page before this host's robots.txt was read.
-            turn.counts.robots_skipped += 1;
-            continue;
-        }
-        let page = HostPage {
-            frontier: &frontier,
-            fetcher: &fetcher,
-            robots: &robots,
-            // An attempt that died, or a worker that failed, may have stored the page.
-            stored_before: resumed || entry.attempts > 0,
-            previous: previous.get(&url_digest(&entry.url)),
+        left -= handful.len();
+        let previous = if crawl.since.is_some() {
+            let urls = handful.iter().map(|e| url_digest(&e.url)).collect();
+            frontier
+                .previous_records(&host_site.base_url, &urls)
+                .await?
+        } else {
+            HashMap::new()
         };
-        page.crawl(&mut turn, &mut others, entry, &mut pace).await?;
+        let mut entries = handful.into_iter();
+        while let Some(entry) = entries.next() {
+            if !budget.fits(pace.wait()) {
+                turn.deferred.push(entry);
+                turn.deferred.extend(entries.by_ref());
+                tracing::warn!(
+                    crawl = %crawl.name,
+                    site = %host_site.base_url,
+                    left = turn.deferred.len(),
+                    "the worker's time budget is spent; its other pages stay queued"
+                );
+                break 'turn;
+            }
+            if !robots.allows(&entry.url) {
+                // Queued from another host's page before this host's robots.txt was read.
+                turn.counts.robots_skipped += 1;
+                continue;
+            }
+            let page = HostPage {
+                frontier: &frontier,
+                fetcher: &fetcher,
+                robots: &robots,
+                // An attempt that died, or a worker that failed, may have stored the page.
+                stored_before: resumed || entry.attempts > 0,
+                previous: previous.get(&url_digest(&entry.url)),
+            };
+            page.crawl(&mut turn, &mut others, entry, &mut pace).await?;
+        }
     }
-    for entry in entries {
+    // What goes back for a later turn: pages to try again, and those there was no time for.
+    for entry in std::mem::take(&mut turn.deferred) {
         turn.queue.put_back(entry);
     }
     // The turn's end: its records, the other hosts' inboxes, the queue's new version, then the
@@ -237,6 +250,8 @@ struct Turn<'a> {
     /// The batch: it names the turn's queue version and records.
     name: &'a str,
     queue: HostQueue,
+    /// Entries taken and going back after the turn, not to be taken again in it.
+    deferred: Vec<Entry>,
     counts: Counts,
     forwarded: BTreeMap<usize, Vec<InboxLink>>,
     forwarded_seen: HashSet<Digest16>,
@@ -459,7 +474,7 @@ impl HostPage<'_> {
         let attempts = entry.attempts + 1;
         if page.fetched.is_retryable() && attempts < crawl.limits.max_attempts {
             turn.counts.retries += 1;
-            turn.queue.put_back(Entry { attempts, ..entry });
+            turn.deferred.push(Entry { attempts, ..entry });
             return Ok(());
         }
         let mut counts = Counts::default();
