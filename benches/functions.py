@@ -97,7 +97,7 @@ def crawl_step(argv):
     run_id = f"bench-{uuid.uuid4().hex[:8]}"
     run = step(argv, {"action": "start", "run_id": run_id, "crawl": crawl})
     batch = step(argv, {"action": "next", **run, "execution": run_id, "batch": None, "results": []})
-    return json.dumps({"action": "work", **run, "batch": batch["batch"], "site": batch["sites"][0]})
+    return json.dumps({"action": "work", **run, "batch": batch["batch"], "sites": batch["workers"][0]["sites"]})
 
 
 def step(argv, event):
@@ -227,7 +227,7 @@ def large_crawl(release, runs):
                 run_id = f"bench-{uuid.uuid4().hex[:8]}"
                 run = step([binary], {"action": "start", "run_id": run_id, "crawl": crawl})
                 batch = step([binary], {"action": "next", **run, "execution": run_id, "batch": None, "results": []})
-                return json.dumps({"action": "work", **run, "batch": batch["batch"], "site": batch["sites"][0]})
+                return json.dumps({"action": "work", **run, "batch": batch["batch"], "sites": batch["workers"][0]["sites"]})
             row = measure(name, [binary], event, runs)
             _, _, answer = memory.one_run(event().encode(), [binary])
             counts = (answer or {}).get("counts", {})
