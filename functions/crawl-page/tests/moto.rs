@@ -229,8 +229,9 @@ async fn drive_from(deps: &Deps, run: Value, mut execution: Value, mut batch: Va
                        "child_started": (next["distributed"] == json!(true)).then(page::now)}),
             )
         });
-        // At once, as a Map runs them, up to as many as moto serves well.
-        let done: Vec<shared::Result<Value>> = stream::iter(workers).buffered(64).collect().await;
+        // At once, as a Map runs them, up to as many as moto and the test servers serve well on
+        // two cores: 8 workers of up to 10 hosts.
+        let done: Vec<shared::Result<Value>> = stream::iter(workers).buffered(8).collect().await;
         results = Value::Array(done.into_iter().map(Result::unwrap).collect());
         batch = next["batch"].clone();
     }

@@ -59,10 +59,13 @@ pub async fn work(
             crawl.name
         )));
     }
+    // One HTTP client for all the worker's hosts and requests, whatever their size limit: each
+    // client loads the trusted roots again.
+    let fetcher = deps.fetcher(&crawl, crawl.limits.max_page_bytes as usize)?;
     let turns = join_all(
         sites
             .iter()
-            .map(|site| crawl_host(deps, run, batch, *site, deadline)),
+            .map(|site| crawl_host(deps, run, batch, *site, &fetcher, deadline)),
     )
     .await;
     let mut counts = Counts::default();
@@ -81,6 +84,7 @@ async fn crawl_host(
     run: &Run,
     batch: &str,
     site: usize,
+    fetcher: &Fetcher,
     deadline: Instant,
 ) -> Result<Counts> {
     let crawl = &deps.crawl(run).await?;
@@ -144,14 +148,12 @@ async fn crawl_host(
         last_ms: host.last_request_ms,
     };
     let agent = agent_token(&deps.config.user_agent);
-    // One HTTP client for the worker's requests, whatever their size limit.
-    let fetcher = deps.fetcher(crawl, limits.max_page_bytes as usize)?;
     let (robots, first_robots) = match frontier.robots(site).await? {
         Some(txt) => (Robots::parse(agent, &txt), None),
         None => {
             let visit = FirstVisit {
                 agent,
-                fetcher: &fetcher,
+                fetcher,
                 crawl,
                 frontier: &frontier,
                 site,
@@ -203,7 +205,7 @@ async fn crawl_host(
             }
             let page = HostPage {
                 frontier: &frontier,
-                fetcher: &fetcher,
+                fetcher,
                 robots: &robots,
                 // An attempt that died, or a worker that failed, may have stored the page.
                 stored_before: resumed || entry.attempts > 0,
