@@ -533,17 +533,17 @@ async fn every_in_scope_page_is_stored_once_and_nothing_else_is_fetched() {
             .unwrap()
             .contains("Pages crawled: 7. Failed: 2.")
     );
+    let crawl = crate::stored(
+        &deps,
+        &json!({"name": "test-site", "run_id": run.finished["summary"]["run_id"]}),
+    )
+    .await;
+    let frontier = Frontier::new(deps.store.as_ref(), &crawl);
     assert!(
-        keys(
-            &deps,
-            &format!(
-                "frontier/test-site/{}/queue/",
-                run.finished["summary"]["run_id"].as_str().unwrap()
-            )
-        )
-        .await
-        .is_empty()
+        queue_of(&frontier, 0).await.is_empty(),
+        "nothing left queued"
     );
+    assert!(frontier.inbox(0, 10).await.unwrap().is_empty());
 }
 
 #[tokio::test]

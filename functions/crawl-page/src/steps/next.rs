@@ -1,7 +1,8 @@
 //! `next`: adds up the last batch (each host's state says what its worker did; a worker that
 //! did not end its turn failed, and its pages go back to its host's queue or are recorded as
-//! failed), then hands out the next batch, one worker per host with pages queued or links in
-//! its inbox, or says the crawl is done, or that this execution should hand over to a new one.
+//! failed), then hands out the next batch, its hosts with pages queued or links in their inbox
+//! shared among workers, or says the crawl is done, or that this execution should hand over to a
+//! new one.
 
 use crate::Deps;
 use crate::crawl::{Crawl, Run};
