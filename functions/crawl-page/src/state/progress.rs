@@ -6,7 +6,7 @@
 use crate::state::counts::Counts;
 use serde::{Deserialize, Serialize};
 use shared::{Error, Result};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Batches in a row in which no worker got anything done, after which the crawl fails instead
 /// of handing out the same pages for ever (every worker failing before it took its pages).
@@ -32,22 +32,22 @@ pub struct Progress {
     pub stalled: u32,
     /// The crawl stopped at `max_pages` with pages still queued.
     pub limit_reached: bool,
-    /// The hosts with pages queued, and how many, as their last turn left them (hosts with
-    /// links in their inbox are found by listing it).
-    pub pending: BTreeMap<usize, u64>,
+    /// The hosts with pages queued, as their last turn left them (hosts with links in their
+    /// inbox are found by listing it).
+    pub pending: BTreeSet<usize>,
 }
 
 impl Progress {
     /// A new crawl's, driven by its first execution (named by the run id), with each host's
-    /// start pages queued.
-    pub fn new(run_id: &str, pending: BTreeMap<usize, u64>) -> Self {
+    /// start pages queued (how many, by host).
+    pub fn new(run_id: &str, queued: BTreeMap<usize, u64>) -> Self {
         Progress {
             totals: Counts {
-                queued: pending.values().sum(),
+                queued: queued.values().sum(),
                 ..Counts::default()
             },
             execution: run_id.to_owned(),
-            pending,
+            pending: queued.into_keys().collect(),
             ..Progress::default()
         }
     }
@@ -57,7 +57,7 @@ impl Progress {
         if queued == 0 {
             self.pending.remove(&site);
         } else {
-            self.pending.insert(site, queued);
+            self.pending.insert(site);
         }
     }
 

@@ -7,6 +7,7 @@
 //! The stored form is the entries as a JSON array on the first line, then the 16-byte digests of
 //! the URLs seen, one after the other (JSON escapes every newline inside the array).
 
+use crate::state::counts::Counts;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::{Error, Result};
@@ -47,6 +48,17 @@ pub enum Offered {
     Seen,
     /// New, but the host's queue or its set of seen URLs is full: not queued.
     Full,
+}
+
+impl Offered {
+    /// Counts it: a new URL as `queued` or `queue_full`, one seen before not at all.
+    pub fn count(self, counts: &mut Counts) {
+        match self {
+            Offered::Queued => counts.queued += 1,
+            Offered::Seen => {}
+            Offered::Full => counts.queue_full += 1,
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use crate::state::progress::Progress;
 use crate::web::pace;
 use crate::web::page::Record;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use shared::{Error, Result};
+use shared::Result;
 use std::collections::BTreeSet;
 
 /// Batches of up to this many hosts run in the execution's inline Map (its `MaxConcurrency`);
@@ -66,14 +66,7 @@ pub async fn next(
     let limits = &crawl.limits;
     let budget = u64::from(limits.max_pages).saturating_sub(progress.totals.fetched());
     let inbox: BTreeSet<usize> = frontier.inbox_sites().await?.into_iter().collect();
-    let queued: Vec<usize> = progress
-        .pending
-        .keys()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .union(&inbox)
-        .copied()
-        .collect();
+    let queued: Vec<usize> = progress.pending.union(&inbox).copied().collect();
     progress.limit_reached = budget == 0 && !queued.is_empty();
     answer.done = queued.is_empty() || budget == 0;
     answer.continue_as_new = !answer.done && progress.execution_pages >= limits.pages_per_execution;
@@ -246,9 +239,7 @@ async fn put_back(
         frontier.delete_page(&entry.url).await?;
         let record =
             Record::worker_failed(entry.url, entry.depth, entry.attempts, error.to_owned());
-        serde_json::to_writer(&mut failed, &record)
-            .map_err(|e| Error::Internal(format!("cannot serialise a record: {e}")))?;
-        failed.push(b'\n');
+        record.write_line(&mut failed)?;
         counts.failed += 1;
     }
     frontier.delete_records(site, batch).await?;

@@ -13,7 +13,7 @@ use crate::crawl::{Crawl, Run, Site};
 use crate::messages::Worked;
 use crate::state::counts::Counts;
 use crate::state::frontier::{Frontier, Host, InboxLink, url_hash};
-use crate::state::queue::{Digest16, Entry, HostQueue, Offered, url_digest};
+use crate::state::queue::{Digest16, Entry, HostQueue, url_digest};
 use crate::web::discover::{self, ROBOTS_MAX_BYTES, RobotsFile};
 use crate::web::fetch::{Fetched, Fetcher};
 use crate::web::pace::{self, Budget, Pace};
@@ -22,7 +22,9 @@ use crate::web::robots::{Robots, agent_token};
 use crate::web::sitemap;
 use futures_util::future::join_all;
 use shared::{Error, Result};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 use std::time::Duration;
 use std::time::Instant;
 use url::Url;
@@ -62,10 +64,14 @@ pub async fn work(
     // One HTTP client for all the worker's hosts and requests, whatever their size limit: each
     // client loads the trusted roots again.
     let fetcher = deps.fetcher(&crawl, crawl.limits.max_page_bytes as usize)?;
+    let others = OtherRobots {
+        agent: agent_token(&deps.config.user_agent),
+        robots: RefCell::default(),
+    };
     let turns = join_all(
         sites
             .iter()
-            .map(|site| crawl_host(deps, run, batch, *site, &fetcher, deadline)),
+            .map(|site| crawl_host(deps, &crawl, batch, *site, &fetcher, &others, deadline)),
     )
     .await;
     let mut counts = Counts::default();
@@ -81,13 +87,13 @@ pub async fn work(
 /// queued.
 async fn crawl_host(
     deps: &Deps,
-    run: &Run,
+    crawl: &Crawl,
     batch: &str,
     site: usize,
     fetcher: &Fetcher,
+    others: &OtherRobots<'_>,
     deadline: Instant,
 ) -> Result<Counts> {
-    let crawl = &deps.crawl(run).await?;
     let Some(host_site) = crawl.sites.get(site) else {
         return Err(Error::InvalidInput(format!(
             "site {site} is not a site of crawl '{}' ({} sites)",
@@ -163,10 +169,6 @@ async fn crawl_host(
         }
     };
     pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
-    let mut others = OtherRobots {
-        agent,
-        robots: HashMap::new(),
-    };
     // Up to `take` pages, shallowest first, taken as the turn finds them: a host's first turn
     // goes on with the links of its first page. The pages of a re-crawl's earlier run are read
     // for each handful taken.
@@ -211,7 +213,7 @@ async fn crawl_host(
                 stored_before: resumed || entry.attempts > 0,
                 previous: previous.get(&url_digest(&entry.url)),
             };
-            page.crawl(&mut turn, &mut others, entry, &mut pace).await?;
+            page.crawl(&mut turn, others, entry, &mut pace).await?;
         }
     }
     // What goes back for a later turn: pages to try again, and those there was no time for.
@@ -266,18 +268,9 @@ impl Turn<'_> {
     /// A link another host's worker found for this host.
     fn take_in(&mut self, link: &InboxLink) {
         if self.crawl.site_of(&link.url) == Some(self.site) {
-            let mut counts = Counts::default();
-            self.offer(&link.url, link.depth, &mut counts);
-            self.counts.queued += counts.queued;
-            self.counts.queue_full += counts.queue_full;
-        }
-    }
-
-    fn offer(&mut self, url: &Url, depth: u32, counts: &mut Counts) {
-        match self.queue.offer(url, depth) {
-            Offered::Queued => counts.queued += 1,
-            Offered::Seen => {}
-            Offered::Full => counts.queue_full += 1,
+            self.queue
+                .offer(&link.url, link.depth)
+                .count(&mut self.counts);
         }
     }
 
@@ -299,7 +292,7 @@ impl Turn<'_> {
         &mut self,
         frontier: &Frontier<'_>,
         robots: &Robots,
-        others: &mut OtherRobots<'_>,
+        others: &OtherRobots<'_>,
         links: &[Url],
         depth: u32,
         counts: &mut Counts,
@@ -313,16 +306,20 @@ impl Turn<'_> {
             .collect();
         others.load(frontier, elsewhere).await?;
         for (url, link_site) in links.iter().zip(sites) {
+            let other = link_site
+                .filter(|s| *s != self.site)
+                .and_then(|s| others.get(s));
             let link_robots = match link_site {
                 Some(s) if s == self.site => Some(robots),
-                Some(s) => others.get(s),
-                None => None,
+                _ => other.as_deref(),
             };
             match (
                 page::classify(self.crawl, link_site, link_robots, url, depth),
                 link_site,
             ) {
-                (Link::Follow, Some(s)) if s == self.site => self.offer(url, depth, counts),
+                (Link::Follow, Some(s)) if s == self.site => {
+                    self.queue.offer(url, depth).count(counts);
+                }
                 (Link::Follow, Some(s)) => self.forward(s, url, depth, counts),
                 (link, _) => link.count(counts),
             }
@@ -332,9 +329,7 @@ impl Turn<'_> {
 
     /// Adds a URL's record; a part of the records is stored when it is large.
     async fn record(&mut self, frontier: &Frontier<'_>, record: &Record) -> Result<()> {
-        serde_json::to_writer(&mut self.records, record)
-            .map_err(|e| Error::Internal(format!("cannot serialise a record: {e}")))?;
-        self.records.push(b'\n');
+        record.write_line(&mut self.records)?;
         if self.records.len() >= RECORDS_PART_BYTES {
             self.store_records(frontier).await?;
         }
@@ -401,38 +396,42 @@ impl FirstVisit<'_> {
         let robots = Robots::parse(agent, &txt);
         pace.interval = Duration::from_millis(crawl.request_interval_ms(robots.crawl_delay_ms()));
         let fetcher = fetcher.with_limit(sitemap::MAX_BYTES);
-        let mut counts = Counts::default();
         for url in discover::sitemap_pages(&fetcher, crawl, host_site, &robots, pace, budget).await
         {
-            turn.offer(&url, 0, &mut counts);
+            turn.queue.offer(&url, 0).count(&mut turn.counts);
         }
-        turn.counts.add(&counts)?;
         Ok(txt)
     }
 }
 
-/// Other sites' robots.txt, for the links that lead there, up to [`OTHER_ROBOTS`] hosts: a link
-/// to a host not among them, or whose first worker has not read its robots.txt yet, goes to its
-/// inbox, and that host's own worker checks it before fetching it.
+/// Other sites' robots.txt, for the links that lead there, up to [`OTHER_ROBOTS`] hosts, shared
+/// by the worker's hosts' turns: a link to a host not among them, or whose first worker has not
+/// read its robots.txt yet, goes to its inbox, and that host's own worker checks it before
+/// fetching it. (The turns run as one task, taking turns at their awaits: no borrow of the
+/// cache is held across one.)
 struct OtherRobots<'a> {
     agent: &'a str,
-    robots: HashMap<usize, Option<Robots>>,
+    robots: RefCell<HashMap<usize, Option<Rc<Robots>>>>,
 }
 
 impl OtherRobots<'_> {
-    async fn load(&mut self, frontier: &Frontier<'_>, sites: Vec<usize>) -> Result<()> {
+    async fn load(&self, frontier: &Frontier<'_>, sites: Vec<usize>) -> Result<()> {
         for site in sites {
-            if !self.robots.contains_key(&site) && self.robots.len() < OTHER_ROBOTS {
+            let wanted = {
+                let robots = self.robots.borrow();
+                !robots.contains_key(&site) && robots.len() < OTHER_ROBOTS
+            };
+            if wanted {
                 let txt = frontier.robots(site).await?;
-                let robots = txt.map(|txt| Robots::parse(self.agent, &txt));
-                self.robots.insert(site, robots);
+                let robots = txt.map(|txt| Rc::new(Robots::parse(self.agent, &txt)));
+                self.robots.borrow_mut().insert(site, robots);
             }
         }
         Ok(())
     }
 
-    fn get(&self, site: usize) -> Option<&Robots> {
-        self.robots.get(&site).and_then(Option::as_ref)
+    fn get(&self, site: usize) -> Option<Rc<Robots>> {
+        self.robots.borrow().get(&site).cloned().flatten()
     }
 }
 
@@ -453,7 +452,7 @@ impl HostPage<'_> {
     async fn crawl(
         &self,
         turn: &mut Turn<'_>,
-        others: &mut OtherRobots<'_>,
+        others: &OtherRobots<'_>,
         entry: Entry,
         pace: &mut Pace,
     ) -> Result<()> {

@@ -10,6 +10,7 @@ use crate::web::html;
 use crate::web::pace::Pace;
 use crate::web::robots::Robots;
 use serde::{Deserialize, Serialize};
+use shared::{Error, Result};
 use std::collections::HashSet;
 use url::Url;
 
@@ -256,6 +257,14 @@ impl Record {
     }
 
     /// A URL whose worker failed every attempt: recorded as failed with that error.
+    /// Appends the record as one line of JSON Lines: how a turn's records are stored.
+    pub fn write_line(&self, lines: &mut Vec<u8>) -> Result<()> {
+        serde_json::to_writer(&mut *lines, self)
+            .map_err(|e| Error::Internal(format!("cannot serialise a record: {e}")))?;
+        lines.push(b'\n');
+        Ok(())
+    }
+
     pub fn worker_failed(url: Url, depth: u32, attempts: u32, error: String) -> Self {
         Record {
             url,
