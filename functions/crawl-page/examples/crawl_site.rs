@@ -28,7 +28,9 @@ const INVOCATION: Duration = Duration::from_secs(280);
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
-#[tokio::main]
+/// One thread, as the worker runs in Lambda (`main.rs`): a worker's hosts share it, and a thread
+/// pool would only add the cost of handing tasks between threads.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> std::result::Result<(), Failure> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [concurrency, rate, out, urls @ ..] = args.as_slice() else {

@@ -149,10 +149,10 @@ async fn crawl_host(
     for link in inbox.iter().flat_map(|(_, links)| links) {
         turn.take_in(link);
     }
-    let mut pace = Pace {
-        interval: Duration::from_millis(crawl.request_interval_ms(0)),
-        last_ms: host.last_request_ms,
-    };
+    let mut pace = Pace::new(
+        Duration::from_millis(crawl.request_interval_ms(0)),
+        host.last_request_ms,
+    );
     let agent = agent_token(&deps.config.user_agent);
     let (robots, first_robots) = match frontier.robots(site).await? {
         Some(txt) => (Robots::parse(agent, &txt), None),
