@@ -266,6 +266,40 @@ pub fn sample_events(function: &str, expected: &[&str]) -> BTreeMap<String, serd
     samples
 }
 
+/// Every sample under `events/<function>/` is parsed as `T`, as the function's payload is, or
+/// refused with `InvalidInput`, as `expected` (file name, accepted) says.
+pub fn check_samples_parse<T: serde::de::DeserializeOwned>(
+    function: &str,
+    expected: &[(&str, bool)],
+) {
+    let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
+    for (name, event) in sample_events(function, &names) {
+        let accepted = expected.iter().any(|(n, ok)| *n == name && *ok);
+        match shared::input::parse::<T>(event) {
+            Ok(_) => assert!(accepted, "{name} should be refused"),
+            Err(e) => {
+                assert!(!accepted, "{name}: {e}");
+                assert_eq!(e.error_type(), "InvalidInput", "{name}");
+            }
+        }
+    }
+}
+
+/// Of [`LAMBDA_EVENTS_FIXTURES`], only the EventBridge schedule parses as `T`, the input of a
+/// scheduled job: an EC2 state change, SNS deliveries and CloudTrail records are refused
+/// instead of being taken as "run now".
+pub fn check_only_the_schedule_parses<T: serde::de::DeserializeOwned + std::fmt::Debug>() {
+    for (name, event) in lambda_events_fixtures(LAMBDA_EVENTS_FIXTURES) {
+        let result = shared::input::parse::<T>(event);
+        if name == "example-eventbridge-schedule.json" {
+            assert!(result.is_ok(), "{name}: {result:?}");
+        } else {
+            let err = result.expect_err(&name);
+            assert_eq!(err.error_type(), "InvalidInput", "{name}");
+        }
+    }
+}
+
 fn read_samples(function: &str) -> BTreeMap<String, serde_json::Value> {
     let dir = workspace_root().join("events").join(function);
     std::fs::read_dir(&dir)
