@@ -464,7 +464,7 @@ impl HostPage<'_> {
             previous,
         } = *self;
         let crawl = turn.crawl;
-        let page = visit(fetcher, crawl, &entry.url, previous, pace).await;
+        let mut page = visit(fetcher, crawl, &entry.url, previous, pace).await;
         if let Fetched::Status {
             retry_after: Some(wait),
             ..
@@ -486,7 +486,7 @@ impl HostPage<'_> {
             entry.url.clone(),
             entry.depth,
             attempts,
-            &page,
+            &mut page,
             previous,
             &mut counts,
         );

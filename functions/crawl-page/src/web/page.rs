@@ -3,15 +3,15 @@
 //! and the benchmark both run pages through these functions.
 
 use crate::crawl::Crawl;
-use crate::normalize::normalize;
+use crate::normalize::{QueryStrings, normalize};
 use crate::state::counts::Counts;
 use crate::web::fetch::{Fetched, Fetcher, Validators};
 use crate::web::html;
 use crate::web::pace::Pace;
 use crate::web::robots::Robots;
+use indexmap::IndexSet;
 use serde::{Deserialize, Serialize};
 use shared::{Error, Result};
-use std::collections::HashSet;
 use url::Url;
 
 /// Distinct links taken from one page: the Python docs' largest index page has about 17,000
@@ -47,20 +47,27 @@ pub async fn visit(
         (Fetched::NotModified, Some(previous)) => (previous.title.clone(), previous.links.clone()),
         (fetched, _) => parse(fetched, url),
     };
-    // A set for the check, a list for the order: an index page has thousands of links, and a
-    // page may have any number; past MAX_LINKS the rest are not followed.
-    let mut distinct = HashSet::new();
-    let links: Vec<Url> = raw_links
-        .iter()
-        .filter_map(|link| normalize(link, crawl.query_strings))
-        .filter(|link| link != url && distinct.insert(link.clone()))
-        .take(MAX_LINKS)
-        .collect();
     Visit {
         fetched,
         title,
-        links,
+        links: distinct(&raw_links, url, crawl.query_strings),
     }
+}
+
+/// The distinct normalised links of the page at `url`, other than itself, in the page's order.
+/// An index page has thousands of links, and a page may have any number; past [`MAX_LINKS`]
+/// the rest are not followed.
+fn distinct(raw_links: &[Url], url: &Url, query: QueryStrings) -> Vec<Url> {
+    let mut links = IndexSet::new();
+    for link in raw_links.iter().filter_map(|link| normalize(link, query)) {
+        if links.len() == MAX_LINKS {
+            break;
+        }
+        if link != *url {
+            links.insert(link);
+        }
+    }
+    links.into_iter().collect()
 }
 
 /// A page's title and links, as fetched.
@@ -171,13 +178,13 @@ pub enum Outcome {
 }
 
 impl Record {
-    /// The record of a finished fetch (not one to retry), and its count. `previous` is the
-    /// page's record in the run a re-crawl names.
+    /// The record of a finished fetch (not one to retry), and its count; it takes the visit's
+    /// title and links. `previous` is the page's record in the run a re-crawl names.
     pub fn new(
         url: Url,
         depth: u32,
         attempts: u32,
-        visit: &Visit,
+        visit: &mut Visit,
         previous: Option<&Record>,
         counts: &mut Counts,
     ) -> Self {
@@ -186,7 +193,7 @@ impl Record {
             depth,
             outcome: Outcome::Failed,
             status: visit.fetched.status(),
-            title: visit.title.clone(),
+            title: visit.title.take(),
             content_type: None,
             fetched_at: now(),
             bytes: 0,
@@ -195,7 +202,7 @@ impl Record {
             error: None,
             validators: Validators::default(),
             page: None,
-            links: visit.links.clone(),
+            links: std::mem::take(&mut visit.links),
             counts: Counts::default(),
         };
         match &visit.fetched {
@@ -292,4 +299,58 @@ impl Record {
 /// The time of a record: UTC, RFC 3339, milliseconds.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_pages_links_are_kept_once_each_in_its_order_without_itself() {
+        let page = url("https://example.com/docs/");
+        let raw = [
+            "https://example.com/b#top",
+            "https://example.com/a",
+            "https://EXAMPLE.com/b",
+            "https://example.com/docs/#contents",
+            "mailto:someone@example.com",
+            "https://example.com/a?x=1",
+        ]
+        .map(url);
+        let kept = |query| distinct(&raw, &page, query);
+        assert_eq!(
+            kept(QueryStrings::Keep),
+            [
+                "https://example.com/b",
+                "https://example.com/a",
+                "https://example.com/a?x=1"
+            ]
+            .map(url)
+        );
+        assert_eq!(
+            kept(QueryStrings::Drop),
+            ["https://example.com/b", "https://example.com/a"].map(url)
+        );
+    }
+
+    #[test]
+    fn past_the_cap_a_pages_other_links_are_not_followed() {
+        let page = url("https://example.com/");
+        let raw: Vec<Url> = (0..MAX_LINKS + 10)
+            .flat_map(|n| {
+                let link = url(&format!("https://example.com/{n}"));
+                [link.clone(), link]
+            })
+            .collect();
+        let links = distinct(&raw, &page, QueryStrings::Keep);
+        assert_eq!(links.len(), MAX_LINKS);
+        assert_eq!(
+            links.last(),
+            Some(&url(&format!("https://example.com/{}", MAX_LINKS - 1)))
+        );
+    }
 }
