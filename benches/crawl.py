@@ -8,7 +8,9 @@ wait RATE's interval after each page, as our pace does; wget2's threads do not k
 request per host, ours do. Each program runs RUNS times, alternating; reported are the median
 wall time of the whole process, HTML pages stored per second, the peak resident memory (GNU
 time), that peak divided by P (memory per worker), and the CPU seconds (user + system) per HTML
-page, which is what a Lambda worker is billed for beyond its waits.
+page, which is what a Lambda worker is billed for beyond its waits. Ours against wget2 is also
+taken run by run, each run against the wget2 run just before it, and the median of those paired
+ratios reported: pairing keeps a ratio of 1 or 2 % from drowning in the machine's drift.
 
     python crawl.py RUNS RATE RUST_PROGRAM PARALLELISM,... URL...
 
@@ -74,7 +76,7 @@ def main():
     summary = {}
     print(f"\n{len(urls)} hosts available, {rate:g} requests/s per host, median of {runs} runs each, alternating")
     print(f"{'':32} {'HTML pages':>10} {'wall s':>8} {'pages/s':>8} {'peak MB':>8} {'MB/worker':>10} "
-          f"{'CPU ms/page':>11} {'vs wget':>8} {'vs wget2':>9}")
+          f"{'CPU ms/page':>11} {'vs wget':>8} {'vs wget2':>9} {'paired':>7} {'CPU paired':>10}")
     for p in widths:
         rates = {}
         for (width, name), rows in results.items():
@@ -87,11 +89,19 @@ def main():
             rates[name] = pages / wall
             first, second = list(rates.values())[0], list(rates.values())[1:2]
             vs_wget2 = f"{rates[name] / second[0]:>8.2f}x" if second else f"{'':>9}"
-            summary[f"{p} hosts, {name}"] = {"pages": pages, "wall": wall, "pages_per_s": rates[name],
-                                              "peak_mb": peak, "peak_mb_per_worker": peak / p,
-                                              "cpu_ms_per_page": cpu_ms}
+            row = {"pages": pages, "wall": wall, "pages_per_s": rates[name], "peak_mb": peak,
+                   "peak_mb_per_worker": peak / p, "cpu_ms_per_page": cpu_ms}
+            paired = ""
+            if name.startswith("ours"):
+                wget2 = next(rows for (w, n), rows in results.items() if w == p and n.startswith("wget2"))
+                row["paired_pages_per_s_vs_wget2"] = statistics.median(
+                    w["wall"] / o["wall"] for o, w in zip(rows, wget2))
+                row["paired_cpu_vs_wget2"] = statistics.median(
+                    o["cpu"] / o["pages"] / (w["cpu"] / w["pages"]) for o, w in zip(rows, wget2))
+                paired = f" {row['paired_pages_per_s_vs_wget2']:>6.2f}x {row['paired_cpu_vs_wget2']:>9.2f}x"
+            summary[f"{p} hosts, {name}"] = row
             print(f"{p:>2} hosts, {name:23} {pages:>10} {wall:>8.2f} {rates[name]:>8.0f} {peak:>8.1f} "
-                  f"{peak / p:>10.1f} {cpu_ms:>11.2f} {rates[name] / first:>7.2f}x {vs_wget2}")
+                  f"{peak / p:>10.1f} {cpu_ms:>11.2f} {rates[name] / first:>7.2f}x {vs_wget2}{paired}")
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
             json.dump({"runs": runs, "rate": rate, "results": summary}, f, indent=2)

@@ -48,7 +48,9 @@ def main():
             wget2 = next(v for k, v in results.items() if k.startswith(f"{hosts}, wget2"))
             print(f"  {name}: {r['pages_per_s']:.0f} pages/s ({r['pages_per_s'] / wget['pages_per_s']:.2f}x wget -r, "
                   f"{r['pages_per_s'] / wget2['pages_per_s']:.2f}x wget2), {r['peak_mb_per_worker']:.1f} MB per worker, "
-                  f"{r['cpu_ms_per_page']:.2f} ms CPU per page ({r['cpu_ms_per_page'] / wget2['cpu_ms_per_page']:.2f}x wget2's)")
+                  f"{r['cpu_ms_per_page']:.2f} ms CPU per page ({r['cpu_ms_per_page'] / wget2['cpu_ms_per_page']:.2f}x wget2's); "
+                  f"run by run against wget2: {r['paired_pages_per_s_vs_wget2']:.2f}x its pages/s, "
+                  f"{r['paired_cpu_vs_wget2']:.2f}x its CPU per page")
 
     for c in cost:
         m = c["per_million"]
