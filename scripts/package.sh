@@ -8,8 +8,10 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 workflow=${WORKFLOW:-default}
-if [[ "$workflow" != default && ! -f "templates/$workflow.yaml" ]]; then
-  log "no workflow '$workflow': choose one of $(cd templates && ls -- *.yaml | grep -v member-role | sed 's/\.yaml$//' | tr '\n' ' ')"
+# The workflows are samconfig.toml's environments other than default.
+workflows=$(sed -n 's/^\[\([a-z0-9-]*\)\.build\.parameters\]$/\1/p' samconfig.toml | grep -vx default)
+if [[ "$workflow" != default ]] && ! grep -qx -- "$workflow" <<<"$workflows"; then
+  log "no workflow '$workflow': choose one of $(tr '\n' ' ' <<<"$workflows")"
   exit 1
 fi
 "$ROOT/scripts/install-tools.sh" package

@@ -96,6 +96,7 @@ class Stack:
         self.source = load(path)
         self.template = translate(self.source)
         self.parameters = parameter_values(self.template, given or {})
+        self._children = {}
         self.conditions = {}
         for cond in self.template.get("Conditions") or {}:
             self.condition(cond)
@@ -152,11 +153,23 @@ class Stack:
                 return self.resolve(items)[int(index)]
             if key == "Fn::GetAtt":
                 target = arg if isinstance(arg, list) else arg.split(".", 1)
-                return Unresolved(f"{{{target[0]}.{target[1]}}}")
+                output = self._output(*target)
+                return Unresolved(f"{{{target[0]}.{target[1]}}}") if output is None else output
             if key.startswith("Fn::"):
                 return Unresolved(json.dumps(value))
         resolved = {k: self.resolve(v) for k, v in value.items()}
         return {k: v for k, v in resolved.items() if v is not _NO_VALUE}
+
+    def _output(self, resource, attribute):
+        """A nested stack's output (`GetAtt Child.Outputs.Name`) as that stack resolves it, or
+        None for any other attribute."""
+        if not attribute.startswith("Outputs.") or resource not in self._nested_names():
+            return None
+        child = self._child(resource)
+        output = (child.template.get("Outputs") or {}).get(attribute.removeprefix("Outputs."))
+        if output is None or not child.condition(output.get("Condition")):
+            raise ValueError(f"{child.path} has no output {attribute} in this deployment")
+        return child.resolve(output["Value"])
 
     def _ref(self, name):
         pseudo = {
@@ -229,21 +242,23 @@ class Stack:
     def nested(self):
         """The stacks of this stack's nested applications, each created with the parameter
         values this stack passes (resolved; values only known at deploy time stay symbolic)."""
-        stacks = {}
-        source = self.source.get("Resources") or {}
-        for name, resource in self.resources.items():
-            if resource.get("Type") != "AWS::CloudFormation::Stack":
-                continue
-            location = source[name]["Properties"]["Location"]
+        return {name: self._child(name) for name in self._nested_names()}
+
+    def _nested_names(self):
+        return [n for n, r in self.resources.items() if r.get("Type") == "AWS::CloudFormation::Stack"]
+
+    def _child(self, name):
+        if name not in self._children:
+            location = self.source["Resources"][name]["Properties"]["Location"]
             path = os.path.join(os.path.dirname(self.path), location)
-            given = self.resolve(resource["Properties"].get("Parameters") or {})
-            stacks[name] = Stack(
+            given = self.resolve(self.resources[name]["Properties"].get("Parameters") or {})
+            self._children[name] = Stack(
                 path,
                 {k: str(v) for k, v in given.items()},
                 name=f"{self.name}-{name}",
                 stack_name=f"{self.stack_name}-{name}-1A2B3C4D5E6F7",
             )
-        return stacks
+        return self._children[name]
 
     def all_stacks(self):
         """This stack and every nested one, depth first."""

@@ -9,9 +9,11 @@ AWS::RDS::EventSubscription (`UNSUPPORTED`, asserted, so a moto that learns one 
 it is checked too); it ignores a bucket's LifecycleConfiguration and VersioningConfiguration, a function's Architectures and
 a state machine's DefinitionS3Location, and fails on the Lambda version SAM publishes for an
 alias, so the security remediation stack is not created here. test_templates.py checks all of
-these from the template itself.
+these from the template itself. It creates the nested notification topics stack, but cannot read
+its outputs: `nested_output` below does, as CloudFormation would.
 """
 
+import glob
 import json
 import logging
 import os
@@ -22,6 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 import boto3
 from moto import mock_aws
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import Stack as MotoStack
 
 from stacks import cfn
 
@@ -47,6 +51,19 @@ UNSUPPORTED = {
 }
 
 
+def nested_output(stack, attribute):
+    """`Fn::GetAtt Nested.Outputs.Name`, which moto 5.2.5 leaves unimplemented; like
+    CloudFormation, refuses an output the nested stack does not have."""
+    name = attribute.removeprefix("Outputs.")
+    output = stack.output_map.get(name) if attribute.startswith("Outputs.") else None
+    if output is None:
+        raise ValidationError(message=f"{stack.name} has no attribute {attribute}")
+    return output.value
+
+
+MotoStack.get_cfn_attribute = nested_output
+
+
 def create(name, given):
     """Creates the stack in moto; returns what moto made, by logical id: (type, physical id), and
     the types of what the template asks for."""
@@ -54,9 +71,9 @@ def create(name, given):
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket="code")
     s3.put_object(Bucket="code", Key="bootstrap.zip", Body=b"PK\x05\x06" + b"\0" * 18)
-    for file in os.listdir(os.path.join(ROOT, "statemachines")):
-        with open(os.path.join(ROOT, "statemachines", file), "rb") as f:
-            s3.put_object(Bucket="code", Key=file, Body=f.read())
+    for path in [*glob.glob(os.path.join(ROOT, "statemachines", "*")), os.path.join(ROOT, "templates", "notification-topics.yaml")]:
+        with open(path, "rb") as f:
+            s3.put_object(Bucket="code", Key=os.path.basename(path), Body=f.read())
     cloudformation = boto3.client("cloudformation", region_name=REGION)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -126,6 +143,8 @@ class MotoStacks(unittest.TestCase):
 
     def test_functions_are_created_in_dry_run_with_their_settings(self):
         lam = boto3.client("lambda", region_name=REGION)
+        sns = boto3.client("sns", region_name=REGION)
+        topics = 0
         for name in WORKFLOWS:
             made, _ = create(name, EVERYTHING.get(name, {}))
             for logical, (kind, function) in made.items():
@@ -137,6 +156,11 @@ class MotoStacks(unittest.TestCase):
                     self.assertEqual(env.get("DRY_RUN", "true"), "true")
                     self.assertEqual(config["Runtime"], "provided.al2023")
                     self.assertEqual(config["TracingConfig"]["Mode"], "PassThrough")
+                    # The topics come from the nested notification topics stack's outputs.
+                    for variable in [v for v in env if v.endswith("TOPIC_ARN") and env[v]]:
+                        sns.get_topic_attributes(TopicArn=env[variable])
+                        topics += 1
+        self.assertGreaterEqual(topics, 1)
 
 
 if __name__ == "__main__":

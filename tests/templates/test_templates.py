@@ -52,9 +52,10 @@ def ref_name(value):
 
 
 # What each deployment below creates, by type and logical id, nested stacks included and the
-# nested stack resources themselves left out: moving a block into a shared nested template must
-# leave it unchanged. After a deliberate change: UPDATE_RESOURCES=1 (then review its diff).
+# nested stack resources themselves left out (with the notification topics stack's placeholder,
+# which creates nothing): moving a block into a shared nested template must leave it unchanged. After a deliberate change: UPDATE_RESOURCES=1 (then review its diff).
 RESOURCES = os.path.join(ROOT, "tests", "templates", "resources.json")
+NOT_CREATED = {"AWS::CloudFormation::Stack", "AWS::CloudFormation::WaitConditionHandle"}
 ALONE = {
     "WordPressRawToBronze": {"WordPressEndpoints": ENDPOINTS},
     "RdsAutoStop": {"RdsEventSubscription": "true"},
@@ -78,7 +79,7 @@ def inventory():
             f"{r['Type']} {name}"
             for s in stacks(path, **given)
             for name, r in s.resources.items()
-            if r["Type"] != "AWS::CloudFormation::Stack"
+            if r["Type"] not in NOT_CREATED
         )
         for label, path, given in deployments()
     }
@@ -108,7 +109,7 @@ class EachWorkflowAlone(unittest.TestCase):
 
     def test_the_glue_workflow_creates_its_own_and_nothing_else(self):
         stack = cfn.Stack(workflow("GlueSessionStop"))
-        kinds = sorted({r["Type"] for r in stack.resources.values()})
+        kinds = sorted({r["Type"] for s in stack.all_stacks() for r in s.resources.values()} - NOT_CREATED)
         self.assertEqual(
             kinds,
             sorted(
@@ -271,13 +272,31 @@ class TheRoot(unittest.TestCase):
     def test_the_topics_are_created_once_and_passed_to_every_workflow(self):
         everything = stacks(ROOT_TEMPLATE, **EVERYTHING)
         topics = [(s.name, n) for s, n, _ in created(everything, "AWS::SNS::Topic")]
-        shared = [t for t in topics if t[0] == "stack"]
+        shared = [t for t in topics if t[0] == "stack-NotificationTopics"]
         self.assertEqual(sorted(n for _, n in shared), ["FailureTopic", "SuccessTopic"])
-        # Only the topics that belong to one workflow remain in the nested stacks.
+        # Each workflow's own notification topics stack creates none; only the topics that belong
+        # to one workflow remain in the nested stacks.
         self.assertEqual(
-            sorted(n for s, n in topics if s != "stack"),
+            sorted(n for s, n in topics if s != "stack-NotificationTopics"),
             ["LakehouseBronzeTopic", "LakehouseRawTopic", "RdsEventTopic", "SecurityFindingsTopic"],
         )
+        for stack in everything[0].nested().values():
+            if "NotificationTopics" in stack.resources:
+                with self.subTest(stack.name):
+                    passed = stack.resolve(stack.resources["NotificationTopics"]["Properties"]["Parameters"])
+                    self.assertEqual(passed["FailureTopicArn"], "{FailureTopic}")
+
+    def test_a_workflow_alone_creates_its_own_topics_or_uses_the_ones_given(self):
+        given = "arn:aws:sns:us-east-1:123456789012:ops-failures"
+        for name, kinds in (("GlueSessionStop", ["FailureTopic", "SuccessTopic"]), ("SecurityRemediation", ["FailureTopic"])):
+            with self.subTest(name):
+                alone = cfn.Stack(workflow(name))
+                [topics] = [s for s in alone.all_stacks() if s.name == "stack-NotificationTopics"]
+                self.assertEqual(sorted(n for n, _ in topics.of_type("AWS::SNS::Topic")), kinds)
+                with_given = cfn.Stack(workflow(name), {"FailureTopicArn": given})
+                alarms = [p["AlarmActions"] for _, p in with_given.of_type("AWS::CloudWatch::Alarm")]
+                self.assertTrue(alarms)
+                self.assertTrue(all(actions == [given] for actions in alarms), alarms)
 
     def test_names_the_templates_choose_fit_aws_limits_in_a_nested_stack(self):
         limits = {"AWS::StepFunctions::StateMachine": ("StateMachineName", 80), "AWS::Scheduler::Schedule": ("Name", 64)}
@@ -482,7 +501,7 @@ class Samconfig(unittest.TestCase):
 
     def test_every_workflow_template_is_listed(self):
         found = {os.path.basename(p)[:-5] for p in glob.glob(os.path.join(ROOT, "templates", "*.yaml"))}
-        self.assertEqual(found - {"remediation-member-role"}, set(WORKFLOWS.values()))
+        self.assertEqual(found - {"remediation-member-role", "notification-topics"}, set(WORKFLOWS.values()))
 
 
 if __name__ == "__main__":
