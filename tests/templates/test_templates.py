@@ -492,8 +492,12 @@ class Samconfig(unittest.TestCase):
                 continue
             template = sections["build"]["parameters"]["template_file"]
             self.assertTrue(os.path.exists(os.path.join(ROOT, template)), f"{env}: {template}")
-            overrides = sections.get("deploy", {}).get("parameters", {}).get("parameter_overrides", "")
-            self.assertNotIn("DryRun", overrides, env)
+            deploy = sections.get("deploy", {}).get("parameters", {})
+            self.assertNotIn("DryRun", deploy.get("parameter_overrides", ""), env)
+            # CloudFormation refuses a nested application without this capability.
+            resources = cfn.load(os.path.join(ROOT, template))["Resources"].values()
+            if any(r["Type"] == "AWS::Serverless::Application" for r in resources):
+                self.assertIn("CAPABILITY_AUTO_EXPAND", deploy["capabilities"].split(), env)
         self.assertEqual(
             sorted(e for e in config if e != "version"),
             sorted(["default", *WORKFLOWS.values()]),
