@@ -2,6 +2,9 @@
 //! emulator cannot produce.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
+mod support;
+use support::handle;
+
 use aws_sdk_s3::operation::copy_object::CopyObjectOutput;
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::operation::put_object::{PutObjectError, PutObjectOutput};
@@ -11,17 +14,10 @@ use aws_sdk_ssm::types::Parameter;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
 use extract_wordpress::{Config, Deps, http_client};
-use serde_json::{Value, json};
+use serde_json::json;
 use shared::address::Lookup;
-use shared::lakehouse::ExtractSummary;
 use std::sync::{Arc, Mutex};
 use testing::wordpress::{FakeWordPress, Site};
-
-/// The handler on a raw payload, as Lambda delivers it.
-async fn handle(deps: &Deps, event: Value) -> shared::Result<ExtractSummary> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
-    extract_wordpress::handle(deps, shared::input::parse(event)?, deadline).await
-}
 
 fn ssm(endpoints: String) -> aws_sdk_ssm::Client {
     let rule = mock!(aws_sdk_ssm::Client::get_parameter).then_output(move || {

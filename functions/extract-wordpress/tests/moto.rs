@@ -2,6 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 #![cfg(feature = "local-stack")]
 
+mod support;
+use support::handle;
+
 use extract_wordpress::fetch::Limits;
 use extract_wordpress::{Config, Deps, http_client};
 use serde_json::{Value, json};
@@ -11,12 +14,6 @@ use shared::lakehouse::ExtractSummary;
 use std::time::Duration;
 use testing::wordpress::{FakeWordPress, Site};
 use testing::{Inbox, bucket, moto, parameter, secret_parameter, topic_with_inbox};
-
-/// The handler on a raw payload, as Lambda delivers it.
-async fn handle(deps: &Deps, event: Value) -> shared::Result<ExtractSummary> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(300);
-    extract_wordpress::handle(deps, shared::input::parse(event)?, deadline).await
-}
 
 struct Setup {
     deps: Deps,

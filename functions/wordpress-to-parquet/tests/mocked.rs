@@ -1,6 +1,9 @@
 //! The handler against mocked AWS clients: S3 errors an emulator cannot produce.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
+mod support;
+use support::handle;
+
 use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
 use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
 use aws_sdk_s3::operation::put_object::PutObjectOutput;
@@ -11,14 +14,9 @@ use aws_sdk_ssm::operation::get_parameter::GetParameterOutput;
 use aws_sdk_ssm::types::Parameter;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
-use serde_json::{Value, json};
+use serde_json::json;
 use wordpress_to_parquet::convert::ROWS_PER_GROUP;
-use wordpress_to_parquet::{Config, Deps, Summary};
-
-/// The handler on a raw payload, as Lambda delivers it.
-async fn handle(deps: &Deps, event: Value) -> shared::Result<Summary> {
-    wordpress_to_parquet::handle(deps, shared::input::parse(event)?).await
-}
+use wordpress_to_parquet::{Config, Deps};
 
 fn deps(s3: aws_sdk_s3::Client) -> Deps {
     let ssm = mock!(aws_sdk_ssm::Client::get_parameter).then_output(|| {

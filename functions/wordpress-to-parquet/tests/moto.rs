@@ -2,16 +2,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 #![cfg(feature = "local-stack")]
 
+mod support;
+use support::handle;
+
 use polars::prelude::*;
 use serde_json::{Value, json};
 use testing::wordpress::generate;
 use testing::{Inbox, bucket, moto, parameter, topic_with_inbox};
-use wordpress_to_parquet::{Config, Deps, Summary};
-
-/// The handler on a raw payload, as Lambda delivers it.
-async fn handle(deps: &Deps, event: Value) -> shared::Result<Summary> {
-    wordpress_to_parquet::handle(deps, shared::input::parse(event)?).await
-}
+use wordpress_to_parquet::{Config, Deps};
 
 struct Setup {
     deps: Deps,
