@@ -31,6 +31,8 @@ log "IAM: least privilege as deployed, and the check itself"
 "$python" -m unittest discover -s tests/iam
 log "templates: what each deployment creates (SAM's transform offline, moto's CloudFormation)"
 "$python" -m unittest discover -s tests/templates
+log "make bench's summary, over the results of a whole run"
+"$python" -m unittest discover -s tests/benches
 
 log "state machines: asl-validator"
 for asl in statemachines/*.asl.json; do
