@@ -41,11 +41,8 @@ def main():
     dry = set()  # the DRY_RUN values of every function that has one
     print(f"{os.path.relpath(args.template, ROOT)} with {' '.join(args.parameters) or 'the default parameters'}:")
     for stack in stacks:
-        # A wait condition handle only keeps a stack that creates nothing valid.
         kinds = collections.Counter(
-            r["Type"].removeprefix("AWS::")
-            for r in stack.resources.values()
-            if r["Type"] != "AWS::CloudFormation::WaitConditionHandle"
+            r["Type"].removeprefix("AWS::") for r in stack.resources.values() if r["Type"] != cfn.PLACEHOLDER
         )
         print(f"  {stack.name}: {sum(kinds.values())} resources")
         print("    " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) if kinds else "    nothing")

@@ -27,6 +27,12 @@ pub mod state;
 mod steps;
 pub mod web;
 
+/// A URL the unit tests write out, which parses.
+#[cfg(test)]
+fn url(text: &str) -> url::Url {
+    url::Url::parse(text).unwrap()
+}
+
 pub use config::Config;
 pub use crawl::Run;
 pub use messages::{

@@ -304,10 +304,7 @@ pub fn now() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn url(s: &str) -> Url {
-        Url::parse(s).unwrap()
-    }
+    use crate::url;
 
     #[test]
     fn a_pages_links_are_kept_once_each_in_its_order_without_itself() {

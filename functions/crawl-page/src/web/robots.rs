@@ -70,10 +70,7 @@ pub fn robots_url(base: &Url) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn url(text: &str) -> Url {
-        Url::parse(text).unwrap()
-    }
+    use crate::url;
 
     #[test]
     fn our_group_wins_over_the_wildcard() {
